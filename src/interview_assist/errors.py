@@ -1,0 +1,41 @@
+"""The domain exceptions. They are translated into messages and exit codes
+only at the edges (``cli.py``, later the TUI); the engine raises, never exits.
+
+Messages never contain transcript text: they may end up in logs.
+"""
+
+
+class InterviewAssistError(Exception):
+    """Base class for every error this package raises on purpose."""
+
+    exit_code = 1
+
+
+class InputError(InterviewAssistError):
+    """The user gave something unusable: a wrong path, a non-audio file..."""
+
+    exit_code = 2
+
+
+class AudioError(InputError):
+    """The audio file cannot be read, is corrupt, or holds no samples."""
+
+
+class ModelError(InterviewAssistError):
+    """A model is unknown, missing, or fails its checksum."""
+
+    exit_code = 3
+
+
+class ChecksumMismatch(ModelError):
+    """A model file's sha256 differs from the recorded one: it is not loaded."""
+
+
+class StoreError(InterviewAssistError):
+    """The store cannot be opened or written (permissions, full disk...)."""
+
+    exit_code = 4
+
+
+class NotFound(InputError):
+    """An interview id (or another record) does not exist in the store."""

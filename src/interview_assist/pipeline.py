@@ -1,0 +1,230 @@
+"""From a recording to a draft transcript: decode, denoise, VAD, ASR, flags.
+
+The recording is streamed in windows of a few minutes. Each window is cut at a
+pause in speech, so no word straddles two windows, and the audio after the cut
+is carried into the next one. Peak memory therefore depends on the window
+length, not on the length of the recording.
+
+Nothing here writes anywhere: :func:`transcribe` returns a
+:class:`~interview_assist.transcript.Transcript` and the caller stores it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field, replace
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+
+from . import audio as audio_io
+from .asr import AsrOptions, Transcriber
+from .denoise import DenoiseMode, DenoiseSettings, auto_decision, estimate_noise, reduce_noise
+from .hallucination import HallucinationSettings, gap_reason, gap_segments, segment_flags
+from .models import ModelCatalog
+from .progress import ProgressHook, no_progress
+from .spans import SAMPLE_RATE, Span
+from .transcript import DenoiseDecision, Flag, ModelUsed, Segment, Transcript
+from .vad import VadSettings, group_for_asr, speech_spans
+
+logger = logging.getLogger("interview_assist")
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineOptions:
+    """Everything that shapes a transcript; stored with every interview."""
+
+    model: str | None = None
+    denoise: DenoiseMode = DenoiseMode.AUTO
+    asr: AsrOptions = field(default_factory=AsrOptions)
+    vad: VadSettings = field(default_factory=VadSettings)
+    denoise_settings: DenoiseSettings = field(default_factory=DenoiseSettings)
+    hallucination: HallucinationSettings = field(default_factory=HallucinationSettings)
+    window_seconds: float = 240.0
+    # Only pauses in the last part of a window are considered for the cut.
+    cut_search_seconds: float = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class _Window:
+    offset: float
+    samples: np.ndarray
+    last: bool
+
+
+def _windows(blocks: Iterator[np.ndarray], window: int) -> Iterator[_Window]:
+    """Group decoded blocks into windows of ``window`` samples (the last shorter).
+
+    The consumer sends back, with ``send``, how many samples of the window it
+    used; the rest is carried into the next window.
+    """
+    buffer = np.zeros(0, dtype=np.float32)
+    offset = 0
+    exhausted = False
+    while True:
+        while not exhausted and buffer.size < window:
+            try:
+                buffer = np.concatenate([buffer, next(blocks)])
+            except StopIteration:
+                exhausted = True
+        if buffer.size == 0:
+            return
+        used = yield _Window(offset / SAMPLE_RATE, buffer, exhausted and buffer.size <= window)
+        used = buffer.size if used is None else used
+        offset += used
+        buffer = buffer[used:]
+
+
+def _cut_point(speech: list[Span], length: float, search: float) -> float:
+    """Where to end a window: the middle of the widest pause near its end."""
+    best: tuple[float, float] | None = None
+    edges = [0.0] + [t for s in speech for t in (s.start, s.end)] + [length]
+    for gap_start, gap_end in zip(edges[::2], edges[1::2]):
+        width = gap_end - gap_start
+        middle = (gap_start + gap_end) / 2
+        if middle < length - search or middle >= length or width <= 0:
+            continue
+        if best is None or width > best[0]:
+            best = (width, middle)
+    if best is not None:
+        return best[1]
+    # No pause at all near the end: cut between two VAD spans if there are any.
+    boundaries = [s.end for s in speech if length - search <= s.end < length]
+    return boundaries[-1] if boundaries else length
+
+
+def _settings_record(options: PipelineOptions, catalog: ModelCatalog) -> dict:
+    def version(pkg: str) -> str | None:
+        try:
+            return metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            return None
+
+    record = asdict(options)
+    record["denoise"] = options.denoise.value
+    record["versions"] = {
+        p: version(p)
+        for p in ("interview-assist", "faster-whisper", "ctranslate2", "noisereduce", "av")
+    }
+    return record
+
+
+def transcribe(
+    path: str | os.PathLike[str],
+    options: PipelineOptions = PipelineOptions(),
+    *,
+    catalog: ModelCatalog | None = None,
+    transcriber: Transcriber | None = None,
+    progress: ProgressHook = no_progress,
+) -> Transcript:
+    """Transcribe one recording into a draft :class:`Transcript`.
+
+    The audio is checked before any model is loaded, so bad input fails at
+    once. Pass a loaded ``transcriber`` to reuse a model across recordings.
+    """
+    info = audio_io.probe(path)
+    catalog = catalog or ModelCatalog()
+    if transcriber is None:
+        progress("load model", completed=0, total=None)
+        transcriber = Transcriber(catalog, options.model, options.asr)
+    total = info.declared_duration
+
+    segments: list[Segment] = []
+    gaps: list[Span] = []
+    decisions: list[DenoiseDecision] = []
+    duration = 0.0
+    windows = _windows(audio_io.stream(path), int(options.window_seconds * SAMPLE_RATE))
+    used: int | None = None
+    while True:
+        try:
+            win = windows.send(used) if used is not None else next(windows)
+        except StopIteration:
+            break
+        length = win.samples.size / SAMPLE_RATE
+        speech_input, decision = _denoise(win, length, options)
+        decisions.append(decision)
+        speech = speech_spans(speech_input, options.vad)
+        cut = length if win.last else _cut_point(speech, length, options.cut_search_seconds)
+        kept = [Span(s.start, min(s.end, cut)) for s in speech if s.start < cut]
+        n = int(round(cut * SAMPLE_RATE)) or win.samples.size
+        window_audio = speech_input[:n]
+        window_segments = transcriber.transcribe(window_audio, group_for_asr(kept), win.offset)
+        heard = [s.shifted(win.offset) for s in kept]
+        missed = gap_segments(heard, window_segments, options.hallucination)
+        if missed:
+            window_segments += _second_pass(transcriber, window_audio, missed, win.offset)
+            missed = gap_segments(heard, window_segments, options.hallucination)
+        segments.extend(window_segments)
+        gaps.extend(missed)
+        duration = win.offset + cut
+        used = n
+        progress("transcribe", completed=duration, total=total)
+
+    return _assemble(info, duration, transcriber, options, catalog, segments, gaps, decisions)
+
+
+def _second_pass(
+    transcriber: Transcriber, window_audio: np.ndarray, missed: list[Span], offset: float
+) -> list[Segment]:
+    """Transcribe stretches of speech the first pass dropped, each on its own.
+
+    Whisper tends to stop early in a long chunk and skip its last sentence;
+    alone, the skipped stretch is usually transcribed. Only words inside the
+    stretch are kept, so nothing is duplicated from its neighbours.
+    """
+    recovered = transcriber.transcribe(window_audio, [g.shifted(-offset) for g in missed], offset)
+    kept: list[Segment] = []
+    for seg in recovered:
+        words = tuple(w for w in seg.words if any(w.span.middle in g for g in missed))
+        if words and len(words) == len(seg.words):
+            kept.append(seg)
+        elif words:
+            kept.append(
+                replace(seg, start=words[0].start, end=words[-1].end, text="".join(w.text for w in words).strip(), words=words)
+            )
+    return kept
+
+
+def _denoise(win: _Window, length: float, options: PipelineOptions) -> tuple[np.ndarray, DenoiseDecision]:
+    mode = options.denoise
+    if mode is DenoiseMode.OFF:
+        apply, reason = False, "denoise off"
+    elif mode is DenoiseMode.ON:
+        apply, reason = True, "denoise on"
+    else:
+        apply, reason = auto_decision(estimate_noise(win.samples))
+    samples = reduce_noise(win.samples, options.denoise_settings) if apply else win.samples
+    return samples, DenoiseDecision(win.offset, win.offset + length, apply, reason)
+
+
+def _assemble(
+    info: audio_io.AudioInfo,
+    duration: float,
+    transcriber: Transcriber,
+    options: PipelineOptions,
+    catalog: ModelCatalog,
+    segments: list[Segment],
+    gaps: list[Span],
+    decisions: list[DenoiseDecision],
+) -> Transcript:
+    placeholders = [Segment(start=g.start, end=g.end, text="", language="") for g in gaps]
+    ordered = sorted(segments + placeholders, key=lambda s: (s.start, s.end))
+    flags: list[Flag] = segment_flags(ordered, options.hallucination)
+    for i, seg in enumerate(ordered):
+        if not seg.text and not seg.words:
+            flags.append(Flag("gap", gap_reason(seg.span), seg.start, seg.end, i))
+    flags.sort(key=lambda f: (f.segment, f.kind))
+    spec = transcriber.spec
+    return Transcript(
+        audio_path=str(Path(info.path).resolve()),
+        audio_sha256=info.sha256,
+        duration=round(duration, 3),
+        model=ModelUsed(spec.name, spec.sha256),
+        settings=_settings_record(options, catalog) | {"model": spec.name},
+        segments=tuple(ordered),
+        flags=tuple(flags),
+        denoise=tuple(decisions),
+    )

@@ -1,0 +1,7 @@
+"""The SQLite store: interviews, segments, words, flags and the audit log."""
+
+from .audit import ChainCheck
+from .connection import Database, default_db_path
+from .interviews import StoredInterview, load_interview, save_transcript
+
+__all__ = ["ChainCheck", "Database", "StoredInterview", "default_db_path", "load_interview", "save_transcript"]

@@ -1,0 +1,136 @@
+"""Opening the SQLite store and running writes in transactions.
+
+One file, created with permissions 0600, in WAL mode. Every write goes
+through :meth:`Database.atomic`, which nests with SAVEPOINTs and rolls back on
+any exception, Ctrl-C included. SQLite errors are translated into
+:class:`~interview_assist.errors.StoreError` here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from ..errors import StoreError
+from .migrations import MIGRATIONS, Migration
+
+DB_ENV = "INTERVIEW_ASSIST_DB"
+
+
+def default_db_path() -> Path:
+    if env := os.environ.get(DB_ENV):
+        return Path(env).expanduser()
+    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "interview-assist" / "interviews.sqlite"
+
+
+def utc_now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
+
+
+def _translate(exc: sqlite3.Error, path: Path) -> StoreError:
+    text = str(exc)
+    if "full" in text:
+        return StoreError(f"{path}: disk full; the change was rolled back and nothing was stored")
+    if "locked" in text or "busy" in text:
+        return StoreError(f"{path}: the store is busy (another process is writing); try again")
+    if "readonly" in text or "unable to open" in text:
+        return StoreError(f"{path}: cannot write the store ({text})")
+    if "not a database" in text or "malformed" in text:
+        return StoreError(f"{path}: is not an interview-assist store or is damaged ({text})")
+    return StoreError(f"{path}: store error ({text})")
+
+
+class Database:
+    """A connection to one store file, migrated to the current schema."""
+
+    def __init__(self, path: str | os.PathLike[str] | None = None, *, migrations: list[Migration] = MIGRATIONS):
+        self.path = Path(path) if path is not None else default_db_path()
+        self._depth = 0
+        try:
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            if self.path.is_dir():
+                raise StoreError(f"{self.path}: is a directory, not a store file")
+            if not self.path.exists():
+                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+                os.close(fd)
+            old_umask = os.umask(0o077)  # the -wal and -shm files, too
+            try:
+                self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=10.0)
+                self.conn.execute("PRAGMA foreign_keys = ON")
+                self.conn.execute("PRAGMA journal_mode = WAL")
+                self.conn.execute("PRAGMA synchronous = FULL")
+            finally:
+                os.umask(old_umask)
+        except sqlite3.Error as exc:
+            raise _translate(exc, self.path) from None
+        except OSError as exc:
+            raise StoreError(f"{self.path}: cannot open the store ({exc.strerror or exc})") from None
+        self.conn.row_factory = sqlite3.Row
+        self.migrate(migrations)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def atomic(self) -> Iterator[sqlite3.Connection]:
+        """A transaction (a SAVEPOINT when nested); rolled back on any exception."""
+        outer = self._depth == 0
+        name = f"sp{self._depth}"
+        try:
+            self.conn.execute("BEGIN IMMEDIATE" if outer else f"SAVEPOINT {name}")
+        except sqlite3.Error as exc:
+            raise _translate(exc, self.path) from None
+        self._depth += 1
+        try:
+            yield self.conn
+        except BaseException as exc:
+            self._depth -= 1
+            self.conn.execute("ROLLBACK" if outer else f"ROLLBACK TO {name}")
+            if not outer:
+                self.conn.execute(f"RELEASE {name}")
+            if isinstance(exc, sqlite3.Error):
+                raise _translate(exc, self.path) from None
+            raise
+        else:
+            self._depth -= 1
+            try:
+                self.conn.execute("COMMIT" if outer else f"RELEASE {name}")
+            except sqlite3.Error as exc:
+                if outer:
+                    self.conn.execute("ROLLBACK")
+                raise _translate(exc, self.path) from None
+
+    def applied_migrations(self) -> list[str]:
+        self.conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+        )
+        return [r[0] for r in self.conn.execute("SELECT name FROM schema_migrations ORDER BY name")]
+
+    def migrate(self, migrations: list[Migration] = MIGRATIONS) -> list[str]:
+        """Apply the migrations not yet recorded, each with its record in one transaction."""
+        try:
+            done = set(self.applied_migrations())
+        except sqlite3.Error as exc:
+            raise _translate(exc, self.path) from None
+        applied = []
+        for name, apply in migrations:
+            if name in done:
+                continue
+            with self.atomic() as db:
+                apply(db)
+                db.execute(
+                    "INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)", (name, utc_now())
+                )
+            applied.append(name)
+        return applied

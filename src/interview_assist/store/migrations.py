@@ -1,0 +1,112 @@
+"""Named schema migrations, each applied in one transaction with its record.
+
+Append new migrations at the end; never edit or reorder applied ones.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+Migration = tuple[str, Callable[[sqlite3.Connection], None]]
+
+
+def _run(db: sqlite3.Connection, script: str) -> None:
+    """Run DDL statement by statement.
+
+    ``executescript`` would COMMIT first, breaking the one-transaction rule.
+    """
+    for statement in script.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+def _0001_transcripts(db: sqlite3.Connection) -> None:
+    _run(
+        db,
+        """
+        CREATE TABLE interviews (
+            id              INTEGER PRIMARY KEY,
+            created_at      TEXT NOT NULL,
+            audio_path      TEXT NOT NULL,
+            audio_sha256    TEXT NOT NULL,
+            duration        REAL NOT NULL,
+            model_name      TEXT NOT NULL,
+            model_sha256    TEXT NOT NULL,
+            settings        TEXT NOT NULL,          -- JSON
+            status          TEXT NOT NULL DEFAULT 'draft'
+        );
+        CREATE INDEX interviews_audio ON interviews (audio_sha256);
+
+        CREATE TABLE segments (
+            id                   INTEGER PRIMARY KEY,
+            interview_id         INTEGER NOT NULL REFERENCES interviews (id),
+            idx                  INTEGER NOT NULL,
+            start                REAL NOT NULL,
+            end                  REAL NOT NULL,
+            text                 TEXT NOT NULL,
+            language             TEXT NOT NULL,
+            language_probability REAL,
+            avg_logprob          REAL,
+            no_speech_prob       REAL,
+            compression_ratio    REAL,
+            UNIQUE (interview_id, idx)
+        );
+
+        CREATE TABLE words (
+            id           INTEGER PRIMARY KEY,
+            segment_id   INTEGER NOT NULL REFERENCES segments (id),
+            idx          INTEGER NOT NULL,
+            start        REAL NOT NULL,
+            end          REAL NOT NULL,
+            text         TEXT NOT NULL,
+            probability  REAL NOT NULL,
+            UNIQUE (segment_id, idx)
+        );
+
+        CREATE TABLE flags (
+            id            INTEGER PRIMARY KEY,
+            interview_id  INTEGER NOT NULL REFERENCES interviews (id),
+            segment_id    INTEGER REFERENCES segments (id),
+            kind          TEXT NOT NULL,
+            reason        TEXT NOT NULL,
+            start         REAL NOT NULL,
+            end           REAL NOT NULL,
+            status        TEXT NOT NULL DEFAULT 'open'
+        );
+        CREATE INDEX flags_interview ON flags (interview_id);
+
+        CREATE TABLE denoise_windows (
+            interview_id  INTEGER NOT NULL REFERENCES interviews (id),
+            start         REAL NOT NULL,
+            end           REAL NOT NULL,
+            applied       INTEGER NOT NULL,
+            reason        TEXT NOT NULL
+        );
+        """
+    )
+
+
+def _0002_audit_log(db: sqlite3.Connection) -> None:
+    _run(
+        db,
+        """
+        CREATE TABLE audit_log (
+            id            INTEGER PRIMARY KEY,
+            at            TEXT NOT NULL,
+            actor         TEXT NOT NULL,
+            action        TEXT NOT NULL,
+            interview_id  INTEGER REFERENCES interviews (id),
+            detail        TEXT NOT NULL,            -- JSON, never transcript text
+            prev_hash     TEXT NOT NULL,
+            hash          TEXT NOT NULL UNIQUE
+        );
+        CREATE INDEX audit_interview ON audit_log (interview_id);
+        """
+    )
+
+
+MIGRATIONS: list[Migration] = [
+    ("0001_transcripts", _0001_transcripts),
+    ("0002_audit_log", _0002_audit_log),
+]

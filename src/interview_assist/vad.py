@@ -1,0 +1,70 @@
+"""Voice activity detection with the Silero model bundled in faster-whisper.
+
+The ONNX file ships inside the faster-whisper wheel (``faster_whisper/assets``);
+nothing is fetched. Results are spans in seconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+from .spans import SAMPLE_RATE, Span
+
+# Whisper sees at most 30 s at once.
+MAX_CHUNK_SECONDS = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class VadSettings:
+    threshold: float = 0.5
+    min_silence_seconds: float = 0.16
+    speech_pad_seconds: float = 0.4
+
+
+def speech_spans(audio: np.ndarray, settings: VadSettings = VadSettings()) -> list[Span]:
+    """Regions of ``audio`` (16 kHz mono) that hold speech, each ≤ 30 s."""
+    if audio.size == 0:
+        return []
+    options = VadOptions(
+        threshold=settings.threshold,
+        min_silence_duration_ms=int(settings.min_silence_seconds * 1000),
+        speech_pad_ms=int(settings.speech_pad_seconds * 1000),
+        max_speech_duration_s=MAX_CHUNK_SECONDS,
+    )
+    stamps = get_speech_timestamps(audio, options, sampling_rate=SAMPLE_RATE)
+    return [Span(s["start"] / SAMPLE_RATE, s["end"] / SAMPLE_RATE) for s in stamps]
+
+
+def group_for_asr(spans: list[Span], max_seconds: float = MAX_CHUNK_SECONDS) -> list[Span]:
+    """Merge neighbouring speech spans into chunks no longer than ``max_seconds``.
+
+    Each chunk covers its speech from the first start to the last end, pauses
+    included, so word times need no remapping.
+    """
+    chunks: list[Span] = []
+    for span in spans:
+        if chunks and span.end - chunks[-1].start <= max_seconds:
+            chunks[-1] = Span(chunks[-1].start, span.end)
+        else:
+            chunks.append(span)
+    return chunks
+
+
+def uncovered(speech: list[Span], covered: list[Span], min_seconds: float) -> list[Span]:
+    """Stretches of ``speech`` at least ``min_seconds`` long that no ``covered`` span touches."""
+    covered = sorted(covered)
+    gaps: list[Span] = []
+    for region in speech:
+        cursor = region.start
+        for c in covered:
+            if c.end <= cursor or c.start >= region.end:
+                continue
+            if c.start - cursor >= min_seconds:
+                gaps.append(Span(cursor, c.start))
+            cursor = max(cursor, c.end)
+        if region.end - cursor >= min_seconds:
+            gaps.append(Span(cursor, region.end))
+    return gaps

@@ -1,0 +1,68 @@
+"""Shared fixtures: the real models, the real recordings, fresh stores.
+
+Tests run on the real Whisper weights (installed by scripts/setup.sh) and on
+the recordings in ../shared/eval. Nothing here is mocked.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+EVAL = Path(os.environ.get("INTERVIEW_ASSIST_EVAL", REPO.parent / "shared" / "eval"))
+CLI = [sys.executable, "-m", "interview_assist"]
+
+
+@pytest.fixture(scope="session")
+def eval_dir() -> Path:
+    if not EVAL.is_dir():
+        if os.environ.get("CI"):
+            pytest.fail(f"evaluation recordings missing at {EVAL}")
+        pytest.skip(f"evaluation recordings not found at {EVAL} (set INTERVIEW_ASSIST_EVAL)")
+    return EVAL
+
+
+@pytest.fixture(scope="session")
+def catalog():
+    from interview_assist.models import ModelCatalog
+
+    return ModelCatalog()
+
+
+@pytest.fixture(scope="session")
+def base_transcriber(catalog):
+    """The default multilingual model, loaded once for the session."""
+    from interview_assist.asr import AsrOptions, Transcriber
+
+    return Transcriber(catalog, "whisper-base", AsrOptions())
+
+
+@pytest.fixture
+def db_path(tmp_path) -> Path:
+    return tmp_path / "store" / "interviews.sqlite"
+
+
+def run_cli(*args: str, env: dict | None = None, **kwargs) -> subprocess.CompletedProcess:
+    """Run the real command line in a child process."""
+    return subprocess.run(
+        [*CLI, *map(str, args)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        cwd=REPO,
+        **kwargs,
+    )
+
+
+def count_interviews(db_path: Path) -> int:
+    import sqlite3
+
+    if not db_path.exists():
+        return 0
+    with sqlite3.connect(db_path) as c:
+        return c.execute("SELECT count(*) FROM interviews").fetchone()[0]

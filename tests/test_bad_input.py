@@ -1,0 +1,136 @@
+"""Bad input: one clear line on stderr, exit code 2, nothing in the store."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from .conftest import CLI, count_interviews, run_cli
+
+
+def _make_bad(kind: str, tmp_path, eval_dir):
+    p = tmp_path / "input"
+    if kind == "missing":
+        return tmp_path / "no-such-file.wav"
+    if kind == "empty":
+        p = tmp_path / "empty.wav"
+        p.write_bytes(b"")
+    elif kind == "text":
+        p = tmp_path / "notes.wav"
+        p.write_text("this is not audio at all\n" * 50)
+    elif kind == "random_bytes":
+        p = tmp_path / "noise.mp3"
+        p.write_bytes(np.random.default_rng(1).integers(0, 256, 50_000, dtype=np.uint8).tobytes())
+    elif kind == "truncated_wav":
+        src = (eval_dir / "diarization" / "pyannote_sample.wav").read_bytes()
+        p = tmp_path / "truncated.wav"
+        p.write_bytes(src[: len(src) // 3])
+    elif kind == "truncated_flac":
+        src = (eval_dir / "asr" / "jfk.flac").read_bytes()
+        p = tmp_path / "truncated.flac"
+        p.write_bytes(src[: len(src) // 2])
+    elif kind == "corrupt_header":
+        src = bytearray((eval_dir / "asr" / "jfk.flac").read_bytes())
+        src[:64] = bytes(64)
+        p = tmp_path / "corrupt.flac"
+        p.write_bytes(bytes(src))
+    elif kind == "zero_length_audio":
+        p = tmp_path / "zero.wav"
+        sf.write(p, np.zeros(0, dtype=np.float32), 16000)
+    elif kind == "directory":
+        p = tmp_path / "a-folder.wav"
+        p.mkdir()
+    return p
+
+
+CASES = [
+    ("missing", "no such file"),
+    ("empty", "empty"),
+    ("text", "not a readable audio file"),
+    ("random_bytes", "not a readable audio file"),
+    ("truncated_wav", "truncated"),
+    ("truncated_flac", "truncated"),
+    ("corrupt_header", "corrupt audio data"),
+    ("zero_length_audio", "no audio samples"),
+    ("directory", "is a directory"),
+]
+
+
+@pytest.mark.parametrize("kind,message", CASES, ids=[c[0] for c in CASES])
+def test_bad_input(kind, message, tmp_path, eval_dir, db_path):
+    bad = _make_bad(kind, tmp_path, eval_dir)
+    done = run_cli("transcribe", bad, "--db", db_path)
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("interview-assist: error: ")
+    assert message in lines[0]
+    assert "Traceback" not in done.stderr
+    assert count_interviews(db_path) == 0
+
+
+def test_unreadable_file(tmp_path, eval_dir):
+    """A file the user may not read.
+
+    Root reads every file, so as root the command runs without the
+    capabilities that let it bypass file permissions.
+    """
+    src = tmp_path / "secret.flac"
+    shutil.copy(eval_dir / "asr" / "jfk.flac", src)
+    os.chmod(src, 0o000)
+    store = tmp_path / "store.sqlite"
+    prefix = []
+    if os.geteuid() == 0:
+        caps = "-dac_override,-dac_read_search"
+        prefix = ["setpriv", f"--bounding-set={caps}", f"--inh-caps={caps}"]
+    done = subprocess.run(
+        [*prefix, *CLI, "transcribe", str(src), "--db", str(store)], capture_output=True, text=True
+    )
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.strip().splitlines() == [f"interview-assist: error: {src}: permission denied"]
+    assert count_interviews(store) == 0
+
+
+def test_truncated_file_found_late_stores_nothing(tmp_path, eval_dir, db_path):
+    """Truncation is only visible at the end of decoding; still nothing is stored."""
+    src = (eval_dir / "interviews" / "interview_v01.flac").read_bytes()
+    bad = tmp_path / "cut.flac"
+    bad.write_bytes(src[: int(len(src) * 0.9)])
+    done = run_cli("transcribe", bad, "--db", db_path, "--denoise", "off")
+    assert done.returncode == 2
+    assert "truncated" in done.stderr
+    assert count_interviews(db_path) == 0
+
+
+def test_unknown_interview_id(tmp_path, eval_dir, db_path):
+    from interview_assist.store import Database
+
+    Database(db_path).close()
+    done = run_cli("show", "999", "--db", db_path)
+    assert done.returncode == 2
+    assert done.stderr.strip() == f"interview-assist: error: no interview with id 999 in {db_path}"
+
+
+def test_store_that_is_not_a_database(tmp_path, eval_dir):
+    bogus = tmp_path / "bogus.sqlite"
+    bogus.write_text("not sqlite " * 100)
+    done = run_cli("transcribe", eval_dir / "asr" / "jfk.flac", "--db", bogus)
+    assert done.returncode == 4
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert "not an interview-assist store" in done.stderr
+    assert bogus.read_text().startswith("not sqlite")
+
+
+def test_store_without_interviews_is_still_valid(tmp_path, db_path):
+    """A failed run leaves a store (if it created one) that passes integrity checks."""
+    from interview_assist.store import Database
+
+    Database(db_path).close()
+    with sqlite3.connect(db_path) as c:
+        assert c.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

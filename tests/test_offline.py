@@ -1,0 +1,72 @@
+"""A full run opens no network socket: checked at the system-call level.
+
+The command runs under ``strace``, which sees every ``socket()`` and
+``connect()`` of the process and of its threads and children, including those
+made by C++ libraries (onnxruntime, ctranslate2) that Python-level guards
+cannot see. A control run proves the detector catches a real connection.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from .conftest import REPO
+
+INET = re.compile(r"(socket\((AF_INET|AF_INET6|PF_INET|PF_INET6)\b|sa_family=AF_INET6?\b)")
+
+
+def _network_calls(tmp_path, argv):
+    trace = tmp_path / "trace.txt"
+    done = subprocess.run(
+        ["strace", "-f", "-qq", "-e", "trace=socket,connect,sendto,sendmsg", "-o", str(trace), *argv],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
+    calls = [line for line in trace.read_text().splitlines() if INET.search(line)]
+    return done, calls
+
+
+@pytest.fixture(autouse=True)
+def _need_strace():
+    if shutil.which("strace") is None:
+        pytest.fail("strace is needed to prove the absence of network calls (apt-get install strace)")
+
+
+def test_detector_sees_a_real_connection(tmp_path):
+    code = "import socket\ns = socket.socket()\ntry:\n    s.connect(('127.0.0.1', 9))\nexcept OSError:\n    pass\n"
+    _, calls = _network_calls(tmp_path, [sys.executable, "-c", code])
+    assert calls, "the strace detector missed a real connect()"
+
+
+def test_full_transcription_opens_no_socket(tmp_path, eval_dir):
+    db = tmp_path / "store.sqlite"
+    done, calls = _network_calls(
+        tmp_path,
+        [sys.executable, "-m", "interview_assist", "transcribe", str(eval_dir / "asr" / "jfk.flac"),
+         "--db", str(db), "--denoise", "on", "--json"],
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["segments"] >= 1
+    assert calls == []
+
+
+def test_offline_switches_are_set_before_dependencies_load():
+    code = (
+        "import sys, os, interview_assist.pipeline\n"
+        "import huggingface_hub.constants as hub\n"
+        "print(hub.HF_HUB_OFFLINE, os.environ['HF_HUB_OFFLINE'], os.environ['ORT_DISABLE_TELEMETRY'], "
+        "os.environ['PYANNOTE_METRICS_ENABLED'])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True, text=True, env={"PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "0"},
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "1", "1", "0"]
