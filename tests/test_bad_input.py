@@ -97,6 +97,24 @@ def test_unreadable_file(tmp_path, eval_dir):
     assert count_interviews(store) == 0
 
 
+def test_store_in_unwritable_folder(tmp_path, eval_dir):
+    folder = tmp_path / "read-only"
+    folder.mkdir()
+    os.chmod(folder, 0o500)
+    prefix = []
+    if os.geteuid() == 0:
+        caps = "-dac_override,-dac_read_search"
+        prefix = ["setpriv", f"--bounding-set={caps}", f"--inh-caps={caps}"]
+    done = subprocess.run(
+        [*prefix, *CLI, "transcribe", str(eval_dir / "asr" / "jfk.flac"), "--db", str(folder / "s.sqlite")],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 4, done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert "cannot open the store" in done.stderr
+
+
 def test_truncated_file_found_late_stores_nothing(tmp_path, eval_dir, db_path):
     """Truncation is only visible at the end of decoding; still nothing is stored."""
     src = (eval_dir / "interviews" / "interview_v01.flac").read_bytes()

@@ -96,9 +96,11 @@ class Database:
             yield self.conn
         except BaseException as exc:
             self._depth -= 1
-            self.conn.execute("ROLLBACK" if outer else f"ROLLBACK TO {name}")
-            if not outer:
-                self.conn.execute(f"RELEASE {name}")
+            # SQLite may already have rolled back by itself (e.g. on SQLITE_FULL).
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK" if outer else f"ROLLBACK TO {name}")
+                if not outer:
+                    self.conn.execute(f"RELEASE {name}")
             if isinstance(exc, sqlite3.Error):
                 raise _translate(exc, self.path) from None
             raise

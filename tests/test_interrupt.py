@@ -1,0 +1,71 @@
+"""Ctrl-C in the middle of a transcription leaves the store consistent."""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+import subprocess
+import time
+
+import pytest
+
+from interview_assist.store import Database, save_transcript
+from interview_assist.store import audit as audit_module
+from interview_assist.transcript import ModelUsed, Segment, Transcript, Word
+
+from .conftest import CLI, REPO, count_interviews
+
+
+def test_ctrl_c_during_transcription_stores_nothing(tmp_path, db_path):
+    proc = subprocess.Popen(
+        [*CLI, "transcribe", str(REPO / "examples" / "interview_v01.flac"), "--db", str(db_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+    )
+    # Wait until the store exists (the command is past its checks), then
+    # give the model time to start decoding.
+    deadline = time.monotonic() + 60
+    while not db_path.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(4)
+    assert proc.poll() is None, "transcription ended before it could be interrupted"
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert err.strip().splitlines()[-1] == "interview-assist: error: interrupted; nothing was stored"
+    assert count_interviews(db_path) == 0
+    with sqlite3.connect(db_path) as c:
+        assert c.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert c.execute("SELECT count(*) FROM segments").fetchone()[0] == 0
+
+
+def _tiny_transcript() -> Transcript:
+    words = (Word(0.0, 0.5, " Hello", 0.9), Word(0.5, 1.0, " there.", 0.8))
+    return Transcript(
+        audio_path="/x.wav",
+        audio_sha256="a" * 64,
+        duration=1.0,
+        model=ModelUsed("whisper-base", "b" * 64),
+        settings={},
+        segments=(Segment(0.0, 1.0, "Hello there.", "en", words),),
+    )
+
+
+def test_interrupt_while_saving_rolls_everything_back(db_path, monkeypatch):
+    """Ctrl-C at the last statement of the save: segments, words and audit go together."""
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    with Database(db_path) as db:
+        save_transcript(db, _tiny_transcript(), actor="tester")
+        monkeypatch.setattr(audit_module, "append", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            save_transcript(db, _tiny_transcript(), actor="tester")
+        counts = [
+            db.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+            for t in ("interviews", "segments", "words", "audit_log")
+        ]
+    assert counts == [1, 1, 2, 1]
