@@ -12,6 +12,7 @@ Language: when none is forced, it is detected for every chunk (faster-whisper's
 
 from __future__ import annotations
 
+import bisect
 import logging
 import os
 from dataclasses import dataclass
@@ -22,8 +23,9 @@ from faster_whisper import BatchedInferencePipeline, WhisperModel
 
 from .errors import InputError, ModelError
 from .models import ModelCatalog, ModelSpec
-from .spans import Span
+from .spans import SAMPLE_RATE, Span
 from .transcript import Segment, Word
+from .vad import MAX_CHUNK_SECONDS, group_for_asr
 
 logger = logging.getLogger("interview_assist")
 
@@ -45,34 +47,42 @@ class AsrOptions:
         return self.cpu_threads or os.cpu_count() or 1
 
 
-class _LanguageRecordingPipeline(BatchedInferencePipeline):
-    """The batched pipeline, also keeping the language detected for each chunk.
+class _DetectionRecorder:
+    """Stands in for the CTranslate2 model and remembers its last language detection.
 
-    faster-whisper detects a language per chunk in ``multilingual`` mode but
-    does not put it on the segments; this records it by chunk offset.
+    In ``multilingual`` mode the batched pipeline detects the language of each
+    chunk from the encoder output but does not put it on the segments.
+    Recording the answer avoids running the detection a second time.
     """
+
+    def __init__(self, model):
+        self._model = model
+        self.last: list[tuple[str, float]] = []
+
+    def detect_language(self, *args, **kwargs):
+        result = self._model.detect_language(*args, **kwargs)
+        self.last = [(langs[0][0][2:-2], float(langs[0][1])) for langs in result]
+        return result
+
+    def __getattr__(self, name):
+        return getattr(self._model, name)
+
+
+class _LanguageRecordingPipeline(BatchedInferencePipeline):
+    """The batched pipeline, also keeping the language detected for each chunk."""
 
     def __init__(self, model: WhisperModel):
         super().__init__(model)
+        self.recorder = _DetectionRecorder(model.model)
+        model.model = self.recorder
         self.chunk_languages: dict[float, tuple[str, float]] = {}
-        self._pending: list[tuple[str, float]] = []
-
-    def generate_segment_batched(self, features, tokenizer, options):
-        encoder_output, output = super().generate_segment_batched(features, tokenizer, options)
-        if options.multilingual:
-            # Same call the parent makes; it is cheap next to the decoder.
-            detected = self.model.model.detect_language(encoder_output)
-            self._pending = [
-                (langs[0][0][2:-2], float(langs[0][1])) for langs in detected
-            ]
-        else:
-            self._pending = []
-        return encoder_output, output
 
     def forward(self, features, tokenizer, chunks_metadata, options):
+        self.recorder.last = []
         outputs = super().forward(features, tokenizer, chunks_metadata, options)
-        for meta, lang in zip(chunks_metadata, self._pending):
-            self.chunk_languages[round(meta["offset"], 3)] = lang
+        if options.multilingual:
+            for meta, lang in zip(chunks_metadata, self.recorder.last):
+                self.chunk_languages[round(meta["offset"], 3)] = lang
         return outputs
 
 
@@ -120,9 +130,11 @@ class Transcriber:
         forced = opts.language or (None if self.multilingual else "en")
         ctranslate2.set_random_seed(opts.seed)
         self._pipeline.chunk_languages.clear()
-        segments, info = self._pipeline.transcribe(
+        segments, _ = self._pipeline.transcribe(
             audio,
-            language=forced,
+            # Without a forced language, each chunk's own detection replaces
+            # this placeholder; giving one skips a whole-window detection pass.
+            language=forced or "en",
             multilingual=forced is None,
             beam_size=opts.beam_size,
             batch_size=opts.batch_size,
@@ -135,13 +147,14 @@ class Transcriber:
             initial_prompt=opts.initial_prompt,
             hotwords=opts.hotwords,
         )
+        segments = list(segments)  # decoding happens here; it fills chunk_languages
         starts = sorted(self._pipeline.chunk_languages)
         out: list[Segment] = []
         for seg in segments:
             if forced:
                 language, probability = forced, 1.0 if opts.language else None
             else:
-                language, probability = self._language_at(starts, seg.start, info.language)
+                language, probability = self._language_at(starts, seg.start)
             words = tuple(
                 Word(
                     start=round(w.start + offset, 3),
@@ -166,13 +179,63 @@ class Transcriber:
             )
         return out
 
-    def _language_at(self, starts: list[float], t: float, fallback: str) -> tuple[str, float | None]:
-        chosen = None
-        for s in starts:
-            if s <= t + 1e-3:
-                chosen = s
-            else:
-                break
-        if chosen is None:
-            return fallback, None
-        return self._pipeline.chunk_languages[chosen]
+    def _language_at(self, starts: list[float], t: float) -> tuple[str, float | None]:
+        """The language detected for the chunk that holds time ``t``."""
+        i = bisect.bisect_right(starts, t + 1e-3) - 1
+        return self._pipeline.chunk_languages[starts[max(i, 0)]]
+
+    def transcribe_stretches(
+        self, audio: np.ndarray, stretches: list[Span], offset: float = 0.0, gap: float = 0.3
+    ) -> list[Segment]:
+        """Transcribe short, scattered ``stretches`` of ``audio``, packed together.
+
+        Whisper encodes 30 s whatever the chunk length, so short stretches
+        are joined (with ``gap`` seconds of silence between them) into shared
+        chunks, and the words are mapped back to their own stretch. Returns
+        one segment per stretch that produced words.
+        """
+        pieces: list[np.ndarray] = []
+        placed: list[tuple[Span, Span]] = []  # (where in the packed audio, where really)
+        cursor = 0.0
+        silence = np.zeros(int(gap * SAMPLE_RATE), dtype=np.float32)
+        for real in stretches:
+            clip = audio[int(real.start * SAMPLE_RATE) : int(real.end * SAMPLE_RATE)]
+            packed = Span(cursor, cursor + clip.size / SAMPLE_RATE)
+            placed.append((packed, real))
+            pieces += [clip, silence]
+            cursor = packed.end + gap
+        if not placed:
+            return []
+        packed_audio = np.concatenate(pieces)
+        chunks = group_for_asr([p for p, _ in placed], MAX_CHUNK_SECONDS - 2)
+        by_stretch: dict[int, list[tuple[Word, Segment]]] = {}
+        for seg in self.transcribe(packed_audio, chunks):
+            for w in seg.words:
+                i = min(range(len(placed)), key=lambda k: _distance(placed[k][0], w.span.middle))
+                packed, real = placed[i]
+                shift = real.start - packed.start + offset
+                start = min(max(w.start + shift, real.start + offset), real.end + offset)
+                end = min(max(w.end + shift, start), real.end + offset)
+                by_stretch.setdefault(i, []).append((Word(round(start, 3), round(end, 3), w.text, w.probability), seg))
+        out = []
+        for i in sorted(by_stretch):
+            words = tuple(w for w, _ in by_stretch[i])
+            first = by_stretch[i][0][1]
+            out.append(
+                Segment(
+                    start=words[0].start,
+                    end=words[-1].end,
+                    text="".join(w.text for w in words).strip(),
+                    language=first.language,
+                    words=words,
+                    language_probability=first.language_probability,
+                    avg_logprob=first.avg_logprob,
+                    no_speech_prob=first.no_speech_prob,
+                    compression_ratio=first.compression_ratio,
+                )
+            )
+        return out
+
+
+def _distance(span: Span, t: float) -> float:
+    return 0.0 if span.start <= t <= span.end else min(abs(t - span.start), abs(t - span.end))

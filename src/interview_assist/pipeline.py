@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
 
@@ -155,7 +155,10 @@ def transcribe(
         heard = [s.shifted(win.offset) for s in kept]
         missed = gap_segments(heard, window_segments, options.hallucination)
         if missed:
-            window_segments += _second_pass(transcriber, window_audio, missed, win.offset)
+            # Whisper tends to stop early in a long chunk and skip its last
+            # sentence; alone, the skipped stretch is usually transcribed.
+            relative = [g.shifted(-win.offset) for g in missed]
+            window_segments += transcriber.transcribe_stretches(window_audio, relative, win.offset)
             missed = gap_segments(heard, window_segments, options.hallucination)
         segments.extend(window_segments)
         gaps.extend(missed)
@@ -164,28 +167,6 @@ def transcribe(
         progress("transcribe", completed=duration, total=total)
 
     return _assemble(info, duration, transcriber, options, catalog, segments, gaps, decisions)
-
-
-def _second_pass(
-    transcriber: Transcriber, window_audio: np.ndarray, missed: list[Span], offset: float
-) -> list[Segment]:
-    """Transcribe stretches of speech the first pass dropped, each on its own.
-
-    Whisper tends to stop early in a long chunk and skip its last sentence;
-    alone, the skipped stretch is usually transcribed. Only words inside the
-    stretch are kept, so nothing is duplicated from its neighbours.
-    """
-    recovered = transcriber.transcribe(window_audio, [g.shifted(-offset) for g in missed], offset)
-    kept: list[Segment] = []
-    for seg in recovered:
-        words = tuple(w for w in seg.words if any(w.span.middle in g for g in missed))
-        if words and len(words) == len(seg.words):
-            kept.append(seg)
-        elif words:
-            kept.append(
-                replace(seg, start=words[0].start, end=words[-1].end, text="".join(w.text for w in words).strip(), words=words)
-            )
-    return kept
 
 
 def _denoise(win: _Window, length: float, options: PipelineOptions) -> tuple[np.ndarray, DenoiseDecision]:

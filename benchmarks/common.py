@@ -1,0 +1,62 @@
+"""Helpers shared by the benchmarks: machine description, long test files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+REPO = Path(__file__).resolve().parents[1]
+EVAL = Path(os.environ.get("INTERVIEW_ASSIST_EVAL", REPO.parent / "shared" / "eval"))
+CACHE = REPO / "benchmarks" / ".cache"  # generated audio; git-ignored
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB, Python {platform.python_version()}"
+
+
+def header(title: str) -> str:
+    return f"## {title}\n\n{dt.date.today().isoformat()} · {machine()}\n"
+
+
+def looped_recording(minutes: int) -> Path:
+    """A FLAC of ``minutes`` made by looping the real interview mixtures."""
+    from interview_assist.audio import load
+
+    CACHE.mkdir(parents=True, exist_ok=True)
+    path = CACHE / f"interview_loop_{minutes}min.flac"
+    if path.exists():
+        return path
+    parts = [load(EVAL / "interviews" / f"interview_v0{i}.flac") for i in (1, 2)]
+    source = np.concatenate(parts)
+    total = minutes * 60 * 16000
+    with sf.SoundFile(path, "w", samplerate=16000, channels=1, subtype="PCM_16") as out:
+        written = 0
+        while written < total:
+            piece = source[: total - written]
+            out.write(piece)
+            written += piece.size
+    return path
+
+
+def git_revision() -> str:
+    try:
+        return subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=REPO
+        ).stdout.strip()
+    except OSError:
+        return "?"
