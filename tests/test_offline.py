@@ -9,6 +9,7 @@ cannot see. A control run proves the detector catches a real connection.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -70,3 +71,24 @@ def test_offline_switches_are_set_before_dependencies_load():
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["True", "1", "1", "0"]
+
+
+WRITE = re.compile(r'open(?:at)?\((?:AT_FDCWD, )?"([^"]+)", [^)]*(O_WRONLY|O_RDWR|O_CREAT)')
+
+
+def test_audio_never_reaches_disk_outside_the_store(tmp_path, eval_dir):
+    """With denoising on, the only files written are the store's own."""
+    store_dir = tmp_path / "store"
+    trace = tmp_path / "files.txt"
+    done = subprocess.run(
+        ["strace", "-f", "-qq", "-e", "trace=open,openat,creat", "-o", str(trace),
+         sys.executable, "-m", "interview_assist", "transcribe", str(eval_dir / "asr" / "jfk.flac"),
+         "--db", str(store_dir / "s.sqlite"), "--denoise", "on"],
+        capture_output=True, text=True, cwd=REPO,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "TMPDIR": str(tmp_path / "tmp")},
+    )
+    assert done.returncode == 0, done.stderr
+    written = {m.group(1) for m in map(WRITE.search, trace.read_text().splitlines()) if m}
+    outside = {p for p in written if not p.startswith(str(store_dir)) and not p.startswith("/dev/")}
+    assert outside == set()
+    assert any(p.endswith("s.sqlite") for p in written)  # the detector does see writes

@@ -36,7 +36,8 @@ class AsrOptions:
 
     language: str | None = None
     beam_size: int = 5
-    batch_size: int = 8
+    # 4 is as fast as 8 on 2 cores and needs about 200 MiB less at peak.
+    batch_size: int = 4
     compute_type: str = "int8"
     cpu_threads: int = 0  # 0: every core
     seed: int = 0

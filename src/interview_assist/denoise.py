@@ -40,48 +40,60 @@ class DenoiseSettings:
     block_seconds: float = 60.0
     pad_seconds: float = 1.0
     n_std_thresh: float = 1.5
-    prop_decrease: float = 1.0
+    # Partial reduction (about 10 dB at most): full gating removes speech
+    # along with the noise and made Whisper worse in every condition measured.
+    prop_decrease: float = 0.7
 
 
 _FRAME = 512
-_HOP = 256
+_HOP = 160
 
 
 def estimate_noise(audio: np.ndarray) -> NoiseEstimate:
-    """Estimate SNR and the colour of the noise floor of 16 kHz mono ``audio``."""
-    n_frames = 1 + (audio.size - _FRAME) // _HOP if audio.size >= _FRAME else 0
-    if n_frames < 8:
+    """Estimate the SNR and the colour of the noise floor of 16 kHz mono ``audio``.
+
+    SNR is the spread between loud (95th percentile) and quiet (10th) frame
+    energies; the noise floor is the mean spectrum of the quietest 15 % of
+    frames, and its flatness is 1 for white noise, lower for coloured noise.
+    """
+    if audio.size < _FRAME * 8:
         return NoiseEstimate(snr_db=float("inf"), flatness=1.0, low_band_share=0.0)
-    idx = np.arange(_FRAME)[None, :] + _HOP * np.arange(n_frames)[:, None]
-    frames = audio[idx] * np.hanning(_FRAME)[None, :]
-    power = np.abs(np.fft.rfft(frames, axis=1)) ** 2 + 1e-12
-    energy = power.sum(axis=1)
-    order = np.argsort(energy)
-    quiet = order[: max(1, n_frames // 10)]
-    loud = order[-max(1, n_frames // 10) :]
-    snr_db = float(10 * np.log10(energy[loud].mean() / energy[quiet].mean()))
-    floor = power[quiet].mean(axis=0)[1:]
-    flatness = float(np.exp(np.mean(np.log(floor))) / np.mean(floor))
-    freqs = np.fft.rfftfreq(_FRAME, 1 / SAMPLE_RATE)[1:]
-    low_band_share = float(floor[freqs < 500].sum() / floor.sum())
+    x = audio.astype(np.float64)
+    idx = np.arange(0, x.size - _FRAME + 1, _HOP)[:, None] + np.arange(_FRAME)
+    power = np.abs(np.fft.rfft(x[idx] * np.hanning(_FRAME), axis=1)) ** 2 + 1e-12
+    freqs = np.fft.rfftfreq(_FRAME, 1 / SAMPLE_RATE)
+    energy_db = 10 * np.log10(power.sum(axis=1))
+    snr_db = float(np.percentile(energy_db, 95) - np.percentile(energy_db, 10))
+    floor = power[energy_db <= np.percentile(energy_db, 15)].mean(axis=0)
+    band = (freqs >= 100) & (freqs <= 7000)
+    flatness = float(np.exp(np.mean(np.log(floor[band]))) / np.mean(floor[band]))
+    low = (freqs >= 50) & (freqs < 500)
+    low_band_share = float(floor[low].sum() / floor[(freqs >= 50) & (freqs <= 7000)].sum())
     return NoiseEstimate(snr_db=snr_db, flatness=flatness, low_band_share=low_band_share)
 
 
-def auto_decision(estimate: NoiseEstimate) -> tuple[bool, str]:
-    """Whether ``auto`` denoises a window with this noise floor, and why."""
-    if estimate.snr_db >= 30.0:
-        return False, f"clean audio (SNR ≈ {estimate.snr_db:.0f} dB)"
-    if estimate.flatness > 0.5:
-        return False, f"broadband noise (flatness {estimate.flatness:.2f}): gating would hurt"
-    return True, f"coloured noise (flatness {estimate.flatness:.2f}, SNR ≈ {estimate.snr_db:.0f} dB)"
+def noise_sample(audio: np.ndarray, share: float = 0.2) -> np.ndarray:
+    """The quietest ``share`` of 32 ms frames of ``audio``, joined: a noise-only sample.
+
+    noisereduce's default noise profile is the whole signal, speech included,
+    which sets the gate too high and cuts speech. The quietest frames hold
+    (almost) no speech, even in a recording that is mostly talk.
+    """
+    n = audio.size // _FRAME
+    if n == 0:
+        return audio
+    frames = audio[: n * _FRAME].reshape(n, _FRAME)
+    energy = np.einsum("ij,ij->i", frames, frames)
+    quiet = np.sort(np.argsort(energy)[: max(1, int(n * share))])
+    return frames[quiet].reshape(-1)
 
 
 def reduce_noise(audio: np.ndarray, settings: DenoiseSettings = DenoiseSettings()) -> np.ndarray:
     """Stationary spectral gating of 16 kHz mono ``audio``, block by block, in memory.
 
-    As noisereduce does by default, each block's noise profile is taken from the
-    block itself. Each block is gated with ``pad_seconds`` of context on each
-    side, which is then dropped.
+    The noise profile of each block comes from its quietest frames (see
+    :func:`noise_sample`). Each block is gated with ``pad_seconds`` of context
+    on each side, which is then dropped.
     """
     import noisereduce  # imported late: it pulls in joblib and tqdm
 
@@ -97,6 +109,7 @@ def reduce_noise(audio: np.ndarray, settings: DenoiseSettings = DenoiseSettings(
         cleaned = noisereduce.reduce_noise(
             y=piece,
             sr=SAMPLE_RATE,
+            y_noise=noise_sample(piece),
             stationary=True,
             n_std_thresh_stationary=settings.n_std_thresh,
             prop_decrease=settings.prop_decrease,
@@ -106,3 +119,13 @@ def reduce_noise(audio: np.ndarray, settings: DenoiseSettings = DenoiseSettings(
         )
         out[start:end] = cleaned[start - lo : start - lo + (end - start)]
     return out.astype(np.float32, copy=False)
+
+
+def auto_decision(estimate: NoiseEstimate) -> tuple[bool, str]:
+    """Whether ``auto`` denoises a window with this noise floor, and why."""
+    if estimate.snr_db < AUTO_MAX_SNR_DB:
+        return True, f"strong noise (SNR ≈ {estimate.snr_db:.0f} dB, flatness {estimate.flatness:.2f})"
+    return False, f"speech well above the noise (SNR ≈ {estimate.snr_db:.0f} dB)"
+
+
+AUTO_MAX_SNR_DB = 12.0

@@ -47,6 +47,10 @@ class PipelineOptions:
     # Only pauses in the last part of a window are considered for the cut.
     cut_search_seconds: float = 60.0
 
+    def __post_init__(self) -> None:
+        # Accept "auto" as well as DenoiseMode.AUTO at the API edge.
+        object.__setattr__(self, "denoise", DenoiseMode(self.denoise))
+
 
 @dataclass(frozen=True, slots=True)
 class _Window:
@@ -144,9 +148,11 @@ def transcribe(
         except StopIteration:
             break
         length = win.samples.size / SAMPLE_RATE
+        # Speech is found on the original audio: gating can make quiet
+        # speech too faint for the VAD.
+        speech = speech_spans(win.samples, options.vad)
         speech_input, decision = _denoise(win, length, options)
         decisions.append(decision)
-        speech = speech_spans(speech_input, options.vad)
         cut = length if win.last else _cut_point(speech, length, options.cut_search_seconds)
         kept = [Span(s.start, min(s.end, cut)) for s in speech if s.start < cut]
         n = int(round(cut * SAMPLE_RATE)) or win.samples.size
