@@ -15,6 +15,7 @@ from __future__ import annotations
 import bisect
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import ctranslate2
@@ -119,11 +120,18 @@ class Transcriber:
     def multilingual(self) -> bool:
         return self.model.model.is_multilingual
 
-    def transcribe(self, audio: np.ndarray, chunks: list[Span], offset: float = 0.0) -> list[Segment]:
+    def transcribe(
+        self,
+        audio: np.ndarray,
+        chunks: list[Span],
+        offset: float = 0.0,
+        on_progress: Callable[[float], None] | None = None,
+    ) -> list[Segment]:
         """Transcribe the speech ``chunks`` (seconds into ``audio``) of one window.
 
         ``offset`` (seconds) is added to every time, so results are relative
-        to the start of the recording.
+        to the start of the recording. ``on_progress`` is called with the end
+        time of each segment as decoding reaches it.
         """
         if not chunks:
             return []
@@ -148,10 +156,11 @@ class Transcriber:
             initial_prompt=opts.initial_prompt,
             hotwords=opts.hotwords,
         )
-        segments = list(segments)  # decoding happens here; it fills chunk_languages
-        starts = sorted(self._pipeline.chunk_languages)
         out: list[Segment] = []
-        for seg in segments:
+        for seg in segments:  # decoding happens batch by batch as this loop runs
+            if on_progress is not None:
+                on_progress(offset + seg.end)
+            starts = sorted(self._pipeline.chunk_languages)  # filled by each batch
             if forced:
                 language, probability = forced, 1.0 if opts.language else None
             else:

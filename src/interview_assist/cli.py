@@ -253,7 +253,7 @@ class _progress_bar:
         def hook(step: str, *, completed: float, total: float | None) -> None:
             from .spans import format_timestamp
 
-            done = format_timestamp(completed) + (f" / {format_timestamp(total)}" if total else "")
+            done = f"{format_timestamp(completed)} / {format_timestamp(total)}" if total else ""
             self._progress.update(self._task, description=step, completed=completed, total=total, done=done)
 
         return hook

@@ -147,6 +147,7 @@ def transcribe(
             win = windows.send(used) if used is not None else next(windows)
         except StopIteration:
             break
+        progress("transcribe", completed=win.offset, total=total)
         length = win.samples.size / SAMPLE_RATE
         # Speech is found on the original audio: gating can make quiet
         # speech too faint for the VAD.
@@ -157,7 +158,12 @@ def transcribe(
         kept = [Span(s.start, min(s.end, cut)) for s in speech if s.start < cut]
         n = int(round(cut * SAMPLE_RATE)) or win.samples.size
         window_audio = speech_input[:n]
-        window_segments = transcriber.transcribe(window_audio, group_for_asr(kept), win.offset)
+        window_segments = transcriber.transcribe(
+            window_audio,
+            group_for_asr(kept),
+            win.offset,
+            on_progress=lambda t: progress("transcribe", completed=t, total=total),
+        )
         heard = [s.shifted(win.offset) for s in kept]
         missed = gap_segments(heard, window_segments, options.hallucination)
         if missed:
