@@ -100,7 +100,7 @@ def _cut_point(speech: list[Span], length: float, search: float) -> float:
     return boundaries[-1] if boundaries else length
 
 
-def _settings_record(options: PipelineOptions, catalog: ModelCatalog) -> dict:
+def _settings_record(options: PipelineOptions, transcriber: Transcriber) -> dict:
     def version(pkg: str) -> str | None:
         try:
             return metadata.version(pkg)
@@ -108,6 +108,9 @@ def _settings_record(options: PipelineOptions, catalog: ModelCatalog) -> dict:
             return None
 
     record = asdict(options)
+    # The loaded model and its decoding options are what actually ran.
+    record["model"] = transcriber.spec.name
+    record["asr"] = asdict(transcriber.options)
     record["denoise"] = options.denoise.value
     record["versions"] = {
         p: version(p)
@@ -130,10 +133,9 @@ def transcribe(
     once. Pass a loaded ``transcriber`` to reuse a model across recordings.
     """
     info = audio_io.probe(path)
-    catalog = catalog or ModelCatalog()
     if transcriber is None:
         progress("load model", completed=0, total=None)
-        transcriber = Transcriber(catalog, options.model, options.asr)
+        transcriber = Transcriber(catalog or ModelCatalog(), options.model, options.asr)
     total = info.declared_duration
 
     segments: list[Segment] = []
@@ -152,9 +154,9 @@ def transcribe(
         # Speech is found on the original audio: gating can make quiet
         # speech too faint for the VAD.
         speech = speech_spans(win.samples, options.vad)
-        speech_input, decision = _denoise(win, length, options)
-        decisions.append(decision)
+        speech_input, applied, reason = _denoise(win.samples, options)
         cut = length if win.last else _cut_point(speech, length, options.cut_search_seconds)
+        decisions.append(DenoiseDecision(win.offset, win.offset + cut, applied, reason))
         kept = [Span(s.start, min(s.end, cut)) for s in speech if s.start < cut]
         n = int(round(cut * SAMPLE_RATE)) or win.samples.size
         window_audio = speech_input[:n]
@@ -178,19 +180,18 @@ def transcribe(
         used = n
         progress("transcribe", completed=duration, total=total)
 
-    return _assemble(info, duration, transcriber, options, catalog, segments, gaps, decisions)
+    return _assemble(info, duration, transcriber, options, segments, gaps, decisions)
 
 
-def _denoise(win: _Window, length: float, options: PipelineOptions) -> tuple[np.ndarray, DenoiseDecision]:
+def _denoise(samples: np.ndarray, options: PipelineOptions) -> tuple[np.ndarray, bool, str]:
     mode = options.denoise
     if mode is DenoiseMode.OFF:
         apply, reason = False, "denoise off"
     elif mode is DenoiseMode.ON:
         apply, reason = True, "denoise on"
     else:
-        apply, reason = auto_decision(estimate_noise(win.samples))
-    samples = reduce_noise(win.samples, options.denoise_settings) if apply else win.samples
-    return samples, DenoiseDecision(win.offset, win.offset + length, apply, reason)
+        apply, reason = auto_decision(estimate_noise(samples))
+    return (reduce_noise(samples, options.denoise_settings) if apply else samples), apply, reason
 
 
 def _assemble(
@@ -198,7 +199,6 @@ def _assemble(
     duration: float,
     transcriber: Transcriber,
     options: PipelineOptions,
-    catalog: ModelCatalog,
     segments: list[Segment],
     gaps: list[Span],
     decisions: list[DenoiseDecision],
@@ -216,7 +216,7 @@ def _assemble(
         audio_sha256=info.sha256,
         duration=round(duration, 3),
         model=ModelUsed(spec.name, spec.sha256),
-        settings=_settings_record(options, catalog) | {"model": spec.name},
+        settings=_settings_record(options, transcriber),
         segments=tuple(ordered),
         flags=tuple(flags),
         denoise=tuple(decisions),
