@@ -59,6 +59,18 @@ def run_cli(*args: str, env: dict | None = None, **kwargs) -> subprocess.Complet
     )
 
 
+def unprivileged() -> list[str]:
+    """A command prefix that makes file permissions apply, even to root.
+
+    Root bypasses permission bits through two capabilities; the command runs
+    without them, so an unreadable file is unreadable, as for an officer.
+    """
+    if os.geteuid() != 0:
+        return []
+    caps = "-dac_override,-dac_read_search"
+    return ["setpriv", f"--bounding-set={caps}", f"--inh-caps={caps}"]
+
+
 def count_interviews(db_path: Path) -> int:
     import sqlite3
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from .conftest import CLI, count_interviews, run_cli
+from .conftest import CLI, count_interviews, run_cli, unprivileged
 
 
 def _make_bad(kind: str, tmp_path, eval_dir):
@@ -76,21 +76,13 @@ def test_bad_input(kind, message, tmp_path, eval_dir, db_path):
 
 
 def test_unreadable_file(tmp_path, eval_dir):
-    """A file the user may not read.
-
-    Root reads every file, so as root the command runs without the
-    capabilities that let it bypass file permissions.
-    """
+    """A file the user may not read."""
     src = tmp_path / "secret.flac"
     shutil.copy(eval_dir / "asr" / "jfk.flac", src)
     os.chmod(src, 0o000)
     store = tmp_path / "store.sqlite"
-    prefix = []
-    if os.geteuid() == 0:
-        caps = "-dac_override,-dac_read_search"
-        prefix = ["setpriv", f"--bounding-set={caps}", f"--inh-caps={caps}"]
     done = subprocess.run(
-        [*prefix, *CLI, "transcribe", str(src), "--db", str(store)], capture_output=True, text=True
+        [*unprivileged(), *CLI, "transcribe", str(src), "--db", str(store)], capture_output=True, text=True
     )
     assert done.returncode == 2, done.stderr
     assert done.stderr.strip().splitlines() == [f"interview-assist: error: {src}: permission denied"]
@@ -101,12 +93,8 @@ def test_store_in_unwritable_folder(tmp_path, eval_dir):
     folder = tmp_path / "read-only"
     folder.mkdir()
     os.chmod(folder, 0o500)
-    prefix = []
-    if os.geteuid() == 0:
-        caps = "-dac_override,-dac_read_search"
-        prefix = ["setpriv", f"--bounding-set={caps}", f"--inh-caps={caps}"]
     done = subprocess.run(
-        [*prefix, *CLI, "transcribe", str(eval_dir / "asr" / "jfk.flac"), "--db", str(folder / "s.sqlite")],
+        [*unprivileged(), *CLI, "transcribe", str(eval_dir / "asr" / "jfk.flac"), "--db", str(folder / "s.sqlite")],
         capture_output=True,
         text=True,
     )
