@@ -7,5 +7,12 @@ bash scripts/setup.sh
 mkdir -p data
 db=data/demo.sqlite
 sample=examples/interview_v01.flac
-echo "demo: transcribing $sample (about 4.5 minutes of audio) on this machine..." >&2
-.venv/bin/interview-assist transcribe "$sample" --db "$db"
+echo "demo: transcribing $sample (4.5 minutes of audio) on this machine..." >&2
+summary=$(.venv/bin/interview-assist transcribe "$sample" --db "$db" --json)
+id=$(printf '%s' "$summary" | .venv/bin/python -c 'import json, sys; print(json.load(sys.stdin)["id"])')
+draft=$(.venv/bin/interview-assist show "$id" --db "$db")
+sed -n 1,12p <<<"$draft"
+echo "..."
+echo
+echo "Draft transcript stored as interview $id in $(pwd)/$db"
+echo "Read it all with:  .venv/bin/interview-assist show $id --db $db [--format json]"
