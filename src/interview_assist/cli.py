@@ -12,6 +12,7 @@ from __future__ import annotations
 import getpass
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -55,6 +56,10 @@ def main() -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
+    except BrokenPipeError:
+        # The reader went away (e.g. `show ID | head`): not an error.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)
     except OSError as exc:
         _fail(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "), 1)
 
