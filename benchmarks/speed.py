@@ -29,12 +29,14 @@ from faster_whisper import WhisperModel  # noqa: E402
 
 from interview_assist.asr import AsrOptions, Transcriber  # noqa: E402
 from interview_assist.denoise import DenoiseMode  # noqa: E402
+from interview_assist.heap import limit_heap_growth  # noqa: E402
 from interview_assist.models import ModelCatalog  # noqa: E402
 from interview_assist.pipeline import PipelineOptions, transcribe  # noqa: E402
 from interview_assist.store import Database, save_transcript  # noqa: E402
 
 
 def main() -> None:
+    limit_heap_growth()  # as the CLI does; it applies to both sides of the comparison
     ap = argparse.ArgumentParser()
     ap.add_argument("files", nargs="*", type=Path)
     ap.add_argument("--repeats", type=int, default=2)

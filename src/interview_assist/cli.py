@@ -20,6 +20,7 @@ import click
 
 from . import __version__
 from .errors import InterviewAssistError
+from .heap import limit_heap_growth
 
 logger = logging.getLogger("interview_assist")
 
@@ -45,6 +46,7 @@ def _fail(message: str, code: int) -> None:
 
 def main() -> None:
     """Entry point: runs the CLI and translates errors into messages and exit codes."""
+    limit_heap_growth()
     try:
         cli.main(standalone_mode=False, prog_name="interview-assist")
     except InterviewAssistError as exc:
