@@ -2,10 +2,14 @@
 
 Both use the same model (whisper-base), compute type (int8), threads, beam
 size (5) and word timestamps. Bare faster-whisper is the sequential
-``WhisperModel.transcribe(path)``: it decodes the whole file itself. The
-pipeline run includes everything the CLI does after loading the model:
-probing and hashing the file, streaming decode, the denoise decision, VAD,
-batched ASR, the second pass, flags, and the write to a fresh store.
+``WhisperModel.transcribe(path)`` as a user would run it: it decodes the whole
+file itself. The pipeline side is the CLI's path after loading the model:
+the process-wide malloc setting of the CLI, probing and hashing the file,
+streaming decode, the denoise decision, VAD, batched ASR, the second pass,
+flags, and the write to a fresh store.
+
+Each run is a fresh process (so process-wide settings do not leak from one
+side to the other) and times only the transcription, not the model load.
 Runs alternate (bare, pipeline, bare, pipeline...) so drift hits both.
 
 Usage: python benchmarks/speed.py [--repeats N] [FILE...]
@@ -15,67 +19,78 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import EVAL, REPO, header, looped_recording  # noqa: E402
 
-import interview_assist  # noqa: E402,F401  (offline switches first)
-from faster_whisper import WhisperModel  # noqa: E402
+BARE = """
+import sys, time, interview_assist
+from faster_whisper import WhisperModel
+m = WhisperModel(sys.argv[2], device="cpu", compute_type="int8", local_files_only=True)
+t = time.perf_counter()
+segments, info = m.transcribe(sys.argv[1], beam_size=5, word_timestamps=True)
+n = sum(1 for _ in segments)
+print(time.perf_counter() - t, info.duration)
+"""
 
-from interview_assist.asr import AsrOptions, Transcriber  # noqa: E402
-from interview_assist.denoise import DenoiseMode  # noqa: E402
-from interview_assist.heap import limit_heap_growth  # noqa: E402
-from interview_assist.models import ModelCatalog  # noqa: E402
-from interview_assist.pipeline import PipelineOptions, transcribe  # noqa: E402
-from interview_assist.store import Database, save_transcript  # noqa: E402
+PIPELINE = """
+import sys, tempfile, time
+from pathlib import Path
+from interview_assist.heap import limit_heap_growth
+limit_heap_growth()
+from interview_assist.asr import AsrOptions, Transcriber
+from interview_assist.denoise import DenoiseMode
+from interview_assist.models import ModelCatalog
+from interview_assist.pipeline import PipelineOptions, transcribe
+from interview_assist.store import Database, save_transcript
+catalog = ModelCatalog()
+tr = Transcriber(catalog, "whisper-base", AsrOptions())
+with tempfile.TemporaryDirectory() as tmp:
+    t = time.perf_counter()
+    result = transcribe(sys.argv[1], PipelineOptions(denoise=DenoiseMode(sys.argv[2])), transcriber=tr)
+    with Database(Path(tmp) / "s.sqlite") as db:
+        save_transcript(db, result, actor="benchmark")
+    print(time.perf_counter() - t, result.duration)
+"""
+
+
+def run(code: str, *args: str) -> tuple[float, float]:
+    out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, cwd=REPO)
+    if out.returncode:
+        raise SystemExit(out.stderr)
+    seconds, duration = out.stdout.split()[-2:]
+    return float(seconds), float(duration)
 
 
 def main() -> None:
-    limit_heap_growth()  # as the CLI does; it applies to both sides of the comparison
     ap = argparse.ArgumentParser()
     ap.add_argument("files", nargs="*", type=Path)
     ap.add_argument("--repeats", type=int, default=2)
     ap.add_argument("--denoise", default="auto")
     args = ap.parse_args()
-    files = args.files or [REPO / "examples" / "interview_v01.flac", EVAL / "asr" / "harvard_osr_0030.wav", looped_recording(10)]
+    files = args.files or [
+        EVAL / "asr" / "harvard_osr_0030.wav",
+        REPO / "examples" / "interview_v01.flac",
+        looped_recording(10),
+    ]
+    from interview_assist.models import ModelCatalog
 
-    catalog = ModelCatalog()
-    options = AsrOptions()
-    transcriber = Transcriber(catalog, "whisper-base", options)
-    bare = WhisperModel(
-        str(catalog.get("whisper-base").directory),
-        device="cpu",
-        compute_type=options.compute_type,
-        cpu_threads=options.threads(),
-        local_files_only=True,
-    )
-    popts = PipelineOptions(denoise=DenoiseMode(args.denoise))
-
+    base_dir = str(ModelCatalog().get("whisper-base").directory)
     print(header("Speed: transcribe vs bare faster-whisper (whisper-base, int8)"))
-    print(f"threads {options.threads()}, beam 5, word timestamps, denoise {args.denoise}, {args.repeats} runs each, alternating\n")
+    print(f"all cores, beam 5, word timestamps, denoise {args.denoise}; {args.repeats} runs each, alternating; median shown\n")
     print("| file | audio (s) | bare faster-whisper (s) | transcribe (s) | ratio | RTF transcribe |")
     print("|---|---|---|---|---|---|")
     for path in files:
-        bare_times, ours = [], []
-        duration = 0.0
+        bare, ours = [], []
         for _ in range(args.repeats):
-            t0 = time.perf_counter()
-            segments, info = bare.transcribe(str(path), beam_size=5, word_timestamps=True)
-            list(segments)
-            bare_times.append(time.perf_counter() - t0)
-            duration = info.duration
-            with tempfile.TemporaryDirectory() as tmp:
-                t0 = time.perf_counter()
-                t = transcribe(path, popts, catalog=catalog, transcriber=transcriber)
-                with Database(Path(tmp) / "s.sqlite") as db:
-                    save_transcript(db, t, actor="benchmark")
-                ours.append(time.perf_counter() - t0)
-        b, o = statistics.median(bare_times), statistics.median(ours)
+            seconds, duration = run(BARE, str(path), base_dir)
+            bare.append(seconds)
+            ours.append(run(PIPELINE, str(path), args.denoise)[0])
+        b, o = statistics.median(bare), statistics.median(ours)
         print(f"| {path.name} | {duration:.0f} | {b:.1f} | {o:.1f} | **{o / b:.2f}** | {o / duration:.3f} |", flush=True)
 
 
