@@ -160,11 +160,10 @@ class Transcriber:
         for seg in segments:  # decoding happens batch by batch as this loop runs
             if on_progress is not None:
                 on_progress(offset + seg.end)
-            starts = sorted(self._pipeline.chunk_languages)  # filled by each batch
             if forced:
                 language, probability = forced, 1.0 if opts.language else None
             else:
-                language, probability = self._language_at(starts, seg.start)
+                language, probability = self._language_at(seg.start)
             words = tuple(
                 Word(
                     start=round(w.start + offset, 3),
@@ -189,8 +188,12 @@ class Transcriber:
             )
         return out
 
-    def _language_at(self, starts: list[float], t: float) -> tuple[str, float | None]:
-        """The language detected for the chunk that holds time ``t``."""
+    def _language_at(self, t: float) -> tuple[str, float | None]:
+        """The language detected for the chunk that holds time ``t``.
+
+        The table fills batch by batch while the segments are decoded.
+        """
+        starts = sorted(self._pipeline.chunk_languages)
         i = bisect.bisect_right(starts, t + 1e-3) - 1
         return self._pipeline.chunk_languages[starts[max(i, 0)]]
 
