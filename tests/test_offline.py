@@ -1,9 +1,11 @@
-"""A full run opens no network socket: checked at the system-call level.
+"""A full run opens no network socket: blocked, and checked at the system-call level.
 
-The command runs under ``strace``, which sees every ``socket()`` and
-``connect()`` of the process and of its threads and children, including those
-made by C++ libraries (onnxruntime, ctranslate2) that Python-level guards
-cannot see. A control run proves the detector catches a real connection.
+The command runs in a network namespace of its own with no interface up, so
+any connection would fail, and under ``strace``, which sees every
+``socket()`` and ``connect()`` of the process, its threads and children,
+including those made by C++ libraries (onnxruntime, ctranslate2) that
+Python-level guards cannot see. Control runs prove both the block and the
+detector work.
 """
 
 from __future__ import annotations
@@ -22,10 +24,17 @@ from .conftest import REPO
 INET = re.compile(r"(socket\((AF_INET|AF_INET6|PF_INET|PF_INET6)\b|sa_family=AF_INET6?\b)")
 
 
+def _no_network() -> list[str]:
+    """A prefix that runs a command with no network at all (root only)."""
+    if os.geteuid() == 0 and shutil.which("unshare"):
+        return ["unshare", "--net"]
+    return []
+
+
 def _network_calls(tmp_path, argv):
     trace = tmp_path / "trace.txt"
     done = subprocess.run(
-        ["strace", "-f", "-qq", "-e", "trace=socket,connect,sendto,sendmsg", "-o", str(trace), *argv],
+        [*_no_network(), "strace", "-f", "-qq", "-e", "trace=socket,connect,sendto,sendmsg", "-o", str(trace), *argv],
         capture_output=True,
         text=True,
         cwd=REPO,
@@ -44,6 +53,14 @@ def test_detector_sees_a_real_connection(tmp_path):
     code = "import socket\ns = socket.socket()\ntry:\n    s.connect(('127.0.0.1', 9))\nexcept OSError:\n    pass\n"
     _, calls = _network_calls(tmp_path, [sys.executable, "-c", code])
     assert calls, "the strace detector missed a real connect()"
+
+
+def test_network_is_blocked_in_the_test_namespace():
+    if not _no_network():
+        pytest.skip("blocking needs root and unshare; the strace check still runs")
+    code = "import socket\ntry:\n    socket.create_connection(('127.0.0.1', 9), timeout=2)\nexcept OSError as e:\n    print(e.errno)\n"
+    done = subprocess.run([*_no_network(), sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.stdout.strip() == "101"  # ENETUNREACH: not even loopback is up
 
 
 def test_full_transcription_opens_no_socket(tmp_path, eval_dir):
