@@ -11,8 +11,11 @@ from interview_assist.audio import load
 from interview_assist.denoise import DenoiseMode, auto_decision, estimate_noise, reduce_noise
 
 
-def _add_noise(clean: np.ndarray, snr_db: float, seed: int = 0) -> np.ndarray:
+def _add_noise(clean: np.ndarray, snr_db: float, seed: int = 0, colour: str = "white") -> np.ndarray:
     noise = np.random.default_rng(seed).standard_normal(clean.size)
+    if colour == "brown":  # 1/f^2 power
+        spectrum = np.fft.rfft(noise) / np.maximum(np.fft.rfftfreq(clean.size, 1 / 16000), 20.0)
+        noise = np.fft.irfft(spectrum, clean.size)
     noise *= np.sqrt(np.mean(clean**2) / np.mean(noise**2) / 10 ** (snr_db / 10))
     return (clean + noise).astype(np.float32)
 
@@ -44,6 +47,15 @@ def test_auto_leaves_clean_speech_alone_and_denoises_strong_noise(eval_dir):
     clean = load(eval_dir / "asr" / "harvard_osr_0030.wav")
     assert auto_decision(estimate_noise(clean))[0] is False
     assert auto_decision(estimate_noise(_add_noise(clean, 0)))[0] is True
+
+
+def test_auto_gates_moderate_rumble_but_spares_speech_under_strong_rumble(eval_dir):
+    clean = load(eval_dir / "asr" / "jfk.flac")
+    strong, moderate = (_add_noise(clean, snr, colour="brown") for snr in (0, 10))
+    applied, reason = auto_decision(estimate_noise(strong))
+    assert applied is False and "low-frequency" in reason
+    applied, reason = auto_decision(estimate_noise(moderate))
+    assert applied is True and "low-frequency" in reason
 
 
 def test_mode_values():
