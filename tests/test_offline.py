@@ -6,6 +6,13 @@ any connection would fail, and under ``strace``, which sees every
 including those made by C++ libraries (onnxruntime, ctranslate2) that
 Python-level guards cannot see. Control runs prove both the block and the
 detector work.
+
+One kind of socket is tolerated, and counted exactly: urllib3 (imported by
+pyannote.audio through huggingface_hub) checks at import whether the system
+supports IPv6 by binding a socket to ``::1`` and closing it. That socket is
+bound to loopback only and never connects or sends; every other inet
+``socket()``, any ``connect()``/``sendto()``/``sendmsg()`` to an inet address,
+and any bind to a non-loopback address fails the test.
 """
 
 from __future__ import annotations
@@ -21,7 +28,9 @@ import pytest
 
 from .conftest import REPO
 
-INET = re.compile(r"(socket\((AF_INET|AF_INET6|PF_INET|PF_INET6)\b|sa_family=AF_INET6?\b)")
+INET_SOCKET = re.compile(r"\bsocket\((AF_INET|AF_INET6|PF_INET|PF_INET6)\b")
+INET_ADDRESS = re.compile(r"sa_family=AF_INET6?\b")
+LOOPBACK = re.compile(r'inet_(pton|addr)\((AF_INET6, )?"(::1|127\.0\.0\.1)"')
 
 
 def _no_network() -> list[str]:
@@ -34,12 +43,23 @@ def _no_network() -> list[str]:
 def _network_calls(tmp_path, argv):
     trace = tmp_path / "trace.txt"
     done = subprocess.run(
-        [*_no_network(), "strace", "-f", "-qq", "-e", "trace=socket,connect,sendto,sendmsg", "-o", str(trace), *argv],
+        [*_no_network(), "strace", "-f", "-qq", "-e", "trace=socket,bind,connect,sendto,sendmsg", "-o", str(trace), *argv],
         capture_output=True,
         text=True,
         cwd=REPO,
     )
-    calls = [line for line in trace.read_text().splitlines() if INET.search(line)]
+    lines = trace.read_text().splitlines()
+    sockets = [line for line in lines if INET_SOCKET.search(line)]
+    loopback_binds = [
+        line for line in lines if " bind(" in f" {line.split(maxsplit=1)[-1]}" and INET_ADDRESS.search(line)
+        and LOOPBACK.search(line)
+    ]
+    calls = [
+        line for line in lines
+        if INET_ADDRESS.search(line) and not (line in loopback_binds)
+    ]
+    # Each tolerated socket is accounted for by its loopback-only bind.
+    calls += sockets[len(loopback_binds):]
     return done, calls
 
 
@@ -90,6 +110,24 @@ def test_offline_switches_are_set_before_dependencies_load():
     assert done.stdout.split() == ["True", "1", "1", "0"]
 
 
+def _known_code_file(path: str, tmpdir) -> bool:
+    """Files libraries write at import, which can hold no audio.
+
+    - Python's ``tempfile`` checks that the temp folder is writable by
+      writing four bytes ("blat") to a randomly named file and deleting it;
+    - torch.distributed, imported by pyannote.audio through lightning, writes
+      generated Python source (``_remote_module_non_scriptable.py``) into a
+      temporary folder of its own.
+    """
+    rel = os.path.relpath(path, tmpdir)
+    if rel.startswith(".."):
+        return False
+    parts = rel.split(os.sep)
+    if len(parts) == 1 and re.fullmatch(r"[a-z0-9_]{8}", parts[0]):
+        return True
+    return len(parts) == 2 and parts[1] == "_remote_module_non_scriptable.py"
+
+
 WRITE = re.compile(r'open(?:at)?\((?:AT_FDCWD, )?"([^"]+)", [^)]*(O_WRONLY|O_RDWR|O_CREAT)')
 
 
@@ -97,6 +135,7 @@ def test_audio_never_reaches_disk_outside_the_store(tmp_path, eval_dir):
     """With denoising on, the only files written are the store's own."""
     store_dir = tmp_path / "store"
     trace = tmp_path / "files.txt"
+    (tmp_path / "tmp").mkdir()
     done = subprocess.run(
         ["strace", "-f", "-qq", "-e", "trace=open,openat,creat", "-o", str(trace),
          sys.executable, "-m", "interview_assist", "transcribe", str(eval_dir / "asr" / "jfk.flac"),
@@ -106,6 +145,9 @@ def test_audio_never_reaches_disk_outside_the_store(tmp_path, eval_dir):
     )
     assert done.returncode == 0, done.stderr
     written = {m.group(1) for m in map(WRITE.search, trace.read_text().splitlines()) if m}
-    outside = {p for p in written if not p.startswith(str(store_dir)) and not p.startswith("/dev/")}
+    outside = {
+        p for p in written
+        if not p.startswith(str(store_dir)) and not p.startswith("/dev/") and not _known_code_file(p, tmp_path / "tmp")
+    }
     assert outside == set()
     assert any(p.endswith("s.sqlite") for p in written)  # the detector does see writes

@@ -93,6 +93,16 @@ def cli(verbose: bool) -> None:
     show_default=True,
     help="Noise reduction; auto decides per window from the noise floor.",
 )
+@click.option("--diarize/--no-diarize", default=True, show_default=True, help="Find who speaks when, and attribute every word.")
+@click.option(
+    "--interpreter/--no-interpreter",
+    default=True,
+    show_default=True,
+    help="Interview type: with an interpreter (3 speakers) or officer and applicant only (2).",
+)
+@click.option("--speakers", "num_speakers", type=click.IntRange(min=1), default=None, help="Exact number of speakers (overrides the interview type).")
+@click.option("--min-speakers", type=click.IntRange(min=1), default=None, help="At least this many speakers.")
+@click.option("--max-speakers", type=click.IntRange(min=1), default=None, help="At most this many speakers.")
 @DB_OPTION
 @MODELS_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary instead of text.")
@@ -101,25 +111,39 @@ def transcribe(
     language: str | None,
     model: str | None,
     denoise: str,
+    diarize: bool,
+    interpreter: bool,
+    num_speakers: int | None,
+    min_speakers: int | None,
+    max_speakers: int | None,
     db_path: Path | None,
     models_dir: Path | None,
     as_json: bool,
 ) -> None:
-    """Transcribe AUDIO on this machine and store it as a draft for review."""
+    """Transcribe AUDIO on this machine and store it as a draft for review.
+
+    Speakers are diarized and given proposed roles (officer, interpreter,
+    applicant); confirm or change them with `interview-assist speakers`.
+    """
     from .asr import AsrOptions
     from .audio import probe
     from .denoise import DenoiseMode
+    from .diarize import DiarizeOptions
     from .models import ModelCatalog
     from .pipeline import PipelineOptions
     from .pipeline import transcribe as run_pipeline
     from .store import Database, save_transcript
 
+    speakers = DiarizeOptions(num_speakers=num_speakers, min_speakers=min_speakers, max_speakers=max_speakers)
     probe(audio)  # bad input fails before the store or a model is touched
     catalog = ModelCatalog(models_dir)
     options = PipelineOptions(
         model=model,
         denoise=DenoiseMode(denoise),
         asr=AsrOptions(language=language.lower() if language else None),
+        diarize=diarize,
+        interpreter=interpreter,
+        speakers=speakers,
     )
     with Database(db_path) as db:
         with _progress_bar(enabled=not as_json) as hook:
@@ -139,6 +163,10 @@ def transcribe(
                     "languages": transcript.languages,
                     "segments": len(transcript.segments),
                     "flags": len(transcript.flags),
+                    "speakers": [
+                        {"label": sp.label, "proposed_role": sp.proposed_role, "evidence": sp.evidence}
+                        for sp in transcript.speakers
+                    ],
                     "status": "draft",
                 },
                 indent=2,
@@ -149,6 +177,10 @@ def transcribe(
             f"Stored interview {interview_id} in {store_path}: {len(transcript.segments)} segments, "
             f"{len(transcript.flags)} flags, languages {', '.join(transcript.languages) or '-'}."
         )
+        for sp in transcript.speakers:
+            click.echo(f"  {sp.label}: proposed {sp.proposed_role} ({sp.evidence})")
+        if transcript.speakers:
+            click.echo(f"Confirm or change roles with: interview-assist speakers {interview_id} --db {store_path}")
         click.echo(f"Read it with: interview-assist show {interview_id} --db {store_path}")
 
 
@@ -168,6 +200,44 @@ def show(interview_id: int, db_path: Path | None, fmt: str) -> None:
         click.echo(json.dumps(interview_dict(stored), indent=2, ensure_ascii=False))
     else:
         click.echo(interview_text(stored), nl=False)
+
+
+@cli.command()
+@click.argument("interview_id", metavar="ID", type=int)
+@click.argument("label", metavar="SPEAKER", required=False)
+@click.option("--role", type=click.Choice(["officer", "interpreter", "applicant", "other"]), default=None, help="The speaker's role.")
+@click.option("--name", default=None, help="The speaker's name (an empty string clears it).")
+@click.option("--confirm", is_flag=True, help="Confirm the proposed role as it is.")
+@DB_OPTION
+def speakers(
+    interview_id: int, label: str | None, role: str | None, name: str | None, confirm: bool, db_path: Path | None
+) -> None:
+    """List the speakers of interview ID, or set the role and name of SPEAKER.
+
+    Each change is recorded in the audit log under your user name.
+    """
+    from .errors import InputError
+    from .store import Database, load_interview, set_speaker
+
+    _require_store(db_path)
+    with Database(db_path) as db:
+        if label is not None:
+            if role is None and name is None and not confirm:
+                raise InputError("give --role, --name or --confirm to change a speaker")
+            set_speaker(db, interview_id, label, actor=getpass.getuser(), role=role, name=name)
+        elif role is not None or name is not None or confirm:
+            raise InputError("name the SPEAKER to change (e.g. S1)")
+        stored = load_interview(db, interview_id)
+    if not stored.transcript.speakers:
+        click.echo(f"Interview {interview_id} was transcribed without diarization: no speakers.")
+        return
+    for sp in stored.transcript.speakers:
+        state = "confirmed" if sp.confirmed else "proposed"
+        name_part = f" {sp.name}" if sp.name else ""
+        click.echo(
+            f"{sp.label}: {sp.role}{name_part} [{state}] · {sp.speaking_time:.0f} s · "
+            f"machine proposal: {sp.proposed_role} ({sp.evidence})"
+        )
 
 
 def _require_store(db_path: Path | None) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
 
@@ -22,12 +22,15 @@ import numpy as np
 
 from . import audio as audio_io
 from .asr import AsrOptions, Transcriber
+from .attribution import attribute
 from .denoise import DenoiseMode, DenoiseSettings, auto_decision, estimate_noise, reduce_noise
+from .diarize import DiarizeOptions, Diarizer
 from .hallucination import HallucinationSettings, gap_reason, gap_segments, segment_flags
 from .models import ModelCatalog
 from .progress import ProgressHook, no_progress
+from .roles import expected_participants, propose_roles
 from .spans import SAMPLE_RATE, Span
-from .transcript import DenoiseDecision, Flag, ModelUsed, Segment, Transcript
+from .transcript import DenoiseDecision, Diarization, Flag, ModelUsed, Segment, Transcript
 from .vad import VadSettings, group_for_asr, speech_spans
 
 logger = logging.getLogger("interview_assist")
@@ -43,6 +46,12 @@ class PipelineOptions:
     vad: VadSettings = field(default_factory=VadSettings)
     denoise_settings: DenoiseSettings = field(default_factory=DenoiseSettings)
     hallucination: HallucinationSettings = field(default_factory=HallucinationSettings)
+    # Diarization: on unless switched off. Without an explicit speaker
+    # count, the interview type sets it: officer and applicant, plus the
+    # interpreter when there is one.
+    diarize: bool = True
+    interpreter: bool = True
+    speakers: DiarizeOptions = field(default_factory=DiarizeOptions)
     window_seconds: float = 240.0
     # Only pauses in the last part of a window are considered for the cut.
     cut_search_seconds: float = 60.0
@@ -50,6 +59,14 @@ class PipelineOptions:
     def __post_init__(self) -> None:
         # Accept "auto" as well as DenoiseMode.AUTO at the API edge.
         object.__setattr__(self, "denoise", DenoiseMode(self.denoise))
+
+    @property
+    def speaker_counts(self) -> DiarizeOptions:
+        """The speaker numbers to diarize with: as given, else from the interview type."""
+        s = self.speakers
+        if s.num_speakers is None and s.min_speakers is None and s.max_speakers is None:
+            return replace(s, num_speakers=expected_participants(self.interpreter))
+        return s
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +117,7 @@ def _cut_point(speech: list[Span], length: float, search: float) -> float:
     return boundaries[-1] if boundaries else length
 
 
-def _settings_record(options: PipelineOptions, transcriber: Transcriber) -> dict:
+def _settings_record(options: PipelineOptions, transcriber: Transcriber, diarizer: Diarizer | None) -> dict:
     def version(pkg: str) -> str | None:
         try:
             return metadata.version(pkg)
@@ -112,9 +129,15 @@ def _settings_record(options: PipelineOptions, transcriber: Transcriber) -> dict
     record["model"] = transcriber.spec.name
     record["asr"] = asdict(transcriber.options)
     record["denoise"] = options.denoise.value
+    if diarizer is not None:
+        record["speakers"] = asdict(options.speaker_counts)
+        record["diarization_models"] = {spec.name: spec.sha256 for spec in diarizer.models}
     record["versions"] = {
         p: version(p)
-        for p in ("interview-assist", "faster-whisper", "ctranslate2", "noisereduce", "av")
+        for p in (
+            "interview-assist", "faster-whisper", "ctranslate2", "noisereduce", "av",
+            "torch", "pyannote.audio",
+        )
     }
     return record
 
@@ -125,6 +148,7 @@ def transcribe(
     *,
     catalog: ModelCatalog | None = None,
     transcriber: Transcriber | None = None,
+    diarizer: Diarizer | None = None,
     progress: ProgressHook = no_progress,
 ) -> Transcript:
     """Transcribe one recording into a draft :class:`Transcript`.
@@ -137,6 +161,12 @@ def transcribe(
         progress("load model", completed=0, total=None)
         transcriber = Transcriber(catalog or ModelCatalog(), options.model, options.asr)
     total = info.declared_duration
+    speakers = None
+    if options.diarize:
+        if diarizer is None:
+            progress("load diarization models", completed=0, total=None)
+            diarizer = Diarizer(catalog or ModelCatalog(), options.speakers)
+        speakers = diarizer.stream(options.speaker_counts, progress=progress, total=total)
 
     segments: list[Segment] = []
     gaps: list[Span] = []
@@ -174,13 +204,17 @@ def transcribe(
             relative = [g.shifted(-win.offset) for g in missed]
             window_segments += transcriber.transcribe_stretches(window_audio, relative, win.offset)
             missed = gap_segments(heard, window_segments, options.hallucination)
+        if speakers is not None:
+            # The original audio, as the VAD saw it.
+            speakers.feed(win.samples[:n])
         segments.extend(window_segments)
         gaps.extend(missed)
         duration = win.offset + cut
         used = n
         progress("transcribe", completed=duration, total=total)
 
-    return _assemble(info, duration, transcriber, options, segments, gaps, decisions)
+    diarization = speakers.finish() if speakers is not None else None
+    return _assemble(info, duration, transcriber, diarizer, options, segments, gaps, decisions, diarization)
 
 
 def _denoise(samples: np.ndarray, options: PipelineOptions) -> tuple[np.ndarray, bool, str]:
@@ -198,13 +232,15 @@ def _assemble(
     info: audio_io.AudioInfo,
     duration: float,
     transcriber: Transcriber,
+    diarizer: Diarizer | None,
     options: PipelineOptions,
     segments: list[Segment],
     gaps: list[Span],
     decisions: list[DenoiseDecision],
+    diarization: Diarization | None,
 ) -> Transcript:
     placeholders = [Segment(start=g.start, end=g.end, text="", language="") for g in gaps]
-    ordered = sorted(segments + placeholders, key=lambda s: (s.start, s.end))
+    ordered = attribute(sorted(segments + placeholders, key=lambda s: (s.start, s.end)), diarization)
     flags: list[Flag] = segment_flags(ordered, options.hallucination)
     for i, seg in enumerate(ordered):
         if not seg.text and not seg.words:
@@ -216,8 +252,10 @@ def _assemble(
         audio_sha256=info.sha256,
         duration=round(duration, 3),
         model=ModelUsed(spec.name, spec.sha256),
-        settings=_settings_record(options, transcriber),
+        settings=_settings_record(options, transcriber, diarizer),
         segments=tuple(ordered),
         flags=tuple(flags),
         denoise=tuple(decisions),
+        diarization=diarization,
+        speakers=propose_roles(diarization, ordered, interpreter=options.interpreter),
     )

@@ -15,6 +15,12 @@ def interview_dict(stored: StoredInterview) -> dict[str, Any]:
         flags_by_segment.setdefault(f.segment, []).append(
             {"kind": f.kind, "reason": f.reason, "start": f.start, "end": f.end}
         )
+    speakers = {sp.label: sp for sp in t.speakers}
+
+    def who(label: str | None) -> dict[str, Any]:
+        sp = speakers.get(label) if label else None
+        return {"speaker": label, "role": sp.role if sp else None, "speaker_name": sp.name if sp else None}
+
     return {
         "id": stored.id,
         "status": stored.status,
@@ -26,6 +32,22 @@ def interview_dict(stored: StoredInterview) -> dict[str, Any]:
         "denoise": [
             {"start": d.start, "end": d.end, "applied": d.applied, "reason": d.reason} for d in t.denoise
         ],
+        "speakers": [
+            {
+                "label": sp.label,
+                "role": sp.role,
+                "name": sp.name,
+                "confirmed": sp.confirmed,
+                "proposed_role": sp.proposed_role,
+                "evidence": sp.evidence,
+                "speaking_time": sp.speaking_time,
+            }
+            for sp in t.speakers
+        ],
+        "speaker_turns": [
+            {"start": u.start, "end": u.end, "speaker": u.speaker}
+            for u in (t.diarization.turns if t.diarization else ())
+        ],
         "segments": [
             {
                 "index": i,
@@ -35,8 +57,17 @@ def interview_dict(stored: StoredInterview) -> dict[str, Any]:
                 "language": s.language,
                 "language_probability": s.language_probability,
                 "avg_logprob": s.avg_logprob,
+                **who(s.speaker),
+                "overlap": s.overlap,
                 "words": [
-                    {"start": w.start, "end": w.end, "text": w.text, "probability": w.probability}
+                    {
+                        "start": w.start,
+                        "end": w.end,
+                        "text": w.text,
+                        "probability": w.probability,
+                        **who(w.speaker),
+                        "overlap": w.overlap,
+                    }
                     for w in s.words
                 ],
                 "flags": flags_by_segment.get(i, []),
@@ -53,15 +84,23 @@ def interview_text(stored: StoredInterview) -> str:
         f"Audio: {t.audio_path} · {format_timestamp(t.duration)} · sha256 {t.audio_sha256}",
         f"Model: {t.model.name} · sha256 {t.model.sha256}",
         f"Languages: {', '.join(l for l in t.languages if l) or '-'} · Flags: {len(t.flags)}",
-        "",
     ]
+    for sp in t.speakers:
+        state = "confirmed" if sp.confirmed else f"proposed: {sp.evidence}"
+        name = f" {sp.name}" if sp.name else ""
+        lines.append(f"Speaker {sp.label}: {sp.role}{name} ({state})")
+    lines.append("")
+    speakers = {sp.label: sp for sp in t.speakers}
     flags_by_segment: dict[int, list[str]] = {}
     for f in t.flags:
         flags_by_segment.setdefault(f.segment, []).append(f"{f.kind}: {f.reason}")
     for i, s in enumerate(t.segments):
         lang = f"({s.language}) " if s.language else ""
         text = s.text or "[no words transcribed]"
-        lines.append(f"[{format_timestamp(s.start)} → {format_timestamp(s.end)}] {lang}{text}")
+        sp = speakers.get(s.speaker) if s.speaker else None
+        who = f"{sp.role} ({sp.label})" if sp else (s.speaker or "")
+        who = f"{who}{' ⇄ overlap' if s.overlap else ''}: " if who else ""
+        lines.append(f"[{format_timestamp(s.start)} → {format_timestamp(s.end)}] {who}{lang}{text}")
         for note in flags_by_segment.get(i, []):
             lines.append(f"    ⚑ {note}")
     return "\n".join(lines) + "\n"

@@ -19,6 +19,9 @@ class Word:
     end: float
     text: str
     probability: float
+    speaker: str | None = None
+    # Another speaker talks at the same time.
+    overlap: bool = False
 
     @property
     def span(self) -> Span:
@@ -36,6 +39,8 @@ class Segment:
     avg_logprob: float | None = None
     no_speech_prob: float | None = None
     compression_ratio: float | None = None
+    speaker: str | None = None
+    overlap: bool = False
 
     @property
     def span(self) -> Span:
@@ -73,6 +78,53 @@ class DenoiseDecision:
 
 
 @dataclass(frozen=True, slots=True)
+class SpeakerTurn:
+    start: float
+    end: float
+    speaker: str
+
+    @property
+    def span(self) -> Span:
+        return Span(self.start, self.end)
+
+
+@dataclass(frozen=True, slots=True)
+class Diarization:
+    """Who spoke when: turns that may overlap, and an exclusive version of them.
+
+    ``exclusive`` has at most one speaker at any time; words are attributed
+    with it. ``speakers`` lists the labels (S1, S2, ...) in order of first speech.
+    """
+
+    turns: tuple[SpeakerTurn, ...]
+    exclusive: tuple[SpeakerTurn, ...]
+    speakers: tuple[str, ...]
+
+    def speaking_time(self, speaker: str) -> float:
+        return sum(t.end - t.start for t in self.exclusive if t.speaker == speaker)
+
+
+ROLES = ("officer", "interpreter", "applicant", "other")
+
+
+@dataclass(frozen=True, slots=True)
+class Speaker:
+    """One diarized voice and the interview role it is taken to have.
+
+    ``proposed_role`` and ``evidence`` are the machine's; ``role`` and
+    ``name`` are what a person confirmed or changed (the proposal until then).
+    """
+
+    label: str
+    role: str
+    proposed_role: str
+    evidence: str
+    speaking_time: float
+    name: str | None = None
+    confirmed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Transcript:
     """A draft transcript of one recording, as the engine produced it."""
 
@@ -84,6 +136,14 @@ class Transcript:
     segments: tuple[Segment, ...]
     flags: tuple[Flag, ...] = ()
     denoise: tuple[DenoiseDecision, ...] = field(default=())
+    diarization: Diarization | None = None
+    speakers: tuple[Speaker, ...] = ()
+
+    def role_of(self, label: str | None) -> str | None:
+        for sp in self.speakers:
+            if sp.label == label:
+                return sp.role
+        return None
 
     @property
     def languages(self) -> list[str]:

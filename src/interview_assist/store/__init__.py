@@ -2,6 +2,6 @@
 
 from .audit import ChainCheck
 from .connection import Database, default_db_path
-from .interviews import StoredInterview, load_interview, save_transcript
+from .interviews import StoredInterview, load_interview, save_transcript, set_speaker
 
-__all__ = ["ChainCheck", "Database", "StoredInterview", "default_db_path", "load_interview", "save_transcript"]
+__all__ = ["ChainCheck", "Database", "StoredInterview", "default_db_path", "load_interview", "save_transcript", "set_speaker"]

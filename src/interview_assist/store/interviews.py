@@ -5,8 +5,19 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from ..errors import NotFound
-from ..transcript import DenoiseDecision, Flag, ModelUsed, Segment, Transcript, Word
+from ..errors import InputError, NotFound
+from ..transcript import (
+    ROLES,
+    DenoiseDecision,
+    Diarization,
+    Flag,
+    ModelUsed,
+    Segment,
+    Speaker,
+    SpeakerTurn,
+    Transcript,
+    Word,
+)
 from . import audit
 from .connection import Database, utc_now
 
@@ -40,18 +51,22 @@ def save_transcript(db: Database, t: Transcript, *, actor: str) -> int:
         for idx, s in enumerate(t.segments):
             cur = c.execute(
                 "INSERT INTO segments (interview_id, idx, start, end, text, language, "
-                "language_probability, avg_logprob, no_speech_prob, compression_ratio) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "language_probability, avg_logprob, no_speech_prob, compression_ratio, speaker, overlap) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     interview_id, idx, s.start, s.end, s.text, s.language, s.language_probability,
-                    s.avg_logprob, s.no_speech_prob, s.compression_ratio,
+                    s.avg_logprob, s.no_speech_prob, s.compression_ratio, s.speaker, int(s.overlap),
                 ),
             )
             segment_id = int(cur.lastrowid)
             segment_ids.append(segment_id)
             c.executemany(
-                "INSERT INTO words (segment_id, idx, start, end, text, probability) VALUES (?, ?, ?, ?, ?, ?)",
-                [(segment_id, i, w.start, w.end, w.text, w.probability) for i, w in enumerate(s.words)],
+                "INSERT INTO words (segment_id, idx, start, end, text, probability, speaker, overlap) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (segment_id, i, w.start, w.end, w.text, w.probability, w.speaker, int(w.overlap))
+                    for i, w in enumerate(s.words)
+                ],
             )
         c.executemany(
             "INSERT INTO flags (interview_id, segment_id, kind, reason, start, end) VALUES (?, ?, ?, ?, ?, ?)",
@@ -60,6 +75,21 @@ def save_transcript(db: Database, t: Transcript, *, actor: str) -> int:
         c.executemany(
             "INSERT INTO denoise_windows (interview_id, start, end, applied, reason) VALUES (?, ?, ?, ?, ?)",
             [(interview_id, d.start, d.end, int(d.applied), d.reason) for d in t.denoise],
+        )
+        if t.diarization is not None:
+            c.executemany(
+                "INSERT INTO speaker_turns (interview_id, exclusive, start, end, speaker) VALUES (?, ?, ?, ?, ?)",
+                [(interview_id, 0, u.start, u.end, u.speaker) for u in t.diarization.turns]
+                + [(interview_id, 1, u.start, u.end, u.speaker) for u in t.diarization.exclusive],
+            )
+        c.executemany(
+            "INSERT INTO speakers (interview_id, label, role, name, proposed_role, evidence, "
+            "speaking_time, confirmed) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (interview_id, sp.label, sp.role, sp.name, sp.proposed_role, sp.evidence,
+                 sp.speaking_time, int(sp.confirmed))
+                for sp in t.speakers
+            ],
         )
         audit.append(
             c,
@@ -72,6 +102,7 @@ def save_transcript(db: Database, t: Transcript, *, actor: str) -> int:
                 "model_sha256": t.model.sha256,
                 "segments": len(t.segments),
                 "flags": len(t.flags),
+                "speakers": {sp.label: sp.proposed_role for sp in t.speakers},
             },
         )
     return interview_id
@@ -91,7 +122,9 @@ def load_interview(db: Database, interview_id: int) -> StoredInterview:
         "WHERE s.interview_id = ? ORDER BY w.segment_id, w.idx",
         (interview_id,),
     ):
-        words.setdefault(w["segment_id"], []).append(Word(w["start"], w["end"], w["text"], w["probability"]))
+        words.setdefault(w["segment_id"], []).append(
+            Word(w["start"], w["end"], w["text"], w["probability"], w["speaker"], bool(w["overlap"]))
+        )
     index_of = {r["id"]: r["idx"] for r in seg_rows}
     segments = tuple(
         Segment(
@@ -104,6 +137,8 @@ def load_interview(db: Database, interview_id: int) -> StoredInterview:
             avg_logprob=r["avg_logprob"],
             no_speech_prob=r["no_speech_prob"],
             compression_ratio=r["compression_ratio"],
+            speaker=r["speaker"],
+            overlap=bool(r["overlap"]),
         )
         for r in seg_rows
     )
@@ -117,6 +152,24 @@ def load_interview(db: Database, interview_id: int) -> StoredInterview:
             "SELECT * FROM denoise_windows WHERE interview_id = ? ORDER BY start", (interview_id,)
         )
     )
+    turns = c.execute(
+        "SELECT * FROM speaker_turns WHERE interview_id = ? ORDER BY exclusive, start, speaker",
+        (interview_id,),
+    ).fetchall()
+    speakers = tuple(
+        Speaker(
+            label=r["label"], role=r["role"], proposed_role=r["proposed_role"], evidence=r["evidence"],
+            speaking_time=r["speaking_time"], name=r["name"], confirmed=bool(r["confirmed"]),
+        )
+        for r in c.execute("SELECT * FROM speakers WHERE interview_id = ? ORDER BY label", (interview_id,))
+    )
+    diarization = None
+    if turns or speakers:
+        diarization = Diarization(
+            turns=tuple(SpeakerTurn(r["start"], r["end"], r["speaker"]) for r in turns if not r["exclusive"]),
+            exclusive=tuple(SpeakerTurn(r["start"], r["end"], r["speaker"]) for r in turns if r["exclusive"]),
+            speakers=tuple(sp.label for sp in speakers),
+        )
     transcript = Transcript(
         audio_path=row["audio_path"],
         audio_sha256=row["audio_sha256"],
@@ -126,5 +179,59 @@ def load_interview(db: Database, interview_id: int) -> StoredInterview:
         segments=segments,
         flags=flags,
         denoise=denoise,
+        diarization=diarization,
+        speakers=speakers,
     )
     return StoredInterview(row["id"], row["created_at"], row["status"], transcript)
+
+
+def set_speaker(
+    db: Database,
+    interview_id: int,
+    label: str,
+    *,
+    actor: str,
+    role: str | None = None,
+    name: str | None = None,
+) -> Speaker:
+    """Confirm or change the role (and name) of one speaker, with its audit record."""
+    if role is not None and role not in ROLES:
+        raise InputError(f"unknown role {role!r} (roles: {', '.join(ROLES)})")
+    with db.atomic() as c:
+        row = c.execute(
+            "SELECT * FROM speakers WHERE interview_id = ? AND label = ?", (interview_id, label)
+        ).fetchone()
+        if row is None:
+            if c.execute("SELECT 1 FROM interviews WHERE id = ?", (interview_id,)).fetchone() is None:
+                raise NotFound(f"no interview with id {interview_id} in {db.path}")
+            known = [r[0] for r in c.execute(
+                "SELECT label FROM speakers WHERE interview_id = ? ORDER BY label", (interview_id,)
+            )]
+            raise NotFound(
+                f"interview {interview_id} has no speaker {label!r}"
+                + (f" (speakers: {', '.join(known)})" if known else " (it was not diarized)")
+            )
+        new_role = role if role is not None else row["role"]
+        new_name = (name.strip() or None) if name is not None else row["name"]
+        c.execute(
+            "UPDATE speakers SET role = ?, name = ?, confirmed = 1 WHERE interview_id = ? AND label = ?",
+            (new_role, new_name, interview_id, label),
+        )
+        audit.append(
+            c,
+            actor=actor,
+            action="set_speaker",
+            interview_id=interview_id,
+            # Names of people are personal data: the log records that one was set.
+            detail={
+                "speaker": label,
+                "role": new_role,
+                "previous_role": row["role"],
+                "name_set": new_name is not None,
+                "name_changed": new_name != row["name"],
+            },
+        )
+    return Speaker(
+        label=label, role=new_role, proposed_role=row["proposed_role"], evidence=row["evidence"],
+        speaking_time=row["speaking_time"], name=new_name, confirmed=True,
+    )

@@ -106,7 +106,40 @@ def _0002_audit_log(db: sqlite3.Connection) -> None:
     )
 
 
+def _0003_speakers(db: sqlite3.Connection) -> None:
+    _run(
+        db,
+        """
+        ALTER TABLE segments ADD COLUMN speaker TEXT;
+        ALTER TABLE segments ADD COLUMN overlap INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE words ADD COLUMN speaker TEXT;
+        ALTER TABLE words ADD COLUMN overlap INTEGER NOT NULL DEFAULT 0;
+        CREATE TABLE speaker_turns (
+            interview_id  INTEGER NOT NULL REFERENCES interviews (id) ON DELETE CASCADE,
+            exclusive     INTEGER NOT NULL CHECK (exclusive IN (0, 1)),
+            start         REAL NOT NULL,
+            end           REAL NOT NULL,
+            speaker       TEXT NOT NULL
+        );
+        CREATE INDEX speaker_turns_interview ON speaker_turns (interview_id, exclusive, start);
+        CREATE TABLE speakers (
+            interview_id   INTEGER NOT NULL REFERENCES interviews (id) ON DELETE CASCADE,
+            label          TEXT NOT NULL,
+            role           TEXT NOT NULL
+                           CHECK (role IN ('officer', 'interpreter', 'applicant', 'other')),
+            name           TEXT,
+            proposed_role  TEXT NOT NULL,
+            evidence       TEXT NOT NULL,
+            speaking_time  REAL NOT NULL,
+            confirmed      INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (interview_id, label)
+        );
+        """
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_transcripts", _0001_transcripts),
     ("0002_audit_log", _0002_audit_log),
+    ("0003_speakers", _0003_speakers),
 ]

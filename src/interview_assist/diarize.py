@@ -1,0 +1,369 @@
+"""On-device speaker diarization with pyannote.audio, fed window by window.
+
+The models are pyannote segmentation-3.0 and CAM++ embeddings, both from
+local checksummed files (see ``models/manifest.toml``), assembled through
+pyannote's public ``SpeakerDiarization`` constructor. pyannote's own
+``apply`` needs the whole recording in memory; :class:`DiarizationStream`
+instead takes the audio as the pipeline decodes it, runs segmentation and
+embeddings on chunk-aligned windows of a few minutes, keeps only their small
+results, and clusters all of them once at the end with pyannote's own
+clustering, speaker counting and reconstruction. The chunks, and so the
+result, are the same as ``apply`` would see; memory does not grow with the
+recording beyond a few bytes per chunk.
+
+Embeddings: pyannote runs the embedding network once per (chunk, speaker)
+pair, on the whole 10 s chunk each time. Here the network runs once over the
+window and each pair pools its own frames (:mod:`speaker_embedding`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import math
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import InputError, ModelError
+from .models import ModelCatalog
+from .progress import ProgressHook, no_progress
+from .spans import SAMPLE_RATE
+from .transcript import Diarization, SpeakerTurn
+
+logger = logging.getLogger("interview_assist")
+
+SEGMENTATION_MODEL = "pyannote-segmentation-3.0"
+EMBEDDING_MODEL = "campplus"
+
+
+@dataclass(frozen=True, slots=True)
+class DiarizeOptions:
+    """How many speakers to look for, and how finely."""
+
+    num_speakers: int | None = None
+    min_speakers: int | None = None
+    max_speakers: int | None = None
+    # Hop between 10 s segmentation chunks, as a fraction of a chunk. 0.5 ran
+    # six times faster than pyannote's 0.1 for under a point of DER.
+    segmentation_step: float = 0.5
+    # A speaker's pauses shorter than this stay inside their turn: a reader
+    # sees turns, not breaths.
+    min_duration_off: float = 0.5
+    # Agglomerative clustering of the chunk embeddings. The threshold only
+    # matters when the number of speakers is not fixed.
+    clustering_threshold: float = 0.3
+    min_cluster_size: int = 12
+    # Audio is processed in windows of about this length.
+    window_seconds: float = 300.0
+    batch_size: int = 32
+
+    def __post_init__(self) -> None:
+        for name in ("num_speakers", "min_speakers", "max_speakers"):
+            value = getattr(self, name)
+            if value is not None and value < 1:
+                raise InputError(f"{name.replace('_', '-')} must be at least 1, not {value}")
+        if (
+            self.min_speakers is not None
+            and self.max_speakers is not None
+            and self.min_speakers > self.max_speakers
+        ):
+            raise InputError(
+                f"min-speakers ({self.min_speakers}) is more than max-speakers ({self.max_speakers})"
+            )
+
+
+class Diarizer:
+    """The loaded models, reusable across recordings."""
+
+    def __init__(self, catalog: ModelCatalog, options: DiarizeOptions = DiarizeOptions()):
+        self.options = options
+        seg_spec = catalog.get(SEGMENTATION_MODEL)
+        emb_spec = catalog.get(EMBEDDING_MODEL)
+        catalog.verify(seg_spec)
+        catalog.verify(emb_spec)
+        self.models = (seg_spec, emb_spec)
+        with _quiet():
+            from pyannote.audio.pipelines import SpeakerDiarization
+
+            from .speaker_embedding import CamPlusPlus
+
+            segmentation = _load_segmentation(seg_spec.directory / "pytorch_model.bin")
+            self.embedding = CamPlusPlus(
+                emb_spec.directory / "camplusplus.py",
+                emb_spec.directory / "campplus_cn_en_common.pt",
+            )
+            self.pipeline = SpeakerDiarization(
+                segmentation=segmentation,
+                segmentation_step=options.segmentation_step,
+                embedding=self.embedding,
+                plda=_no_plda(),
+                clustering="AgglomerativeClustering",
+                embedding_batch_size=options.batch_size,
+                segmentation_batch_size=options.batch_size,
+            )
+            self.pipeline.instantiate(
+                {
+                    "segmentation": {"min_duration_off": options.min_duration_off},
+                    "clustering": {
+                        "method": "average",
+                        "min_cluster_size": options.min_cluster_size,
+                        "threshold": options.clustering_threshold,
+                    },
+                }
+            )
+
+    def stream(
+        self,
+        counts: DiarizeOptions | None = None,
+        *,
+        progress: ProgressHook = no_progress,
+        total: float | None = None,
+    ) -> DiarizationStream:
+        """Start one recording. ``counts`` gives its speaker numbers, if not the diarizer's."""
+        return DiarizationStream(self, counts or self.options, progress=progress, total=total)
+
+    def diarize(self, audio: np.ndarray, counts: DiarizeOptions | None = None) -> Diarization:
+        """Diarize 16 kHz mono ``audio`` held in memory (short recordings, tests)."""
+        stream = self.stream(counts)
+        stream.feed(audio)
+        return stream.finish()
+
+
+class DiarizationStream:
+    """Diarization of one recording, fed with consecutive blocks of 16 kHz audio."""
+
+    def __init__(
+        self, diarizer: Diarizer, counts: DiarizeOptions, *, progress: ProgressHook, total: float | None
+    ):
+        self._d = diarizer
+        self._counts = counts
+        pipeline = diarizer.pipeline
+        inference = pipeline._segmentation  # noqa: SLF001 - the Inference the constructor built
+        self._model = inference.model
+        self._duration = inference.duration
+        self._step = inference.step
+        self._chunk = int(round(self._duration * SAMPLE_RATE))
+        self._hop = int(round(self._step * SAMPLE_RATE))
+        # Chunks per window; windows overlap by a chunk less one hop so that
+        # every chunk of the recording is processed exactly once.
+        per_window = max(1, int((diarizer.options.window_seconds - self._duration) // self._step) + 1)
+        self._per_window = per_window
+        self._buffer = np.zeros(0, dtype=np.float32)
+        self._buffer_start = 0  # in samples
+        self._received = 0
+        self._segmentations: list[np.ndarray] = []
+        self._embeddings: list[np.ndarray] = []
+        self._progress = progress
+        self._total = total
+
+    # -- feeding ------------------------------------------------------------
+    def feed(self, samples: np.ndarray) -> None:
+        self._buffer = np.concatenate([self._buffer, np.asarray(samples, dtype=np.float32)])
+        self._received += samples.size
+        needed = (self._per_window - 1) * self._hop + self._chunk
+        while self._buffer.size >= needed:
+            self._process(self._buffer[:needed], self._per_window)
+            drop = self._per_window * self._hop
+            self._buffer = self._buffer[drop:]
+            self._buffer_start += drop
+
+    def finish(self) -> Diarization:
+        duration = self._received / SAMPLE_RATE
+        if self._received == 0:
+            return Diarization((), (), ())
+        # The rest, as pyannote does it: full chunks, then one zero-padded
+        # chunk for the tail the full ones do not reach.
+        rest = self._buffer.size
+        if rest > 0 and (self._buffer_start == 0 or rest > self._chunk - self._hop):
+            n = 1 + max(0, math.ceil((rest - self._chunk) / self._hop))
+            padded = np.zeros((n - 1) * self._hop + self._chunk, dtype=np.float32)
+            padded[:rest] = self._buffer
+            self._process(padded, n)
+        self._buffer = np.zeros(0, dtype=np.float32)
+        return self._cluster(duration)
+
+    # -- per window ---------------------------------------------------------
+    def _process(self, audio: np.ndarray, num_chunks: int) -> None:
+        import torch
+
+        starts = np.arange(num_chunks) * self._hop
+        chunks = np.stack([audio[s : s + self._chunk] for s in starts])
+        with torch.inference_mode(), _quiet():
+            segmentation = self._segment(torch.from_numpy(chunks)[:, None])
+            embeddings = self._embed(torch.from_numpy(audio), segmentation, starts)
+        self._segmentations.append(segmentation)
+        self._embeddings.append(embeddings)
+        done = (self._buffer_start + (num_chunks - 1) * self._hop + self._chunk) / SAMPLE_RATE
+        self._progress("diarize", completed=min(done, self._received / SAMPLE_RATE), total=self._total)
+
+    def _segment(self, chunks) -> np.ndarray:
+        """(chunks, 1, samples) -> binary (chunks, frames, speakers)."""
+        import torch
+
+        from pyannote.audio.utils.powerset import Powerset
+
+        specs = self._model.specifications
+        outputs = []
+        batch = self._d.options.batch_size
+        for i in range(0, chunks.shape[0], batch):
+            outputs.append(self._model(chunks[i : i + batch]))
+        scores = torch.cat(outputs)
+        powerset = Powerset(len(specs.classes), specs.powerset_max_classes)
+        return powerset.to_multilabel(scores).numpy().astype(np.float32)
+
+    def _embed(self, audio, segmentation: np.ndarray, starts: np.ndarray) -> np.ndarray:
+        """One embedding per (chunk, local speaker); NaN for a speaker silent in the chunk."""
+        import torch
+
+        model = self._d.embedding
+        frames_per_chunk = int(round(self._duration / _FRAME_SECONDS()))
+        features = _window_features(model, audio)
+        out = np.full(segmentation.shape[::2] + (model.dimension,), np.nan, dtype=np.float32)
+        active = segmentation.sum(axis=1) > 0  # (chunks, speakers)
+        for c, start in enumerate(starts):
+            if not active[c].any():
+                continue
+            first = int(round(start / SAMPLE_RATE / _FRAME_SECONDS()))
+            piece = features[:, :, first : first + frames_per_chunk]
+            if piece.shape[-1] < frames_per_chunk:
+                piece = torch.nn.functional.pad(piece, (0, frames_per_chunk - piece.shape[-1]))
+            speakers = np.flatnonzero(active[c])
+            weights = torch.from_numpy(segmentation[c][:, speakers].T.copy())[None]
+            out[c, speakers] = model.pool(piece, weights)[0].numpy()
+        return out
+
+    # -- at the end -----------------------------------------------------------
+    def _cluster(self, duration: float) -> Diarization:
+        from pyannote.core import SlidingWindow, SlidingWindowFeature
+
+        pipeline = self._d.pipeline
+        options = self._d.options
+        self._progress("cluster speakers", completed=0, total=None)
+        data = np.concatenate(self._segmentations)
+        embeddings = np.concatenate(self._embeddings)
+        chunks = SlidingWindow(start=0.0, duration=self._duration, step=self._step)
+        segmentations = SlidingWindowFeature(data, chunks)
+        frames = self._model.receptive_field
+        count = pipeline.speaker_count(segmentations, frames, warm_up=(0.0, 0.0))
+        if np.nanmax(count.data) == 0.0:
+            return Diarization((), (), ())
+        counts = self._counts
+        num, low, high = counts.num_speakers, counts.min_speakers, counts.max_speakers
+        if num is None and low is None and high is None:
+            low, high = 1, None
+        from pyannote.audio.pipelines.utils.diarization import set_num_speakers
+
+        num, low, high = set_num_speakers(num_speakers=num, min_speakers=low, max_speakers=high)
+        with _quiet():
+            hard_clusters, _, _ = pipeline.clustering(
+                embeddings=embeddings,
+                segmentations=segmentations,
+                num_clusters=num,
+                min_clusters=low,
+                max_clusters=high,
+                frames=frames,
+            )
+        count.data = np.minimum(count.data, high).astype(np.int8)
+        inactive = np.sum(segmentations.data, axis=1) == 0
+        hard_clusters[inactive] = -2
+        discrete = pipeline.reconstruct(segmentations, hard_clusters, count)
+        turns = _turns(pipeline.to_annotation(discrete, min_duration_on=0.0, min_duration_off=options.min_duration_off), duration)
+        count.data = np.minimum(count.data, 1).astype(np.int8)
+        discrete = pipeline.reconstruct(segmentations, hard_clusters, count)
+        exclusive = _turns(pipeline.to_annotation(discrete, min_duration_on=0.0, min_duration_off=options.min_duration_off), duration)
+        return _relabel(turns, exclusive)
+
+
+def _FRAME_SECONDS() -> float:
+    from .speaker_embedding import FRAME_SECONDS
+
+    return FRAME_SECONDS
+
+
+def _window_features(model, audio, block_seconds: float = 30.0, context_seconds: float = 1.0):
+    """CAM++ frame features of a whole window, computed in blocks with context.
+
+    The network sees a little audio on each side of every block, so features
+    at block edges are those of continuous audio; only the frames of the
+    block itself are kept.
+    """
+    import torch
+
+    frame = _FRAME_SECONDS()
+    total = int(audio.shape[0] / SAMPLE_RATE / frame)
+    block = int(block_seconds / frame)
+    context = int(context_seconds / frame)
+    samples_per_frame = int(frame * SAMPLE_RATE)
+    pieces = []
+    for first in range(0, total, block):
+        lo = max(0, first - context)
+        hi = min(total, first + block + context)
+        wave = audio[lo * samples_per_frame : hi * samples_per_frame + 240]
+        feats = model.frame_features(wave[None, None])
+        pieces.append(feats[:, :, first - lo : first - lo + min(block, total - first)])
+    return torch.cat(pieces, dim=-1)
+
+
+def _turns(annotation, duration: float) -> list[SpeakerTurn]:
+    out = []
+    for segment, _, label in annotation.itertracks(yield_label=True):
+        start, end = max(0.0, segment.start), min(duration, segment.end)
+        if end > start:
+            out.append(SpeakerTurn(round(start, 3), round(end, 3), str(label)))
+    out.sort(key=lambda t: (t.start, t.end, t.speaker))
+    return out
+
+
+def _relabel(turns: list[SpeakerTurn], exclusive: list[SpeakerTurn]) -> Diarization:
+    """Name speakers S1, S2, ... in order of their first words."""
+    order: list[str] = []
+    for t in turns:
+        if t.speaker not in order:
+            order.append(t.speaker)
+    names = {old: f"S{i + 1}" for i, old in enumerate(order)}
+
+    def rename(ts):
+        return tuple(SpeakerTurn(t.start, t.end, names[t.speaker]) for t in ts if t.speaker in names)
+
+    return Diarization(rename(turns), rename(exclusive), tuple(names[o] for o in order))
+
+
+def _load_segmentation(path):
+    """segmentation-3.0 from a local checkpoint, without unpickling arbitrary objects."""
+    import torch
+    from pyannote.audio.core.task import Problem, Resolution, Specifications
+    from pyannote.audio.models.segmentation import PyanNet
+
+    safe = [Specifications, Problem, Resolution, torch.torch_version.TorchVersion]
+    try:
+        with torch.serialization.safe_globals(safe):
+            checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+        model = PyanNet(**checkpoint["hyper_parameters"])
+        model.specifications = checkpoint["pyannote.audio"]["specifications"]
+        model.setup()
+        model.load_state_dict(checkpoint["state_dict"], strict=True)
+    except (KeyError, RuntimeError, OSError, ValueError) as exc:
+        raise ModelError(f"cannot load the segmentation model from {path}: {exc}") from None
+    return model.eval()
+
+
+def _no_plda():
+    """An empty PLDA: the constructor requires one, only VBx clustering uses it."""
+    from pyannote.audio.core.plda import PLDA
+
+    class NoPLDA(PLDA):
+        def __init__(self) -> None:  # noqa: D107 - nothing to load
+            pass
+
+    return NoPLDA()
+
+
+@contextlib.contextmanager
+def _quiet():
+    """Silence pyannote's warnings and the prints of its clustering."""
+    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+        warnings.simplefilter("ignore")
+        yield

@@ -1,0 +1,186 @@
+"""Diarization on the real weights and recordings; attribution; roles; the speakers command."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import numpy as np
+import pytest
+
+from interview_assist.attribution import attribute
+from interview_assist.audio import load
+from interview_assist.diarize import DiarizeOptions
+from interview_assist.errors import ChecksumMismatch
+from interview_assist.models import ModelCatalog
+from interview_assist.roles import propose_roles
+from interview_assist.transcript import Diarization, Segment, SpeakerTurn, Word
+
+from .conftest import as_annotation, read_rttm, run_cli
+
+
+def _der(reference, turns, collar=0.25) -> float:
+    from pyannote.metrics.diarization import DiarizationErrorRate
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return DiarizationErrorRate(collar=collar, skip_overlap=False)(reference, as_annotation(turns))
+
+
+def test_pyannote_sample_with_known_speaker_count(diarizer, eval_dir):
+    audio = load(eval_dir / "diarization" / "pyannote_sample.wav")
+    result = diarizer.diarize(audio, DiarizeOptions(num_speakers=2))
+    assert result.speakers == ("S1", "S2")
+    der = _der(read_rttm(eval_dir / "diarization" / "pyannote_sample.rttm"), result.turns)
+    assert der <= 0.05, der
+    # The exclusive version never has two speakers at once.
+    ends = [(t.start, t.end) for t in result.exclusive]
+    assert all(a[1] <= b[0] + 1e-6 for a, b in zip(ends, ends[1:]))
+
+
+def test_interview_mixture_three_speakers(diarizer, eval_dir):
+    audio = load(eval_dir / "interviews" / "interview_v02.flac")
+    result = diarizer.diarize(audio, DiarizeOptions(num_speakers=3))
+    assert len(result.speakers) == 3
+    der = _der(read_rttm(eval_dir / "interviews" / "interview_v02.rttm"), result.turns)
+    assert der <= 0.15, der
+
+
+def test_result_does_not_depend_on_how_the_audio_is_fed(catalog, eval_dir):
+    """Windows of one minute, fed in odd-sized blocks, give the same turns as one pass."""
+    from interview_assist.diarize import Diarizer
+
+    audio = load(eval_dir / "interviews" / "interview_v01.flac")[: 16000 * 150]
+    counts = DiarizeOptions(num_speakers=3)
+    whole = Diarizer(catalog, DiarizeOptions(window_seconds=600)).diarize(audio, counts)
+    stream = Diarizer(catalog, DiarizeOptions(window_seconds=60)).stream(counts)
+    for start in range(0, audio.size, 77_777):
+        stream.feed(audio[start : start + 77_777])
+    pieces = stream.finish()
+    assert pieces.speakers == whole.speakers
+    assert _der(as_annotation(whole.turns), pieces.turns, collar=0.0) < 0.02
+
+
+def test_silence_has_no_speakers(diarizer):
+    result = diarizer.diarize(np.zeros(16000 * 12, dtype=np.float32), DiarizeOptions(num_speakers=2))
+    assert result.turns == () and result.speakers == ()
+
+
+def test_tampered_embedding_model_is_refused(tmp_path, catalog):
+    import shutil
+
+    models = tmp_path / "models"
+    shutil.copytree(catalog.directory, models, ignore=shutil.ignore_patterns("whisper-base", "tiny.en"))
+    with open(models / "campplus" / "camplusplus.py", "a") as fh:
+        fh.write("\n# changed\n")
+    from interview_assist.diarize import Diarizer
+
+    with pytest.raises(ChecksumMismatch, match="camplusplus.py"):
+        Diarizer(ModelCatalog(models))
+
+
+# -- attribution ---------------------------------------------------------------
+
+
+def _w(start, end, text):
+    return Word(start, end, text, 0.9)
+
+
+def test_segment_is_split_where_the_speaker_changes():
+    seg = Segment(
+        0.0, 4.0, "Where were you born? In Herat.", "en",
+        words=(_w(0.0, 0.5, " Where"), _w(0.5, 0.8, " were"), _w(0.8, 1.0, " you"), _w(1.0, 1.6, " born?"),
+               _w(2.1, 2.3, " In"), _w(2.3, 3.0, " Herat.")),
+    )
+    turns = (SpeakerTurn(0.0, 1.8, "S1"), SpeakerTurn(2.0, 3.2, "S2"))
+    out = attribute([seg], Diarization(turns, turns, ("S1", "S2")))
+    assert [(s.speaker, s.text) for s in out] == [("S1", "Where were you born?"), ("S2", "In Herat.")]
+    assert out[1].start == 2.1 and out[0].end == 1.6
+
+
+def test_words_in_a_pause_go_to_the_nearest_turn_and_overlaps_are_marked():
+    seg = Segment(0.0, 3.0, "yes no", "en", words=(_w(1.0, 1.2, " yes"), _w(2.2, 2.6, " no")))
+    turns = (SpeakerTurn(0.0, 0.9, "S1"), SpeakerTurn(2.0, 3.0, "S2"), SpeakerTurn(2.1, 2.8, "S1"))
+    exclusive = (SpeakerTurn(0.0, 0.9, "S1"), SpeakerTurn(2.0, 3.0, "S2"))
+    out = attribute([seg], Diarization(turns, exclusive, ("S1", "S2")))
+    assert [(w.text, w.speaker, w.overlap) for s in out for w in s.words] == [
+        (" yes", "S1", False), (" no", "S2", True),
+    ]
+    assert out[-1].overlap
+
+
+def test_every_word_of_a_real_interview_has_a_speaker(tmp_path, eval_dir):
+    db = tmp_path / "s.sqlite"
+    done = run_cli("transcribe", eval_dir / "interviews" / "interview_v01.flac", "--db", db, "--json")
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)
+    assert [s["proposed_role"] for s in summary["speakers"]] == ["officer", "interpreter", "applicant"]
+    shown = json.loads(run_cli("show", summary["id"], "--db", db, "--format", "json").stdout)
+    reference = read_rttm(eval_dir / "interviews" / "interview_v01.rttm")
+    segments = [s for s in shown["segments"] if s["words"]]
+    assert segments and all(s["speaker"] and s["role"] for s in segments)
+    for s in segments:
+        # No segment holds two speakers.
+        assert {w["speaker"] for w in s["words"]} == {s["speaker"]}
+        assert all(w["role"] == s["role"] for w in s["words"])
+    # The roles match the reference for most of the speech.
+    from pyannote.core import Segment as Span
+
+    agree = total = 0.0
+    for s in segments:
+        truth = reference.crop(Span(s["start"], s["end"])).argmax()
+        total += s["end"] - s["start"]
+        agree += (s["end"] - s["start"]) * (truth == s["role"])
+    assert agree / total >= 0.85, agree / total
+    assert len(shown["speaker_turns"]) >= 30
+
+
+# -- roles -----------------------------------------------------------------------
+
+
+def _dialogue(turns_with_lang):
+    turns = tuple(SpeakerTurn(a, b, spk) for a, b, spk, _ in turns_with_lang)
+    speakers = tuple(dict.fromkeys(t.speaker for t in turns))
+    segments = [Segment(a, b, "x", lang, speaker=spk) for a, b, spk, lang in turns_with_lang]
+    return Diarization(turns, turns, speakers), segments
+
+
+def test_roles_from_languages():
+    d, segs = _dialogue([
+        (0, 5, "S1", "fr"), (5, 10, "S2", "fr"), (10, 16, "S3", "ar"), (16, 20, "S2", "ar"),
+        (20, 24, "S1", "fr"), (24, 27, "S2", "fr"), (27, 40, "S3", "ar"), (40, 50, "S2", "ar"),
+    ])
+    roles = {s.label: s.proposed_role for s in propose_roles(d, segs, interpreter=True)}
+    assert roles == {"S1": "officer", "S2": "interpreter", "S3": "applicant"}
+
+
+def test_roles_without_an_interpreter_and_a_brief_extra_voice():
+    d, segs = _dialogue([
+        (0, 5, "S1", "en"), (5, 30, "S2", "en"), (30, 30.5, "S3", "en"), (31, 40, "S1", "en"), (40, 70, "S2", "en"),
+    ])
+    speakers = propose_roles(d, segs, interpreter=False)
+    assert [(s.label, s.proposed_role) for s in speakers] == [("S1", "officer"), ("S2", "applicant"), ("S3", "other")]
+    assert all(s.evidence for s in speakers)
+
+
+def test_speakers_command_changes_roles_with_an_audit_record(tmp_path, eval_dir):
+    db = tmp_path / "s.sqlite"
+    done = run_cli("transcribe", eval_dir / "diarization" / "pyannote_sample.wav", "--no-interpreter", "--db", db, "--json")
+    assert done.returncode == 0, done.stderr
+    iid = str(json.loads(done.stdout)["id"])
+    changed = run_cli("speakers", iid, "S2", "--role", "interpreter", "--name", "Amina K.", "--db", db)
+    assert changed.returncode == 0, changed.stderr
+    assert "S2: interpreter Amina K. [confirmed]" in changed.stdout
+    shown = json.loads(run_cli("show", iid, "--db", db, "--format", "json").stdout)
+    s2 = [s for s in shown["segments"] if s["speaker"] == "S2"]
+    assert s2 and all(s["role"] == "interpreter" and s["speaker_name"] == "Amina K." for s in s2)
+    import sqlite3
+
+    with sqlite3.connect(db) as c:
+        action, detail = c.execute("SELECT action, detail FROM audit_log ORDER BY id DESC").fetchone()
+    assert action == "set_speaker" and "Amina" not in detail and json.loads(detail)["role"] == "interpreter"
+
+    unknown = run_cli("speakers", iid, "S9", "--role", "officer", "--db", db)
+    assert unknown.returncode == 2 and "no speaker 'S9'" in unknown.stderr
+    bad = run_cli("speakers", iid, "S1", "--role", "judge", "--db", db)
+    assert bad.returncode == 2
