@@ -49,9 +49,15 @@ from interview_assist.pipeline import PipelineOptions, transcribe
 from interview_assist.store import Database, save_transcript
 catalog = ModelCatalog()
 tr = Transcriber(catalog, "whisper-base", AsrOptions())
+diarize = sys.argv[3] == "diarize"
+diarizer = None
+if diarize:
+    from interview_assist.diarize import Diarizer
+    diarizer = Diarizer(catalog)
 with tempfile.TemporaryDirectory() as tmp:
     t = time.perf_counter()
-    result = transcribe(sys.argv[1], PipelineOptions(denoise=DenoiseMode(sys.argv[2])), transcriber=tr)
+    options = PipelineOptions(denoise=DenoiseMode(sys.argv[2]), diarize=diarize)
+    result = transcribe(sys.argv[1], options, transcriber=tr, diarizer=diarizer)
     with Database(Path(tmp) / "s.sqlite") as db:
         save_transcript(db, result, actor="benchmark")
     print(time.perf_counter() - t, result.duration)
@@ -82,16 +88,20 @@ def main() -> None:
     base_dir = str(ModelCatalog().get("whisper-base").directory)
     print(header("Speed: transcribe vs bare faster-whisper (whisper-base, int8)"))
     print(f"all cores, beam 5, word timestamps, denoise {args.denoise}; {args.repeats} runs each, alternating; median shown\n")
-    print("| file | audio (s) | bare faster-whisper (s) | transcribe (s) | ratio | RTF transcribe |")
-    print("|---|---|---|---|---|---|")
+    print("| file | audio (s) | bare faster-whisper (s) | transcribe --no-diarize (s) | ratio | transcribe with diarization (s) | ratio | RTF transcribe |")
+    print("|---|---|---|---|---|---|---|---|")
     for path in files:
-        bare, ours = [], []
+        bare, plain, full = [], [], []
         for _ in range(args.repeats):
             seconds, duration = run(BARE, str(path), base_dir)
             bare.append(seconds)
-            ours.append(run(PIPELINE, str(path), args.denoise)[0])
-        b, o = statistics.median(bare), statistics.median(ours)
-        print(f"| {path.name} | {duration:.0f} | {b:.1f} | {o:.1f} | **{o / b:.2f}** | {o / duration:.3f} |", flush=True)
+            plain.append(run(PIPELINE, str(path), args.denoise, "no-diarize")[0])
+            full.append(run(PIPELINE, str(path), args.denoise, "diarize")[0])
+        b, p, f = (statistics.median(x) for x in (bare, plain, full))
+        print(
+            f"| {path.name} | {duration:.0f} | {b:.1f} | {p:.1f} | **{p / b:.2f}** | {f:.1f} | **{f / b:.2f}** | {f / duration:.3f} |",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":
