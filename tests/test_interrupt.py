@@ -69,3 +69,37 @@ def test_interrupt_while_saving_rolls_everything_back(db_path, monkeypatch):
             for t in ("interviews", "segments", "words", "audit_log")
         ]
     assert counts == [1, 1, 2, 1]
+
+
+def test_ctrl_c_inside_a_decoder_read_is_not_lost(monkeypatch):
+    """PyAV swallows exceptions raised in its read callback; Ctrl-C must still stop the decode."""
+    import builtins
+
+    from interview_assist import audio as audio_module
+
+    real_open = builtins.open
+    reads = {"n": 0}
+
+    class InterruptedOnTenthRead:
+        def __init__(self, fh):
+            self._fh = fh
+
+        def read(self, size=-1):
+            reads["n"] += 1
+            if reads["n"] == 10:
+                raise KeyboardInterrupt
+            return self._fh.read(size)
+
+        def __getattr__(self, name):
+            return getattr(self._fh, name)
+
+    def fake_open(path, mode="r", *args, **kwargs):
+        return InterruptedOnTenthRead(real_open(path, mode, *args, **kwargs))
+
+    monkeypatch.setattr(audio_module, "open", fake_open, raising=False)
+    decoded = 0
+    with pytest.raises(KeyboardInterrupt):
+        for block in audio_module.stream(REPO / "examples" / "interview_v01.flac"):
+            decoded += block.size
+    assert reads["n"] >= 10
+    assert decoded < 16000 * 270  # stopped, not read to the end

@@ -81,13 +81,55 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+class _InterruptibleFile:
+    """A file for PyAV that does not lose Ctrl-C.
+
+    PyAV calls ``read`` and ``seek`` from C and ignores any exception raised
+    there, KeyboardInterrupt included: a Ctrl-C landing in a read would be
+    printed and dropped, and decoding would go on (or end early, as if the
+    file were shorter). Here the interrupt is recorded, FFmpeg sees the end
+    of the file, and :meth:`_Container.decode` raises it again.
+    """
+
+    def __init__(self, fh):
+        self._fh = fh
+        # FFmpeg guesses the format from the name, as with a plain file.
+        self.name = fh.name
+        self.interrupted = False
+
+    def read(self, size: int = -1) -> bytes:
+        if self.interrupted:
+            return b""
+        try:
+            return self._fh.read(size)
+        except KeyboardInterrupt:
+            self.interrupted = True
+            return b""
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        try:
+            return self._fh.seek(offset, whence)
+        except KeyboardInterrupt:
+            self.interrupted = True
+            return self._fh.tell()
+
+    def tell(self) -> int:
+        return self._fh.tell()
+
+    def seekable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        self._fh.close()
+
+
 class _Container:
     """An FFmpeg container opened from a Python file object, errors translated."""
 
     def __init__(self, path: Path):
         self.path = path
         try:
-            self._fh = open(path, "rb")
+            self._fh = _InterruptibleFile(open(path, "rb"))
         except PermissionError:
             raise AudioError(f"{path}: permission denied") from None
         except OSError as exc:
@@ -96,6 +138,7 @@ class _Container:
             self.container = av.open(self._fh, mode="r", metadata_errors="ignore")
         except (av.error.FFmpegError, ValueError) as exc:
             self._fh.close()
+            self._raise_if_interrupted()
             raise AudioError(f"{path}: not a readable audio file ({_reason(exc)})") from None
         if not self.container.streams.audio:
             self.close()
@@ -114,11 +157,19 @@ class _Container:
             return self.container.duration / av.time_base
         return None
 
+    def _raise_if_interrupted(self) -> None:
+        if self._fh.interrupted:
+            raise KeyboardInterrupt
+
     def decode(self) -> Iterator[av.AudioFrame]:
         try:
-            yield from self.container.decode(self.stream)
+            for frame in self.container.decode(self.stream):
+                self._raise_if_interrupted()
+                yield frame
         except av.error.FFmpegError as exc:
+            self._raise_if_interrupted()
             raise AudioError(f"{self.path}: corrupt audio data ({_reason(exc)})") from None
+        self._raise_if_interrupted()
 
     def close(self) -> None:
         self.container.close()
