@@ -120,6 +120,11 @@ class Transcriber:
     def multilingual(self) -> bool:
         return self.model.model.is_multilingual
 
+    def release(self) -> None:
+        """Free the model's memory; ``spec`` and ``options`` stay readable."""
+        self.model = None
+        self._pipeline = None
+
     def transcribe(
         self,
         audio: np.ndarray,

@@ -68,7 +68,7 @@ class DiarizeOptions:
     window_seconds: float = 300.0
     # Chunks per forward pass. Larger batches were no faster on two cores
     # and cost about 100 MiB per 8 chunks in the segmentation network.
-    batch_size: int = 8
+    batch_size: int = 4
 
     def __post_init__(self) -> None:
         for name in ("num_speakers", "min_speakers", "max_speakers"):
@@ -302,7 +302,7 @@ def _FRAME_SECONDS() -> float:
     return FRAME_SECONDS
 
 
-def _window_features(model, audio, block_seconds: float = 30.0, context_seconds: float = 1.0):
+def _window_features(model, audio, block_seconds: float = 15.0, context_seconds: float = 1.0):
     """CAM++ frame features of a whole window, computed in blocks with context.
 
     The network sees a little audio on each side of every block, so features

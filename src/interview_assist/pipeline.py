@@ -25,6 +25,8 @@ from .asr import AsrOptions, Transcriber
 from .attribution import attribute
 from .denoise import DenoiseMode, DenoiseSettings, auto_decision, estimate_noise, reduce_noise
 from .diarize import DiarizeOptions, Diarizer
+from .errors import AudioError
+from .heap import limit_heap_growth
 from .hallucination import HallucinationSettings, gap_reason, gap_segments, segment_flags
 from .models import ModelCatalog
 from .progress import ProgressHook, no_progress
@@ -157,16 +159,11 @@ def transcribe(
     once. Pass a loaded ``transcriber`` to reuse a model across recordings.
     """
     info = audio_io.probe(path)
+    own_transcriber = transcriber is None
     if transcriber is None:
         progress("load model", completed=0, total=None)
         transcriber = Transcriber(catalog or ModelCatalog(), options.model, options.asr)
     total = info.declared_duration
-    speakers = None
-    if options.diarize:
-        if diarizer is None:
-            progress("load diarization models", completed=0, total=None)
-            diarizer = Diarizer(catalog or ModelCatalog(), options.speakers)
-        speakers = diarizer.stream(options.speaker_counts, progress=progress, total=total)
 
     segments: list[Segment] = []
     gaps: list[Span] = []
@@ -204,17 +201,49 @@ def transcribe(
             relative = [g.shifted(-win.offset) for g in missed]
             window_segments += transcriber.transcribe_stretches(window_audio, relative, win.offset)
             missed = gap_segments(heard, window_segments, options.hallucination)
-        if speakers is not None:
-            # The original audio, as the VAD saw it.
-            speakers.feed(win.samples[:n])
         segments.extend(window_segments)
         gaps.extend(missed)
         duration = win.offset + cut
         used = n
         progress("transcribe", completed=duration, total=total)
 
-    diarization = speakers.finish() if speakers is not None else None
+    diarization = None
+    if options.diarize:
+        # A second pass over the audio, after transcription: the speech and
+        # speaker models are never in memory at the same time.
+        if own_transcriber:
+            transcriber.release()
+        diarizer, diarization = _diarize(path, options, catalog, diarizer, progress, total, duration)
     return _assemble(info, duration, transcriber, diarizer, options, segments, gaps, decisions, diarization)
+
+
+def _diarize(
+    path: str | os.PathLike[str],
+    options: PipelineOptions,
+    catalog: ModelCatalog | None,
+    diarizer: Diarizer | None,
+    progress: ProgressHook,
+    total: float | None,
+    duration: float,
+) -> tuple[Diarizer, Diarization]:
+    """Diarize the original audio, decoded again block by block."""
+    # torch allocates and frees large tensors for every window; glibc's low
+    # mmap threshold, right for the ASR's buffers, made that twice as slow.
+    limit_heap_growth(mmap_threshold=32 << 20, trim_threshold=64 << 20)
+    if diarizer is None:
+        progress("load diarization models", completed=0, total=None)
+        diarizer = Diarizer(catalog or ModelCatalog(), options.speakers)
+    stream = diarizer.stream(options.speaker_counts, progress=progress, total=total)
+    fed = 0
+    for block in audio_io.stream(path):
+        stream.feed(block)
+        fed += block.size
+    if abs(fed / SAMPLE_RATE - duration) > 1.0:
+        raise AudioError(
+            f"{path}: the recording changed while it was being processed "
+            f"({duration:.1f} s transcribed, {fed / SAMPLE_RATE:.1f} s diarized)"
+        )
+    return diarizer, stream.finish()
 
 
 def _denoise(samples: np.ndarray, options: PipelineOptions) -> tuple[np.ndarray, bool, str]:
