@@ -200,3 +200,15 @@ def test_a_pause_stays_inside_a_turn_but_a_reply_does_not():
         (0.0, 6.0, "A"), (6.2, 6.9, "B"), (7.5, 9.0, "A"), (12.0, 14.0, "A"),
     ]
     assert fill_pauses(turns, 0.0) == turns
+
+
+def test_clustering_a_subset_of_the_embeddings_keeps_the_speakers(catalog, diarizer, eval_dir):
+    """Long recordings cluster a spread subset; on a short one the turns must not change."""
+    from interview_assist.diarize import Diarizer
+
+    audio = load(eval_dir / "interviews" / "interview_v02.flac")[: 16000 * 150]
+    counts = DiarizeOptions(num_speakers=3)
+    every = diarizer.diarize(audio, counts)
+    subset = Diarizer(catalog, DiarizeOptions(max_clustered_embeddings=40)).diarize(audio, counts)
+    assert subset.speakers == every.speakers
+    assert _der(as_annotation(every.turns), subset.turns, collar=0.0) < 0.02

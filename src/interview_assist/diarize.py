@@ -64,6 +64,11 @@ class DiarizeOptions:
     # matters when the number of speakers is not fixed.
     clustering_threshold: float = 0.3
     min_cluster_size: int = 12
+    # Agglomerative clustering holds all pairwise distances of the embeddings
+    # it clusters: beyond this many (about 30 minutes of talk), an evenly
+    # spread subset is clustered and every embedding is then assigned to the
+    # nearest cluster. Keeps a 3-hour recording within memory.
+    max_clustered_embeddings: int = 3000
     # Audio is processed in windows of about this length.
     window_seconds: float = 300.0
     # Chunks per forward pass. Larger batches were no faster on two cores
@@ -114,6 +119,7 @@ class Diarizer:
                 embedding_batch_size=options.batch_size,
                 segmentation_batch_size=options.batch_size,
             )
+            self.pipeline.clustering = _bounded_clustering(options.max_clustered_embeddings)
             self.pipeline.instantiate(
                 {
                     "segmentation": {"min_duration_off": 0.0},
@@ -414,6 +420,21 @@ def _load_segmentation(path):
     except (KeyError, RuntimeError, OSError, ValueError) as exc:
         raise ModelError(f"cannot load the segmentation model from {path}: {exc}") from None
     return model.eval()
+
+
+def _bounded_clustering(limit: int):
+    """pyannote's agglomerative clustering, trained on at most ``limit`` embeddings."""
+    from pyannote.audio.pipelines.clustering import AgglomerativeClustering
+
+    class BoundedAgglomerativeClustering(AgglomerativeClustering):
+        def filter_embeddings(self, embeddings, segmentations=None, **kwargs):
+            kept, chunks, speakers = super().filter_embeddings(embeddings, segmentations, **kwargs)
+            if len(kept) > limit:
+                pick = np.linspace(0, len(kept) - 1, limit).round().astype(int)
+                kept, chunks, speakers = kept[pick], chunks[pick], speakers[pick]
+            return kept, chunks, speakers
+
+    return BoundedAgglomerativeClustering(metric="cosine")
 
 
 def _no_plda():
