@@ -3,9 +3,10 @@
 The proposal is a draft like the transcript: a person confirms or changes it
 (``interview-assist speakers``). The evidence used:
 
-- the officer opens the interview, so the first voice is proposed as officer;
 - an interpreter relays both ways, so speaks in more than one language, or,
   when every voice uses the same language, speaks the most;
+- the officer opens the interview, so the first other voice is proposed as
+  officer;
 - the applicant is the remaining main voice; a voice speaking another
   language than the officer's is more likely the applicant's;
 - voices beyond the expected participants, and voices heard for only a few
@@ -50,21 +51,24 @@ def propose_roles(
     main = [s for s in labels if time[s] / total >= MIN_SHARE]
     roles: dict[str, tuple[str, str]] = {}
     if main:
-        officer = main[0]
-        roles[officer] = ("officer", "speaks first")
-        officer_lang = spoken(officer)[:1]
-        rest = [s for s in main[1:]]
-        if interpreter and len(rest) >= 2:
+        rest = list(main)
+        if interpreter and len(rest) >= 3:
+            # The interpreter is found first: relaying both ways leaves the
+            # strongest evidence (two languages, or the most speech), while
+            # "speaks first" is lost if the opening turn is misattributed.
             multilingual = [s for s in rest if len(spoken(s)) >= 2]
             if len(multilingual) == 1:
                 interp = multilingual[0]
                 why = f"speaks {' and '.join(spoken(interp))}"
             else:
-                pool = multilingual or rest
-                interp = max(pool, key=time.__getitem__)
-                why = "speaks the most after the officer" if not multilingual else "speaks several languages, and the most"
+                interp = max(multilingual or rest, key=time.__getitem__)
+                why = "speaks several languages, and the most" if multilingual else "speaks the most"
             roles[interp] = ("interpreter", why)
             rest = [s for s in rest if s != interp]
+        officer = rest[0]
+        roles[officer] = ("officer", "speaks first" if officer == main[0] else "speaks first after the interpreter")
+        officer_lang = spoken(officer)[:1]
+        rest = rest[1:]
         if rest:
             other_lang = [s for s in rest if spoken(s)[:1] and spoken(s)[:1] != officer_lang]
             applicant = (other_lang or sorted(rest, key=lambda s: -time[s]))[0]
