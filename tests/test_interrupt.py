@@ -103,3 +103,20 @@ def test_ctrl_c_inside_a_decoder_read_is_not_lost(monkeypatch):
             decoded += block.size
     assert reads["n"] >= 10
     assert decoded < 16000 * 270  # stopped, not read to the end
+
+
+def test_a_swallowed_ctrl_c_is_still_remembered_before_storing():
+    """Where a library drops the KeyboardInterrupt, the CLI still refuses to store."""
+    import os
+
+    from interview_assist.cli import _Interrupts
+
+    with _Interrupts() as interrupts:
+        try:  # a library that swallows every exception in a callback
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.5)
+        except KeyboardInterrupt:
+            pass
+        with pytest.raises(KeyboardInterrupt):
+            interrupts.check()
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

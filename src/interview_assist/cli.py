@@ -145,9 +145,10 @@ def transcribe(
         interpreter=interpreter,
         speakers=speakers,
     )
-    with Database(db_path) as db:
+    with Database(db_path) as db, _Interrupts() as interrupts:
         with _progress_bar(enabled=not as_json) as hook:
             transcript = run_pipeline(audio, options, catalog=catalog, progress=hook)
+        interrupts.check()
         interview_id = save_transcript(db, transcript, actor=getpass.getuser())
         store_path = db.path
     if as_json:
@@ -302,6 +303,38 @@ def models_register(catalog, name: str, path: Path, languages: tuple[str, ...], 
         name, path, languages=languages or ("multilingual",), licence=licence, description=description
     )
     click.echo(f"registered {spec.name} ({len(spec.files)} files, sha256 {spec.sha256}); verified before every load")
+
+
+class _Interrupts:
+    """Remembers a Ctrl-C even where a library swallowed the KeyboardInterrupt.
+
+    Some C extensions call back into Python and drop any exception raised
+    there (PyAV's file reads do, see audio.py); a Ctrl-C landing in such a
+    callback would be lost and the run would go on to store its result.
+    ``check()`` before storing turns a remembered Ctrl-C into an interruption.
+    """
+
+    def __init__(self) -> None:
+        self.seen = False
+
+    def _handler(self, signum, frame) -> None:
+        self.seen = True
+        raise KeyboardInterrupt
+
+    def __enter__(self) -> _Interrupts:
+        import signal
+
+        self._previous = signal.signal(signal.SIGINT, self._handler)
+        return self
+
+    def check(self) -> None:
+        if self.seen:
+            raise KeyboardInterrupt
+
+    def __exit__(self, *exc: object) -> None:
+        import signal
+
+        signal.signal(signal.SIGINT, self._previous)
 
 
 class _progress_bar:
