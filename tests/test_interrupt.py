@@ -23,6 +23,9 @@ def test_ctrl_c_during_transcription_stores_nothing(tmp_path, db_path):
         stderr=subprocess.PIPE,
         text=True,
         cwd=REPO,
+        # As from a terminal: a suite started in the background (`cmd &` in a
+        # script) passes SIGINT down as ignored, and Python keeps it so.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     # Wait until the store exists (the command is past its checks), then
     # give the model time to start decoding.
@@ -111,12 +114,17 @@ def test_a_swallowed_ctrl_c_is_still_remembered_before_storing():
 
     from interview_assist.cli import _Interrupts
 
-    with _Interrupts() as interrupts:
-        try:  # a library that swallows every exception in a callback
-            os.kill(os.getpid(), signal.SIGINT)
-            time.sleep(0.5)
-        except KeyboardInterrupt:
-            pass
-        with pytest.raises(KeyboardInterrupt):
-            interrupts.check()
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    # As in a terminal, even when the suite runs with SIGINT ignored.
+    outer = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with _Interrupts() as interrupts:
+            try:  # a library that swallows every exception in a callback
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(0.5)
+            except KeyboardInterrupt:
+                pass
+            with pytest.raises(KeyboardInterrupt):
+                interrupts.check()
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, outer)

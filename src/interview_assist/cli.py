@@ -324,7 +324,10 @@ class _Interrupts:
     def __enter__(self) -> _Interrupts:
         import signal
 
-        self._previous = signal.signal(signal.SIGINT, self._handler)
+        self._previous = signal.getsignal(signal.SIGINT)
+        # A run started with Ctrl-C ignored (nohup, a background job) stays so.
+        if self._previous is not signal.SIG_IGN:
+            signal.signal(signal.SIGINT, self._handler)
         return self
 
     def check(self) -> None:
