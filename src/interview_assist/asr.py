@@ -13,10 +13,11 @@ Language: when none is forced, it is detected for every chunk (faster-whisper's
 from __future__ import annotations
 
 import bisect
+import copy
 import logging
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import ctranslate2
 import numpy as np
@@ -120,6 +121,12 @@ class Transcriber:
     def multilingual(self) -> bool:
         return self.model.model.is_multilingual
 
+    def with_hotwords(self, hotwords: str | None) -> Transcriber:
+        """The same loaded model, decoding with these hotwords (one interview's glossary)."""
+        twin = copy.copy(self)
+        twin.options = replace(self.options, hotwords=hotwords)
+        return twin
+
     def release(self) -> None:
         """Free the model's memory; ``spec`` and ``options`` stay readable."""
         self.model = None
@@ -131,12 +138,14 @@ class Transcriber:
         chunks: list[Span],
         offset: float = 0.0,
         on_progress: Callable[[float], None] | None = None,
+        unbiased: bool = False,
     ) -> list[Segment]:
         """Transcribe the speech ``chunks`` (seconds into ``audio``) of one window.
 
         ``offset`` (seconds) is added to every time, so results are relative
         to the start of the recording. ``on_progress`` is called with the end
-        time of each segment as decoding reaches it.
+        time of each segment as decoding reaches it. ``unbiased`` decodes
+        without the hotwords and initial prompt.
         """
         if not chunks:
             return []
@@ -158,8 +167,8 @@ class Transcriber:
             # gaps measured on the interview mixtures, and faster).
             without_timestamps=False,
             clip_timestamps=[{"start": c.start, "end": c.end} for c in chunks],
-            initial_prompt=opts.initial_prompt,
-            hotwords=opts.hotwords,
+            initial_prompt=None if unbiased else opts.initial_prompt,
+            hotwords=None if unbiased else opts.hotwords,
         )
         out: list[Segment] = []
         for seg in segments:  # decoding happens batch by batch as this loop runs
@@ -203,7 +212,7 @@ class Transcriber:
         return self._pipeline.chunk_languages[starts[max(i, 0)]]
 
     def transcribe_stretches(
-        self, audio: np.ndarray, stretches: list[Span], offset: float = 0.0, gap: float = 0.3
+        self, audio: np.ndarray, stretches: list[Span], offset: float = 0.0, gap: float = 0.3, unbiased: bool = False
     ) -> list[Segment]:
         """Transcribe short, scattered ``stretches`` of ``audio``, packed together.
 
@@ -227,7 +236,7 @@ class Transcriber:
         packed_audio = np.concatenate(pieces)
         chunks = group_for_asr([p for p, _ in placed], MAX_CHUNK_SECONDS - 2)
         by_stretch: dict[int, list[tuple[Word, Segment]]] = {}
-        for seg in self.transcribe(packed_audio, chunks):
+        for seg in self.transcribe(packed_audio, chunks, unbiased=unbiased):
             for w in seg.words:
                 i = min(range(len(placed)), key=lambda k: _distance(placed[k][0], w.span.middle))
                 packed, real = placed[i]

@@ -29,10 +29,14 @@ from .errors import AudioError
 from .heap import limit_heap_growth
 from .hallucination import HallucinationSettings, gap_reason, gap_segments, segment_flags
 from .models import ModelCatalog
+from .names.detect import NameFinder, NameOptions
+from .names.gazetteer import Gazetteer
+from .names.normalize import key
+from .names.glossary import hotwords, list_word_keys
 from .progress import ProgressHook, no_progress
 from .roles import expected_participants, propose_roles
 from .spans import SAMPLE_RATE, Span
-from .transcript import DenoiseDecision, Diarization, Flag, ModelUsed, Segment, Transcript
+from .transcript import DenoiseDecision, Diarization, Flag, GlossaryEntry, ModelUsed, Segment, Transcript
 from .vad import VadSettings, group_for_asr, speech_spans
 
 logger = logging.getLogger("interview_assist")
@@ -54,6 +58,7 @@ class PipelineOptions:
     diarize: bool = True
     interpreter: bool = True
     speakers: DiarizeOptions = field(default_factory=DiarizeOptions)
+    names: NameOptions = field(default_factory=NameOptions)
     window_seconds: float = 240.0
     # Only pauses in the last part of a window are considered for the cut.
     cut_search_seconds: float = 60.0
@@ -151,18 +156,31 @@ def transcribe(
     catalog: ModelCatalog | None = None,
     transcriber: Transcriber | None = None,
     diarizer: Diarizer | None = None,
+    gazetteer: Gazetteer | None = None,
+    glossary: tuple[GlossaryEntry, ...] = (),
     progress: ProgressHook = no_progress,
 ) -> Transcript:
     """Transcribe one recording into a draft :class:`Transcript`.
 
     The audio is checked before any model is loaded, so bad input fails at
-    once. Pass a loaded ``transcriber`` to reuse a model across recordings.
+    once. Pass a loaded ``transcriber``, ``diarizer`` or ``gazetteer`` to
+    reuse them across recordings. ``glossary`` holds the names of the case
+    file: they bias the decoding (unless ``options.names.bias`` is off), and
+    every word taken from them is flagged for a person to verify.
     """
     info = audio_io.probe(path)
+    if gazetteer is None:
+        progress("load gazetteers", completed=0, total=None)
+        gazetteer = Gazetteer.load()
     own_transcriber = transcriber is None
     if transcriber is None:
         progress("load model", completed=0, total=None)
         transcriber = Transcriber(catalog or ModelCatalog(), options.model, options.asr)
+    biased = bool(glossary) and options.names.bias
+    if biased:
+        transcriber = transcriber.with_hotwords(hotwords(glossary))
+    list_words = list_word_keys(glossary) if biased else set()
+    unbiased: list[Segment] = []
     total = info.declared_duration
 
     segments: list[Segment] = []
@@ -201,6 +219,10 @@ def transcribe(
             relative = [g.shifted(-win.offset) for g in missed]
             window_segments += transcriber.transcribe_stretches(window_audio, relative, win.offset)
             missed = gap_segments(heard, window_segments, options.hallucination)
+        if list_words:
+            # Where the list may have put words in, hear the audio again without it.
+            suspect = [s.span.shifted(-win.offset) for s in window_segments if _has_list_word(s, list_words)]
+            unbiased += transcriber.transcribe_stretches(window_audio, suspect, win.offset, unbiased=True)
         segments.extend(window_segments)
         gaps.extend(missed)
         duration = win.offset + cut
@@ -214,7 +236,14 @@ def transcribe(
         if own_transcriber:
             transcriber.release()
         diarizer, diarization = _diarize(path, options, catalog, diarizer, progress, total, duration)
-    return _assemble(info, duration, transcriber, diarizer, options, segments, gaps, decisions, diarization)
+    transcript = _assemble(info, duration, transcriber, diarizer, options, segments, gaps, decisions, diarization)
+    progress("flag names", completed=0, total=None)
+    finder = NameFinder(gazetteer, glossary, options.names, biased=biased)
+    return replace(transcript, glossary=tuple(glossary), name_flags=tuple(finder.flag(transcript.segments, unbiased)))
+
+
+def _has_list_word(segment: Segment, keys: set[str]) -> bool:
+    return any(k in keys for w in segment.words for k in (key(w.text),))
 
 
 def _diarize(

@@ -54,11 +54,71 @@ class Flag:
     ``segment`` is the index of the flagged segment in its transcript.
     """
 
-    kind: str  # "loop" | "stock_phrase" | "gap" | "no_speech" (names come later)
+    kind: str  # "loop" | "stock_phrase" | "gap" | "no_speech" (name flags: ``NameFlag``)
     reason: str
     start: float
     end: float
     segment: int
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    """A name the flagged words may stand for, with where it comes from."""
+
+    text: str
+    score: float  # 0-100 (+ a few points for prominence or the case glossary)
+    source: str  # "glossary" | "gazetteer:<list>" | "unbiased decode"
+    detail: str = ""
+    variants: tuple[str, ...] = ()
+
+
+# Why a name flag was raised (codes stored; ``NAME_REASONS`` explains them).
+NAME_REASONS = {
+    "from-list": "inserted from the list - verify against the audio",
+    "decodes-differ": "the decode without the list heard something else",
+    "unknown": "not in the gazetteers or the case glossary",
+    "variant-spelling": "a less usual spelling of a known place",
+    "capitalised": "written as a proper noun",
+    "multi-word": "a multi-word name",
+    "low-probability": "low recognition confidence",
+    "sounds-like-glossary": "sounds like a name in the case glossary",
+    "sounds-like-place": "sounds like a known place",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class NameFlag:
+    """Words that are, or may hide, the name of a person or place.
+
+    ``segment`` indexes the transcript's segments; ``first_word`` and
+    ``last_word`` (inclusive) index that segment's words. Only a person
+    resolves a flag (see the store).
+    """
+
+    segment: int
+    first_word: int
+    last_word: int
+    start: float
+    end: float
+    text: str
+    reasons: tuple[str, ...]
+    suggestions: tuple[Suggestion, ...] = ()
+
+    @property
+    def span(self) -> Span:
+        return Span(self.start, self.end)
+
+    @property
+    def inserted(self) -> bool:
+        return "from-list" in self.reasons
+
+
+@dataclass(frozen=True, slots=True)
+class GlossaryEntry:
+    """A name from the case file: the applicant, family, places in the application."""
+
+    term: str
+    kind: str = "name"  # "person" | "place" | "name"
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +198,8 @@ class Transcript:
     denoise: tuple[DenoiseDecision, ...] = field(default=())
     diarization: Diarization | None = None
     speakers: tuple[Speaker, ...] = ()
+    glossary: tuple[GlossaryEntry, ...] = ()
+    name_flags: tuple[NameFlag, ...] = ()
 
     def role_of(self, label: str | None) -> str | None:
         for sp in self.speakers:

@@ -1,0 +1,409 @@
+"""Finding the names of people and places in a draft transcript, and flagging doubt.
+
+Word probability alone says little about names (correct rare names often
+score below 0.1, wrong common words above 0.8), so a flag combines signals:
+
+- words written as a proper noun (capitalised, not at a sentence start), as
+  one span, joined across particles ("Deir ez-Zor", "Bani Walid");
+- whether the span is a known name: exactly in the case glossary or in a
+  gazetteer (ignoring case, diacritics and punctuation);
+- fuzzy and phonetic likeness to glossary and gazetteer names, which also
+  catches names heard as ordinary words ("kill is" for Kilis) when the case
+  glossary has them;
+- low probability;
+- with biasing: any word that equals a list entry, and the decode without
+  the list disagreeing.
+
+A known place heard with confidence is not flagged; a person's name is always
+flagged unless it is in the case glossary and was found without the list's
+help. Every flag carries its reasons, its time span and ranked suggestions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from rapidfuzz import fuzz, process
+
+from ..transcript import GlossaryEntry, NameFlag, Segment, Suggestion, Word
+from .gazetteer import Gazetteer, similarity
+from .normalize import key, sound
+
+
+@dataclass(frozen=True, slots=True)
+class NameOptions:
+    """How names are found and flagged; stored with every interview."""
+
+    # Pass the case glossary to Whisper as hotwords.
+    bias: bool = True
+    # A known name heard below this probability is still flagged.
+    low_probability: float = 0.5
+    # Ordinary words at least this much like a glossary name (0-100), with one
+    # of them below ``low_probability``, are flagged as a possible name.
+    sounds_like_glossary: float = 82.0
+    # Ordinary words below this probability are flagged as possibly a name
+    # the ASR did not know (0 switches this off).
+    very_low_probability: float = 0.1
+    min_suggestion_score: float = 70.0
+    suggestions: int = 5
+
+
+# Points added to a case glossary suggestion (shown in its score).
+GLOSSARY_PRIOR = 15.0
+
+# Capitalised words that are not names of people or places.
+_NOT_NAMES = set(
+    """
+    i i'm i've i'll i'd mr mrs ms miss dr sir madam ok okay yes no
+    january february march april may june july august september october november december
+    monday tuesday wednesday thursday friday saturday sunday
+    janvier fevrier mars avril mai juin juillet aout septembre octobre novembre decembre
+    lundi mardi mercredi jeudi vendredi samedi dimanche monsieur madame
+    english french german spanish italian greek arabic persian farsi dari pashto urdu kurdish
+    tigrinya amharic somali turkish russian ukrainian bengali
+    afghan syrian iraqi iranian pakistani bangladeshi eritrean ethiopian sudanese nigerian
+    guinean ivorian malian congolese cameroonian venezuelan colombian georgian albanian moroccan
+    algerian tunisian egyptian libyan yemeni palestinian bulgarian serbian european african arab
+    american british
+    muslim christian sunni shia god allah quran bible ramadan eid
+    europe africa asia america
+    coast guard police army red cross crescent un unhcr eu
+    """.split()
+)
+_PARTICLES = {"al", "el", "ez", "es", "ed", "ad", "as", "ar", "e", "i", "bin", "ibn", "bint", "abu", "ben", "de", "du", "des", "da", "di", "la", "van", "von", "der"}
+_SENTENCE_END = re.compile(r"[.?!:;…]$")
+_EDGE_PUNCT = re.compile(r"^[\s\"'“”‘’(\[]+|[\s\"'“”‘’)\].,?!:;…]+$")
+
+
+@dataclass(slots=True)
+class _Token:
+    index: int
+    word: Word
+    text: str  # without surrounding punctuation
+    capital: bool
+    initial: bool  # first word of a sentence
+    joined: bool  # written joined to the previous word ("Al" "-Khatib")
+    closes: bool  # punctuation after it ends a name span
+
+
+def _tokens(words: Sequence[Word], starts_sentence: bool) -> list[_Token]:
+    out: list[_Token] = []
+    initial = starts_sentence
+    for j, w in enumerate(words):
+        raw = w.text.strip()
+        text = _EDGE_PUNCT.sub("", raw)
+        joined = raw.startswith("-")
+        text = text.lstrip("-")
+        out.append(_Token(j, w, text, text[:1].isupper(), initial and not joined, joined, bool(re.search(r"[.,?!:;…]$", raw))))
+        initial = bool(_SENTENCE_END.search(raw))
+    return out
+
+
+class NameFinder:
+    """Flags names in transcripts, against the gazetteers and one case glossary."""
+
+    def __init__(self, gazetteer: Gazetteer, glossary: tuple[GlossaryEntry, ...] = (), options: NameOptions = NameOptions(), biased: bool = False):
+        self.gazetteer = gazetteer
+        self.glossary = glossary
+        self.options = options
+        self.biased = biased
+        self._glossary_keys = {key(e.term): e for e in glossary}
+        # Single words of multi-word glossary names: "Nazari" alone is a list word too.
+        self._glossary_words = {key(w): e for e in glossary for w in re.split(r"[\s\-]+", e.term) if len(key(w)) >= 3}
+        # Every run of words of each name: a flag may hold part of a name
+        # ("Gholmohamid" for "Gul Mohammad" of "Gul Mohammad Nazari").
+        self._glossary_choices: list[tuple[str, GlossaryEntry]] = []
+        for e in glossary:
+            parts = e.term.split()
+            for a in range(len(parts)):
+                for b in range(a + 1, len(parts) + 1):
+                    sub = " ".join(parts[a:b])
+                    if len(key(sub)) >= 3:
+                        self._glossary_choices.append((sub, e))
+        self._choice_keys = [key(term) for term, _ in self._glossary_choices]
+        self._choice_sounds = [sound(term) for term, _ in self._glossary_choices]
+        self._search_cache: dict[str, list[Suggestion]] = {}
+
+    # -- the whole transcript -------------------------------------------------
+
+    def flag(self, segments: Sequence[Segment], unbiased: Sequence[Segment] = ()) -> list[NameFlag]:
+        flags: list[NameFlag] = []
+        starts_sentence = True
+        for i, seg in enumerate(segments):
+            if seg.words:
+                flags += self.flag_segment(i, seg, starts_sentence)
+                starts_sentence = bool(_SENTENCE_END.search(seg.words[-1].text.strip()))
+        if unbiased:
+            flags = [self._compare(f, unbiased) for f in flags]
+        return flags
+
+    # -- one segment ------------------------------------------------------------
+
+    def flag_segment(self, index: int, seg: Segment, starts_sentence: bool = True) -> list[NameFlag]:
+        toks = _tokens(seg.words, starts_sentence)
+        flags: list[NameFlag] = []
+        covered: set[int] = set()
+        for span in self._capital_spans(toks):
+            span = self._without_countries(toks, span)
+            if not span:
+                continue
+            flag = self._judge_capital(index, toks, span)
+            covered.update(span)
+            if flag is not None:
+                flags.append(flag)
+        for span in self._list_word_spans(toks, covered):
+            covered.update(span)
+            flags.append(self._make(index, toks, span, ["from-list"]))
+        for span in self._sounds_like_spans(toks, covered):
+            covered.update(span)
+            flags.append(self._make(index, toks, span, ["sounds-like-glossary", "low-probability"]))
+        for span in self._doubtful_spans(toks, covered):
+            span = self._extend(toks, span, _join(toks, span))
+            if covered.intersection(span):
+                continue
+            covered.update(span)
+            flags.append(self._make(index, toks, span, ["low-probability"]))
+        return sorted(flags, key=lambda f: f.first_word)
+
+    def _capital_spans(self, toks: list[_Token]) -> list[list[int]]:
+        spans: list[list[int]] = []
+        cur: list[int] = []
+
+        def close() -> None:
+            while cur and toks[cur[-1]].text.lower() in _PARTICLES:
+                cur.pop()
+            if cur:
+                spans.append(cur.copy())
+            cur.clear()
+
+        for t in toks:
+            name_like = t.capital and key(t.text) and not _not_a_name(t.text)
+            if t.joined and cur:
+                cur.append(t.index)
+            elif name_like and not (t.initial and not self._initial_is_name(t)):
+                cur.append(t.index)
+            elif cur and t.text.lower() in _PARTICLES and not toks[cur[-1]].closes:
+                cur.append(t.index)
+            else:
+                close()
+                continue
+            if t.closes:
+                close()
+        close()
+        return spans
+
+    def _without_countries(self, toks: list[_Token], span: list[int]) -> list[int]:
+        """"Manin Turkey" is a doubtful name next to a country, not one name."""
+        if len(span) < 2 or self.gazetteer.exact(_join(toks, span)):
+            return span
+
+        def country(j: int) -> bool:
+            return any(p.kind == "country" for p in self.gazetteer.exact(toks[j].text))
+
+        while len(span) > 1 and country(span[-1]):
+            span = span[:-1]
+        while len(span) > 1 and country(span[0]):
+            span = span[1:]
+        return span if not (len(span) == 1 and country(span[0])) else []
+
+    def _initial_is_name(self, t: _Token) -> bool:
+        """A capitalised first word of a sentence counts as a name only if the case glossary has it."""
+        k = key(t.text)
+        return k in self._glossary_keys or k in self._glossary_words
+
+    def _judge_capital(self, index: int, toks: list[_Token], span: list[int]) -> NameFlag | None:
+        text = _join(toks, span)
+        k = key(text)
+        low = min(toks[j].word.probability for j in span) < self.options.low_probability
+        reasons: list[str] = []
+        if self.biased and (k in self._glossary_keys or any(key(toks[j].text) in self._glossary_words for j in span)):
+            reasons.append("from-list")
+        elif k in self._glossary_keys:
+            return None  # in the case file, and heard without the list's help
+        elif places := self.gazetteer.exact(text):
+            if not any(key(p.canonical) == k or p.kind == "country" for p in places):
+                # "Kasala" is a recorded spelling of Kassala: show the usual one.
+                reasons.append("variant-spelling")
+            elif not low:
+                return None  # a known place, spelled as usual and heard with confidence
+        else:
+            reasons.append("unknown")
+        reasons.append("capitalised")
+        if len(span) > 1:
+            reasons.append("multi-word")
+        if low:
+            reasons.append("low-probability")
+        span = self._extend(toks, span, text)
+        return self._make(index, toks, span, reasons)
+
+    def _extend(self, toks: list[_Token], span: list[int], text: str) -> list[int]:
+        """Take in up to two doubtful neighbours when they make a better-known name.
+
+        The ASR often splits a name into a proper noun and ordinary words
+        ("Islam color" for Islam Qala, "Gholmohamid and Ari").
+        """
+        low = self.options.low_probability
+        best, best_score = span, self._best_score(text) + 5
+        for before in (0, 1, 2):
+            for after in (0, 1, 2):
+                if before == after == 0:
+                    continue
+                first, last = span[0] - before, span[-1] + after
+                if first < 0 or last >= len(toks):
+                    continue
+                extra = list(range(first, span[0])) + list(range(span[-1] + 1, last + 1))
+                doubtful = sum(toks[j].word.probability < low for j in extra)
+                if any(toks[j].closes for j in range(first, last)) or 2 * doubtful < len(extra):
+                    continue
+                longer = list(range(first, last + 1))
+                score = self._best_score(_join(toks, longer))
+                if score > best_score:
+                    best, best_score = longer, score
+        return best
+
+    def _list_word_spans(self, toks: list[_Token], covered: set[int]) -> list[list[int]]:
+        """With biasing, every word equal to a list word is flagged, wherever it is."""
+        if not self.biased:
+            return []
+        spans: list[list[int]] = []
+        for t in toks:
+            if t.index in covered or key(t.text) not in self._glossary_words:
+                continue
+            if spans and spans[-1][-1] == t.index - 1:
+                spans[-1].append(t.index)
+            else:
+                spans.append([t.index])
+        return spans
+
+    def _doubtful_spans(self, toks: list[_Token], covered: set[int]) -> list[list[int]]:
+        """Runs of words the ASR was nearly guessing (a name it did not know, often)."""
+        limit = self.options.very_low_probability
+        spans: list[list[int]] = []
+        for t in toks:
+            if t.index in covered or t.initial or t.word.probability >= limit or len(key(t.text)) < 3:
+                continue
+            if spans and spans[-1][-1] == t.index - 1 and not toks[t.index - 1].closes:
+                spans[-1].append(t.index)
+            else:
+                spans.append([t.index])
+        return spans
+
+    def _sounds_like_spans(self, toks: list[_Token], covered: set[int]) -> list[list[int]]:
+        """Ordinary, doubtful words that sound like a glossary name ("kill is" for Kilis).
+
+        Judged on spelling and on merged sounds only: bare consonant
+        skeletons match too many ordinary phrases.
+        """
+        if not self.glossary:
+            return []
+        opts = self.options
+        found: list[tuple[float, list[int]]] = []
+        for width in (1, 2, 3, 4):
+            for start in range(len(toks) - width + 1):
+                span = list(range(start, start + width))
+                if any(j in covered for j in span) or any(toks[j].closes for j in span[:-1]):
+                    continue
+                if min(toks[j].word.probability for j in span) >= opts.low_probability:
+                    continue
+                k = key(_join(toks, span))
+                if len(k) < 4:
+                    continue
+                spelled = process.extractOne(k, self._choice_keys, scorer=fuzz.ratio)
+                alike = process.extractOne(sound(k), self._choice_sounds, scorer=fuzz.ratio)
+                spelled_score = spelled[1] if spelled else 0.0
+                # Sounding alike may lift a near spelling, not make one.
+                best = max(spelled_score, min(alike[1] * 0.95 if alike else 0.0, spelled_score + 15))
+                if best >= opts.sounds_like_glossary:
+                    found.append((best, span))
+        chosen: list[list[int]] = []
+        taken: set[int] = set()
+        for _, span in sorted(found, key=lambda f: (-f[0], len(f[1]))):
+            if not taken.intersection(span):
+                chosen.append(span)
+                taken.update(span)
+        return chosen
+
+    # -- suggestions -------------------------------------------------------------
+
+    def suggest(self, text: str) -> list[Suggestion]:
+        if text in self._search_cache:
+            return self._search_cache[text]
+        opts = self.options
+        out: dict[str, Suggestion] = {}
+        for term, entry in self._glossary_choices:
+            score = similarity(text, term)
+            if score >= opts.min_suggestion_score:
+                # Names from the case file are far likelier than any other place.
+                whole = term == entry.term
+                s = Suggestion(
+                    term, round(score + GLOSSARY_PRIOR, 2), "glossary",
+                    entry.kind if whole else f"{entry.kind}, part of {entry.term}",
+                    () if whole else (entry.term,),
+                )
+                if key(term) not in out or out[key(term)].score < s.score:
+                    out[key(term)] = s
+        for m in self.gazetteer.search(text, limit=opts.suggestions + 3, min_score=opts.min_suggestion_score):
+            p = m.place
+            detail = ", ".join(x for x in (p.kind, p.country, f"pop. {p.population}" if p.population else "") if x)
+            s = Suggestion(p.canonical, m.score, f"gazetteer:{p.list}", detail, tuple(self.gazetteer.variants(p)))
+            k = key(p.canonical)
+            if k not in out or out[k].score < s.score:
+                out[k] = s
+        # The case file's names first: a near-perfect match with some village
+        # is weak evidence when the heard word is itself a mishearing.
+        ranked = sorted(out.values(), key=lambda s: (s.source != "glossary", -s.score))[: opts.suggestions]
+        self._search_cache[text] = ranked
+        return ranked
+
+    def _best_score(self, text: str) -> float:
+        s = self.suggest(text)
+        return s[0].score if s else 0.0
+
+    def _make(self, index: int, toks: list[_Token], span: list[int], reasons: list[str]) -> NameFlag:
+        text = _join(toks, span)
+        words = [toks[j].word for j in span]
+        return NameFlag(
+            segment=index,
+            first_word=span[0],
+            last_word=span[-1],
+            start=words[0].start,
+            end=words[-1].end,
+            text=text,
+            reasons=tuple(dict.fromkeys(reasons)),
+            suggestions=tuple(self.suggest(text)),
+        )
+
+    def _compare(self, flag: NameFlag, unbiased: Sequence[Segment]) -> NameFlag:
+        """Add what the decode without the list heard in the same time, when it differs."""
+        heard = [
+            w for s in unbiased if s.end > flag.start and s.start < flag.end for w in s.words
+            if min(w.end, flag.end) - max(w.start, flag.start) > 0.3 * min(w.end - w.start, flag.end - flag.start)
+        ]
+        if not heard:
+            return flag
+        text = _EDGE_PUNCT.sub("", "".join(w.text for w in heard).strip())
+        if not key(text) or key(text) == key(flag.text):
+            return flag
+        extra = Suggestion(text, round(similarity(text, flag.text), 2), "unbiased decode")
+        seen = {key(s.text) for s in flag.suggestions}
+        suggestions = flag.suggestions + ((extra,) if key(text) not in seen else ())
+        # The alternative reading's own matches: "Asmara" heard, "Asmara (city, ER)" suggested.
+        for s in self.suggest(text)[:2]:
+            if key(s.text) not in seen | {key(text)}:
+                suggestions += (s,)
+        return replace(flag, reasons=tuple(dict.fromkeys(flag.reasons + ("decodes-differ",))), suggestions=suggestions)
+
+
+def _not_a_name(text: str) -> bool:
+    word = text.lower()
+    return word in _NOT_NAMES or (word.endswith("s") and word[:-1] in _NOT_NAMES)
+
+
+def _join(toks: list[_Token], span: list[int]) -> str:
+    out = ""
+    for j in span:
+        t = toks[j]
+        out += ("-" if t.joined else (" " if out else "")) + t.text
+    return out

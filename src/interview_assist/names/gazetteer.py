@@ -1,0 +1,342 @@
+"""Gazetteers: lists of known names, and a fast fuzzy index over them.
+
+A gazetteer is a TSV file (optionally gzipped) in the gazetteers folder; the
+format is documented in gazetteers/README.md. Every ``*.tsv`` and
+``*.tsv.gz`` file there is loaded, so an agency adds its own list of villages,
+districts or camps by dropping a file in.
+
+Reading and indexing ~300k names takes seconds, so the index is built once
+and kept in ``<gazetteers>/.index/``, keyed by the sha256 of the source
+files; a later start loads it in a fraction of a second. When the folder is
+not writable the index is simply rebuilt in memory.
+
+Search: the folded names are cut into letter trigrams; the names sharing
+most trigrams with the query are scored with rapidfuzz on the folded
+spelling and on the phonetic skeleton (see :mod:`.normalize`).
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import io
+import logging
+import math
+import os
+import pickle
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from rapidfuzz import fuzz, process
+
+from ..errors import InputError
+from .normalize import key, skeleton, sound
+
+logger = logging.getLogger("interview_assist")
+
+GAZETTEERS_ENV = "INTERVIEW_ASSIST_GAZETTEERS"
+INDEX_VERSION = 1
+COLUMNS = ("name", "canonical", "kind", "country", "region", "population", "source")
+
+
+def default_gazetteers_dir() -> Path:
+    """``$INTERVIEW_ASSIST_GAZETTEERS``, else the ``gazetteers/`` folder of the checkout."""
+    if env := os.environ.get(GAZETTEERS_ENV):
+        return Path(env).expanduser()
+    return Path(__file__).resolve().parents[3] / "gazetteers"
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """One spelling of one known name."""
+
+    name: str
+    canonical: str
+    kind: str
+    country: str
+    region: str
+    population: int | None
+    source: str
+    list: str  # the gazetteer file it comes from
+
+    def describe(self) -> str:
+        where = ", ".join(p for p in (self.kind, self.country) if p)
+        return f"{self.canonical} ({where})" if where else self.canonical
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    place: Place
+    score: float  # 0-100
+
+
+def _trigrams(k: str) -> set[str]:
+    padded = f"#{k}#"
+    return {padded[i : i + 3] for i in range(len(padded) - 2)}
+
+
+def similarity(a: str, b: str) -> float:
+    """How alike two names are, 0-100, across spellings and transliterations."""
+    ka, kb = key(a), key(b)
+    if not ka or not kb:
+        return 0.0
+    if ka == kb:
+        return 100.0
+    spelled = fuzz.ratio(ka, kb)
+    # Transliterations swap vowels and letters for one sound (see .normalize).
+    alike = fuzz.ratio(sound(a), sound(b)) * 0.95
+    sa, sb = skeleton(a), skeleton(b)
+    if len(sa) < 2 or len(sb) < 2:
+        return max(spelled, alike)
+    # The bare consonants count half: short skeletons collide too easily alone.
+    return max(spelled, alike, (spelled + fuzz.ratio(sa, sb)) / 2)
+
+
+class Gazetteer:
+    """The names of one or more gazetteer files, indexed for exact and fuzzy lookup."""
+
+    def __init__(self, data: dict):
+        self._d = data
+        self._key_ids = {k: i for i, k in enumerate(data["keys"])}
+        self._tri_ids = {t: i for i, t in enumerate(data["trigrams"])}
+
+    # -- loading -----------------------------------------------------------
+
+    @classmethod
+    def load(cls, directory: Path | None = None) -> Gazetteer:
+        directory = Path(directory) if directory is not None else default_gazetteers_dir()
+        if not directory.is_dir():
+            raise InputError(f"no gazetteers folder at {directory}; set {GAZETTEERS_ENV}")
+        files = sorted(p for p in directory.iterdir() if p.name.endswith((".tsv", ".tsv.gz")) and p.is_file())
+        digest = hashlib.sha256(f"v{INDEX_VERSION}".encode())
+        for f in files:
+            digest.update(f.name.encode() + b"\0" + f.read_bytes())
+        cache = directory / ".index" / f"{digest.hexdigest()[:24]}.pickle"
+        try:
+            with open(cache, "rb") as fh:
+                return cls(pickle.load(fh))
+        except (OSError, pickle.UnpicklingError, EOFError, KeyError):
+            pass
+        data = _build_index(files)
+        try:
+            cache.parent.mkdir(exist_ok=True)
+            for old in cache.parent.glob("*.pickle"):
+                old.unlink()
+            fd, tmp = tempfile.mkstemp(dir=cache.parent, suffix=".tmp")
+            with os.fdopen(fd, "wb") as fh:
+                pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, cache)
+        except OSError as exc:
+            logger.warning("gazetteer index not cached (%s); it is rebuilt at every start", exc)
+        return cls(data)
+
+    @classmethod
+    def from_rows(cls, rows: list[dict[str, str]], list_name: str = "inline") -> Gazetteer:
+        """An in-memory gazetteer (tests, small lists)."""
+        return cls(_index(_places_from(rows, list_name)))
+
+    # -- lookups -----------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self._d["name"])
+
+    @property
+    def lists(self) -> tuple[str, ...]:
+        return tuple(sorted(set(self._d["list"])))
+
+    def place(self, row: int) -> Place:
+        d = self._d
+        pop = int(d["population"][row])
+        return Place(
+            d["name"][row], d["canonical"][row], d["kind"][row], d["country"][row], d["region"][row],
+            pop if pop >= 0 else None, d["source"][row], d["list"][row],
+        )
+
+    def _rows_of_key(self, kid: int) -> list[int]:
+        off = self._d["key_offsets"]
+        return self._d["key_rows"][off[kid] : off[kid + 1]].tolist()
+
+    def exact(self, text: str) -> list[Place]:
+        """Every place spelled like ``text`` (ignoring case, diacritics, punctuation)."""
+        kid = self._key_ids.get(key(text))
+        return [] if kid is None else [self.place(r) for r in self._rows_of_key(kid)]
+
+    def variants(self, place: Place, limit: int = 6) -> list[str]:
+        """Other spellings of the same place, most distinct first."""
+        group = self._d["group_of"]
+        rows = self._d["group_rows"]
+        off = self._d["group_offsets"]
+        for kid in (self._key_ids.get(key(place.name)),):
+            if kid is None:
+                return []
+            for r in self._rows_of_key(kid):
+                if self._d["canonical"][r] == place.canonical and self._d["source"][r] == place.source:
+                    g = group[r]
+                    names = [self._d["name"][x] for x in rows[off[g] : off[g + 1]].tolist()]
+                    seen, out = {key(place.name)}, []
+                    for n in sorted(names, key=lambda n: (not n.isascii(), n)):
+                        if key(n) not in seen:
+                            seen.add(key(n))
+                            out.append(n)
+                    return out[:limit]
+        return []
+
+    def search(self, text: str, limit: int = 5, min_score: float = 60.0, candidates: int = 300) -> list[Match]:
+        """The places whose names are most like ``text``, best first, one per place."""
+        k = key(text)
+        if len(k) < 2:
+            return []
+        d = self._d
+        tri = [self._tri_ids[t] for t in _trigrams(k) if t in self._tri_ids]
+        if not tri:
+            return []
+        off = d["tri_offsets"]
+        hits = np.concatenate([d["tri_keys"][off[t] : off[t + 1]] for t in tri])
+        if hits.size == 0:
+            return []
+        ids, counts = np.unique(hits, return_counts=True)
+        if ids.size > candidates:
+            top = np.argpartition(-counts, candidates)[:candidates]
+            ids = ids[top]
+        keys = d["keys"]
+        choices = {int(i): keys[i] for i in ids}
+        scored: list[tuple[float, int]] = []
+        for choice, _, kid in process.extract(k, choices, scorer=fuzz.ratio, limit=limit * 8, score_cutoff=min_score * 0.7):
+            scored.append((similarity(text, d["name"][self._rows_of_key(kid)[0]]), kid))
+        # Also the names that sound alike but are spelled apart.
+        sk = skeleton(text)
+        for kid in d["skeleton_keys"].get(sk, ())[:50]:
+            scored.append((similarity(text, keys[kid]), kid))
+        best: dict[tuple[str, str, str], Match] = {}
+        for score, kid in scored:
+            if score < min_score:
+                continue
+            for r in self._rows_of_key(kid):
+                p = self.place(r)
+                ranked = score + _prominence(p)
+                ident = (p.canonical, p.country, p.source)
+                if ident not in best or ranked > best[ident].score:
+                    best[ident] = Match(p, round(ranked, 2))
+        return sorted(best.values(), key=lambda m: -m.score)[:limit]
+
+
+def _prominence(p: Place) -> float:
+    """0-6 points: bigger and better-known places are named more often."""
+    if p.kind == "country":
+        return 6.0
+    if p.population:
+        return min(math.log10(p.population), 6.0)
+    # Subdivisions and the entries of an agency's own lists.
+    return 4.0
+
+
+# -- building ------------------------------------------------------------------
+
+
+def _read_rows(path: Path) -> list[dict[str, str]]:
+    raw = path.read_bytes()
+    if path.name.endswith(".gz"):
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError) as exc:
+            raise InputError(f"gazetteer {path}: not a readable gzip file ({exc})") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"gazetteer {path}: not UTF-8 text ({exc})") from None
+    lines = [ln for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
+    reader = csv.DictReader(io.StringIO("\n".join(lines)), delimiter="\t", quoting=csv.QUOTE_NONE)
+    if not reader.fieldnames or "name" not in reader.fieldnames:
+        raise InputError(f"gazetteer {path}: the first line must be a header with a 'name' column")
+    return list(reader)
+
+
+def _places_from(rows: list[dict[str, str]], list_name: str) -> list[Place]:
+    out = []
+    for r in rows:
+        name = (r.get("name") or "").strip()
+        if not key(name):
+            continue
+        pop = (r.get("population") or "").strip()
+        out.append(
+            Place(
+                name=name,
+                canonical=(r.get("canonical") or "").strip() or name,
+                kind=(r.get("kind") or "").strip() or "place",
+                country=(r.get("country") or "").strip(),
+                region=(r.get("region") or "").strip(),
+                population=int(pop) if pop.isdigit() else None,
+                source=(r.get("source") or "").strip() or list_name,
+                list=list_name,
+            )
+        )
+    return out
+
+
+def _build_index(files: list[Path]) -> dict:
+    places: list[Place] = []
+    for f in files:
+        places += _places_from(_read_rows(f), f.name.removesuffix(".gz").removesuffix(".tsv"))
+    return _index(places)
+
+
+def _csr(groups: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+    offsets = np.zeros(len(groups) + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum([len(g) for g in groups])
+    flat = np.fromiter((x for g in groups for x in g), dtype=np.int32, count=int(offsets[-1]))
+    return offsets, flat
+
+
+def _index(places: list[Place]) -> dict:
+    keys: dict[str, int] = {}
+    key_rows: list[list[int]] = []
+    groups: dict[tuple[str, str, str], int] = {}
+    group_rows: list[list[int]] = []
+    group_of: list[int] = []
+    for row, p in enumerate(places):
+        kid = keys.setdefault(key(p.name), len(keys))
+        if kid == len(key_rows):
+            key_rows.append([])
+        key_rows[kid].append(row)
+        gid = groups.setdefault((p.canonical, p.country, p.source), len(groups))
+        if gid == len(group_rows):
+            group_rows.append([])
+        group_rows[gid].append(row)
+        group_of.append(gid)
+    key_list = list(keys)
+    trigrams: dict[str, int] = {}
+    tri_keys: list[list[int]] = []
+    skeleton_keys: dict[str, list[int]] = {}
+    for kid, k in enumerate(key_list):
+        for t in _trigrams(k):
+            tid = trigrams.setdefault(t, len(trigrams))
+            if tid == len(tri_keys):
+                tri_keys.append([])
+            tri_keys[tid].append(kid)
+        skeleton_keys.setdefault(skeleton(places[key_rows[kid][0]].name), []).append(kid)
+    key_offsets, key_flat = _csr(key_rows)
+    tri_offsets, tri_flat = _csr(tri_keys)
+    group_offsets, group_flat = _csr(group_rows)
+    return {
+        "name": [p.name for p in places],
+        "canonical": [p.canonical for p in places],
+        "kind": [p.kind for p in places],
+        "country": [p.country for p in places],
+        "region": [p.region for p in places],
+        "population": np.array([p.population if p.population is not None else -1 for p in places], dtype=np.int64),
+        "source": [p.source for p in places],
+        "list": [p.list for p in places],
+        "keys": key_list,
+        "key_offsets": key_offsets,
+        "key_rows": key_flat,
+        "trigrams": list(trigrams),
+        "tri_offsets": tri_offsets,
+        "tri_keys": tri_flat,
+        "skeleton_keys": skeleton_keys,
+        "group_of": np.array(group_of, dtype=np.int32),
+        "group_offsets": group_offsets,
+        "group_rows": group_flat,
+    }

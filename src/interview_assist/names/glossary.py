@@ -1,0 +1,70 @@
+"""The case glossary: names from the case file, given per interview.
+
+A UTF-8 text file, one name per line; optionally a tab and its kind
+(``person`` or ``place``). Blank lines and lines starting with ``#`` are
+skipped. For example::
+
+    # case 2026-0412
+    Farid Nazari	person
+    Ghazni	place
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from ..errors import InputError
+from ..transcript import GlossaryEntry
+from .normalize import key
+
+KINDS = ("person", "place", "name")
+MAX_ENTRIES = 500
+
+
+def read_glossary(path: str | os.PathLike[str]) -> tuple[GlossaryEntry, ...]:
+    p = Path(path)
+    try:
+        text = p.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        raise InputError(f"glossary {p}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"glossary {p}: is a folder, not a file") from None
+    except UnicodeDecodeError:
+        raise InputError(f"glossary {p}: not UTF-8 text") from None
+    except OSError as exc:
+        raise InputError(f"glossary {p}: cannot be read ({exc.strerror})") from None
+    return parse_glossary(text, str(p))
+
+
+def parse_glossary(text: str, origin: str = "glossary") -> tuple[GlossaryEntry, ...]:
+    entries: list[GlossaryEntry] = []
+    seen: set[str] = set()
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        term, _, kind = line.partition("\t")
+        term, kind = " ".join(term.split()), kind.strip().lower() or "name"
+        if kind not in KINDS:
+            raise InputError(f"{origin}, line {n}: unknown kind {kind!r} (kinds: {', '.join(KINDS)})")
+        if not key(term):
+            raise InputError(f"{origin}, line {n}: no name on this line")
+        if key(term) not in seen:
+            seen.add(key(term))
+            entries.append(GlossaryEntry(term, kind))
+    if len(entries) > MAX_ENTRIES:
+        raise InputError(f"{origin}: {len(entries)} names; a case glossary holds at most {MAX_ENTRIES}")
+    return tuple(entries)
+
+
+def list_word_keys(entries: tuple[GlossaryEntry, ...]) -> set[str]:
+    """The keys of the glossary names and of their words of 3+ letters ("Nazari" of "Farid Nazari")."""
+    keys = {key(e.term) for e in entries}
+    keys |= {key(w) for e in entries for w in re.split(r"[\s\-]+", e.term) if len(key(w)) >= 3}
+    return keys
+
+
+def hotwords(entries: tuple[GlossaryEntry, ...]) -> str | None:
+    """The glossary as Whisper hotwords (a prompt prefix), or None when empty."""
+    return ", ".join(e.term for e in entries) or None
