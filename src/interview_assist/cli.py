@@ -103,6 +103,19 @@ def cli(verbose: bool) -> None:
 @click.option("--speakers", "num_speakers", type=click.IntRange(min=1), default=None, help="Exact number of speakers (overrides the interview type).")
 @click.option("--min-speakers", type=click.IntRange(min=1), default=None, help="At least this many speakers.")
 @click.option("--max-speakers", type=click.IntRange(min=1), default=None, help="At most this many speakers.")
+@click.option(
+    "--glossary",
+    "glossary_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Case glossary: names from the case file, one per line (optionally TAB person|place). Stored with the interview.",
+)
+@click.option(
+    "--bias/--no-bias",
+    default=True,
+    show_default=True,
+    help="Pass the glossary names to the ASR as hotwords; every word taken from them is flagged for verification.",
+)
 @DB_OPTION
 @MODELS_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary instead of text.")
@@ -116,6 +129,8 @@ def transcribe(
     num_speakers: int | None,
     min_speakers: int | None,
     max_speakers: int | None,
+    glossary_path: Path | None,
+    bias: bool,
     db_path: Path | None,
     models_dir: Path | None,
     as_json: bool,
@@ -124,18 +139,23 @@ def transcribe(
 
     Speakers are diarized and given proposed roles (officer, interpreter,
     applicant); confirm or change them with `interview-assist speakers`.
+    Names of people and places are flagged with suggestions; list them with
+    `interview-assist flags`.
     """
     from .asr import AsrOptions
     from .audio import probe
     from .denoise import DenoiseMode
     from .diarize import DiarizeOptions
     from .models import ModelCatalog
+    from .names.detect import NameOptions
+    from .names.glossary import read_glossary
     from .pipeline import PipelineOptions
     from .pipeline import transcribe as run_pipeline
     from .store import Database, save_transcript
 
     speakers = DiarizeOptions(num_speakers=num_speakers, min_speakers=min_speakers, max_speakers=max_speakers)
     probe(audio)  # bad input fails before the store or a model is touched
+    glossary = read_glossary(glossary_path) if glossary_path is not None else ()
     catalog = ModelCatalog(models_dir)
     options = PipelineOptions(
         model=model,
@@ -144,10 +164,11 @@ def transcribe(
         diarize=diarize,
         interpreter=interpreter,
         speakers=speakers,
+        names=NameOptions(bias=bias),
     )
     with Database(db_path) as db, _Interrupts() as interrupts:
         with _progress_bar(enabled=not as_json) as hook:
-            transcript = run_pipeline(audio, options, catalog=catalog, progress=hook)
+            transcript = run_pipeline(audio, options, catalog=catalog, glossary=glossary, progress=hook)
         interrupts.check()
         interview_id = save_transcript(db, transcript, actor=getpass.getuser())
         store_path = db.path
@@ -164,6 +185,8 @@ def transcribe(
                     "languages": transcript.languages,
                     "segments": len(transcript.segments),
                     "flags": len(transcript.flags),
+                    "name_flags": len(transcript.name_flags),
+                    "glossary_entries": len(transcript.glossary),
                     "speakers": [
                         {"label": sp.label, "proposed_role": sp.proposed_role, "evidence": sp.evidence}
                         for sp in transcript.speakers
@@ -176,13 +199,71 @@ def transcribe(
     else:
         click.echo(
             f"Stored interview {interview_id} in {store_path}: {len(transcript.segments)} segments, "
-            f"{len(transcript.flags)} flags, languages {', '.join(transcript.languages) or '-'}."
+            f"{len(transcript.flags)} flags, {len(transcript.name_flags)} name flags, "
+            f"languages {', '.join(transcript.languages) or '-'}."
         )
         for sp in transcript.speakers:
             click.echo(f"  {sp.label}: proposed {sp.proposed_role} ({sp.evidence})")
         if transcript.speakers:
             click.echo(f"Confirm or change roles with: interview-assist speakers {interview_id} --db {store_path}")
+        if transcript.name_flags:
+            click.echo(f"Names to check: interview-assist flags {interview_id} --db {store_path}")
         click.echo(f"Read it with: interview-assist show {interview_id} --db {store_path}")
+
+
+@cli.command()
+@click.argument("interview_id", metavar="ID", type=int)
+@click.option("--open", "only_open", is_flag=True, help="Only the flags no person has resolved yet.")
+@click.option("--json", "as_json", is_flag=True, help="Print the flags as JSON.")
+@DB_OPTION
+def flags(interview_id: int, only_open: bool, as_json: bool, db_path: Path | None) -> None:
+    """List the name flags of interview ID: what was heard, why it is doubtful, and suggestions.
+
+    Only a person resolves a flag (accept a suggestion, edit, confirm as
+    heard, or dismiss with a reason), in the review screen.
+    """
+    from .render import name_flag_dict
+    from .spans import format_timestamp
+    from .store import Database, name_flags
+    from .transcript import NAME_REASONS
+
+    _require_store(db_path)
+    with Database(db_path) as db:
+        stored = [f for f in name_flags(db, interview_id) if f.open or not only_open]
+    if as_json:
+        out = [
+            {"id": f.id, "status": f.status, "resolution": f.resolution, "dismiss_reason": f.dismiss_reason,
+             "resolved_by": f.resolved_by, "resolved_at": f.resolved_at, **name_flag_dict(f.flag)}
+            for f in stored
+        ]
+        click.echo(json.dumps(out, indent=2, ensure_ascii=False))
+        return
+    if not stored:
+        click.echo(f"Interview {interview_id}: no {'open ' if only_open else ''}name flags.")
+        return
+    for f in stored:
+        g = f.flag
+        state = f.status if f.open else f"{f.status} by {f.resolved_by}: {f.resolution or f.dismiss_reason}"
+        click.echo(f"#{f.id} [{format_timestamp(g.start)} → {format_timestamp(g.end)}] \"{g.text}\" · {state}")
+        for r in g.reasons:
+            click.echo(f"    - {NAME_REASONS.get(r, r)}")
+        for n, s in enumerate(g.suggestions[:5], 1):
+            extra = f" · also spelled {', '.join(s.variants[:3])}" if s.variants else ""
+            detail = f", {s.detail}" if s.detail else ""
+            click.echo(f"    {n}. {s.text} ({s.source}{detail}, score {s.score:.0f}){extra}")
+
+
+@cli.command()
+def gazetteers() -> None:
+    """List the gazetteers (every *.tsv / *.tsv.gz in the gazetteers folder) and build their index."""
+    import time
+
+    from .names.gazetteer import Gazetteer, default_gazetteers_dir
+
+    t0 = time.perf_counter()
+    g = Gazetteer.load()
+    click.echo(f"{default_gazetteers_dir()}: {len(g)} names in {len(g.lists)} lists ({', '.join(g.lists)}); "
+               f"ready in {time.perf_counter() - t0:.1f} s")
 
 
 @cli.command()

@@ -6,6 +6,7 @@ from typing import Any
 
 from .spans import format_timestamp
 from .store import StoredInterview
+from .transcript import NAME_REASONS, NameFlag
 
 
 def interview_dict(stored: StoredInterview) -> dict[str, Any]:
@@ -15,6 +16,9 @@ def interview_dict(stored: StoredInterview) -> dict[str, Any]:
         flags_by_segment.setdefault(f.segment, []).append(
             {"kind": f.kind, "reason": f.reason, "start": f.start, "end": f.end}
         )
+    names_by_segment: dict[int, list[dict[str, Any]]] = {}
+    for f in t.name_flags:
+        names_by_segment.setdefault(f.segment, []).append(name_flag_dict(f))
     speakers = {sp.label: sp for sp in t.speakers}
 
     def who(label: str | None) -> dict[str, Any]:
@@ -71,8 +75,27 @@ def interview_dict(stored: StoredInterview) -> dict[str, Any]:
                     for w in s.words
                 ],
                 "flags": flags_by_segment.get(i, []),
+                "name_flags": names_by_segment.get(i, []),
             }
             for i, s in enumerate(t.segments)
+        ],
+        "glossary": [{"term": e.term, "kind": e.kind} for e in t.glossary],
+    }
+
+
+def name_flag_dict(f: NameFlag) -> dict[str, Any]:
+    return {
+        "segment": f.segment,
+        "first_word": f.first_word,
+        "last_word": f.last_word,
+        "start": f.start,
+        "end": f.end,
+        "text": f.text,
+        "reasons": list(f.reasons),
+        "explanations": [NAME_REASONS.get(r, r) for r in f.reasons],
+        "suggestions": [
+            {"text": s.text, "score": s.score, "source": s.source, "detail": s.detail, "variants": list(s.variants)}
+            for s in f.suggestions
         ],
     }
 
@@ -83,7 +106,8 @@ def interview_text(stored: StoredInterview) -> str:
         f"Interview {stored.id} · {stored.status.upper()} (machine draft, not validated)",
         f"Audio: {t.audio_path} · {format_timestamp(t.duration)} · sha256 {t.audio_sha256}",
         f"Model: {t.model.name} · sha256 {t.model.sha256}",
-        f"Languages: {', '.join(l for l in t.languages if l) or '-'} · Flags: {len(t.flags)}",
+        f"Languages: {', '.join(l for l in t.languages if l) or '-'} · Flags: {len(t.flags)} · "
+        f"Name flags: {len(t.name_flags)}",
     ]
     for sp in t.speakers:
         state = "confirmed" if sp.confirmed else f"proposed: {sp.evidence}"
@@ -94,6 +118,12 @@ def interview_text(stored: StoredInterview) -> str:
     flags_by_segment: dict[int, list[str]] = {}
     for f in t.flags:
         flags_by_segment.setdefault(f.segment, []).append(f"{f.kind}: {f.reason}")
+    for f in t.name_flags:
+        first = f.suggestions[0].text if f.suggestions else None
+        hint = f" (suggestion: {first})" if first and first != f.text else ""
+        flags_by_segment.setdefault(f.segment, []).append(
+            f"name: \"{f.text}\" - {NAME_REASONS.get(f.reasons[0], f.reasons[0])}{hint}"
+        )
     for i, s in enumerate(t.segments):
         lang = f"({s.language}) " if s.language else ""
         text = s.text or "[no words transcribed]"

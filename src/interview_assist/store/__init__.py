@@ -3,5 +3,9 @@
 from .audit import ChainCheck
 from .connection import Database, default_db_path
 from .interviews import StoredInterview, load_interview, save_transcript, set_speaker
+from .names import DECISIONS, StoredNameFlag, name_flags, resolve_name_flag
 
-__all__ = ["ChainCheck", "Database", "StoredInterview", "default_db_path", "load_interview", "save_transcript", "set_speaker"]
+__all__ = [
+    "DECISIONS", "ChainCheck", "Database", "StoredInterview", "StoredNameFlag", "default_db_path",
+    "load_interview", "name_flags", "resolve_name_flag", "save_transcript", "set_speaker",
+]

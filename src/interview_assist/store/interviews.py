@@ -19,6 +19,7 @@ from ..transcript import (
     Word,
 )
 from . import audit
+from . import names as name_store
 from .connection import Database, utc_now
 
 
@@ -91,6 +92,7 @@ def save_transcript(db: Database, t: Transcript, *, actor: str) -> int:
                 for sp in t.speakers
             ],
         )
+        name_store.insert(c, interview_id, t, segment_ids)
         audit.append(
             c,
             actor=actor,
@@ -102,6 +104,8 @@ def save_transcript(db: Database, t: Transcript, *, actor: str) -> int:
                 "model_sha256": t.model.sha256,
                 "segments": len(t.segments),
                 "flags": len(t.flags),
+                "name_flags": len(t.name_flags),
+                "glossary_entries": len(t.glossary),
                 "speakers": {sp.label: sp.proposed_role for sp in t.speakers},
             },
         )
@@ -181,6 +185,8 @@ def load_interview(db: Database, interview_id: int) -> StoredInterview:
         denoise=denoise,
         diarization=diarization,
         speakers=speakers,
+        glossary=name_store.glossary_of(c, interview_id),
+        name_flags=tuple(f.flag for f in name_store.name_flags(db, interview_id)),
     )
     return StoredInterview(row["id"], row["created_at"], row["status"], transcript)
 

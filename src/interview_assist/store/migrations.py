@@ -138,8 +138,43 @@ def _0003_speakers(db: sqlite3.Connection) -> None:
     )
 
 
+def _0004_names(db: sqlite3.Connection) -> None:
+    _run(
+        db,
+        """
+        CREATE TABLE glossary (
+            interview_id  INTEGER NOT NULL REFERENCES interviews (id) ON DELETE CASCADE,
+            idx           INTEGER NOT NULL,
+            term          TEXT NOT NULL,
+            kind          TEXT NOT NULL,
+            PRIMARY KEY (interview_id, idx)
+        );
+        CREATE TABLE name_flags (
+            id              INTEGER PRIMARY KEY,
+            interview_id    INTEGER NOT NULL REFERENCES interviews (id) ON DELETE CASCADE,
+            segment_id      INTEGER NOT NULL REFERENCES segments (id),
+            first_word      INTEGER NOT NULL,
+            last_word       INTEGER NOT NULL,
+            start           REAL NOT NULL,
+            end             REAL NOT NULL,
+            text            TEXT NOT NULL,
+            reasons         TEXT NOT NULL,          -- JSON list of reason codes
+            suggestions     TEXT NOT NULL,          -- JSON list of suggestions
+            status          TEXT NOT NULL DEFAULT 'open'
+                            CHECK (status IN ('open', 'accepted', 'edited', 'confirmed', 'dismissed')),
+            resolution      TEXT,                   -- the spelling a person decided on
+            dismiss_reason  TEXT,
+            resolved_by     TEXT,
+            resolved_at     TEXT
+        );
+        CREATE INDEX name_flags_interview ON name_flags (interview_id, start);
+        """
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_transcripts", _0001_transcripts),
     ("0002_audit_log", _0002_audit_log),
     ("0003_speakers", _0003_speakers),
+    ("0004_names", _0004_names),
 ]

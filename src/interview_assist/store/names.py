@@ -1,0 +1,159 @@
+"""Name flags and the case glossary in the store, and the human decisions on flags.
+
+Only a person resolves a name flag, in one of four ways (``DECISIONS``):
+accept one of the suggestions, edit the spelling, confirm the words as heard,
+or dismiss the flag with a reason. Each decision is written together with its
+audit record; the audit record holds the flag id and the decision, never the
+name itself (personal data stays in the interview's own tables).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import asdict, dataclass
+
+from ..errors import InputError, NotFound
+from ..transcript import GlossaryEntry, NameFlag, Suggestion, Transcript
+from . import audit
+from .connection import Database, utc_now
+
+DECISIONS = ("accept", "edit", "confirm", "dismiss")
+_STATUS = {"accept": "accepted", "edit": "edited", "confirm": "confirmed", "dismiss": "dismissed"}
+
+
+@dataclass(frozen=True, slots=True)
+class StoredNameFlag:
+    id: int
+    flag: NameFlag
+    status: str  # open | accepted | edited | confirmed | dismissed
+    resolution: str | None = None
+    dismiss_reason: str | None = None
+    resolved_by: str | None = None
+    resolved_at: str | None = None
+
+    @property
+    def open(self) -> bool:
+        return self.status == "open"
+
+
+def insert(c: sqlite3.Connection, interview_id: int, t: Transcript, segment_ids: list[int]) -> None:
+    """Write the glossary and the name flags of ``t`` (inside the caller's transaction)."""
+    c.executemany(
+        "INSERT INTO glossary (interview_id, idx, term, kind) VALUES (?, ?, ?, ?)",
+        [(interview_id, i, e.term, e.kind) for i, e in enumerate(t.glossary)],
+    )
+    c.executemany(
+        "INSERT INTO name_flags (interview_id, segment_id, first_word, last_word, start, end, text, reasons, suggestions) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                interview_id, segment_ids[f.segment], f.first_word, f.last_word, f.start, f.end, f.text,
+                json.dumps(list(f.reasons)),
+                json.dumps([asdict(s) for s in f.suggestions], ensure_ascii=False),
+            )
+            for f in t.name_flags
+        ],
+    )
+
+
+def _row_to_flag(r: sqlite3.Row, segment_index: int) -> StoredNameFlag:
+    suggestions = tuple(
+        Suggestion(s["text"], s["score"], s["source"], s.get("detail", ""), tuple(s.get("variants", ())))
+        for s in json.loads(r["suggestions"])
+    )
+    flag = NameFlag(
+        segment=segment_index, first_word=r["first_word"], last_word=r["last_word"], start=r["start"], end=r["end"],
+        text=r["text"], reasons=tuple(json.loads(r["reasons"])), suggestions=suggestions,
+    )
+    return StoredNameFlag(
+        r["id"], flag, r["status"], r["resolution"], r["dismiss_reason"], r["resolved_by"], r["resolved_at"]
+    )
+
+
+def glossary_of(c: sqlite3.Connection, interview_id: int) -> tuple[GlossaryEntry, ...]:
+    return tuple(
+        GlossaryEntry(r["term"], r["kind"])
+        for r in c.execute("SELECT term, kind FROM glossary WHERE interview_id = ? ORDER BY idx", (interview_id,))
+    )
+
+
+def name_flags(db: Database, interview_id: int) -> list[StoredNameFlag]:
+    """The name flags of one interview in time order, with their decisions."""
+    c = db.conn
+    if c.execute("SELECT 1 FROM interviews WHERE id = ?", (interview_id,)).fetchone() is None:
+        raise NotFound(f"no interview with id {interview_id} in {db.path}")
+    rows = c.execute(
+        "SELECT f.*, s.idx AS segment_index FROM name_flags f JOIN segments s ON s.id = f.segment_id "
+        "WHERE f.interview_id = ? ORDER BY f.start, f.id",
+        (interview_id,),
+    ).fetchall()
+    return [_row_to_flag(r, r["segment_index"]) for r in rows]
+
+
+def resolve_name_flag(
+    db: Database,
+    interview_id: int,
+    flag_id: int,
+    decision: str,
+    *,
+    actor: str,
+    text: str | None = None,
+    suggestion: int | None = None,
+    reason: str | None = None,
+) -> StoredNameFlag:
+    """Record a person's decision on one flag, with its audit record, in one transaction.
+
+    ``accept`` takes ``suggestion`` (1 = the first); ``edit`` takes ``text``;
+    ``confirm`` keeps the words as heard; ``dismiss`` needs a ``reason``.
+    """
+    if decision not in DECISIONS:
+        raise InputError(f"unknown decision {decision!r} (decisions: {', '.join(DECISIONS)})")
+    with db.atomic() as c:
+        row = c.execute(
+            "SELECT f.*, s.idx AS segment_index FROM name_flags f JOIN segments s ON s.id = f.segment_id "
+            "WHERE f.id = ? AND f.interview_id = ?",
+            (flag_id, interview_id),
+        ).fetchone()
+        if row is None:
+            raise NotFound(f"interview {interview_id} has no name flag {flag_id}")
+        current = _row_to_flag(row, row["segment_index"])
+        resolution: str | None
+        dismiss_reason = None
+        if decision == "accept":
+            options = current.flag.suggestions
+            if suggestion is None or not 1 <= suggestion <= len(options):
+                raise InputError(f"flag {flag_id} has {len(options)} suggestions; pick one by number (1-{len(options)})")
+            resolution = options[suggestion - 1].text
+        elif decision == "edit":
+            resolution = " ".join((text or "").split())
+            if not resolution:
+                raise InputError("an edit needs the corrected spelling")
+        elif decision == "confirm":
+            resolution = current.flag.text
+        else:
+            dismiss_reason = " ".join((reason or "").split())
+            if not dismiss_reason:
+                raise InputError("dismissing a flag needs a reason")
+            resolution = None
+        at = utc_now()
+        c.execute(
+            "UPDATE name_flags SET status = ?, resolution = ?, dismiss_reason = ?, resolved_by = ?, resolved_at = ? "
+            "WHERE id = ?",
+            (_STATUS[decision], resolution, dismiss_reason, actor, at, flag_id),
+        )
+        audit.append(
+            c,
+            actor=actor,
+            action="resolve_name_flag",
+            interview_id=interview_id,
+            # The decision, not the name: names are personal data.
+            detail={
+                "flag": flag_id,
+                "decision": decision,
+                "previous_status": current.status,
+                "suggestion": suggestion if decision == "accept" else None,
+                "reasons": list(current.flag.reasons),
+            },
+        )
+    return StoredNameFlag(flag_id, current.flag, _STATUS[decision], resolution, dismiss_reason, actor, at)
