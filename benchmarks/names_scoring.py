@@ -1,0 +1,153 @@
+"""Scoring name flags against a dialogue's reference (shared by the benchmark and the tests).
+
+The reference text is aligned word by word with the transcript (Levenshtein
+on folded words). A reference name occurrence is *recognised* when all its
+words align as equal, else *misrecognised*. A flag *catches* an occurrence
+when it covers one of the transcript words aligned to it (or, for a name the
+ASR dropped, when it lies in the gap where it should be).
+
+A flag is *false* when none of its words belongs to a reference name; the
+*strict* count also holds flags on ASR errors outside names (e.g. an inserted
+list name where other words were spoken) as false, the *lenient* one does not.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rapidfuzz.distance import Levenshtein
+
+from interview_assist.names.normalize import key
+from interview_assist.transcript import NameFlag, Transcript
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    term: str
+    kind: str
+    first: int  # reference word indices, inclusive
+    last: int
+
+
+@dataclass
+class Reference:
+    words: list[str]
+    occurrences: list[Occurrence]
+
+    @property
+    def glossary(self) -> list[tuple[str, str]]:
+        return sorted({(o.term, o.kind) for o in self.occurrences})
+
+
+def read_reference(stem: Path) -> Reference:
+    """``NAME.txt`` (turns prefixed ``ROLE: ``) and ``NAME.names.tsv`` (term, kind, start_char)."""
+    turns = [line.split(": ", 1)[1] if ": " in line else line for line in stem.with_suffix(".txt").read_text().splitlines() if line.strip()]
+    plain = " ".join(turns)
+    words, starts, pos = [], [], 0
+    for w in plain.split(" "):
+        words.append(w)
+        starts.append(pos)
+        pos += len(w) + 1
+    occ = []
+    with open(stem.with_suffix(".names.tsv"), newline="") as fh:
+        for row in csv.DictReader(fh, delimiter="\t"):
+            s = int(row["start_char"])
+            e = s + len(row["term"])
+            idx = [i for i, st in enumerate(starts) if st < e and st + len(words[i]) > s]
+            occ.append(Occurrence(row["term"], row["kind"], idx[0], idx[-1]))
+    return Reference(words, occ)
+
+
+@dataclass
+class Score:
+    minutes: float
+    occurrences: int = 0
+    recognised: int = 0
+    misrecognised: int = 0
+    caught: int = 0
+    top3: int = 0
+    flags: int = 0
+    false_strict: int = 0
+    false_lenient: int = 0
+    inserted_list_words: int = 0
+    inserted_flagged: int = 0
+    missed: list[str] = field(default_factory=list)
+    no_top3: list[str] = field(default_factory=list)
+    false_texts: list[str] = field(default_factory=list)
+
+    def add(self, other: Score) -> None:
+        for f in ("minutes", "occurrences", "recognised", "misrecognised", "caught", "top3", "flags",
+                  "false_strict", "false_lenient", "inserted_list_words", "inserted_flagged"):
+            setattr(self, f, getattr(self, f) + getattr(other, f))
+        self.missed += other.missed
+        self.no_top3 += other.no_top3
+        self.false_texts += other.false_texts
+
+
+def score(t: Transcript, ref: Reference, list_words: set[str] = frozenset()) -> Score:
+    hyp = [(i, j, w) for i, s in enumerate(t.segments) for j, w in enumerate(s.words) if key(w.text)]
+    hyp_keys = [key(w.text) for _, _, w in hyp]
+    ref_keys = [key(w) for w in ref.words]
+    ref_to_hyp: dict[int, list[int]] = {}
+    equal_ref: set[int] = set()
+    hyp_state: dict[int, str] = {}
+    for op in Levenshtein.opcodes(ref_keys, hyp_keys):
+        for r in range(op.src_start, op.src_end):
+            ref_to_hyp[r] = list(range(op.dest_start, op.dest_end))
+            if op.tag == "equal":
+                ref_to_hyp[r] = [op.dest_start + (r - op.src_start)]
+                equal_ref.add(r)
+        for h in range(op.dest_start, op.dest_end):
+            hyp_state[h] = op.tag
+        if op.tag == "delete":
+            for r in range(op.src_start, op.src_end):
+                ref_to_hyp[r] = []
+                # Where the dropped words would be: between the neighbours.
+                ref_to_hyp.setdefault(-r - 1, [max(op.dest_start - 1, 0), min(op.dest_start, len(hyp) - 1)])
+    name_ref = {r for o in ref.occurrences for r in range(o.first, o.last + 1)}
+    name_hyp = {h for r in name_ref for h in ref_to_hyp.get(r, [])}
+    position = {(i, j): h for h, (i, j, _) in enumerate(hyp)}
+
+    def covered(f: NameFlag) -> set[int]:
+        return {position[(f.segment, j)] for j in range(f.first_word, f.last_word + 1) if (f.segment, j) in position}
+
+    flag_words = [covered(f) for f in t.name_flags]
+    s = Score(minutes=t.duration / 60, flags=len(t.name_flags))
+    for o in ref.occurrences:
+        s.occurrences += 1
+        rs = range(o.first, o.last + 1)
+        if all(r in equal_ref for r in rs):
+            s.recognised += 1
+            continue
+        s.misrecognised += 1
+        hs = {h for r in rs for h in ref_to_hyp.get(r, [])}
+        if not hs:  # dropped: the neighbours' gap
+            hs = {h for r in rs for h in ref_to_hyp.get(-r - 1, [])}
+        heard = " ".join(hyp[h][2].text.strip() for h in sorted(hs))
+        hit = [f for f, ws in zip(t.name_flags, flag_words) if ws & hs]
+        if hit:
+            s.caught += 1
+        else:
+            s.missed.append(f"{o.term} (heard {heard!r})")
+        top = {key(x) for f in hit for sug in f.suggestions[:3] for x in (sug.text, *sug.variants)}
+        if key(o.term) in top:
+            s.top3 += 1
+        else:
+            s.no_top3.append(f"{o.term} (heard {heard!r})")
+    for f, ws in zip(t.name_flags, flag_words):
+        if ws & name_hyp:
+            continue
+        s.false_strict += 1
+        if not any(hyp_state.get(h) != "equal" for h in ws):
+            s.false_lenient += 1
+            s.false_texts.append(f.text)
+        else:
+            s.false_texts.append(f"{f.text} (ASR error)")
+    for h, (_, _, w) in enumerate(hyp):
+        if hyp_keys[h] in list_words and h not in name_hyp:
+            s.inserted_list_words += 1
+            if any(h in ws for ws in flag_words):
+                s.inserted_flagged += 1
+    return s

@@ -1,0 +1,196 @@
+"""Names of people and places: gazetteers, glossary, flags, biasing, stored decisions.
+
+The flag tests run the real Whisper model on the names dialogues in
+../shared/eval/names and score the flags against their references with the
+same code as benchmarks/names.py.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import subprocess
+import sys
+
+import pytest
+
+from interview_assist.errors import InputError, NotFound
+from interview_assist.names.gazetteer import Gazetteer, similarity
+from interview_assist.names.glossary import list_word_keys, parse_glossary, read_glossary
+from interview_assist.names.normalize import fold, key, skeleton
+from interview_assist.names.detect import NameOptions
+from interview_assist.pipeline import PipelineOptions, transcribe
+from interview_assist.store import Database, name_flags, resolve_name_flag, save_transcript
+from interview_assist.transcript import GlossaryEntry
+
+from .conftest import REPO, run_cli
+
+sys.path.insert(0, str(REPO / "benchmarks"))
+from names_scoring import read_reference, score  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def gazetteer() -> Gazetteer:
+    return Gazetteer.load()
+
+
+def glossary_of(stem) -> tuple[GlossaryEntry, ...]:
+    return tuple(GlossaryEntry(t, k) for t, k in read_reference(stem).glossary)
+
+
+# -- gazetteers --------------------------------------------------------------------
+
+
+def test_gazetteer_build_is_reproducible(tmp_path):
+    out = tmp_path / "places.tsv.gz"
+    subprocess.run([sys.executable, str(REPO / "scripts" / "build_gazetteers.py"), "--out", str(out)], check=True, capture_output=True)
+    shipped = gzip.decompress((REPO / "gazetteers" / "places.tsv.gz").read_bytes())
+    assert gzip.decompress(out.read_bytes()) == shipped, "gazetteers/places.tsv.gz differs from a fresh build"
+
+
+def test_shipped_gazetteer_covers_the_countries_of_origin(gazetteer):
+    assert len(gazetteer) >= 200_000
+    for place in ("Kabul", "Aleppo", "Mosul", "Asmara", "Mogadishu", "Khartoum", "Juba", "Conakry", "Bamako", "Kinshasa", "Tripoli", "Agadez", "Mytilene"):
+        assert gazetteer.exact(place), place
+    assert {p.kind for p in gazetteer.exact("Kunduz")} >= {"city", "province"}
+    assert any(p.kind == "country" for p in gazetteer.exact("Côte d'Ivoire"))
+
+
+def test_diacritics_and_transliterations_match(gazetteer):
+    assert fold("Mazār-e Sharīf") == "mazar e sharif"
+    assert key("Deir ez-Zor") == key("Deir Ez Zor")
+    # One place, many spellings: diacritics, hyphens, French and German transliterations.
+    for spelling in ("Mazar-i-Sharif", "Mazar e Sharif", "Masar-e Scharif", "Mazar-e Charif"):
+        best = gazetteer.search(spelling, limit=1)
+        assert best and best[0].place.canonical == "Mazār-e Sharīf", spelling
+    assert skeleton("Kunduz") == skeleton("Kandas")
+    assert similarity("Kandas", "Kunduz") > similarity("Kandas", "Kabul")
+    assert gazetteer.search("Kandas", limit=1)[0].place.canonical == "Kunduz"
+    variants = gazetteer.variants(gazetteer.exact("Mazar-e Sharif")[0])
+    assert "Masar-e Scharif" in variants
+
+
+def test_an_agency_list_is_read_and_indexed(tmp_path):
+    (tmp_path / "camps.tsv").write_text(
+        "# our own list\nname\tcanonical\tkind\tcountry\nKara Tepe\tMavrovouni\tcamp\tGR\nMavrovouni\t\tcamp\tGR\n"
+    )
+    g = Gazetteer.load(tmp_path)
+    assert [p.canonical for p in g.exact("kara-tepe")] == ["Mavrovouni"]
+    assert g.search("Karatepe", limit=1)[0].place.kind == "camp"
+    assert list((tmp_path / ".index").glob("*.pickle")), "the index is built once and kept"
+    assert len(Gazetteer.load(tmp_path)) == 2
+    (tmp_path / "broken.tsv").write_text("village\tkind\nX\tcamp\n")
+    with pytest.raises(InputError, match="'name' column"):
+        Gazetteer.load(tmp_path)
+
+
+# -- the case glossary ------------------------------------------------------------------
+
+
+def test_glossary_file(tmp_path):
+    entries = parse_glossary("# case 12\nFarid Nazari\tperson\n\nGhazni\tPLACE\nKunduz\nfarid  nazari\n")
+    assert entries == (GlossaryEntry("Farid Nazari", "person"), GlossaryEntry("Ghazni", "place"), GlossaryEntry("Kunduz", "name"))
+    assert {"faridnazari", "farid", "nazari", "ghazni"} <= list_word_keys(entries)
+    with pytest.raises(InputError, match="line 1: unknown kind"):
+        parse_glossary("Ghazni\tcity\n")
+    with pytest.raises(InputError, match="no such file"):
+        read_glossary(tmp_path / "missing.txt")
+    (tmp_path / "latin1.txt").write_bytes("Mazār".encode("utf-16"))
+    with pytest.raises(InputError, match="UTF-8"):
+        read_glossary(tmp_path / "latin1.txt")
+
+
+# -- flags on real speech -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def names_dir(eval_dir):
+    return eval_dir / "names"
+
+
+def test_misrecognised_names_are_flagged_with_suggestions(names_dir, base_transcriber, gazetteer):
+    """With the case glossary (not biasing), nearly every misheard name is flagged, the
+    right name is usually among the first three suggestions, and hardly a flag falls
+    on a correctly heard ordinary word."""
+    caught = missed = top3 = false = 0
+    minutes = 0.0
+    for stem in sorted(p.with_name(p.name.removesuffix(".names.tsv")) for p in names_dir.glob("*.names.tsv")):
+        t = transcribe(stem.with_suffix(".wav"), PipelineOptions(diarize=False, names=NameOptions(bias=False)),
+                       transcriber=base_transcriber, gazetteer=gazetteer, glossary=glossary_of(stem))
+        s = score(t, read_reference(stem))
+        caught, missed, top3 = caught + s.caught, missed + s.misrecognised - s.caught, top3 + s.top3
+        false += s.false_lenient
+        minutes += s.minutes
+        for f in t.name_flags:
+            assert f.reasons and f.start < f.end and f.first_word <= f.last_word
+            assert t.segments[f.segment].words[f.first_word].start == f.start
+    assert caught / (caught + missed) >= 0.9
+    assert top3 / (caught + missed) >= 0.7
+    assert false / minutes <= 1.0
+
+
+def test_biasing_flags_every_name_taken_from_the_list(names_dir, base_transcriber, gazetteer):
+    stem = names_dir / "names_v02"
+    ref = read_reference(stem)
+    glossary = glossary_of(stem)
+    plain = transcribe(stem.with_suffix(".wav"), PipelineOptions(diarize=False, names=NameOptions(bias=False)),
+                       transcriber=base_transcriber, gazetteer=gazetteer, glossary=glossary)
+    biased = transcribe(stem.with_suffix(".wav"), PipelineOptions(diarize=False),
+                        transcriber=base_transcriber, gazetteer=gazetteer, glossary=glossary)
+    assert score(biased, ref).recognised > score(plain, ref).recognised + 5, "biasing helps recognition"
+    keys = list_word_keys(glossary)
+    flagged = {(f.segment, j) for f in biased.name_flags for j in range(f.first_word, f.last_word + 1) if f.inserted}
+    from_list = [(i, j) for i, s in enumerate(biased.segments) for j, w in enumerate(s.words) if key(w.text) in keys]
+    assert from_list and all(w in flagged for w in from_list), "a word from the list went unflagged"
+    # Including names put where other words were spoken.
+    s = score(biased, ref, keys)
+    assert s.inserted_flagged == s.inserted_list_words
+    # The decode without the list is compared, and its reading offered.
+    differs = [f for f in biased.name_flags if "decodes-differ" in f.reasons]
+    assert differs and all(any(s.source == "unbiased decode" for s in f.suggestions) for f in differs)
+
+
+def test_flags_are_stored_listed_and_resolved_only_by_a_person(names_dir, tmp_path, db_path):
+    glossary = tmp_path / "case.txt"
+    glossary.write_text("Farid Nazari\tperson\nKunduz\tplace\nMoria\tplace\n")
+    audio = names_dir / "names_v01.wav"
+    done = run_cli("transcribe", audio, "--no-diarize", "--glossary", glossary, "--db", db_path, "--json")
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)
+    listed = run_cli("flags", summary["id"], "--json", "--db", db_path)
+    assert listed.returncode == 0, listed.stderr
+    flags = json.loads(listed.stdout)
+    assert len(flags) == summary["name_flags"] > 0
+    shown = json.loads(run_cli("show", summary["id"], "--format", "json", "--db", db_path).stdout)
+    assert [g["term"] for g in shown["glossary"]] == ["Farid Nazari", "Kunduz", "Moria"]
+    for f in flags:
+        assert f["status"] == "open" and f["reasons"] and f["explanations"]
+        words = shown["segments"][f["segment"]]["words"][f["first_word"] : f["last_word"] + 1]
+        assert words[0]["start"] == f["start"] and words[-1]["end"] == f["end"]
+        assert key(f["text"]) == key("".join(w["text"] for w in words))
+    assert any("inserted from the list - verify against the audio" in f["explanations"] for f in flags)
+
+    with Database(db_path) as db:
+        first, second, third = name_flags(db, summary["id"])[:3]
+        with pytest.raises(InputError, match="needs a reason"):
+            resolve_name_flag(db, summary["id"], first.id, "dismiss", actor="officer.a")
+        with pytest.raises(NotFound):
+            resolve_name_flag(db, summary["id"], 10_000, "confirm", actor="officer.a")
+        done1 = resolve_name_flag(db, summary["id"], first.id, "accept", suggestion=1, actor="officer.a")
+        assert done1.status == "accepted" and done1.resolution == first.flag.suggestions[0].text
+        resolve_name_flag(db, summary["id"], second.id, "edit", text="Gul Mohammad Nazari", actor="officer.a")
+        resolve_name_flag(db, summary["id"], third.id, "dismiss", reason="not a name", actor="officer.b")
+        log = db.conn.execute("SELECT actor, detail FROM audit_log WHERE action = 'resolve_name_flag' ORDER BY id").fetchall()
+    assert [r["actor"] for r in log] == ["officer.a", "officer.a", "officer.b"]
+    assert all("Nazari" not in r["detail"] and "Gul" not in r["detail"] for r in log), "names stay out of the audit log"
+    still_open = json.loads(run_cli("flags", summary["id"], "--open", "--json", "--db", db_path).stdout)
+    assert len(still_open) == len(flags) - 3
+    text = run_cli("flags", summary["id"], "--db", db_path).stdout
+    assert "edited by officer.a: Gul Mohammad Nazari" in text
+
+
+def test_a_bad_glossary_path_stores_nothing(names_dir, db_path):
+    done = run_cli("transcribe", names_dir / "names_v01.wav", "--glossary", "/nonexistent/case.txt", "--db", db_path)
+    assert done.returncode == 2
+    assert "glossary /nonexistent/case.txt: no such file" in done.stderr
+    assert not db_path.exists()
