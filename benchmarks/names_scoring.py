@@ -3,8 +3,11 @@
 The reference text is aligned word by word with the transcript (Levenshtein
 on folded words). A reference name occurrence is *recognised* when all its
 words align as equal, else *misrecognised*. A flag *catches* an occurrence
-when it covers one of the transcript words aligned to it (or, for a name the
-ASR dropped, when it lies in the gap where it should be).
+when it covers one of the transcript words aligned to it, or words the ASR
+inserted right next to it ("a rabbit, every men kin" for "Abrehet
+Gebremedhin": the alignment pairs the name with two of the five words and
+calls the others insertions), or, for a name the ASR dropped, when it lies in
+the gap where it should be.
 
 A flag is *false* when none of its words belongs to a reference name; the
 *strict* count also holds flags on ASR errors outside names (e.g. an inserted
@@ -93,7 +96,10 @@ def score(t: Transcript, ref: Reference, list_words: set[str] = frozenset()) -> 
     ref_to_hyp: dict[int, list[int]] = {}
     equal_ref: set[int] = set()
     hyp_state: dict[int, str] = {}
+    inserted: list[range] = []
     for op in Levenshtein.opcodes(ref_keys, hyp_keys):
+        if op.tag == "insert":
+            inserted.append(range(op.dest_start, op.dest_end))
         for r in range(op.src_start, op.src_end):
             ref_to_hyp[r] = list(range(op.dest_start, op.dest_end))
             if op.tag == "equal":
@@ -125,6 +131,11 @@ def score(t: Transcript, ref: Reference, list_words: set[str] = frozenset()) -> 
         hs = {h for r in rs for h in ref_to_hyp.get(r, [])}
         if not hs:  # dropped: the neighbours' gap
             hs = {h for r in rs for h in ref_to_hyp.get(-r - 1, [])}
+        else:
+            # Words the ASR inserted right next to the misheard name belong to its mishearing.
+            for block in inserted:
+                if block.stop == min(hs) or block.start == max(hs) + 1:
+                    hs |= set(block)
         heard = " ".join(hyp[h][2].text.strip() for h in sorted(hs))
         hit = [f for f, ws in zip(t.name_flags, flag_words) if ws & hs]
         if hit:

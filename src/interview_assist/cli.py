@@ -247,7 +247,7 @@ def flags(interview_id: int, only_open: bool, as_json: bool, db_path: Path | Non
         click.echo(f"#{f.id} [{format_timestamp(g.start)} → {format_timestamp(g.end)}] \"{g.text}\" · {state}")
         for r in g.reasons:
             click.echo(f"    - {NAME_REASONS.get(r, r)}")
-        for n, s in enumerate(g.suggestions[:5], 1):
+        for n, s in enumerate(g.suggestions, 1):
             extra = f" · also spelled {', '.join(s.variants[:3])}" if s.variants else ""
             detail = f", {s.detail}" if s.detail else ""
             click.echo(f"    {n}. {s.text} ({s.source}{detail}, score {s.score:.0f}){extra}")

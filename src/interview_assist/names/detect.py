@@ -351,9 +351,7 @@ class NameFinder:
             k = key(p.canonical)
             if k not in out or out[k].score < s.score:
                 out[k] = s
-        # The case file's names first: a near-perfect match with some village
-        # is weak evidence when the heard word is itself a mishearing.
-        ranked = sorted(out.values(), key=lambda s: (s.source != "glossary", -s.score))[: opts.suggestions]
+        ranked = sorted(out.values(), key=_rank)[: opts.suggestions]
         self._search_cache[text] = ranked
         return ranked
 
@@ -386,14 +384,24 @@ class NameFinder:
         text = _EDGE_PUNCT.sub("", "".join(w.text for w in heard).strip())
         if not key(text) or key(text) == key(flag.text):
             return flag
-        extra = Suggestion(text, round(similarity(text, flag.text), 2), "unbiased decode")
-        seen = {key(s.text) for s in flag.suggestions}
-        suggestions = flag.suggestions + ((extra,) if key(text) not in seen else ())
-        # The alternative reading's own matches: "Asmara" heard, "Asmara (city, ER)" suggested.
-        for s in self.suggest(text)[:2]:
-            if key(s.text) not in seen | {key(text)}:
-                suggestions += (s,)
-        return replace(flag, reasons=tuple(dict.fromkeys(flag.reasons + ("decodes-differ",))), suggestions=suggestions)
+        # Both readings are evidence: rank the matches of each together
+        # ("Nizip's" with the list, "Havro" without: Evros comes up).
+        merged: dict[str, Suggestion] = {}
+        for sug in flag.suggestions + tuple(self.suggest(text)):
+            k = key(sug.text)
+            if k not in merged or merged[k].score < sug.score:
+                merged[k] = sug
+        ranked = sorted(merged.values(), key=_rank)[: self.options.suggestions]
+        # And the reading itself, last, so a person sees what was heard without the list.
+        ranked.append(Suggestion(text, round(similarity(text, flag.text), 2), "unbiased decode"))
+        reasons = tuple(dict.fromkeys(flag.reasons + ("decodes-differ",)))
+        return replace(flag, reasons=reasons, suggestions=tuple(ranked))
+
+
+def _rank(s: Suggestion) -> tuple[bool, float]:
+    """The case file's names first: a near-perfect match with some village is
+    weak evidence when the heard word is itself a mishearing."""
+    return (s.source != "glossary", -s.score)
 
 
 def _not_a_name(text: str) -> bool:
