@@ -172,9 +172,23 @@ def _0004_names(db: sqlite3.Connection) -> None:
     )
 
 
+def _0005_review(db: sqlite3.Connection) -> None:
+    _run(
+        db,
+        """
+        ALTER TABLE segments ADD COLUMN review_status TEXT NOT NULL DEFAULT 'draft'
+            CHECK (review_status IN ('draft', 'edited', 'validated'));
+        ALTER TABLE segments ADD COLUMN edited_text TEXT;      -- NULL: the ASR text stands
+        ALTER TABLE segments ADD COLUMN validated_by TEXT;
+        ALTER TABLE segments ADD COLUMN validated_at TEXT
+        """
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_transcripts", _0001_transcripts),
     ("0002_audit_log", _0002_audit_log),
     ("0003_speakers", _0003_speakers),
     ("0004_names", _0004_names),
+    ("0005_review", _0005_review),
 ]

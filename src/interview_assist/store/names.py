@@ -142,6 +142,12 @@ def resolve_name_flag(
             "WHERE id = ?",
             (_STATUS[decision], resolution, dismiss_reason, actor, at, flag_id),
         )
+        # A changed decision in a validated segment sends it back for review.
+        reopened = c.execute(
+            "UPDATE segments SET review_status = 'edited', validated_by = NULL, validated_at = NULL "
+            "WHERE id = ? AND review_status = 'validated'",
+            (row["segment_id"],),
+        ).rowcount
         audit.append(
             c,
             actor=actor,
@@ -154,6 +160,7 @@ def resolve_name_flag(
                 "previous_status": current.status,
                 "suggestion": suggestion if decision == "accept" else None,
                 "reasons": list(current.flag.reasons),
+                "segment_reopened": bool(reopened),
             },
         )
     return StoredNameFlag(flag_id, current.flag, _STATUS[decision], resolution, dismiss_reason, actor, at)

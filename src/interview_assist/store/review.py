@@ -1,0 +1,137 @@
+"""The officer's review of a draft, segment by segment (the review screen sits on this).
+
+A segment is ``draft`` as the machine wrote it, ``edited`` once a person
+changed its text (the ASR text is kept beside the edit), and ``validated``
+when a named officer approved it. A segment is validated only when none of
+its name flags is open; editing a validated segment returns it to ``edited``.
+There is no way to validate everything at once.
+
+Every change is one transaction with its audit record. Audit details hold
+segment numbers and states, never transcript text.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from ..errors import InputError, NotFound
+from . import audit
+from .connection import Database, utc_now
+
+STATES = ("draft", "edited", "validated")
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentReview:
+    index: int
+    status: str
+    asr_text: str
+    edited_text: str | None
+    validated_by: str | None
+    validated_at: str | None
+    open_flags: int
+
+    @property
+    def text(self) -> str:
+        """The text that stands: the officer's edit, else the ASR's."""
+        return self.edited_text if self.edited_text is not None else self.asr_text
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewProgress:
+    segments: int
+    validated: int
+    open_flags: int
+
+    @property
+    def complete(self) -> bool:
+        return self.segments > 0 and self.validated == self.segments
+
+
+_SELECT = (
+    "SELECT s.idx, s.review_status, s.text, s.edited_text, s.validated_by, s.validated_at, "
+    "(SELECT COUNT(*) FROM name_flags f WHERE f.segment_id = s.id AND f.status = 'open') AS open_flags "
+    "FROM segments s WHERE s.interview_id = ?"
+)
+
+
+def _review(r: sqlite3.Row) -> SegmentReview:
+    return SegmentReview(
+        r["idx"], r["review_status"], r["text"], r["edited_text"], r["validated_by"], r["validated_at"], r["open_flags"]
+    )
+
+
+def _require_interview(c: sqlite3.Connection, db: Database, interview_id: int) -> None:
+    if c.execute("SELECT 1 FROM interviews WHERE id = ?", (interview_id,)).fetchone() is None:
+        raise NotFound(f"no interview with id {interview_id} in {db.path}")
+
+
+def reviews(db: Database, interview_id: int) -> list[SegmentReview]:
+    """The review state of every segment, in order."""
+    _require_interview(db.conn, db, interview_id)
+    return [_review(r) for r in db.conn.execute(_SELECT + " ORDER BY s.idx", (interview_id,))]
+
+
+def progress(db: Database, interview_id: int) -> ReviewProgress:
+    _require_interview(db.conn, db, interview_id)
+    row = db.conn.execute(
+        "SELECT COUNT(*), SUM(review_status = 'validated') FROM segments WHERE interview_id = ?", (interview_id,)
+    ).fetchone()
+    open_flags = db.conn.execute(
+        "SELECT COUNT(*) FROM name_flags WHERE interview_id = ? AND status = 'open'", (interview_id,)
+    ).fetchone()[0]
+    return ReviewProgress(row[0], row[1] or 0, open_flags)
+
+
+def _one(c: sqlite3.Connection, db: Database, interview_id: int, index: int) -> SegmentReview:
+    row = c.execute(_SELECT + " AND s.idx = ?", (interview_id, index)).fetchone()
+    if row is None:
+        _require_interview(c, db, interview_id)
+        raise NotFound(f"interview {interview_id} has no segment {index}")
+    return _review(row)
+
+
+def edit_segment(db: Database, interview_id: int, index: int, text: str, *, actor: str) -> SegmentReview:
+    """Replace the text of one segment; the ASR text is kept. A validated segment returns to review."""
+    text = " ".join(text.split())
+    with db.atomic() as c:
+        before = _one(c, db, interview_id, index)
+        if text == before.text:
+            return before
+        edited = None if text == before.asr_text else text
+        c.execute(
+            "UPDATE segments SET edited_text = ?, review_status = ?, validated_by = NULL, validated_at = NULL "
+            "WHERE interview_id = ? AND idx = ?",
+            (edited, "edited" if edited is not None else "draft", interview_id, index),
+        )
+        audit.append(
+            c, actor=actor, action="edit_segment", interview_id=interview_id,
+            detail={"segment": index, "previous_status": before.status, "reverted_to_asr": edited is None},
+        )
+        return _one(c, db, interview_id, index)
+
+
+def validate_segment(db: Database, interview_id: int, index: int, *, actor: str) -> SegmentReview:
+    """Record that ``actor`` validated one segment; refused while a name flag in it is open."""
+    if not actor.strip():
+        raise InputError("validation needs the name of the officer")
+    with db.atomic() as c:
+        before = _one(c, db, interview_id, index)
+        if before.open_flags:
+            raise InputError(
+                f"segment {index} has {before.open_flags} open name flag(s): resolve them before validating"
+            )
+        if before.status == "validated":
+            return before
+        at = utc_now()
+        c.execute(
+            "UPDATE segments SET review_status = 'validated', validated_by = ?, validated_at = ? "
+            "WHERE interview_id = ? AND idx = ?",
+            (actor, at, interview_id, index),
+        )
+        audit.append(
+            c, actor=actor, action="validate_segment", interview_id=interview_id,
+            detail={"segment": index, "previous_status": before.status},
+        )
+        return _one(c, db, interview_id, index)

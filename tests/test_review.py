@@ -1,0 +1,80 @@
+"""The officer's review in the store: edits keep the ASR text, validation waits for
+resolved name flags, every change is audited, and nothing validates in bulk."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from interview_assist.errors import InputError, NotFound
+from interview_assist.store import (
+    Database,
+    ReviewProgress,
+    edit_segment,
+    name_flags,
+    progress,
+    resolve_name_flag,
+    reviews,
+    save_transcript,
+    validate_segment,
+)
+from interview_assist.store import audit
+from interview_assist.transcript import NameFlag, Segment, Suggestion, Word
+
+from .test_interrupt import _tiny_transcript
+
+
+def _interview(db) -> int:
+    """Two segments; the second holds a name flag."""
+    t = _tiny_transcript()
+    words = (Word(1.0, 1.4, " From", 0.9), Word(1.4, 2.0, " Kandas.", 0.4))
+    second = Segment(1.0, 2.0, "From Kandas.", "en", words)
+    flag = NameFlag(1, 1, 1, 1.4, 2.0, "Kandas", ("unknown", "capitalised"), (Suggestion("Kunduz", 100.2, "gazetteer:places", "city, AF"),))
+    t = replace(t, segments=t.segments + (second,), name_flags=(flag,))
+    return save_transcript(db, t, actor="machine")
+
+
+def test_validation_waits_for_the_name_flags_of_its_segment(db_path):
+    with Database(db_path) as db:
+        iid = _interview(db)
+        assert [r.status for r in reviews(db, iid)] == ["draft", "draft"]
+        assert progress(db, iid) == ReviewProgress(segments=2, validated=0, open_flags=1)
+        first = validate_segment(db, iid, 0, actor="officer.a")
+        assert (first.status, first.validated_by) == ("validated", "officer.a") and first.validated_at
+        with pytest.raises(InputError, match="1 open name flag"):
+            validate_segment(db, iid, 1, actor="officer.a")
+        (flag,) = name_flags(db, iid)
+        resolve_name_flag(db, iid, flag.id, "accept", suggestion=1, actor="officer.a")
+        assert validate_segment(db, iid, 1, actor="officer.a").status == "validated"
+        assert progress(db, iid).complete
+        # Changing the decision afterwards sends the segment back for review.
+        resolve_name_flag(db, iid, flag.id, "confirm", actor="officer.b")
+        assert reviews(db, iid)[1].status == "edited" and reviews(db, iid)[1].validated_by is None
+
+
+def test_an_edit_keeps_the_asr_text_and_returns_a_validated_segment_to_review(db_path):
+    with Database(db_path) as db:
+        iid = _interview(db)
+        validate_segment(db, iid, 0, actor="officer.a")
+        edited = edit_segment(db, iid, 0, "Hello  there, officer.", actor="officer.a")
+        assert (edited.status, edited.text, edited.asr_text) == ("edited", "Hello there, officer.", "Hello there.")
+        assert edited.validated_by is None
+        # Typing the ASR text back is not an edit any more.
+        back = edit_segment(db, iid, 0, "Hello there.", actor="officer.a")
+        assert (back.status, back.edited_text) == ("draft", None)
+        with pytest.raises(NotFound):
+            edit_segment(db, iid, 7, "x", actor="officer.a")
+
+
+def test_every_review_action_extends_the_audit_chain_without_text(db_path):
+    with Database(db_path) as db:
+        iid = _interview(db)
+        before = audit.verify(db.conn).records
+        edit_segment(db, iid, 0, "Hello there, officer.", actor="officer.a")
+        validate_segment(db, iid, 0, actor="officer.a")
+        check = audit.verify(db.conn)
+        rows = db.conn.execute("SELECT action, actor, detail FROM audit_log ORDER BY id").fetchall()
+    assert check.ok and check.records == before + 2
+    assert [(r["action"], r["actor"]) for r in rows[-2:]] == [("edit_segment", "officer.a"), ("validate_segment", "officer.a")]
+    assert all("officer." not in r["detail"] and "Hello" not in r["detail"] for r in rows)
