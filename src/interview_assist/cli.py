@@ -254,6 +254,30 @@ def flags(interview_id: int, only_open: bool, as_json: bool, db_path: Path | Non
 
 
 @cli.command()
+@click.argument("interview_id", metavar="ID", type=int)
+@click.option("--officer", default=None, help="Who is reviewing (default: $INTERVIEW_ASSIST_OFFICER, else your user name); confirmed on open.")
+@DB_OPTION
+def review(interview_id: int, officer: str | None, db_path: Path | None) -> None:
+    """Review interview ID in the terminal: validate every segment, resolve name flags, play the audio.
+
+    Each action is stored at once with its audit record under the officer's
+    name; quit at any time and reopen to continue where you left off.
+    """
+    from .errors import InputError
+    from .store import Database, load_interview
+
+    _require_store(db_path)
+    officer = (officer or os.environ.get("INTERVIEW_ASSIST_OFFICER") or getpass.getuser()).strip()
+    if not officer:
+        raise InputError("an officer name is needed (--officer NAME)")
+    with Database(db_path) as db:
+        load_interview(db, interview_id)  # a wrong id fails here, before the screen opens
+    from .tui import make_app
+
+    make_app(db_path, interview_id, officer).run()
+
+
+@cli.command()
 def gazetteers() -> None:
     """List the gazetteers (every *.tsv / *.tsv.gz in the gazetteers folder) and build their index."""
     import time

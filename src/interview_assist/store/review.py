@@ -88,7 +88,7 @@ def _one(c: sqlite3.Connection, db: Database, interview_id: int, index: int) -> 
     row = c.execute(_SELECT + " AND s.idx = ?", (interview_id, index)).fetchone()
     if row is None:
         _require_interview(c, db, interview_id)
-        raise NotFound(f"interview {interview_id} has no segment {index}")
+        raise NotFound(f"interview {interview_id} has no segment {index + 1}")
     return _review(row)
 
 
@@ -120,7 +120,7 @@ def validate_segment(db: Database, interview_id: int, index: int, *, actor: str)
         before = _one(c, db, interview_id, index)
         if before.open_flags:
             raise InputError(
-                f"segment {index} has {before.open_flags} open name flag(s): resolve them before validating"
+                f"segment {index + 1} has {before.open_flags} open name flag(s): resolve them before validating"
             )
         if before.status == "validated":
             return before
@@ -135,3 +135,8 @@ def validate_segment(db: Database, interview_id: int, index: int, *, actor: str)
             detail={"segment": index, "previous_status": before.status},
         )
         return _one(c, db, interview_id, index)
+
+
+def review_of(db: Database, interview_id: int, index: int) -> SegmentReview:
+    """The review state of one segment."""
+    return _one(db.conn, db, interview_id, index)

@@ -1,0 +1,114 @@
+"""One officer's review of one interview: the state the review screen shows, and its actions.
+
+Headless: the TUI sits on this and imports nothing from it but data. Every
+action writes through the store at once (one transaction with its audit
+record), then refreshes only what it touched, so a key press stays fast on a
+three-hour interview.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+
+from .store import (
+    Database,
+    SegmentReview,
+    StoredNameFlag,
+    edit_segment,
+    load_interview,
+    name_flags,
+    resolve_name_flag,
+    review_of,
+    reviews,
+    validate_segment,
+)
+from .transcript import Segment, Transcript
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentView:
+    index: int
+    segment: Segment
+    review: SegmentReview
+    flags: tuple[StoredNameFlag, ...]
+    role: str | None
+
+    @property
+    def open_flags(self) -> tuple[StoredNameFlag, ...]:
+        return tuple(f for f in self.flags if f.open)
+
+
+class ReviewSession:
+    def __init__(self, db: Database, interview_id: int, officer: str):
+        self.db = db
+        self.interview_id = interview_id
+        self.officer = officer
+        stored = load_interview(db, interview_id)
+        self.transcript: Transcript = stored.transcript
+        self._reviews = reviews(db, interview_id)
+        self._flags: dict[int, list[StoredNameFlag]] = {}
+        for f in name_flags(db, interview_id):
+            self._flags.setdefault(f.flag.segment, []).append(f)
+        self._starts = [s.start for s in self.transcript.segments]
+
+    # -- reading ---------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self.transcript.segments)
+
+    def view(self, index: int) -> SegmentView:
+        seg = self.transcript.segments[index]
+        return SegmentView(index, seg, self._reviews[index], tuple(self._flags.get(index, ())), self.transcript.role_of(seg.speaker))
+
+    @property
+    def validated(self) -> int:
+        return sum(r.status == "validated" for r in self._reviews)
+
+    @property
+    def open_flags(self) -> int:
+        return sum(f.open for fs in self._flags.values() for f in fs)
+
+    def first_to_review(self) -> int:
+        """Where the officer left off: the first segment not validated yet."""
+        nxt = self.next_unvalidated(-1)
+        return 0 if nxt is None else nxt
+
+    def next_unvalidated(self, after: int) -> int | None:
+        n = len(self)
+        for k in range(1, n + 1):
+            i = (after + k) % n
+            if self._reviews[i].status != "validated":
+                return i
+        return None
+
+    def next_flag(self, after: int) -> int | None:
+        with_open = sorted(i for i, fs in self._flags.items() if any(f.open for f in fs))
+        if not with_open:
+            return None
+        k = bisect.bisect_right(with_open, after)
+        return with_open[k % len(with_open)]
+
+    def at_time(self, seconds: float) -> int:
+        return max(bisect.bisect_right(self._starts, seconds) - 1, 0)
+
+    # -- actions ------------------------------------------------------------------
+
+    def validate(self, index: int) -> SegmentReview:
+        return self._refresh(index, validate_segment(self.db, self.interview_id, index, actor=self.officer))
+
+    def edit(self, index: int, text: str) -> SegmentReview:
+        return self._refresh(index, edit_segment(self.db, self.interview_id, index, text, actor=self.officer))
+
+    def resolve(self, flag_id: int, decision: str, *, suggestion: int | None = None, text: str | None = None, reason: str | None = None) -> StoredNameFlag:
+        done = resolve_name_flag(
+            self.db, self.interview_id, flag_id, decision, actor=self.officer, suggestion=suggestion, text=text, reason=reason
+        )
+        index = done.flag.segment
+        self._flags[index] = [done if f.id == flag_id else f for f in self._flags[index]]
+        self._refresh(index, review_of(self.db, self.interview_id, index))
+        return done
+
+    def _refresh(self, index: int, review: SegmentReview) -> SegmentReview:
+        self._reviews[index] = review
+        return review

@@ -1,0 +1,257 @@
+"""The review app: a segment list, the current segment in detail, and key actions.
+
+Every action goes through :class:`~interview_assist.review_session.ReviewSession`,
+which writes to the store at once with the audit record; the screen only
+repaints the row it touched. Playback runs in a worker thread.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual import work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Footer, Header
+from textual.worker import Worker, WorkerState
+
+from ..errors import InterviewAssistError
+from ..playback import AudioSink, Player, default_sink
+from ..review_session import ReviewSession
+from ..spans import Span
+from ..store import Database
+from .dialogs import HelpScreen, OfficerConfirm, TextPrompt
+from .widgets.detail import DetailPane
+from .widgets.segment_table import SegmentTable
+from .widgets.status import StatusLine
+
+SLOW = 0.75
+BACK_SECONDS = 5.0
+
+
+def parse_time(text: str) -> float:
+    """"1:02:03", "62:03" or "3723" (seconds) → seconds."""
+    parts = text.strip().split(":")
+    if not 1 <= len(parts) <= 3:
+        raise ValueError(text)
+    seconds = 0.0
+    for p in parts:
+        seconds = seconds * 60 + float(p)
+    return seconds
+
+
+class ReviewApp(App):
+    CSS_PATH = "app.tcss"
+    TITLE = "interview-assist review"
+    BINDINGS = [
+        Binding("v", "validate", "Validate", id="review.validate"),
+        Binding("e", "edit", "Edit", id="review.edit"),
+        Binding("n", "next_unvalidated", "Next to do", id="review.next_unvalidated"),
+        Binding("f", "next_flag", "Next flag", id="review.next_flag"),
+        Binding("1", "accept(1)", "Accept 1st", id="review.accept_1"),
+        *(Binding(str(n), f"accept({n})", f"Accept suggestion {n}", id=f"review.accept_{n}", show=False) for n in range(2, 6)),
+        Binding("c", "confirm_name", "Confirm name", id="review.confirm_name"),
+        Binding("x", "dismiss_flag", "Dismiss flag", id="review.dismiss_flag"),
+        Binding("p", "play", "Play", id="review.play"),
+        Binding("s", "play_slow", "Slower", id="review.play_slow", show=False),
+        Binding("b", "play_back", "Back 5 s", id="review.play_back", show=False),
+        Binding("t", "jump", "Jump to time", id="review.jump", show=False),
+        Binding("question_mark", "help", "Help", id="review.help"),
+        Binding("q", "quit", "Quit", id="review.quit"),
+    ]
+
+    def __init__(self, db_path: Path | None, interview_id: int, officer: str, *, sink: AudioSink | None = None, confirm_officer: bool = True):
+        super().__init__()
+        self.db = Database(db_path)
+        self.session = ReviewSession(self.db, interview_id, officer)
+        self.player = Player(self.session.transcript.audio_path, sink if sink is not None else default_sink())
+        self.confirmed = not confirm_officer
+        self.message = ""
+
+    # -- layout ---------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield SegmentTable(self.session, id="segments")
+        yield DetailPane(id="detail")
+        yield StatusLine(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = f"interview {self.session.interview_id} · officer {self.session.officer}"
+        self.table.move_cursor(row=self.session.first_to_review())
+        self.table.focus()
+        self._show_current()
+        if not self.confirmed:
+            self.push_screen(OfficerConfirm(self.session.officer, f"interview {self.session.interview_id}"), self._officer_answered)
+
+    def _officer_answered(self, yes: bool | None) -> None:
+        if yes:
+            self.confirmed = True
+            self._say(f"reviewing as {self.session.officer}")
+        else:
+            self.exit(return_code=1)
+
+    def on_unmount(self) -> None:
+        self.player.stop()
+        self.db.close()
+
+    @property
+    def table(self) -> SegmentTable:
+        return self.query_one(SegmentTable)
+
+    @property
+    def current(self) -> int:
+        return self.table.cursor_row
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_current()
+
+    def _show_current(self) -> None:
+        if len(self.session):
+            self.query_one(DetailPane).show(self.session.view(self.current))
+        self._status()
+
+    def _status(self) -> None:
+        s = self.session
+        self.query_one(StatusLine).show(
+            f"validated {s.validated} / {len(s)} · open flags {s.open_flags} · officer {s.officer}\n{self.message}"
+        )
+
+    def _say(self, message: str) -> None:
+        self.message = message
+        self._status()
+
+    def _repaint(self, index: int) -> None:
+        self.table.refresh_segment(index)
+        self._show_current()
+
+    def _go(self, index: int | None, none_left: str) -> None:
+        if index is None:
+            self._say(none_left)
+        else:
+            self.table.move_cursor(row=index)
+
+    def _guard(self) -> bool:
+        if not self.confirmed:
+            self._say("confirm who is reviewing first")
+        return self.confirmed
+
+    # -- review actions ----------------------------------------------------------------
+
+    def action_validate(self) -> None:
+        if not self._guard():
+            return
+        i = self.current
+        try:
+            self.session.validate(i)
+        except InterviewAssistError as exc:
+            self._say(str(exc))
+            self.bell()
+            return
+        self._repaint(i)
+        self._say(f"segment {i + 1} validated")
+
+    def action_edit(self) -> None:
+        if not self._guard():
+            return
+        i = self.current
+        v = self.session.view(i)
+
+        def done(text: str | None) -> None:
+            if text is None:
+                return
+            self._run(lambda: self.session.edit(i, text), i, f"segment {i + 1} edited")
+
+        self.push_screen(TextPrompt(f"Edit segment {i + 1} (the ASR text is kept)", v.review.text), done)
+
+    def action_next_unvalidated(self) -> None:
+        self._go(self.session.next_unvalidated(self.current), "every segment is validated")
+
+    def action_next_flag(self) -> None:
+        self._go(self.session.next_flag(self.current), "no open flags")
+
+    def _first_open(self):
+        flags = self.session.view(self.current).open_flags
+        if not flags:
+            self._say("this segment has no open flag")
+        return flags[0] if flags else None
+
+    def action_accept(self, n: int) -> None:
+        if not self._guard() or (flag := self._first_open()) is None:
+            return
+        self._run(lambda: self.session.resolve(flag.id, "accept", suggestion=n), self.current, f'"{flag.flag.text}": suggestion {n} accepted')
+
+    def action_confirm_name(self) -> None:
+        if not self._guard() or (flag := self._first_open()) is None:
+            return
+        self._run(lambda: self.session.resolve(flag.id, "confirm"), self.current, f'"{flag.flag.text}" confirmed as heard')
+
+    def action_dismiss_flag(self) -> None:
+        if not self._guard() or (flag := self._first_open()) is None:
+            return
+        i = self.current
+
+        def done(reason: str | None) -> None:
+            if reason:
+                self._run(lambda: self.session.resolve(flag.id, "dismiss", reason=reason), i, f'flag on "{flag.flag.text}" dismissed')
+
+        self.push_screen(TextPrompt(f'Why dismiss the flag on "{flag.flag.text}"?', placeholder="reason (required)"), done)
+
+    def _run(self, action, index: int, success: str) -> None:
+        try:
+            action()
+        except InterviewAssistError as exc:
+            self._say(str(exc))
+            self.bell()
+            return
+        self._repaint(index)
+        self._say(success)
+
+    def action_jump(self) -> None:
+        def done(text: str | None) -> None:
+            if not text:
+                return
+            try:
+                self.table.move_cursor(row=self.session.at_time(parse_time(text)))
+            except ValueError:
+                self._say(f"not a time: {text!r} (use h:mm:ss, m:ss or seconds)")
+
+        self.push_screen(TextPrompt("Jump to time", placeholder="h:mm:ss, m:ss or seconds"), done)
+
+    def action_help(self) -> None:
+        lines = [("up/down", "move between segments")]
+        for b in self.BINDINGS:
+            if b.action.startswith("accept("):
+                if b.key == "1":
+                    lines.append(("1-5", "accept suggestion 1-5 of the first open flag"))
+                continue
+            lines.append((b.key.replace("question_mark", "?"), b.description))
+        self.push_screen(HelpScreen(lines))
+
+    # -- playback ------------------------------------------------------------------------
+
+    def action_play(self) -> None:
+        seg = self.session.view(self.current).segment
+        self._play(Span(seg.start, seg.end), 1.0)
+
+    def action_play_slow(self) -> None:
+        seg = self.session.view(self.current).segment
+        self._play(Span(seg.start, seg.end), SLOW)
+
+    def action_play_back(self) -> None:
+        seg = self.session.view(self.current).segment
+        self._play(Span(max(seg.start - BACK_SECONDS, 0.0), seg.end), 1.0)
+
+    def _play(self, span: Span, speed: float) -> None:
+        self._say(f"playing {span.start:.1f}-{span.end:.1f} s" + (" slower" if speed != 1.0 else ""))
+        self._play_worker(span, speed)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="playback")
+    def _play_worker(self, span: Span, speed: float) -> None:
+        self.player.play(span, speed)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR:
+            self._say(f"playback failed: {event.worker.error}")
+            self.bell()

@@ -1,0 +1,45 @@
+"""The detail pane: the current segment in full, its state and its name flags with suggestions."""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.text import Text
+from textual.widget import Widget
+
+from ...review_session import SegmentView
+from ...spans import format_timestamp
+from ...transcript import NAME_REASONS
+from .render import segment_text, state_text
+
+
+class DetailPane(Widget):
+    DEFAULT_CSS = """
+    DetailPane { height: 40%; border-top: solid $accent; padding: 0 1; overflow-y: auto; }
+    """
+
+    _content: Group | Text = Text("")
+
+    def render(self) -> Group | Text:
+        return self._content
+
+    def show(self, v: SegmentView) -> None:
+        head = Text.assemble(
+            (f"#{v.index + 1} ", "bold"),
+            f"{format_timestamp(v.segment.start)} → {format_timestamp(v.segment.end)} · ",
+            (v.role or "?", "bold"), f" ({v.segment.speaker or '-'}) · {v.segment.language or '-'} · ",
+            state_text(v),
+        )
+        if v.review.validated_by:
+            head.append(f" by {v.review.validated_by}")
+        parts = [head, segment_text(v)]
+        if v.review.edited_text is not None:
+            parts.append(Text(f"ASR: {v.segment.text}", style="dim"))
+        for f in sorted(v.flags, key=lambda f: not f.open):
+            g = f.flag
+            state = "open" if f.open else f"{f.status}: {f.resolution or f.dismiss_reason}"
+            why = NAME_REASONS.get(g.reasons[0], g.reasons[0]) + (f" (+{len(g.reasons) - 1})" if len(g.reasons) > 1 else "")
+            parts.append(Text.assemble(("⚑ ", "red" if f.open else "green"), (f'"{g.text}"', "bold"), f" {state} · ", (why, "dim")))
+            if f.open and g.suggestions:
+                parts.append(Text("   " + "  ".join(f"{n}. {s.text} ({s.source.split(':')[0]})" for n, s in enumerate(g.suggestions[:5], 1))))
+        self._content = Group(*parts)
+        self.refresh()  # a fixed-size pane: no layout pass needed

@@ -1,0 +1,45 @@
+"""The segment list: one row per segment, drawn lazily by DataTable."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import DataTable
+
+from ...review_session import ReviewSession, SegmentView
+from ...spans import format_timestamp
+from .render import segment_text, state_text
+
+COLUMNS = ("time", "who", "lang", "state", "flags", "text")
+
+
+class SegmentTable(DataTable):
+    DEFAULT_CSS = """
+    SegmentTable { height: 1fr; }
+    """
+
+    def __init__(self, session: ReviewSession, **kwargs):
+        super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
+        self.session = session
+
+    def on_mount(self) -> None:
+        for c in COLUMNS:
+            self.add_column(c, key=c)
+        self.add_rows([self._cells(self.session.view(i)) for i in range(len(self.session))])
+
+    def _cells(self, v: SegmentView) -> list:
+        who = v.role or v.segment.speaker or "-"
+        if v.segment.speaker and v.role:
+            who = f"{v.role[:5]} {v.segment.speaker}"
+        flags = len(v.open_flags)
+        return [
+            format_timestamp(v.segment.start)[:-4],
+            who,
+            v.segment.language or "-",
+            state_text(v),
+            Text(str(flags), style="bold red") if flags else Text("·", style="dim"),
+            segment_text(v),
+        ]
+
+    def refresh_segment(self, index: int) -> None:
+        for key, value in zip(COLUMNS, self._cells(self.session.view(index))):
+            self.update_cell_at((index, COLUMNS.index(key)), value)

@@ -1,0 +1,16 @@
+"""The progress line: validated N / M, open flags, officer, and the last message."""
+
+from __future__ import annotations
+
+from textual.widget import Widget
+
+
+class StatusLine(Widget):
+    _text = ""
+
+    def render(self) -> str:
+        return self._text
+
+    def show(self, text: str) -> None:
+        self._text = text
+        self.refresh()  # fixed height (app.tcss): no layout pass

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The review screen in a real terminal: tmux at 80x24, keys sent as a person types them.
+# Usage: tests/e2e/review_tmux.sh DB INTERVIEW_ID   (prints the screens; exit 1 on a failed check)
+set -euo pipefail
+db=$1; id=$2
+here=$(cd "$(dirname "$0")/../.." && pwd)
+session="ia-review-$$"
+cli="$here/.venv/bin/interview-assist"
+trap 'tmux kill-session -t "$session" 2>/dev/null || true' EXIT
+
+tmux new-session -d -s "$session" -x 80 -y 24 "INTERVIEW_ASSIST_OFFICER=officer.tmux $cli review $id --db $db"
+screen() { sleep "${1:-1.5}"; tmux capture-pane -p -t "$session"; }
+expect() { local s; s=$(screen "${2:-1.5}"); echo "$s"; echo "----"; grep -q -- "$1" <<<"$s" || { echo "e2e: expected '$1' on screen" >&2; exit 1; }; }
+
+expect "Reviewing interview $id as officer.tmux" 3
+tmux send-keys -t "$session" Enter
+expect "validated 0 / "
+tmux send-keys -t "$session" v
+expect "open name flag"
+tmux send-keys -t "$session" c
+expect "confirmed as heard"
+tmux send-keys -t "$session" n
+expect "⚑"
+tmux send-keys -t "$session" '?'
+expect "Keys"
+tmux send-keys -t "$session" Escape
+expect "validated 0 / "   # (a q sent right after Escape would read as Alt+q)
+tmux send-keys -t "$session" q
+for _ in 1 2 3 4 5 6; do tmux has-session -t "$session" 2>/dev/null || break; sleep 0.5; done
+tmux has-session -t "$session" 2>/dev/null && { echo "e2e: the app did not quit" >&2; exit 1; }
+echo "e2e: ok"

@@ -1,0 +1,191 @@
+"""The review screen, driven as a person would (Textual's Pilot), plus a snapshot.
+
+The interview is stored from hand-written segments over a real recording, so
+the screen's behaviour is tested apart from the models; the audio output is a
+NullSink, which stands in for the sound device.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import subprocess
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from interview_assist.playback import NullSink
+from interview_assist.store import Database, audit, name_flags, reviews, save_transcript
+from interview_assist.transcript import ModelUsed, NameFlag, Segment, Suggestion, Transcript, Word
+from interview_assist.tui import make_app
+
+from .conftest import EVAL, REPO
+
+AUDIO = EVAL / "names" / "names_v01.wav"
+
+
+def _words(start: float, text: str, probs: list[float]) -> tuple[Word, ...]:
+    out, t = [], start
+    for w, p in zip(text.split(), probs):
+        out.append(Word(round(t, 2), round(t + 0.4, 2), " " + w, p))
+        t += 0.45
+    return tuple(out)
+
+
+def _transcript(audio: Path) -> Transcript:
+    segs = (
+        Segment(0.0, 2.7, "Good morning. Please state your name.", "en", _words(0.0, "Good morning. Please state your name.", [0.9] * 6), speaker="S1"),
+        Segment(3.0, 5.3, "My name is Farid Ann Ari.", "en", _words(3.0, "My name is Farid Ann Ari.", [0.9, 0.9, 0.9, 0.7, 0.2, 0.3]), speaker="S2"),
+        Segment(6.0, 8.3, "Later we moved to Kandas.", "en", _words(6.0, "Later we moved to Kandas.", [0.9, 0.9, 0.9, 0.9, 0.4]), speaker="S2"),
+    )
+    flags = (
+        NameFlag(1, 3, 5, 4.35, 5.6, "Farid Ann Ari", ("unknown", "capitalised", "multi-word"), (Suggestion("Farid Nazari", 105.0, "glossary", "person"),)),
+        NameFlag(2, 4, 4, 7.8, 8.2, "Kandas", ("unknown", "capitalised"), (Suggestion("Kunduz", 100.2, "gazetteer:places", "city, AF", ("Kondoz", "Kundus")),)),
+    )
+    return Transcript(str(audio), "a" * 64, 8.3, ModelUsed("whisper-base", "b" * 64), {}, segs, name_flags=flags)
+
+
+@pytest.fixture
+def stored(db_path, eval_dir):
+    with Database(db_path) as db:
+        interview_id = save_transcript(db, _transcript(AUDIO), actor="machine")
+    return db_path, interview_id
+
+
+def _status(app) -> str:
+    return str(app.query_one("#status").render())
+
+
+async def test_validation_is_blocked_by_open_flags_and_follows_their_resolution(stored):
+    db_path, iid = stored
+    app = make_app(db_path, iid, "officer.a", sink=NullSink(), confirm_officer=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        assert app.current == 0
+        await pilot.press("v")
+        assert "validated 1 / 3" in _status(app)
+        await pilot.press("down", "v")
+        assert "segment 2 has 1 open name flag" in _status(app)
+        assert "validated 1 / 3" in _status(app)
+        await pilot.press("1")  # accept "Farid Nazari"
+        assert "open flags 1" in _status(app)
+        await pilot.press("v", "n")
+        assert "validated 2 / 3" in _status(app) and app.current == 2
+        await pilot.press("x")  # dismiss needs a reason
+        await pilot.press(*"not a place", "enter")
+        await pilot.press("v")
+        assert "validated 3 / 3 · open flags 0" in _status(app)
+    with Database(db_path) as db:
+        assert [r.validated_by for r in reviews(db, iid)] == ["officer.a"] * 3
+
+
+async def test_editing_a_validated_segment_returns_it_to_review_and_keeps_the_asr_text(stored):
+    db_path, iid = stored
+    app = make_app(db_path, iid, "officer.b", sink=NullSink(), confirm_officer=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("v", "e")
+        await pilot.press("end", *" Thank you.", "enter")
+        assert "segment 1 edited" in _status(app)
+        assert "validated 0 / 3" in _status(app)
+    with Database(db_path) as db:
+        first = reviews(db, iid)[0]
+    assert first.status == "edited" and first.validated_by is None
+    assert first.text == "Good morning. Please state your name. Thank you."
+    assert first.asr_text == "Good morning. Please state your name."
+
+
+async def test_playback_goes_to_the_sink_without_blocking(stored):
+    db_path, iid = stored
+    sink = NullSink()
+    app = make_app(db_path, iid, "officer.a", sink=sink, confirm_officer=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("down", "p")
+        await app.workers.wait_for_complete()
+        await pilot.press("s")
+        await app.workers.wait_for_complete()
+        await pilot.press("b")
+        await app.workers.wait_for_complete()
+    assert sink.played == [(int(2.3 * 16000), 16000), (int(2.3 * 16000), 12000), (int(5.3 * 16000), 16000)]
+
+
+async def test_a_playback_failure_is_shown_not_fatal(db_path, eval_dir, tmp_path):
+    missing = tmp_path / "moved.wav"
+    with Database(db_path) as db:
+        iid = save_transcript(db, _transcript(missing), actor="machine")
+    app = make_app(db_path, iid, "officer.a", sink=NullSink(), confirm_officer=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("p")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "playback failed" in _status(app) and "moved.wav" in _status(app)
+        await pilot.press("v")
+        assert "validated 1 / 3" in _status(app)
+
+
+async def test_every_action_extends_the_verified_audit_chain(stored):
+    db_path, iid = stored
+    with Database(db_path) as db:
+        before = audit.verify(db.conn).records
+    app = make_app(db_path, iid, "officer.a", sink=NullSink(), confirm_officer=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("v", "down", "c", "v", "e", "end", "!", "enter")
+    with Database(db_path) as db:
+        check = audit.verify(db.conn)
+        actions = [r[0] for r in db.conn.execute("SELECT action FROM audit_log ORDER BY id")][before:]
+    assert check.ok and check.records == before + 4
+    assert actions == ["validate_segment", "resolve_name_flag", "validate_segment", "edit_segment"]
+
+
+async def test_the_officer_confirms_who_they_are_or_nothing_is_recorded(stored):
+    db_path, iid = stored
+    app = make_app(db_path, iid, "officer.c", sink=NullSink())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("escape")
+    assert app.return_code == 1
+    app = make_app(db_path, iid, "officer.c", sink=NullSink())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("v")  # the dialog is open: nothing happens
+        await pilot.press("enter", "v")
+    with Database(db_path) as db:
+        assert [r.status for r in reviews(db, iid)] == ["validated", "draft", "draft"]
+
+
+async def test_reopening_continues_where_the_officer_left_off(stored):
+    db_path, iid = stored
+    app = make_app(db_path, iid, "officer.a", sink=NullSink(), confirm_officer=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("v")
+    app = make_app(db_path, iid, "officer.a", sink=NullSink(), confirm_officer=False)
+    async with app.run_test(size=(100, 30)):
+        assert app.current == 1
+
+
+def test_main_screen_snapshot(stored, snap_compare):
+    db_path, iid = stored
+    app = make_app(db_path, iid, "officer.a", sink=NullSink(), confirm_officer=False)
+    assert snap_compare(app, terminal_size=(80, 24), press=["down"])
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+def test_real_terminal_through_tmux(db_path, eval_dir):
+    """tests/e2e/review_tmux.sh drives `interview-assist review` in tmux at 80x24."""
+    t = _transcript(AUDIO)
+    first = NameFlag(0, 0, 1, 0.0, 0.85, "Good morning", ("capitalised",), (Suggestion("Good Morning", 80.0, "glossary", "place"),))
+    with Database(db_path) as db:
+        iid = save_transcript(db, replace(t, name_flags=(first, *t.name_flags)), actor="machine")
+    done = subprocess.run(["bash", str(REPO / "tests" / "e2e" / "review_tmux.sh"), str(db_path), str(iid)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr
+    with Database(db_path) as db:
+        assert [f.status for f in name_flags(db, iid)][:1] == ["confirmed"]
+        assert db.conn.execute("SELECT actor FROM audit_log WHERE action = 'resolve_name_flag'").fetchone()[0] == "officer.tmux"
+
+
+def test_the_engine_imports_no_textual():
+    code = (
+        "import sys, interview_assist.pipeline, interview_assist.store, interview_assist.review_session, "
+        "interview_assist.playback, interview_assist.names.detect, interview_assist.cli; "
+        "print('textual' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
+    assert done.stdout.strip() == "False", done.stderr
