@@ -189,3 +189,26 @@ def test_the_engine_imports_no_textual():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
     assert done.stdout.strip() == "False", done.stderr
+
+
+async def test_speaker_of_a_segment_and_role_of_a_speaker_everywhere(db_path, eval_dir):
+    from interview_assist.transcript import Speaker
+
+    t = _transcript(AUDIO)
+    speakers = (Speaker("S1", "officer", "officer", "speaks first", 2.7), Speaker("S2", "applicant", "applicant", "rest", 4.6))
+    with Database(db_path) as db:
+        iid = save_transcript(db, replace(t, speakers=speakers), actor="machine")
+    app = make_app(db_path, iid, "officer.a", sink=NullSink(), confirm_officer=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("v", "w", "backspace", "backspace", *"s2", "enter")
+        assert "segment 1 now S2" in _status(app)
+        await pilot.press("r", *"interpreter", "enter")
+        assert "S2 is now interpreter everywhere" in _status(app)
+        await pilot.press("r", *"judge", "enter")
+        assert "unknown role 'judge'" in _status(app)
+    with Database(db_path) as db:
+        first = reviews(db, iid)[0]
+        roles = dict(db.conn.execute("SELECT label, role FROM speakers WHERE interview_id = ?", (iid,)).fetchall())
+        seg_speakers = [r[0] for r in db.conn.execute("SELECT speaker FROM segments WHERE interview_id = ? ORDER BY idx", (iid,))]
+    assert first.status == "edited", "a validated segment whose speaker changes returns to review"
+    assert roles == {"S1": "officer", "S2": "interpreter"} and seg_speakers == ["S2", "S2", "S2"]

@@ -9,8 +9,9 @@ three-hour interview.
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from .errors import InputError
 from .store import (
     Database,
     SegmentReview,
@@ -21,9 +22,11 @@ from .store import (
     resolve_name_flag,
     review_of,
     reviews,
+    set_segment_speaker,
+    set_speaker,
     validate_segment,
 )
-from .transcript import Segment, Transcript
+from .transcript import ROLES, Segment, Speaker, Transcript
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +111,25 @@ class ReviewSession:
         self._flags[index] = [done if f.id == flag_id else f for f in self._flags[index]]
         self._refresh(index, review_of(self.db, self.interview_id, index))
         return done
+
+    def set_segment_speaker(self, index: int, label: str) -> SegmentReview:
+        set_segment_speaker(self.db, self.interview_id, index, label, actor=self.officer)
+        seg = self.transcript.segments[index]
+        segments = list(self.transcript.segments)
+        segments[index] = replace(seg, speaker=label, words=tuple(replace(w, speaker=label) for w in seg.words))
+        self.transcript = replace(self.transcript, segments=tuple(segments))
+        return self._refresh(index, review_of(self.db, self.interview_id, index))
+
+    def set_role(self, label: str, role: str) -> Speaker:
+        """The role of one speaker, everywhere in the interview."""
+        if role not in ROLES:
+            raise InputError(f"unknown role {role!r} (roles: {', '.join(ROLES)})")
+        done = set_speaker(self.db, self.interview_id, label, actor=self.officer, role=role)
+        self.transcript = replace(self.transcript, speakers=tuple(done if s.label == label else s for s in self.transcript.speakers))
+        return done
+
+    def indices_of(self, label: str) -> list[int]:
+        return [i for i, s in enumerate(self.transcript.segments) if s.speaker == label]
 
     def _refresh(self, index: int, review: SegmentReview) -> SegmentReview:
         self._reviews[index] = review

@@ -4,10 +4,19 @@ from .audit import ChainCheck
 from .connection import Database, default_db_path
 from .interviews import StoredInterview, load_interview, save_transcript, set_speaker
 from .names import DECISIONS, StoredNameFlag, name_flags, resolve_name_flag
-from .review import ReviewProgress, SegmentReview, edit_segment, progress, review_of, reviews, validate_segment
+from .review import (
+    ReviewProgress,
+    SegmentReview,
+    edit_segment,
+    progress,
+    review_of,
+    reviews,
+    set_segment_speaker,
+    validate_segment,
+)
 
 __all__ = [
     "DECISIONS", "ChainCheck", "Database", "StoredInterview", "StoredNameFlag", "default_db_path",
     "load_interview", "name_flags", "resolve_name_flag", "save_transcript", "set_speaker",
-    "ReviewProgress", "SegmentReview", "edit_segment", "progress", "review_of", "reviews", "validate_segment",
+    "ReviewProgress", "SegmentReview", "edit_segment", "progress", "review_of", "reviews", "set_segment_speaker", "validate_segment",
 ]

@@ -140,3 +140,32 @@ def validate_segment(db: Database, interview_id: int, index: int, *, actor: str)
 def review_of(db: Database, interview_id: int, index: int) -> SegmentReview:
     """The review state of one segment."""
     return _one(db.conn, db, interview_id, index)
+
+
+def set_segment_speaker(db: Database, interview_id: int, index: int, speaker: str, *, actor: str) -> None:
+    """Attribute one segment (and its words) to another diarized speaker.
+
+    A validated segment returns to review. To change the role of a speaker
+    everywhere, use ``set_speaker``.
+    """
+    with db.atomic() as c:
+        before = _one(c, db, interview_id, index)
+        labels = [r[0] for r in c.execute("SELECT label FROM speakers WHERE interview_id = ? ORDER BY label", (interview_id,))]
+        if speaker not in labels:
+            raise InputError(
+                f"interview {interview_id} has no speaker {speaker!r}"
+                + (f" (speakers: {', '.join(labels)})" if labels else " (it was not diarized)")
+            )
+        row = c.execute("SELECT id, speaker FROM segments WHERE interview_id = ? AND idx = ?", (interview_id, index)).fetchone()
+        if row["speaker"] == speaker:
+            return
+        c.execute(
+            "UPDATE segments SET speaker = ?, review_status = CASE review_status WHEN 'validated' THEN 'edited' "
+            "ELSE review_status END, validated_by = NULL, validated_at = NULL WHERE id = ?",
+            (speaker, row["id"]),
+        )
+        c.execute("UPDATE words SET speaker = ? WHERE segment_id = ?", (speaker, row["id"]))
+        audit.append(
+            c, actor=actor, action="set_segment_speaker", interview_id=interview_id,
+            detail={"segment": index, "speaker": speaker, "previous_speaker": row["speaker"], "previous_status": before.status},
+        )

@@ -52,6 +52,8 @@ class ReviewApp(App):
         *(Binding(str(n), f"accept({n})", f"Accept suggestion {n}", id=f"review.accept_{n}", show=False) for n in range(2, 6)),
         Binding("c", "confirm_name", "Confirm name", id="review.confirm_name"),
         Binding("x", "dismiss_flag", "Dismiss flag", id="review.dismiss_flag"),
+        Binding("w", "set_speaker", "Speaker", id="review.set_speaker", show=False),
+        Binding("r", "set_role", "Role", id="review.set_role", show=False),
         Binding("p", "play", "Play", id="review.play"),
         Binding("s", "play_slow", "Slower", id="review.play_slow", show=False),
         Binding("b", "play_back", "Back 5 s", id="review.play_back", show=False),
@@ -207,6 +209,43 @@ class ReviewApp(App):
             return
         self._repaint(index)
         self._say(success)
+
+    def action_set_speaker(self) -> None:
+        if not self._guard():
+            return
+        i = self.current
+        labels = ", ".join(f"{sp.label} ({sp.role})" for sp in self.session.transcript.speakers) or "none: not diarized"
+        current = self.session.view(i).segment.speaker or ""
+
+        def done(label: str | None) -> None:
+            if label and label.strip() != current:
+                self._run(lambda: self.session.set_segment_speaker(i, label.strip().upper()), i, f"segment {i + 1} now {label.strip().upper()}")
+
+        self.push_screen(TextPrompt(f"Speaker of segment {i + 1} ({labels})", current), done)
+
+    def action_set_role(self) -> None:
+        if not self._guard():
+            return
+        label = self.session.view(self.current).segment.speaker
+        if not label:
+            self._say("this segment has no speaker")
+            return
+
+        def done(role: str | None) -> None:
+            if not role:
+                return
+            try:
+                self.session.set_role(label, role.strip().lower())
+            except InterviewAssistError as exc:
+                self._say(str(exc))
+                self.bell()
+                return
+            for j in self.session.indices_of(label):
+                self.table.refresh_segment(j)
+            self._show_current()
+            self._say(f"{label} is now {role.strip().lower()} everywhere")
+
+        self.push_screen(TextPrompt(f"Role of {label} everywhere (officer, interpreter, applicant, other)"), done)
 
     def action_jump(self) -> None:
         def done(text: str | None) -> None:
