@@ -212,3 +212,28 @@ async def test_speaker_of_a_segment_and_role_of_a_speaker_everywhere(db_path, ev
         seg_speakers = [r[0] for r in db.conn.execute("SELECT speaker FROM segments WHERE interview_id = ? ORDER BY idx", (iid,))]
     assert first.status == "edited", "a validated segment whose speaker changes returns to review"
     assert roles == {"S1": "officer", "S2": "interpreter"} and seg_speakers == ["S2", "S2", "S2"]
+
+
+async def test_split_and_merge_keep_every_word_and_flag(stored):
+    db_path, iid = stored
+    app = make_app(db_path, iid, "officer.a", sink=NullSink(), confirm_officer=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("down", "slash", "5", "enter")  # would cut "Farid Ann Ari"
+        assert "goes through a flagged name" in _status(app)
+        await pilot.press("slash", "4", "enter")  # "My name is" | "Farid Ann Ari."
+        assert "segment 2 split before word 4" in _status(app)
+        assert len(app.session) == 4
+        await pilot.press("down")
+        assert app.session.view(2).segment.text == "Farid Ann Ari." and len(app.session.view(2).open_flags) == 1
+        await pilot.press("m")  # with "Later we moved to Kandas."
+        assert "merged" in _status(app) and len(app.session) == 3
+        merged = app.session.view(2)
+        assert merged.segment.text == "Farid Ann Ari. Later we moved to Kandas."
+        assert [f.flag.text for f in merged.flags] == ["Farid Ann Ari", "Kandas"]
+        assert [merged.segment.words[f.flag.first_word].text.strip() for f in merged.flags] == ["Farid", "Kandas."]
+        await pilot.press("m")
+        assert "is the last one" in _status(app)
+    with Database(db_path) as db:
+        assert db.conn.execute("SELECT COUNT(*) FROM words w JOIN segments s ON s.id = w.segment_id WHERE s.interview_id = ?", (iid,)).fetchone()[0] == 17
+        assert [r[0] for r in db.conn.execute("SELECT idx FROM segments WHERE interview_id = ? ORDER BY idx", (iid,))] == [0, 1, 2]
+        assert audit.verify(db.conn).ok

@@ -18,6 +18,8 @@ from .store import (
     StoredNameFlag,
     edit_segment,
     load_interview,
+    merge_with_next,
+    split_before_word,
     name_flags,
     resolve_name_flag,
     review_of,
@@ -47,6 +49,11 @@ class ReviewSession:
         self.db = db
         self.interview_id = interview_id
         self.officer = officer
+        self.reload()
+
+    def reload(self) -> None:
+        """Read the whole interview again (after a split or merge renumbers segments)."""
+        db, interview_id = self.db, self.interview_id
         stored = load_interview(db, interview_id)
         self.transcript: Transcript = stored.transcript
         self._reviews = reviews(db, interview_id)
@@ -119,6 +126,14 @@ class ReviewSession:
         segments[index] = replace(seg, speaker=label, words=tuple(replace(w, speaker=label) for w in seg.words))
         self.transcript = replace(self.transcript, segments=tuple(segments))
         return self._refresh(index, review_of(self.db, self.interview_id, index))
+
+    def merge_with_next(self, index: int) -> None:
+        merge_with_next(self.db, self.interview_id, index, actor=self.officer)
+        self.reload()
+
+    def split(self, index: int, word: int) -> None:
+        split_before_word(self.db, self.interview_id, index, word, actor=self.officer)
+        self.reload()
 
     def set_role(self, label: str, role: str) -> Speaker:
         """The role of one speaker, everywhere in the interview."""

@@ -54,6 +54,8 @@ class ReviewApp(App):
         Binding("x", "dismiss_flag", "Dismiss flag", id="review.dismiss_flag"),
         Binding("w", "set_speaker", "Speaker", id="review.set_speaker", show=False),
         Binding("r", "set_role", "Role", id="review.set_role", show=False),
+        Binding("m", "merge", "Merge with next", id="review.merge", show=False),
+        Binding("slash", "split", "Split", id="review.split", show=False),
         Binding("p", "play", "Play", id="review.play"),
         Binding("s", "play_slow", "Slower", id="review.play_slow", show=False),
         Binding("b", "play_back", "Back 5 s", id="review.play_back", show=False),
@@ -247,6 +249,46 @@ class ReviewApp(App):
 
         self.push_screen(TextPrompt(f"Role of {label} everywhere (officer, interpreter, applicant, other)"), done)
 
+    def action_merge(self) -> None:
+        if not self._guard():
+            return
+        i = self.current
+        try:
+            self.session.merge_with_next(i)
+        except InterviewAssistError as exc:
+            self._say(str(exc))
+            self.bell()
+            return
+        self.table.rebuild(i)
+        self._show_current()
+        self._say(f"segments {i + 1} and {i + 2} merged")
+
+    def action_split(self) -> None:
+        if not self._guard():
+            return
+        i = self.current
+        words = self.session.view(i).segment.words
+        listing = " ".join(f"{k}:{w.text.strip()}" for k, w in enumerate(words[:40], 1))
+
+        def done(answer: str | None) -> None:
+            if not answer:
+                return
+            try:
+                k = int(answer.strip())
+                self.session.split(i, k - 1)
+            except ValueError:
+                self._say(f"not a word number: {answer!r}")
+                return
+            except InterviewAssistError as exc:
+                self._say(str(exc))
+                self.bell()
+                return
+            self.table.rebuild(i)
+            self._show_current()
+            self._say(f"segment {i + 1} split before word {k}")
+
+        self.push_screen(TextPrompt(f"Split segment {i + 1} before word number: {listing}"), done)
+
     def action_jump(self) -> None:
         def done(text: str | None) -> None:
             if not text:
@@ -265,7 +307,7 @@ class ReviewApp(App):
                 if b.key == "1":
                     lines.append(("1-5", "accept suggestion 1-5 of the first open flag"))
                 continue
-            lines.append((b.key.replace("question_mark", "?"), b.description))
+            lines.append((b.key.replace("question_mark", "?").replace("slash", "/"), b.description))
         self.push_screen(HelpScreen(lines))
 
     # -- playback ------------------------------------------------------------------------

@@ -24,7 +24,16 @@ class SegmentTable(DataTable):
     def on_mount(self) -> None:
         for c in COLUMNS:
             self.add_column(c, key=c)
+        self._fill()
+
+    def _fill(self) -> None:
         self.add_rows([self._cells(self.session.view(i)) for i in range(len(self.session))])
+
+    def rebuild(self, row: int) -> None:
+        """All rows again (segments were split or merged), the cursor on ``row``."""
+        self.clear()
+        self._fill()
+        self.move_cursor(row=row)
 
     def _cells(self, v: SegmentView) -> list:
         who = v.role or v.segment.speaker or "-"
