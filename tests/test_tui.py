@@ -105,7 +105,11 @@ async def test_playback_goes_to_the_sink_without_blocking(stored):
         await app.workers.wait_for_complete()
         await pilot.press("b")
         await app.workers.wait_for_complete()
-    assert sink.played == [(int(2.3 * 16000), 16000), (int(2.3 * 16000), 12000), (int(5.3 * 16000), 16000)]
+        await pilot.press("full_stop", "full_stop", "full_stop", "o")  # from the 4th word, "Farid"
+        await app.workers.wait_for_complete()
+    assert sink.played == [
+        (int(2.3 * 16000), 16000), (int(2.3 * 16000), 12000), (int(5.3 * 16000), 16000), (int((5.3 - 4.35) * 16000), 16000),
+    ]
 
 
 async def test_a_playback_failure_is_shown_not_fatal(db_path, eval_dir, tmp_path):
@@ -161,9 +165,18 @@ async def test_reopening_continues_where_the_officer_left_off(stored):
 
 
 def test_main_screen_snapshot(stored, snap_compare):
+    """A segment with an open name flag, at 80x24."""
     db_path, iid = stored
     app = make_app(db_path, iid, "officer.a", sink=NullSink(), confirm_officer=False)
     assert snap_compare(app, terminal_size=(80, 24), press=["down"])
+
+
+def test_snapshot_after_resolving_and_validating(stored, snap_compare):
+    """The same segment once its flag is accepted and it is validated; the next one edited."""
+    db_path, iid = stored
+    app = make_app(db_path, iid, "officer.a", sink=NullSink(), confirm_officer=False)
+    keys = ["v", "down", "1", "v", "down", "e", "end", *"!", "enter"]
+    assert snap_compare(app, terminal_size=(80, 24), press=keys)
 
 
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")

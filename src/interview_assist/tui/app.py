@@ -58,6 +58,9 @@ class ReviewApp(App):
         Binding("slash", "split", "Split", id="review.split", show=False),
         Binding("p", "play", "Play", id="review.play"),
         Binding("s", "play_slow", "Slower", id="review.play_slow", show=False),
+        Binding("comma", "word(-1)", "Previous word", id="review.word_previous", show=False),
+        Binding("full_stop", "word(1)", "Next word", id="review.word_next", show=False),
+        Binding("o", "play_from_word", "Play from word", id="review.play_from_word", show=False),
         Binding("b", "play_back", "Back 5 s", id="review.play_back", show=False),
         Binding("t", "jump", "Jump to time", id="review.jump", show=False),
         Binding("question_mark", "help", "Help", id="review.help"),
@@ -71,6 +74,7 @@ class ReviewApp(App):
         self.player = Player(self.session.transcript.audio_path, sink if sink is not None else default_sink())
         self.confirmed = not confirm_officer
         self.message = ""
+        self.word_cursor = 0  # within the current segment, for "play from this word"
 
     # -- layout ---------------------------------------------------------------------
 
@@ -109,11 +113,12 @@ class ReviewApp(App):
         return self.table.cursor_row
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self.word_cursor = 0
         self._show_current()
 
     def _show_current(self) -> None:
         if len(self.session):
-            self.query_one(DetailPane).show(self.session.view(self.current))
+            self.query_one(DetailPane).show(self.session.view(self.current), self.word_cursor)
         self._status()
 
     def _status(self) -> None:
@@ -307,10 +312,25 @@ class ReviewApp(App):
                 if b.key == "1":
                     lines.append(("1-5", "accept suggestion 1-5 of the first open flag"))
                 continue
-            lines.append((b.key.replace("question_mark", "?").replace("slash", "/"), b.description))
+            key = b.key.replace("question_mark", "?").replace("slash", "/").replace("comma", ",").replace("full_stop", ".")
+            lines.append((key, b.description))
         self.push_screen(HelpScreen(lines))
 
     # -- playback ------------------------------------------------------------------------
+
+    def action_word(self, step: int) -> None:
+        words = self.session.view(self.current).segment.words
+        if words:
+            self.word_cursor = min(max(self.word_cursor + step, 0), len(words) - 1)
+            self._show_current()
+
+    def action_play_from_word(self) -> None:
+        v = self.session.view(self.current)
+        if not v.segment.words:
+            self.action_play()
+            return
+        w = v.segment.words[min(self.word_cursor, len(v.segment.words) - 1)]
+        self._play(Span(w.start, v.segment.end), 1.0)
 
     def action_play(self) -> None:
         seg = self.session.view(self.current).segment

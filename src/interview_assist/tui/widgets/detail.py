@@ -22,7 +22,7 @@ class DetailPane(Widget):
     def render(self) -> Group | Text:
         return self._content
 
-    def show(self, v: SegmentView) -> None:
+    def show(self, v: SegmentView, word_cursor: int | None = None) -> None:
         head = Text.assemble(
             (f"#{v.index + 1} ", "bold"),
             f"{format_timestamp(v.segment.start)} → {format_timestamp(v.segment.end)} · ",
@@ -31,7 +31,7 @@ class DetailPane(Widget):
         )
         if v.review.validated_by:
             head.append(f" by {v.review.validated_by}")
-        parts = [head, segment_text(v)]
+        parts = [head, segment_text(v, word_cursor)]
         if v.review.edited_text is not None:
             parts.append(Text(f"ASR: {v.segment.text}", style="dim"))
         for f in sorted(v.flags, key=lambda f: not f.open):

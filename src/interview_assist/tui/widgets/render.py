@@ -9,8 +9,11 @@ from ...review_session import SegmentView
 LOW_PROBABILITY = 0.5
 
 
-def segment_text(view: SegmentView) -> Text:
-    """The standing text; the ASR words with their marks while nobody edited it."""
+def segment_text(view: SegmentView, word_cursor: int | None = None) -> Text:
+    """The standing text; the ASR words with their marks while nobody edited it.
+
+    ``word_cursor`` underlines the word playback would start from.
+    """
     if view.review.edited_text is not None:
         return Text(view.review.edited_text, style="italic")
     flagged: dict[int, bool] = {}
@@ -24,6 +27,8 @@ def segment_text(view: SegmentView) -> Text:
             style = "bold reverse red" if flagged[j] else "bold green"
         elif w.probability < LOW_PROBABILITY:
             style = "underline yellow"
+        if j == word_cursor:
+            style = (style + " on blue").strip()
         out.append(w.text, style=style)
     if not view.segment.words:
         out.append(view.segment.text or "[no words transcribed]", style="dim")
