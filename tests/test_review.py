@@ -42,7 +42,7 @@ def test_validation_waits_for_the_name_flags_of_its_segment(db_path):
         assert progress(db, iid) == ReviewProgress(segments=2, validated=0, open_flags=1)
         first = validate_segment(db, iid, 0, actor="officer.a")
         assert (first.status, first.validated_by) == ("validated", "officer.a") and first.validated_at
-        with pytest.raises(InputError, match="segment 2 has 1 open name flag"):
+        with pytest.raises(InputError, match="segment 2 has 1 open flag"):
             validate_segment(db, iid, 1, actor="officer.a")
         (flag,) = name_flags(db, iid)
         resolve_name_flag(db, iid, flag.id, "accept", suggestion=1, actor="officer.a")

@@ -65,7 +65,7 @@ async def test_validation_is_blocked_by_open_flags_and_follows_their_resolution(
         await pilot.press("v")
         assert "validated 1 / 3" in _status(app)
         await pilot.press("down", "v")
-        assert "segment 2 has 1 open name flag" in _status(app)
+        assert "segment 2 has 1 open flag" in _status(app)
         assert "validated 1 / 3" in _status(app)
         await pilot.press("1")  # accept "Farid Nazari"
         assert "open flags 1" in _status(app)
@@ -250,3 +250,22 @@ async def test_split_and_merge_keep_every_word_and_flag(stored):
         assert db.conn.execute("SELECT COUNT(*) FROM words w JOIN segments s ON s.id = w.segment_id WHERE s.interview_id = ?", (iid,)).fetchone()[0] == 17
         assert [r[0] for r in db.conn.execute("SELECT idx FROM segments WHERE interview_id = ? ORDER BY idx", (iid,))] == [0, 1, 2]
         assert audit.verify(db.conn).ok
+
+
+async def test_quality_flags_block_validation_until_checked(db_path, eval_dir):
+    from interview_assist.transcript import Flag
+
+    t = replace(_transcript(AUDIO), flags=(Flag("loop", "the same phrase three times", 0.0, 2.7, 0),))
+    with Database(db_path) as db:
+        iid = save_transcript(db, t, actor="machine")
+    app = make_app(db_path, iid, "officer.a", sink=NullSink(), confirm_officer=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("v")
+        assert "segment 1 has 1 open flag" in _status(app)
+        await pilot.press("x", "enter")  # no reason: nothing happens
+        await pilot.press("escape")
+        await pilot.press("c", "v")
+        assert "validated 1 / 3" in _status(app)
+    with Database(db_path) as db:
+        row = db.conn.execute("SELECT status, resolved_by FROM flags WHERE interview_id = ?", (iid,)).fetchone()
+    assert tuple(row) == ("confirmed", "officer.a")

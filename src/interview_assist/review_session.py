@@ -16,11 +16,14 @@ from .store import (
     Database,
     SegmentReview,
     StoredNameFlag,
+    StoredQualityFlag,
     edit_segment,
     load_interview,
     merge_with_next,
     split_before_word,
     name_flags,
+    quality_flags,
+    resolve_quality_flag,
     resolve_name_flag,
     review_of,
     reviews,
@@ -38,10 +41,20 @@ class SegmentView:
     review: SegmentReview
     flags: tuple[StoredNameFlag, ...]
     role: str | None
+    quality: tuple[StoredQualityFlag, ...] = ()
 
     @property
     def open_flags(self) -> tuple[StoredNameFlag, ...]:
+        """Open name flags."""
         return tuple(f for f in self.flags if f.open)
+
+    @property
+    def open_quality(self) -> tuple[StoredQualityFlag, ...]:
+        return tuple(f for f in self.quality if f.open)
+
+    @property
+    def open_count(self) -> int:
+        return len(self.open_flags) + len(self.open_quality)
 
 
 class ReviewSession:
@@ -60,6 +73,9 @@ class ReviewSession:
         self._flags: dict[int, list[StoredNameFlag]] = {}
         for f in name_flags(db, interview_id):
             self._flags.setdefault(f.flag.segment, []).append(f)
+        self._quality: dict[int, list[StoredQualityFlag]] = {}
+        for q in quality_flags(db, interview_id):
+            self._quality.setdefault(q.segment, []).append(q)
         self._starts = [s.start for s in self.transcript.segments]
 
     # -- reading ---------------------------------------------------------------
@@ -69,7 +85,10 @@ class ReviewSession:
 
     def view(self, index: int) -> SegmentView:
         seg = self.transcript.segments[index]
-        return SegmentView(index, seg, self._reviews[index], tuple(self._flags.get(index, ())), self.transcript.role_of(seg.speaker))
+        return SegmentView(
+            index, seg, self._reviews[index], tuple(self._flags.get(index, ())), self.transcript.role_of(seg.speaker),
+            tuple(self._quality.get(index, ())),
+        )
 
     @property
     def validated(self) -> int:
@@ -77,7 +96,9 @@ class ReviewSession:
 
     @property
     def open_flags(self) -> int:
-        return sum(f.open for fs in self._flags.values() for f in fs)
+        return sum(f.open for fs in self._flags.values() for f in fs) + sum(
+            q.open for qs in self._quality.values() for q in qs
+        )
 
     def first_to_review(self) -> int:
         """Where the officer left off: the first segment not validated yet."""
@@ -93,7 +114,10 @@ class ReviewSession:
         return None
 
     def next_flag(self, after: int) -> int | None:
-        with_open = sorted(i for i, fs in self._flags.items() if any(f.open for f in fs))
+        with_open = sorted(
+            {i for i, fs in self._flags.items() if any(f.open for f in fs)}
+            | {i for i, qs in self._quality.items() if any(q.open for q in qs)}
+        )
         if not with_open:
             return None
         k = bisect.bisect_right(with_open, after)
@@ -126,6 +150,12 @@ class ReviewSession:
         segments[index] = replace(seg, speaker=label, words=tuple(replace(w, speaker=label) for w in seg.words))
         self.transcript = replace(self.transcript, segments=tuple(segments))
         return self._refresh(index, review_of(self.db, self.interview_id, index))
+
+    def resolve_quality(self, flag_id: int, decision: str, note: str | None = None) -> None:
+        resolve_quality_flag(self.db, self.interview_id, flag_id, decision, actor=self.officer, note=note)
+        index = next(i for i, qs in self._quality.items() if any(q.id == flag_id for q in qs))
+        self._quality[index] = [q for q in quality_flags(self.db, self.interview_id) if q.segment == index]
+        self._refresh(index, review_of(self.db, self.interview_id, index))
 
     def merge_with_next(self, index: int) -> None:
         merge_with_next(self.db, self.interview_id, index, actor=self.officer)

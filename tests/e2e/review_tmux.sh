@@ -16,7 +16,7 @@ expect "Reviewing interview $id as officer.tmux" 3
 tmux send-keys -t "$session" Enter
 expect "validated 0 / "
 tmux send-keys -t "$session" v
-expect "open name flag"
+expect "open flag"
 tmux send-keys -t "$session" c
 expect "confirmed as heard"
 tmux send-keys -t "$session" n

@@ -9,7 +9,10 @@ from .review import (
     ReviewProgress,
     SegmentReview,
     edit_segment,
+    StoredQualityFlag,
     progress,
+    quality_flags,
+    resolve_quality_flag,
     review_of,
     reviews,
     set_segment_speaker,
@@ -19,5 +22,5 @@ from .review import (
 __all__ = [
     "DECISIONS", "ChainCheck", "Database", "StoredInterview", "StoredNameFlag", "default_db_path",
     "load_interview", "name_flags", "resolve_name_flag", "save_transcript", "set_speaker",
-    "ReviewProgress", "SegmentReview", "edit_segment", "progress", "review_of", "reviews", "set_segment_speaker", "validate_segment", "merge_with_next", "split_before_word",
+    "ReviewProgress", "SegmentReview", "edit_segment", "progress", "review_of", "reviews", "set_segment_speaker", "validate_segment", "StoredQualityFlag", "quality_flags", "resolve_quality_flag", "merge_with_next", "split_before_word",
 ]

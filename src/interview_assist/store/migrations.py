@@ -185,10 +185,22 @@ def _0005_review(db: sqlite3.Connection) -> None:
     )
 
 
+def _0006_flag_decisions(db: sqlite3.Connection) -> None:
+    _run(
+        db,
+        """
+        ALTER TABLE flags ADD COLUMN note TEXT;
+        ALTER TABLE flags ADD COLUMN resolved_by TEXT;
+        ALTER TABLE flags ADD COLUMN resolved_at TEXT
+        """
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_transcripts", _0001_transcripts),
     ("0002_audit_log", _0002_audit_log),
     ("0003_speakers", _0003_speakers),
     ("0004_names", _0004_names),
     ("0005_review", _0005_review),
+    ("0006_flag_decisions", _0006_flag_decisions),
 ]

@@ -30,7 +30,7 @@ class SegmentReview:
     edited_text: str | None
     validated_by: str | None
     validated_at: str | None
-    open_flags: int
+    open_flags: int  # name flags and quality flags (loop, gap...) not resolved yet
 
     @property
     def text(self) -> str:
@@ -51,7 +51,8 @@ class ReviewProgress:
 
 _SELECT = (
     "SELECT s.idx, s.review_status, s.text, s.edited_text, s.validated_by, s.validated_at, "
-    "(SELECT COUNT(*) FROM name_flags f WHERE f.segment_id = s.id AND f.status = 'open') AS open_flags "
+    "(SELECT COUNT(*) FROM name_flags f WHERE f.segment_id = s.id AND f.status = 'open') "
+    "+ (SELECT COUNT(*) FROM flags q WHERE q.segment_id = s.id AND q.status = 'open') AS open_flags "
     "FROM segments s WHERE s.interview_id = ?"
 )
 
@@ -78,9 +79,10 @@ def progress(db: Database, interview_id: int) -> ReviewProgress:
     row = db.conn.execute(
         "SELECT COUNT(*), SUM(review_status = 'validated') FROM segments WHERE interview_id = ?", (interview_id,)
     ).fetchone()
-    open_flags = db.conn.execute(
-        "SELECT COUNT(*) FROM name_flags WHERE interview_id = ? AND status = 'open'", (interview_id,)
-    ).fetchone()[0]
+    open_flags = sum(
+        db.conn.execute(f"SELECT COUNT(*) FROM {table} WHERE interview_id = ? AND status = 'open'", (interview_id,)).fetchone()[0]
+        for table in ("name_flags", "flags")
+    )
     return ReviewProgress(row[0], row[1] or 0, open_flags)
 
 
@@ -120,7 +122,7 @@ def validate_segment(db: Database, interview_id: int, index: int, *, actor: str)
         before = _one(c, db, interview_id, index)
         if before.open_flags:
             raise InputError(
-                f"segment {index + 1} has {before.open_flags} open name flag(s): resolve them before validating"
+                f"segment {index + 1} has {before.open_flags} open flag(s): resolve them before validating"
             )
         if before.status == "validated":
             return before
@@ -168,4 +170,64 @@ def set_segment_speaker(db: Database, interview_id: int, index: int, speaker: st
         audit.append(
             c, actor=actor, action="set_segment_speaker", interview_id=interview_id,
             detail={"segment": index, "speaker": speaker, "previous_speaker": row["speaker"], "previous_status": before.status},
+        )
+
+
+QUALITY_DECISIONS = ("confirm", "dismiss")
+
+
+@dataclass(frozen=True, slots=True)
+class StoredQualityFlag:
+    """A loop / stock phrase / no-speech / gap flag and what a person decided about it."""
+
+    id: int
+    segment: int
+    kind: str
+    reason: str
+    start: float
+    end: float
+    status: str  # open | confirmed | dismissed
+    note: str | None
+    resolved_by: str | None
+    resolved_at: str | None
+
+    @property
+    def open(self) -> bool:
+        return self.status == "open"
+
+
+def quality_flags(db: Database, interview_id: int) -> list[StoredQualityFlag]:
+    _require_interview(db.conn, db, interview_id)
+    return [
+        StoredQualityFlag(r["id"], r["idx"], r["kind"], r["reason"], r["start"], r["end"], r["status"], r["note"], r["resolved_by"], r["resolved_at"])
+        for r in db.conn.execute(
+            "SELECT f.*, s.idx FROM flags f JOIN segments s ON s.id = f.segment_id WHERE f.interview_id = ? ORDER BY s.idx, f.id",
+            (interview_id,),
+        )
+    ]
+
+
+def resolve_quality_flag(db: Database, interview_id: int, flag_id: int, decision: str, *, actor: str, note: str | None = None) -> None:
+    """``confirm``: checked against the audio, the text stands (or was edited); ``dismiss`` needs a reason."""
+    if decision not in QUALITY_DECISIONS:
+        raise InputError(f"unknown decision {decision!r} for this flag (decisions: {', '.join(QUALITY_DECISIONS)})")
+    note = " ".join((note or "").split()) or None
+    if decision == "dismiss" and not note:
+        raise InputError("dismissing a flag needs a reason")
+    with db.atomic() as c:
+        row = c.execute("SELECT * FROM flags WHERE id = ? AND interview_id = ?", (flag_id, interview_id)).fetchone()
+        if row is None:
+            raise NotFound(f"interview {interview_id} has no flag {flag_id}")
+        c.execute(
+            "UPDATE flags SET status = ?, note = ?, resolved_by = ?, resolved_at = ? WHERE id = ?",
+            ("confirmed" if decision == "confirm" else "dismissed", note, actor, utc_now(), flag_id),
+        )
+        c.execute(
+            "UPDATE segments SET review_status = 'edited', validated_by = NULL, validated_at = NULL "
+            "WHERE id = ? AND review_status = 'validated'",
+            (row["segment_id"],),
+        )
+        audit.append(
+            c, actor=actor, action="resolve_flag", interview_id=interview_id,
+            detail={"flag": flag_id, "kind": row["kind"], "decision": decision, "previous_status": row["status"]},
         )

@@ -50,7 +50,7 @@ class ReviewApp(App):
         Binding("f", "next_flag", "Next flag", id="review.next_flag"),
         Binding("1", "accept(1)", "Accept 1st", id="review.accept_1"),
         *(Binding(str(n), f"accept({n})", f"Accept suggestion {n}", id=f"review.accept_{n}", show=False) for n in range(2, 6)),
-        Binding("c", "confirm_name", "Confirm name", id="review.confirm_name"),
+        Binding("c", "confirm_name", "Confirm as heard", id="review.confirm_name"),
         Binding("x", "dismiss_flag", "Dismiss flag", id="review.dismiss_flag"),
         Binding("w", "set_speaker", "Speaker", id="review.set_speaker", show=False),
         Binding("r", "set_role", "Role", id="review.set_role", show=False),
@@ -183,7 +183,7 @@ class ReviewApp(App):
     def _first_open(self):
         flags = self.session.view(self.current).open_flags
         if not flags:
-            self._say("this segment has no open flag")
+            self._say("this segment has no open name flag")
         return flags[0] if flags else None
 
     def action_accept(self, n: int) -> None:
@@ -191,15 +191,33 @@ class ReviewApp(App):
             return
         self._run(lambda: self.session.resolve(flag.id, "accept", suggestion=n), self.current, f'"{flag.flag.text}": suggestion {n} accepted')
 
+    def _first_open_quality(self):
+        return next(iter(self.session.view(self.current).open_quality), None)
+
     def action_confirm_name(self) -> None:
-        if not self._guard() or (flag := self._first_open()) is None:
+        if not self._guard():
+            return
+        if (q := self._first_open_quality()) is not None and not self.session.view(self.current).open_flags:
+            self._run(lambda: self.session.resolve_quality(q.id, "confirm"), self.current, f"{q.kind} flag checked against the audio")
+            return
+        if (flag := self._first_open()) is None:
             return
         self._run(lambda: self.session.resolve(flag.id, "confirm"), self.current, f'"{flag.flag.text}" confirmed as heard')
 
     def action_dismiss_flag(self) -> None:
-        if not self._guard() or (flag := self._first_open()) is None:
+        if not self._guard():
             return
         i = self.current
+        if (q := self._first_open_quality()) is not None and not self.session.view(i).open_flags:
+
+            def done_quality(reason: str | None) -> None:
+                if reason:
+                    self._run(lambda: self.session.resolve_quality(q.id, "dismiss", reason), i, f"{q.kind} flag dismissed")
+
+            self.push_screen(TextPrompt(f"Why dismiss the {q.kind} flag?", placeholder="reason (required)"), done_quality)
+            return
+        if (flag := self._first_open()) is None:
+            return
 
         def done(reason: str | None) -> None:
             if reason:

@@ -41,5 +41,8 @@ class DetailPane(Widget):
             parts.append(Text.assemble(("⚑ ", "red" if f.open else "green"), (f'"{g.text}"', "bold"), f" {state} · ", (why, "dim")))
             if f.open and g.suggestions:
                 parts.append(Text("   " + "  ".join(f"{n}. {s.text} ({s.source.split(':')[0]})" for n, s in enumerate(g.suggestions[:5], 1))))
+        for q in v.quality:
+            state = "open" if q.open else f"{q.status}" + (f": {q.note}" if q.note else "")
+            parts.append(Text.assemble(("⚠ ", "red" if q.open else "green"), (q.kind, "bold"), f" {state} · ", (q.reason, "dim")))
         self._content = Group(*parts)
         self.refresh()  # a fixed-size pane: no layout pass needed

@@ -39,7 +39,7 @@ class SegmentTable(DataTable):
         who = v.role or v.segment.speaker or "-"
         if v.segment.speaker and v.role:
             who = f"{v.role[:5]} {v.segment.speaker}"
-        flags = len(v.open_flags)
+        flags = v.open_count
         return [
             format_timestamp(v.segment.start)[:-4],
             who,
