@@ -297,15 +297,16 @@ def gazetteers() -> None:
 def show(interview_id: int, db_path: Path | None, fmt: str) -> None:
     """Print the stored draft transcript of interview ID."""
     from .render import interview_dict, interview_text
-    from .store import Database, load_interview
+    from .store import Database, load_interview, reviews
 
     _require_store(db_path)
     with Database(db_path) as db:
         stored = load_interview(db, interview_id)
+        states = reviews(db, interview_id)
     if fmt == "json":
-        click.echo(json.dumps(interview_dict(stored), indent=2, ensure_ascii=False))
+        click.echo(json.dumps(interview_dict(stored, states), indent=2, ensure_ascii=False))
     else:
-        click.echo(interview_text(stored), nl=False)
+        click.echo(interview_text(stored, states), nl=False)
 
 
 @cli.command()

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from .spans import format_timestamp
-from .store import StoredInterview
+from .store import SegmentReview, StoredInterview
 from .transcript import NAME_REASONS, NameFlag
 
 
-def interview_dict(stored: StoredInterview) -> dict[str, Any]:
+def interview_dict(stored: StoredInterview, reviews: list[SegmentReview] | None = None) -> dict[str, Any]:
     t = stored.transcript
     flags_by_segment: dict[int, list[dict[str, Any]]] = {}
     for f in t.flags:
@@ -76,10 +76,22 @@ def interview_dict(stored: StoredInterview) -> dict[str, Any]:
                 ],
                 "flags": flags_by_segment.get(i, []),
                 "name_flags": names_by_segment.get(i, []),
+                **({"review": _review_dict(reviews[i])} if reviews else {}),
             }
             for i, s in enumerate(t.segments)
         ],
         "glossary": [{"term": e.term, "kind": e.kind} for e in t.glossary],
+    }
+
+
+def _review_dict(r: SegmentReview) -> dict[str, Any]:
+    return {
+        "status": r.status,
+        "text": r.text,
+        "edited": r.edited_text is not None,
+        "validated_by": r.validated_by,
+        "validated_at": r.validated_at,
+        "open_flags": r.open_flags,
     }
 
 
@@ -100,10 +112,12 @@ def name_flag_dict(f: NameFlag) -> dict[str, Any]:
     }
 
 
-def interview_text(stored: StoredInterview) -> str:
+def interview_text(stored: StoredInterview, reviews: list[SegmentReview] | None = None) -> str:
     t = stored.transcript
     lines = [
-        f"Interview {stored.id} · {stored.status.upper()} (machine draft, not validated)",
+        f"Interview {stored.id} · {stored.status.upper()} · "
+        + (f"{sum(r.status == 'validated' for r in reviews)} of {len(reviews)} segments validated by an officer"
+           if reviews else "machine draft, not validated"),
         f"Audio: {t.audio_path} · {format_timestamp(t.duration)} · sha256 {t.audio_sha256}",
         f"Model: {t.model.name} · sha256 {t.model.sha256}",
         f"Languages: {', '.join(l for l in t.languages if l) or '-'} · Flags: {len(t.flags)} · "
@@ -127,10 +141,15 @@ def interview_text(stored: StoredInterview) -> str:
     for i, s in enumerate(t.segments):
         lang = f"({s.language}) " if s.language else ""
         text = s.text or "[no words transcribed]"
+        state = ""
+        if reviews:
+            r = reviews[i]
+            text = r.text or text
+            state = {"validated": f" ✓ {r.validated_by}", "edited": " ✎ edited"}.get(r.status, "")
         sp = speakers.get(s.speaker) if s.speaker else None
         who = f"{sp.role} ({sp.label})" if sp else (s.speaker or "")
         who = f"{who}{' ⇄ overlap' if s.overlap else ''}: " if who else ""
-        lines.append(f"[{format_timestamp(s.start)} → {format_timestamp(s.end)}] {who}{lang}{text}")
+        lines.append(f"[{format_timestamp(s.start)} → {format_timestamp(s.end)}]{state} {who}{lang}{text}")
         for note in flags_by_segment.get(i, []):
             lines.append(f"    ⚑ {note}")
     return "\n".join(lines) + "\n"
