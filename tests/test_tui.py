@@ -269,3 +269,17 @@ async def test_quality_flags_block_validation_until_checked(db_path, eval_dir):
     with Database(db_path) as db:
         row = db.conn.execute("SELECT status, resolved_by FROM flags WHERE interview_id = ?", (iid,)).fetchone()
     assert tuple(row) == ("confirmed", "officer.a")
+
+
+def test_a_command_line_player_gets_the_pcm(tmp_path):
+    """CommandSink pipes 16-bit mono PCM at the asked rate to the player's stdin (a stand-in player here)."""
+    import numpy as np
+
+    from interview_assist.playback import CommandSink
+
+    out = tmp_path / "played.raw"
+    sink = CommandSink(["sh", "-c", f"cat > {out}; echo {{rate}} > {out}.rate"])
+    sink.play(np.linspace(-1, 1, 16000, dtype=np.float32), 12000)
+    data = np.frombuffer(out.read_bytes(), dtype="<i2")
+    assert data.size == 16000 and data[0] == -32767 and data[-1] == 32767
+    assert (tmp_path / "played.raw.rate").read_text().strip() == "12000"
