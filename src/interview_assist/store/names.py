@@ -2,7 +2,8 @@
 
 Only a person resolves a name flag, in one of four ways (``DECISIONS``):
 accept one of the suggestions, edit the spelling, confirm the words as heard,
-or dismiss the flag with a reason. Each decision is written together with its
+or dismiss the flag with a reason. An accepted or edited spelling goes into
+the segment's text (``spelled_text``). Each decision is written together with its
 audit record; the audit record holds the flag id and the decision, never the
 name itself (personal data stays in the interview's own tables).
 """
@@ -10,6 +11,7 @@ name itself (personal data stays in the interview's own tables).
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from dataclasses import asdict, dataclass
 
@@ -137,6 +139,7 @@ def resolve_name_flag(
                 raise InputError("dismissing a flag needs a reason")
             resolution = None
         at = utc_now()
+        old_text = spelled_text(c, row["segment_id"])
         c.execute(
             "UPDATE name_flags SET status = ?, resolution = ?, dismiss_reason = ?, resolved_by = ?, resolved_at = ? "
             "WHERE id = ?",
@@ -148,6 +151,7 @@ def resolve_name_flag(
             "WHERE id = ? AND review_status = 'validated'",
             (row["segment_id"],),
         ).rowcount
+        text_updated = _respell(c, row, current, decision, resolution, old_text)
         audit.append(
             c,
             actor=actor,
@@ -161,6 +165,66 @@ def resolve_name_flag(
                 "suggestion": suggestion if decision == "accept" else None,
                 "reasons": list(current.flag.reasons),
                 "segment_reopened": bool(reopened),
+                "text_updated": text_updated,
             },
         )
     return StoredNameFlag(flag_id, current.flag, _STATUS[decision], resolution, dismiss_reason, actor, at)
+
+
+_SPELLED = ("accepted", "edited")
+
+
+def spelled_text(c: sqlite3.Connection, segment_id: int) -> str:
+    """The segment's ASR words with every accepted or edited name spelling put in place.
+
+    Punctuation Whisper attached to the misheard words (``" Kandas."``) stays
+    around the new spelling (``" Kunduz."``).
+    """
+    words = [r[0] for r in c.execute("SELECT text FROM words WHERE segment_id = ? ORDER BY idx", (segment_id,))]
+    for r in c.execute(
+        "SELECT first_word, last_word, resolution FROM name_flags WHERE segment_id = ? AND status IN (?, ?) "
+        "ORDER BY first_word DESC",
+        (segment_id, *_SPELLED),
+    ):
+        heard = "".join(words[r["first_word"] : r["last_word"] + 1])
+        lead, core = re.match(r"(\s*\W*)(.*)", heard, re.S).groups()
+        trail = re.search(r"\W*$", core).group()
+        spelling = r["resolution"]
+        words[r["first_word"] : r["last_word"] + 1] = [
+            (lead or " ") + spelling + ("" if spelling.endswith(trail) else trail)
+        ]
+    return "".join(words).strip()
+
+
+def _respell(
+    c: sqlite3.Connection, row: sqlite3.Row, before: StoredNameFlag, decision: str, resolution: str | None, old_auto: str
+) -> bool:
+    """Carry a name decision into the text that stands; True when that text changed.
+
+    While the officer has not rewritten the segment by hand, its text is the
+    ASR words with the decided spellings in place (``old_auto`` is that text
+    before this decision). After a hand edit, the old
+    spelling is replaced in the officer's text only where it occurs exactly
+    once; otherwise the officer's text stands as written.
+    """
+    seg = c.execute("SELECT text, edited_text FROM segments WHERE id = ?", (row["segment_id"],)).fetchone()
+    new_auto = spelled_text(c, row["segment_id"])
+    if old_auto == new_auto:
+        return False
+    current = seg["edited_text"]
+    if current is None or current == old_auto:
+        new_text = None if new_auto == seg["text"] else new_auto
+    else:
+        old = before.resolution if before.status in _SPELLED else before.flag.text
+        new = resolution if decision in ("accept", "edit") else before.flag.text
+        if not old or current.count(old) != 1:
+            return False
+        new_text = current.replace(old, new)
+    if new_text == current:
+        return False
+    c.execute(
+        "UPDATE segments SET edited_text = ?, review_status = CASE WHEN ? IS NULL AND review_status = 'draft' "
+        "THEN 'draft' ELSE 'edited' END WHERE id = ?",
+        (new_text, new_text, row["segment_id"]),
+    )
+    return True
