@@ -3,8 +3,9 @@
 This is an edge: domain errors become one line on stderr and an exit code
 here, and nowhere in the engine.
 
-Exit codes: 0 ok, 1 unexpected error, 2 bad input (file, id, option),
-3 model problem, 4 store problem, 130 interrupted.
+Exit codes: 0 ok, 1 unexpected error, 2 bad input (file, id, option) or an
+export refused, 3 model problem, 4 store problem, 5 the audit log or the
+content does not verify, 130 interrupted.
 """
 
 from __future__ import annotations
@@ -263,13 +264,10 @@ def review(interview_id: int, officer: str | None, db_path: Path | None) -> None
     Each action is stored at once with its audit record under the officer's
     name; quit at any time and reopen to continue where you left off.
     """
-    from .errors import InputError
     from .store import Database, load_interview
 
     _require_store(db_path)
-    officer = (officer or os.environ.get("INTERVIEW_ASSIST_OFFICER") or getpass.getuser()).strip()
-    if not officer:
-        raise InputError("an officer name is needed (--officer NAME)")
+    officer = _officer(officer)
     with Database(db_path) as db:
         load_interview(db, interview_id)  # a wrong id fails here, before the screen opens
     from .tui import make_app
@@ -345,6 +343,181 @@ def speakers(
             f"{sp.label}: {sp.role}{name_part} [{state}] · {sp.speaking_time:.0f} s · "
             f"machine proposal: {sp.proposed_role} ({sp.evidence})"
         )
+
+
+def _officer(officer: str | None) -> str:
+    """Who acts: the option, else $INTERVIEW_ASSIST_OFFICER, else the OS user."""
+    from .errors import InputError
+
+    name = (officer or os.environ.get("INTERVIEW_ASSIST_OFFICER") or getpass.getuser()).strip()
+    if not name:
+        raise InputError("an officer name is needed (--officer NAME)")
+    return name
+
+
+OFFICER_OPTION = click.option(
+    "--officer", default=None, help="Who is acting (default: $INTERVIEW_ASSIST_OFFICER, else your user name)."
+)
+
+
+def _ranges(indices: list[int]) -> list[tuple[int, int]]:
+    runs: list[tuple[int, int]] = []
+    for i in indices:
+        if runs and runs[-1][1] == i - 1:
+            runs[-1] = (runs[-1][0], i)
+        else:
+            runs.append((i, i))
+    return runs
+
+
+def _explain_blocked(exc) -> None:
+    """The refusal, then what stands in the way: unvalidated segments (as ranges) and open flags."""
+    from .spans import format_timestamp
+
+    limit = 40
+    click.echo(f"interview-assist: error: {exc}", err=True)
+    starts = {p.segment: p.start for p in exc.unvalidated}
+    runs = _ranges(sorted(starts))
+    if runs:
+        click.echo("Segments not validated yet:", err=True)
+        for a, b in runs[:limit]:
+            label = f"{a + 1}" if a == b else f"{a + 1}-{b + 1}"
+            click.echo(f"  segment {label} (from {format_timestamp(starts[a])})", err=True)
+        if len(runs) > limit:
+            click.echo(f"  ... and {len(runs) - limit} more stretches", err=True)
+    if exc.open_flags:
+        click.echo("Open flags (resolve them in the review screen):", err=True)
+        for p in exc.open_flags[:limit]:
+            click.echo(f"  segment {p.segment + 1} at {format_timestamp(p.start)}: {p.what}", err=True)
+        if len(exc.open_flags) > limit:
+            click.echo(f"  ... and {len(exc.open_flags) - limit} more (`interview-assist flags ID --open`)", err=True)
+
+
+@cli.command()
+@click.argument("interview_id", metavar="ID", type=int)
+@click.option(
+    "--format", "fmt", type=click.Choice(["docx", "txt", "srt", "vtt", "json", "rttm"]), default="docx",
+    show_default=True, help="docx for the case file; json keeps every word; srt/vtt subtitles; rttm speaker turns.",
+)
+@click.option(
+    "--out", type=click.Path(path_type=Path), default=None,
+    help="File to write, or a folder to write interview-ID.FORMAT in (default: the current folder).",
+)
+@click.option("--force", is_flag=True, help="Overwrite the file if it exists.")
+@OFFICER_OPTION
+@DB_OPTION
+def export(interview_id: int, fmt: str, out: Path | None, force: bool, officer: str | None, db_path: Path | None) -> None:
+    """Export the validated transcript of interview ID, with its provenance.
+
+    Refused (exit 2), with the list of what is missing, until an officer has
+    validated every segment and no flag is open. The sha256 of the file is
+    recorded in the audit log.
+    """
+    from .export import ExportBlocked, export_interview
+    from .store import Database
+
+    _require_store(db_path)
+    actor = _officer(officer)
+    with Database(db_path) as db:
+        try:
+            result = export_interview(db, interview_id, fmt, out, actor=actor, force=force)
+        except ExportBlocked as exc:
+            _explain_blocked(exc)
+            sys.exit(exc.exit_code)
+    click.echo(
+        f"Exported interview {interview_id} ({result.segments} segments, validated by "
+        f"{', '.join(result.officers)}) to {result.path}"
+    )
+    click.echo(f"sha256 {result.sha256} (recorded in the audit log)")
+
+
+@cli.group()
+def audit() -> None:
+    """Check the audit log (verify) or read it (log)."""
+
+
+@audit.command("verify")
+@click.argument("interview_id", metavar="ID", type=int, required=False)
+@click.option("--all", "every", is_flag=True, help="Verify every interview in the store.")
+@click.option(
+    "--export", "export_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    help="Also check that FILE is an unchanged export of interview ID.",
+)
+@DB_OPTION
+def audit_verify(interview_id: int | None, every: bool, export_file: Path | None, db_path: Path | None) -> None:
+    """Recompute the hash chain and compare interview ID with what its log recorded.
+
+    Reports the first broken link of the chain, and any ASR word or validated
+    segment changed outside the application. Exit 0 when everything verifies,
+    5 when something does not.
+    """
+    from .errors import InputError
+    from .store import Database
+    from .store.integrity import find_export, verify_interview
+
+    if (interview_id is None) == (not every):
+        raise InputError("give one interview ID, or --all")
+    if export_file is not None and interview_id is None:
+        raise InputError("--export needs the interview ID the file was exported from")
+    _require_store(db_path)
+    failed = False
+    with Database(db_path) as db:
+        ids = [interview_id] if interview_id is not None else [
+            r[0] for r in db.conn.execute("SELECT id FROM interviews ORDER BY id")
+        ]
+        for iid in ids:
+            report = verify_interview(db, iid)
+            failed |= not report.ok
+            head = f"Interview {iid}: {report.records} audit records"
+            if report.chain.ok:
+                click.echo(f"{head}; hash chain intact ({report.chain.records} records in the store)")
+            else:
+                b = report.broken
+                where = f" ({b.action} by {b.actor} at {b.at}, interview {b.interview_id})" if b else ""
+                click.echo(
+                    f"{head}; HASH CHAIN BROKEN at record #{report.chain.first_broken}{where}: {report.chain.reason}. "
+                    "Records from there on cannot be trusted."
+                )
+            for problem in report.problems:
+                click.echo(f"  CHANGED OUTSIDE THE APPLICATION: {problem}")
+            for note in report.notes:
+                click.echo(f"  note: {note}")
+            if report.ok:
+                click.echo("  content matches the log: ASR words and every validated segment")
+        if export_file is not None:
+            record = find_export(db, interview_id, export_file)
+            if record is None:
+                failed = True
+                click.echo(f"{export_file}: NOT an unchanged export of interview {interview_id} (no recorded sha256 matches)")
+            else:
+                click.echo(
+                    f"{export_file}: unchanged export of interview {interview_id} ({record.detail.get('format')}, "
+                    f"by {record.actor} at {record.at}, audit record #{record.id})"
+                )
+    if failed:
+        sys.exit(5)
+
+
+@audit.command("log")
+@click.argument("interview_id", metavar="ID", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print the records as JSON.")
+@DB_OPTION
+def audit_log(interview_id: int, as_json: bool, db_path: Path | None) -> None:
+    """List the audit records of interview ID: who did what, when (never transcript text)."""
+    from dataclasses import asdict
+
+    from .store import Database
+    from .store.integrity import audit_records
+
+    _require_store(db_path)
+    with Database(db_path) as db:
+        records = audit_records(db, interview_id)
+    if as_json:
+        click.echo(json.dumps([asdict(r) for r in records], indent=2, ensure_ascii=False))
+        return
+    for r in records:
+        detail = ", ".join(f"{k}={v}" for k, v in sorted(r.detail.items()) if not k.endswith("sha256") or k == "sha256")
+        click.echo(f"#{r.id} {r.at} {r.actor} {r.action}" + (f" · {detail}" if detail else ""))
 
 
 def _require_store(db_path: Path | None) -> None:

@@ -12,6 +12,7 @@ import hashlib
 import json
 import sqlite3
 from dataclasses import dataclass
+from collections.abc import Iterable
 from typing import Any
 
 from .connection import utc_now
@@ -22,6 +23,25 @@ GENESIS = "0" * 64
 def _digest(prev_hash: str, at: str, actor: str, action: str, interview_id: int | None, detail: str) -> str:
     payload = json.dumps([prev_hash, at, actor, action, interview_id, detail], ensure_ascii=False)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def content_digest(*parts: Any) -> str:
+    """The sha256 of some stored content, for an audit record that must not hold the content itself."""
+    return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+def words_digest(words: Iterable[tuple[float, float, str, float]]) -> str:
+    """The sha256 of an interview's ASR words (start, end, text, probability).
+
+    Sorted by value, so splitting and merging segments, which move words
+    between segments, leave it unchanged; any change to a word does not.
+    """
+    return content_digest(sorted((float(a), float(b), str(t), float(p)) for a, b, t, p in words))
+
+
+def segment_digest(start: float, end: float, speaker: str | None, text: str) -> str:
+    """The sha256 of what an officer validates in a segment: its times, speaker and text."""
+    return content_digest(float(start), float(end), speaker, text)
 
 
 def append(

@@ -107,6 +107,10 @@ def save_transcript(db: Database, t: Transcript, *, actor: str) -> int:
                 "name_flags": len(t.name_flags),
                 "glossary_entries": len(t.glossary),
                 "speakers": {sp.label: sp.proposed_role for sp in t.speakers},
+                # Lets `audit verify` detect later changes to the ASR words.
+                "words_sha256": audit.words_digest(
+                    (w.start, w.end, w.text, w.probability) for s in t.segments for w in s.words
+                ),
             },
         )
     return interview_id

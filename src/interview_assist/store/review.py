@@ -132,9 +132,17 @@ def validate_segment(db: Database, interview_id: int, index: int, *, actor: str)
             "WHERE interview_id = ? AND idx = ?",
             (actor, at, interview_id, index),
         )
+        seg = c.execute(
+            "SELECT start, end, speaker FROM segments WHERE interview_id = ? AND idx = ?", (interview_id, index)
+        ).fetchone()
         audit.append(
             c, actor=actor, action="validate_segment", interview_id=interview_id,
-            detail={"segment": index, "previous_status": before.status},
+            # A digest of what was validated, not the text: `audit verify` finds later changes.
+            detail={
+                "segment": index,
+                "previous_status": before.status,
+                "content_sha256": audit.segment_digest(seg["start"], seg["end"], seg["speaker"], before.text),
+            },
         )
         return _one(c, db, interview_id, index)
 

@@ -1,0 +1,122 @@
+"""Writing an export file safely, with its audit record.
+
+- The file is rendered in memory first, so a failure while rendering
+  touches nothing on disk.
+- It is written only at the path given: a folder gets ``interview-ID.EXT``
+  inside it, named from the id alone; no other file is created, a symbolic
+  link is never followed, and an existing file is replaced only with
+  ``force``.
+- The sha256 of the bytes written is recorded in the audit log, in the
+  transaction that covers the write: when the write fails, nothing is
+  recorded and no partial file is left; when the record cannot be stored,
+  the file is removed.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import InputError, StoreError
+from ..store import Database
+from ..store import audit
+from . import FORMATS
+from .document import build_document
+
+
+@dataclass(frozen=True, slots=True)
+class ExportResult:
+    path: Path
+    format: str
+    sha256: str
+    bytes: int
+    segments: int
+    officers: tuple[str, ...]
+
+
+def target_path(out: Path | None, interview_id: int, fmt: str) -> Path:
+    """Where an export goes: ``out`` itself, or ``interview-ID.EXT`` in the folder ``out`` (default: here)."""
+    name = f"interview-{interview_id}.{fmt}"
+    if out is None:
+        return Path.cwd() / name
+    out = Path(os.path.expanduser(out))
+    if out.is_dir() and not out.is_symlink():
+        return out / name
+    if not out.parent.is_dir():
+        raise InputError(f"{out.parent}: no such folder (the export is written only where you ask)")
+    return out
+
+
+def _check_writable(path: Path, force: bool) -> bool:
+    """True when ``path`` exists (and may be replaced)."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return False
+    except OSError as exc:
+        raise InputError(f"{path}: {exc.strerror or exc}") from None
+    if stat.S_ISLNK(st.st_mode):
+        raise InputError(f"{path}: is a symbolic link; refusing to write through it")
+    if not stat.S_ISREG(st.st_mode):
+        raise InputError(f"{path}: exists and is not a regular file")
+    if not force:
+        raise InputError(f"{path}: already exists; pass --force to overwrite it")
+    return True
+
+
+def _write(path: Path, data: bytes, replace: bool) -> None:
+    flags = os.O_WRONLY | os.O_NOFOLLOW | (os.O_TRUNC if replace else os.O_CREAT | os.O_EXCL)
+    try:
+        fd = os.open(path, flags, 0o600)
+    except FileExistsError:
+        raise InputError(f"{path}: already exists; pass --force to overwrite it") from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise InputError(f"{path}: is a symbolic link; refusing to write through it") from None
+        raise InputError(f"{path}: cannot write ({exc.strerror or exc})") from None
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+    except BaseException as exc:
+        path.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            if exc.errno == errno.ENOSPC:
+                raise StoreError(f"{path}: disk full; no export was written and nothing was recorded") from None
+            raise InputError(f"{path}: cannot write ({exc.strerror or exc}); no export was written") from None
+        raise
+
+
+def export_interview(
+    db: Database, interview_id: int, fmt: str, out: Path | None = None, *, actor: str, force: bool = False
+) -> ExportResult:
+    """Render, write and record one export; refused (``ExportBlocked``) until every segment is validated."""
+    if fmt not in FORMATS:
+        raise InputError(f"unknown export format {fmt!r} (formats: {', '.join(FORMATS)})")
+    doc = build_document(db, interview_id, exported_by=actor)
+    data = FORMATS[fmt](doc)
+    digest = hashlib.sha256(data).hexdigest()
+    path = target_path(out, interview_id, fmt)
+    replace = _check_writable(path, force)
+    written = False
+    try:
+        with db.atomic() as c:
+            audit.append(
+                c, actor=actor, action="export", interview_id=interview_id,
+                detail={
+                    "format": fmt, "sha256": digest, "bytes": len(data), "path": str(path.absolute()),
+                    "replaced": replace, "audit_head": doc.provenance.audit_head,
+                },
+            )
+            _write(path, data, replace)
+            written = True
+    except BaseException:
+        if written:  # the record could not be stored: no unrecorded export may remain
+            path.unlink(missing_ok=True)
+        raise
+    return ExportResult(path, fmt, digest, len(data), len(doc.segments), doc.provenance.officers)

@@ -1,0 +1,300 @@
+"""Export after validation, path safety, and audit verification, on a real interview.
+
+A names dialogue of ../shared/eval is transcribed and diarized by the real
+CLI with its case glossary, then reviewed through the headless review
+session as an officer would (every name flag decided, every segment
+validated). Each export format is read back with an independent parser.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from interview_assist.review_session import ReviewSession
+from interview_assist.store import Database
+
+from .conftest import run_cli
+
+FORMATS = ("docx", "txt", "srt", "vtt", "json", "rttm")
+
+
+@pytest.fixture(scope="module")
+def interview(eval_dir, tmp_path_factory):
+    """(store path, interview id, audio path): transcribed, diarized and flagged, not reviewed."""
+    tmp = tmp_path_factory.mktemp("export")
+    db_path = tmp / "store.sqlite"
+    glossary = tmp / "case.txt"
+    glossary.write_text("Farid Nazari\tperson\nGhazni\tplace\nKunduz\tplace\nIslam Qala\tplace\nMashhad\tplace\n")
+    audio = eval_dir / "names" / "names_v01.wav"
+    done = run_cli("transcribe", audio, "--speakers", "2", "--glossary", glossary, "--db", db_path, "--json")
+    assert done.returncode == 0, done.stderr
+    iid = json.loads(done.stdout)["id"]
+    return db_path, iid, audio
+
+
+def _copy_store(src: Path, dst: Path) -> Path:
+    """A consistent copy of a WAL store (the backup API, not a file copy)."""
+    with sqlite3.connect(src) as a, sqlite3.connect(dst) as b:
+        a.backup(b)
+    return dst
+
+
+def _review_all_but_last(db_path: Path, iid: int) -> dict:
+    """Decide every flag (one of each kind of decision) and validate all segments but the last."""
+    decided: dict = {}
+    with Database(db_path) as db:
+        session = ReviewSession(db, iid, "officer.a")
+        for i in range(len(session)):
+            view = session.view(i)
+            for f in view.open_flags:
+                other = [k for k, g in enumerate(f.flag.suggestions, 1) if g.text != f.flag.text]
+                if other and "accepted" not in decided:
+                    decided["accepted"] = session.resolve(f.id, "accept", suggestion=other[0])
+                elif "edited" not in decided:
+                    decided["edited"] = session.resolve(f.id, "edit", text="Gul Mohammad Nazari")
+                elif "dismissed" not in decided:
+                    decided["dismissed"] = session.resolve(f.id, "dismiss", reason="an ordinary word")
+                else:
+                    session.resolve(f.id, "confirm")
+            for q in view.open_quality:
+                session.resolve_quality(q.id, "confirm")
+        for i in range(len(session) - 1):
+            session.validate(i)
+        decided["segments"] = len(session)
+    return decided
+
+
+@pytest.fixture(scope="module")
+def validated(interview, tmp_path_factory):
+    """A copy of the interview's store with every segment validated; (store, id, audio, decisions)."""
+    db_path, iid, audio = interview
+    copy = _copy_store(db_path, tmp_path_factory.mktemp("validated") / "store.sqlite")
+    decided = _review_all_but_last(copy, iid)
+    with Database(copy) as db:
+        ReviewSession(db, iid, "officer.b").validate(decided["segments"] - 1)
+    return copy, iid, audio, decided
+
+
+def _exports(db_path: Path) -> list[dict]:
+    with sqlite3.connect(db_path) as c:
+        return [json.loads(r[0]) for r in c.execute("SELECT detail FROM audit_log WHERE action = 'export'")]
+
+
+def test_export_is_refused_until_every_segment_is_validated(interview, tmp_path):
+    db_path, iid, _ = interview
+    copy = _copy_store(db_path, tmp_path / "store.sqlite")
+    out = tmp_path / "out"
+    out.mkdir()
+    refused = run_cli("export", iid, "--format", "txt", "--out", out, "--db", copy)
+    assert refused.returncode == 2
+    assert "cannot be exported yet" in refused.stderr
+    assert "Segments not validated yet:" in refused.stderr and "Open flags" in refused.stderr
+    assert re.search(r"name flag #\d+", refused.stderr), refused.stderr
+    assert list(out.iterdir()) == [] and _exports(copy) == []
+
+    decided = _review_all_but_last(copy, iid)
+    last = decided["segments"]
+    refused = run_cli("export", iid, "--format", "txt", "--out", out, "--db", copy)
+    assert refused.returncode == 2
+    assert f"  segment {last} (from" in refused.stderr and "Open flags" not in refused.stderr
+    assert list(out.iterdir()) == []
+
+    with Database(copy) as db:
+        ReviewSession(db, iid, "officer.b").validate(last - 1)
+    done = run_cli("export", iid, "--format", "txt", "--out", out, "--db", copy, "--officer", "officer.b")
+    assert done.returncode == 0, done.stderr
+    written = out / f"interview-{iid}.txt"
+    assert [p.name for p in out.iterdir()] == [written.name]
+    assert f"to {written}" in done.stdout
+    assert oct(written.stat().st_mode & 0o777) == "0o600"
+
+
+def test_every_format_parses_and_carries_its_provenance(validated, tmp_path):
+    import docx
+    import jsonschema
+    import srt
+    import webvtt
+
+    from interview_assist.export.json_file import schema
+
+    db_path, iid, audio, decided = validated
+    audio_sha = hashlib.sha256(audio.read_bytes()).hexdigest()
+    files = {}
+    for fmt in FORMATS:
+        done = run_cli("export", iid, "--format", fmt, "--out", tmp_path / f"case.{fmt}", "--db", db_path,
+                       "--officer", "officer.b")
+        assert done.returncode == 0, done.stderr
+        files[fmt] = tmp_path / f"case.{fmt}"
+        # The sha256 of each file is in the audit log.
+        assert _exports(db_path)[-1]["sha256"] == hashlib.sha256(files[fmt].read_bytes()).hexdigest()
+        assert _exports(db_path)[-1]["format"] == fmt
+
+    data = json.loads(files["json"].read_text())
+    jsonschema.validate(data, schema())
+    segments = data["segments"]
+    n = decided["segments"]
+    assert len(segments) == n
+    prov = data["provenance"]
+    assert prov["audio"]["sha256"] == audio_sha
+    assert prov["validated_by"] == ["officer.a", "officer.b"] and prov["exported_by"] == "officer.b"
+    assert [m["name"] for m in prov["models"]][0] == "whisper-base" and len(prov["models"]) == 3
+    assert all(s["speaker"] and s["role"] and s["words"] for s in segments)
+    assert all(w["speaker"] for s in segments for w in s["words"])
+    # The validated text sits beside the ASR text; the corrected name is in the first.
+    accepted = decided["accepted"]
+    fixed = next(s for s in segments if any(m["decision"] == "accepted" for m in s["names"]))
+    assert accepted.resolution in fixed["text"] and fixed["edited"] and fixed["asr_text"] != fixed["text"]
+    assert {m["decision"] for s in segments for m in s["names"]} >= {"accepted", "edited", "dismissed"}
+
+    subs = list(srt.parse(files["srt"].read_text()))
+    assert len(subs) == n + 1 and audio_sha in subs[0].content
+    assert [s.content.split(": ", 1)[1] for s in subs[1:]] == [s["text"] or "[no words]" for s in segments]
+    assert subs[1].start.total_seconds() == pytest.approx(segments[0]["start"], abs=0.001)
+
+    vtt = webvtt.read(str(files["vtt"]))
+    assert len(vtt.captions) == n
+    assert vtt.captions[0].voice and vtt.captions[0].voice.endswith(f"({segments[0]['speaker']})")
+    h, m, sec = vtt.captions[-1].end.split(":")
+    assert int(h) * 3600 + int(m) * 60 + float(sec) == pytest.approx(segments[-1]["end"], abs=0.001)
+    assert audio_sha in files["vtt"].read_text().split("\n\n")[1]  # the NOTE block
+
+    rows = [line.split() for line in files["rttm"].read_text().splitlines() if not line.startswith(";;")]
+    assert len(rows) == n and all(len(r) == 10 and r[0] == "SPEAKER" for r in rows)
+    assert [r[7] for r in rows] == [s["speaker"] for s in segments]
+    assert f";; Recording sha256: {audio_sha}" in files["rttm"].read_text()
+
+    text = files["txt"].read_text()
+    assert audio_sha in text and "NAMES CHECKED BY THE OFFICER" in text
+    assert f'corrected to "{accepted.resolution}" (a suggestion accepted) by officer.a' in text
+
+    document = docx.Document(str(files["docx"]))
+    cells = [c.text for t in document.tables for row in t.rows for c in row.cells]
+    assert audio_sha in cells and "officer.a, officer.b" in cells
+    paragraphs = [p for p in document.paragraphs if p.text.startswith("[")]
+    assert len(paragraphs) == n
+    marked = [r for p in paragraphs for r in p.runs if r.bold and r.underline and r.font.highlight_color is not None]
+    assert any(r.text == accepted.resolution for r in marked), "the corrected name is marked for the reader"
+    names_table = document.tables[-1]
+    assert names_table.rows[0].cells[2].text == "Machine heard"
+    assert len(names_table.rows) - 1 == sum(len(s["names"]) for s in segments)
+
+
+def test_export_writes_only_where_asked_and_never_overwrites_without_force(validated, tmp_path):
+    db_path, iid, _, _ = validated
+    target = tmp_path / "case.txt"
+    target.write_text("an earlier file\n")
+    refused = run_cli("export", iid, "--format", "txt", "--out", target, "--db", db_path)
+    assert refused.returncode == 2 and "already exists; pass --force" in refused.stderr
+    assert target.read_text() == "an earlier file\n"
+    forced = run_cli("export", iid, "--format", "txt", "--out", target, "--db", db_path, "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert target.read_text().startswith("INTERVIEW TRANSCRIPT")
+
+    elsewhere = tmp_path / "elsewhere.txt"
+    elsewhere.write_text("not yours\n")
+    link = tmp_path / "link.txt"
+    link.symlink_to(elsewhere)
+    for extra in ([], ["--force"]):
+        refused = run_cli("export", iid, "--format", "txt", "--out", link, "--db", db_path, *extra)
+        assert refused.returncode == 2 and "symbolic link" in refused.stderr
+    assert elsewhere.read_text() == "not yours\n"
+
+    missing = run_cli("export", iid, "--format", "txt", "--out", tmp_path / "no" / "such" / "x.txt", "--db", db_path)
+    assert missing.returncode == 2 and "no such folder" in missing.stderr
+    assert not (tmp_path / "no").exists()
+    before = sorted(p.name for p in tmp_path.iterdir())
+    into = run_cli("export", iid, "--format", "rttm", "--out", tmp_path, "--db", db_path)
+    assert into.returncode == 0, into.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(before + [f"interview-{iid}.rttm"])
+
+
+def test_a_failed_write_leaves_no_file_and_no_record(validated, tmp_path):
+    """The file system refuses the write part-way (a size limit standing in for a full disk)."""
+    import resource
+    import signal
+    import subprocess
+    import sys
+
+    db_path, iid, _, _ = validated
+    records = len(_exports(db_path))
+    target = tmp_path / "case.docx"
+
+    def small_files():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+
+    done = subprocess.run(
+        [sys.executable, "-m", "interview_assist", "export", str(iid), "--format", "docx", "--out", str(target),
+         "--db", str(db_path)],
+        capture_output=True, text=True, preexec_fn=small_files,
+    )
+    assert done.returncode != 0 and "no export was written" in done.stderr, done.stderr
+    assert not target.exists()
+    assert len(_exports(db_path)) == records
+
+
+def test_audit_verify_finds_the_first_broken_link_and_changed_content(validated, tmp_path):
+    db_path, iid, _, _ = validated
+    exported = tmp_path / "case.json"
+    assert run_cli("export", iid, "--format", "json", "--out", exported, "--db", db_path).returncode == 0
+    ok = run_cli("audit", "verify", iid, "--export", exported, "--db", db_path)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "hash chain intact" in ok.stdout and "unchanged export" in ok.stdout
+
+    # A changed byte in the export file.
+    changed = tmp_path / "changed.json"
+    changed.write_bytes(exported.read_bytes().replace(b'"text"', b'"Text"', 1))
+    bad = run_cli("audit", "verify", iid, "--export", changed, "--db", db_path)
+    assert bad.returncode == 5 and "NOT an unchanged export" in bad.stdout
+
+    # A record of the log edited in place: the officer's name on a validation.
+    store = _copy_store(db_path, tmp_path / "tampered-log.sqlite")
+    with sqlite3.connect(store) as c:
+        rid = c.execute(
+            "SELECT id FROM audit_log WHERE action = 'validate_segment' AND interview_id = ? ORDER BY id LIMIT 1 OFFSET 2",
+            (iid,),
+        ).fetchone()[0]
+        c.execute("UPDATE audit_log SET actor = 'someone.else' WHERE id = ?", (rid,))
+    bad = run_cli("audit", "verify", iid, "--db", store)
+    assert bad.returncode == 5
+    assert f"HASH CHAIN BROKEN at record #{rid} (validate_segment by someone.else" in bad.stdout
+
+    # A record removed from the middle of the log.
+    store = _copy_store(db_path, tmp_path / "removed.sqlite")
+    with sqlite3.connect(store) as c:
+        c.execute("DELETE FROM audit_log WHERE id = ?", (rid,))
+    bad = run_cli("audit", "verify", iid, "--db", store)
+    assert bad.returncode == 5 and f"HASH CHAIN BROKEN at record #{rid + 1}" in bad.stdout
+
+    # A validated segment rewritten directly in the database, the log untouched.
+    store = _copy_store(db_path, tmp_path / "tampered-text.sqlite")
+    with sqlite3.connect(store) as c:
+        c.execute("UPDATE segments SET edited_text = 'I was never in Kunduz.' WHERE interview_id = ? AND idx = 1", (iid,))
+    bad = run_cli("audit", "verify", iid, "--db", store)
+    assert bad.returncode == 5 and "hash chain intact" in bad.stdout
+    assert "segment 2: its text, times or speaker differ from what" in bad.stdout
+
+    # An ASR word changed (its timing).
+    store = _copy_store(db_path, tmp_path / "tampered-word.sqlite")
+    with sqlite3.connect(store) as c:
+        c.execute(
+            "UPDATE words SET start = start + 1 WHERE id = (SELECT w.id FROM words w JOIN segments s ON s.id = w.segment_id "
+            "WHERE s.interview_id = ? LIMIT 1)",
+            (iid,),
+        )
+    bad = run_cli("audit", "verify", iid, "--db", store)
+    assert bad.returncode == 5 and "the ASR words differ" in bad.stdout
+
+    log = run_cli("audit", "log", iid, "--json", "--db", db_path)
+    records = json.loads(log.stdout)
+    assert [r["action"] for r in records][0] == "transcribe" and records[-1]["action"] == "export"
+    # The log holds decisions and digests, never the words themselves.
+    assert "Kunduz" not in log.stdout and "Nazari" not in log.stdout
