@@ -431,6 +431,40 @@ def export(interview_id: int, fmt: str, out: Path | None, force: bool, officer: 
     click.echo(f"sha256 {result.sha256} (recorded in the audit log)")
 
 
+@cli.command()
+@click.argument("interview_id", metavar="ID", type=int, required=False)
+@click.option("--all", "every", is_flag=True, help="Every interview in the store, with totals.")
+@click.option("--format", "fmt", type=click.Choice(["html", "json", "csv"]), default="html", show_default=True,
+              help="html: a self-contained page with plots; json: every figure; csv: one row per interview.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="File to write (default: standard output).")
+@click.option("--force", is_flag=True, help="Overwrite the --out file if it exists.")
+@DB_OPTION
+def report(interview_id: int | None, every: bool, fmt: str, out: Path | None, force: bool, db_path: Path | None) -> None:
+    """The QA confidence report of interview ID, or of --all interviews.
+
+    Validation progress, word confidence, flags raised and how they were
+    decided, edit rate per speaker, reviewers and review time. It holds
+    figures only, never transcript text.
+    """
+    from .errors import InputError
+    from .export.writer import write_file
+    from .report import render_report
+    from .store import Database
+
+    if (interview_id is None) == (not every):
+        raise InputError("give one interview ID, or --all")
+    _require_store(db_path)
+    with Database(db_path) as db:
+        data = render_report(db, interview_id, fmt)
+    if out is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return
+    write_file(out, data, force=force)
+    click.echo(f"QA report written to {out}", err=True)
+
+
 @cli.group()
 def audit() -> None:
     """Check the audit log (verify) or read it (log)."""

@@ -92,6 +92,11 @@ def _write(path: Path, data: bytes, replace: bool) -> None:
         raise
 
 
+def write_file(path: Path, data: bytes, *, force: bool = False) -> None:
+    """Write ``data`` at ``path`` only (no symlink, no overwrite without ``force``); no partial file on failure."""
+    _write(path, data, _check_writable(path, force))
+
+
 def export_interview(
     db: Database, interview_id: int, fmt: str, out: Path | None = None, *, actor: str, force: bool = False
 ) -> ExportResult:

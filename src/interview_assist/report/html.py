@@ -1,0 +1,168 @@
+"""The QA report as one self-contained HTML page: inline CSS and inline SVG plots.
+
+It loads nothing from anywhere (no script, no font, no image file), so it
+opens offline and can be archived as it is.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from ..spans import format_timestamp
+from ..transcript import NAME_REASONS
+from . import plots
+from .metrics import IDLE_SECONDS, LOW_PROBABILITY, NAME_OUTCOMES, QUALITY_OUTCOMES, Edits, InterviewReport, Outcomes, Totals
+
+QUALITY_NAMES = {
+    "stock_phrase": "hallucination: invented stock phrase",
+    "loop": "hallucination: repeated loop",
+    "no_speech": "text where no speech was detected",
+    "gap": "speech dropped without a word (gap)",
+}
+CSS = """
+body { font: 14px/1.4 system-ui, sans-serif; margin: 2em auto; max-width: 60em; color: #222; }
+h1 { font-size: 1.5em; } h2 { border-bottom: 1px solid #ccc; margin-top: 2em; } h3 { margin-bottom: .3em; }
+table { border-collapse: collapse; margin: .5em 0 1em; } th, td { border: 1px solid #ccc; padding: .2em .6em; }
+th { background: #f2f2f2; text-align: left; } td.n { text-align: right; font-variant-numeric: tabular-nums; }
+tr.total td { font-weight: bold; } .note { color: #555; font-size: .9em; } figure { margin: .5em 0; }
+"""
+
+
+def _pct(x: float | None) -> str:
+    return "-" if x is None else f"{100 * x:.1f} %"
+
+
+def _num(x: float | None, digits: int = 3) -> str:
+    return "-" if x is None else f"{x:.{digits}f}"
+
+
+def _table(header: list[str], rows: list[list[str]], total: list[str] | None = None) -> str:
+    def cells(row: list[str], tag: str = "td") -> str:
+        return "".join(
+            f'<{tag} class="n">{escape(c)}</{tag}>' if tag == "td" and _numeric(c) else f"<{tag}>{escape(c)}</{tag}>"
+            for c in row
+        )
+
+    body = "".join(f"<tr>{cells(r)}</tr>" for r in rows)
+    if total is not None:
+        body += f'<tr class="total">{cells(total)}</tr>'
+    return f"<table><tr>{cells(header, 'th')}</tr>{body}</table>"
+
+
+def _numeric(text: str) -> bool:
+    return bool(text) and (text[0].isdigit() or text == "-") and " " not in text.rstrip(" %")
+
+
+def _flag_tables(name: Outcomes, by_reason: dict[str, Outcomes], by_kind: dict[str, Outcomes]) -> str:
+    rows = [[NAME_REASONS.get(k, k), str(o.raised), *[str(o[x]) for x in NAME_OUTCOMES]] for k, o in by_reason.items()]
+    out = "<h3>Name flags, by reason</h3>"
+    out += '<p class="note">A flag with several reasons counts under each; the total counts each flag once.</p>'
+    out += _table(["reason", "raised", *NAME_OUTCOMES], rows, ["all name flags", str(name.raised), *[str(name[x]) for x in NAME_OUTCOMES]])
+    kinds = {k: by_kind.get(k, Outcomes()) for k in QUALITY_NAMES} | by_kind
+    rows = [[QUALITY_NAMES.get(k, k), str(o.raised), *[str(o[x]) for x in QUALITY_OUTCOMES]] for k, o in kinds.items()]
+    total = sum(kinds.values(), Outcomes())
+    out += "<h3>Hallucination, loop and gap flags</h3>"
+    out += _table(["kind", "raised", *QUALITY_OUTCOMES], rows, ["all", str(total.raised), *[str(total[x]) for x in QUALITY_OUTCOMES]])
+    return out
+
+
+def _edit_row(label: str, e: Edits) -> list[str]:
+    return [label, str(e.segments), str(e.edited_segments), str(e.asr_words), str(e.distance), _pct(e.rate)]
+
+
+EDIT_HEADER = ["speaker", "segments", "edited segments", "ASR words", "word edits", "edit rate"]
+
+
+def _interview(r: InterviewReport) -> str:
+    out = f"<h2 id=\"interview-{r.interview_id}\">Interview {r.interview_id}: {escape(r.audio_file)}</h2>"
+    per_min = r.name_flags.raised + r.quality_flags.raised
+    out += _table(
+        ["measure", "value"],
+        [
+            ["transcribed at", r.transcribed_at],
+            ["duration", format_timestamp(r.duration)],
+            ["segments validated", f"{r.validated} / {r.segments} ({_pct(r.progress)})"],
+            ["words", str(r.words)],
+            ["mean word probability", _num(r.mean_probability)],
+            [f"words below probability {LOW_PROBABILITY}", f"{r.low_probability_words} ({_pct(r.low_probability_words / r.words if r.words else None)})"],
+            ["flags per minute", _num(per_min / r.minutes if r.minutes else None, 2)],
+            ["edit rate", _pct(r.edits.rate)],
+            ["review time", f"{r.review_seconds / 60:.1f} min"],
+            ["exports", str(r.exports)],
+        ],
+    )
+    out += "<h3>Confidence along the recording</h3><figure>" + plots.confidence_timeline(
+        list(r.confidence_per_minute), LOW_PROBABILITY
+    ) + "</figure>"
+    out += "<h3>Flags per minute</h3><figure>" + plots.flags_per_minute(list(r.flags_per_minute)) + "</figure>"
+    out += _flag_tables(r.name_flags, r.name_flags_by_reason, r.quality_flags_by_kind)
+    out += "<h3>Edit rate per speaker</h3>"
+    out += _table(EDIT_HEADER, [_edit_row(x.label, x.edits) for x in r.edits_by_speaker], _edit_row("all", r.edits))
+    rated = [x for x in r.edits_by_speaker if x.edits.rate is not None]
+    if rated:
+        out += "<figure>" + plots.bars([x.label for x in rated], [x.edits.rate for x in rated], "edit rate (word edits / ASR words)") + "</figure>"
+    out += "<h3>Reviewers</h3>"
+    if r.reviewers:
+        out += _table(
+            ["reviewer", "actions", "review time", "first action", "last action"],
+            [[x.name, str(x.actions), f"{x.seconds / 60:.1f} min", x.first, x.last] for x in r.reviewers],
+        )
+    else:
+        out += "<p>Nobody has reviewed this interview yet.</p>"
+    return out
+
+
+def _overview(reports: list[InterviewReport], t: Totals) -> str:
+    out = "<h2>All interviews</h2>"
+    rows = [
+        [str(r.interview_id), r.audio_file, format_timestamp(r.duration), f"{r.validated} / {r.segments}",
+         _num(r.mean_probability), _num((r.name_flags.raised + r.quality_flags.raised) / r.minutes if r.minutes else None, 2),
+         _pct(r.edits.rate), f"{r.review_seconds / 60:.1f}"]
+        for r in reports
+    ]
+    minutes = t.duration / 60
+    total = ["all", f"{t.interviews} interviews", format_timestamp(t.duration), f"{t.validated} / {t.segments}",
+             _num(t.mean_probability), _num((t.name_flags.raised + t.quality_flags.raised) / minutes if minutes else None, 2),
+             _pct(t.edits.rate), f"{sum(t.review_seconds_by_reviewer.values()) / 60:.1f}"]
+    out += _table(["id", "recording", "duration", "validated", "mean word probability", "flags / min", "edit rate",
+                   "review min"], rows, total)
+    labels = [f"#{r.interview_id}" for r in reports]
+    out += "<h3>Mean word probability per interview</h3><figure>" + plots.bars(
+        labels, [r.mean_probability or 0.0 for r in reports], "mean word probability") + "</figure>"
+    out += "<h3>Flags per minute per interview</h3><figure>" + plots.bars(
+        labels, [(r.name_flags.raised + r.quality_flags.raised) / r.minutes if r.minutes else 0.0 for r in reports],
+        "flags per minute of audio") + "</figure>"
+    out += _flag_tables(t.name_flags, t.name_flags_by_reason, t.quality_flags_by_kind)
+    out += "<h3>Edit rate per role</h3>"
+    out += _table(["role", *EDIT_HEADER[1:]], [_edit_row(k, e) for k, e in t.edits_by_role.items()], _edit_row("all", t.edits))
+    rated = [(k, e.rate) for k, e in t.edits_by_role.items() if e.rate is not None]
+    if rated:
+        out += "<figure>" + plots.bars([k for k, _ in rated], [v for _, v in rated], "edit rate (word edits / ASR words)") + "</figure>"
+    out += "<h3>Review time per reviewer</h3>"
+    out += _table(["reviewer", "review time"], [[k, f"{v / 60:.1f} min"] for k, v in t.review_seconds_by_reviewer.items()])
+    return out
+
+
+METHOD = f"""<h2>How the figures are computed</h2><ul class="note">
+<li>Mean word probability: the mean of the speech recogniser's word probabilities.</li>
+<li>Edit rate: word-level edit distance between the recogniser's text and the text that stands after review
+(edits and name decisions), over the recogniser's words; both normalised as for WER (lower case, punctuation removed).
+Segments not yet reviewed count as unedited.</li>
+<li>Review time: per reviewer, the pauses between consecutive review actions in the audit log, leaving out pauses of
+{IDLE_SECONDS / 60:.0f} minutes or more (breaks).</li>
+<li>This report holds figures only, never transcript text or names.</li></ul>"""
+
+
+def render(reports: list[InterviewReport], total: Totals | None, generated_at: str) -> bytes:
+    title = "QA confidence report" + (f": interview {reports[0].interview_id}" if total is None and reports else "")
+    body = f"<h1>{escape(title)}</h1><p class=\"note\">interview-assist · generated {escape(generated_at)} · " \
+           f"{len(reports)} interview(s)</p>"
+    if total is not None:
+        body += _overview(reports, total)
+    body += "".join(_interview(r) for r in reports)
+    body += METHOD
+    page = (
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+        f"<title>{escape(title)}</title><style>{CSS}</style></head><body>{body}</body></html>\n"
+    )
+    return page.encode("utf-8")

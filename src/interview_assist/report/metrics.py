@@ -1,0 +1,297 @@
+"""The figures of the QA confidence report, per interview and across interviews.
+
+Everything is read from the store and the audit log; nothing here holds
+transcript text, so a report can go to QA staff who are not cleared to read
+the interview itself. How each figure is computed:
+
+- mean word probability: the mean of the ASR's word probabilities;
+- name flags by reason: a flag with several reasons counts once under each;
+  the totals count every flag once;
+- edit rate: word-level Levenshtein distance between the ASR text and the
+  text that stands (after the officer's edits and name decisions), divided
+  by the number of ASR words, both normalised as for WER
+  (:mod:`interview_assist.textnorm`); per speaker by the segment's speaker;
+- review time: per reviewer, the sum of the pauses between consecutive
+  review actions that are shorter than ``IDLE_SECONDS``; a longer pause is a
+  break and counts nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from rapidfuzz.distance import Levenshtein
+
+from ..store import Database, load_interview, name_flags, quality_flags, reviews
+from ..store.integrity import audit_records
+from ..textnorm import normalise
+
+IDLE_SECONDS = 300.0
+LOW_PROBABILITY = 0.5
+REVIEW_ACTIONS = frozenset({
+    "validate_segment", "edit_segment", "resolve_name_flag", "resolve_flag", "set_segment_speaker",
+    "set_speaker", "merge_segments", "split_segment",
+})
+NAME_OUTCOMES = ("open", "accepted", "edited", "confirmed", "dismissed")
+QUALITY_OUTCOMES = ("open", "confirmed", "dismissed")
+
+
+@dataclass(frozen=True, slots=True)
+class Outcomes:
+    """How many flags were raised, and what became of them."""
+
+    counts: dict[str, int] = field(default_factory=dict)  # outcome -> flags
+
+    @property
+    def raised(self) -> int:
+        return sum(self.counts.values())
+
+    def __getitem__(self, outcome: str) -> int:
+        return self.counts.get(outcome, 0)
+
+    def __add__(self, other: Outcomes) -> Outcomes:
+        return Outcomes(dict(Counter(self.counts) + Counter(other.counts)))
+
+
+@dataclass(frozen=True, slots=True)
+class Edits:
+    """Word edits from the ASR text to the text that stands."""
+
+    asr_words: int = 0
+    distance: int = 0
+    segments: int = 0
+    edited_segments: int = 0
+
+    @property
+    def rate(self) -> float | None:
+        return self.distance / self.asr_words if self.asr_words else None
+
+    def __add__(self, other: Edits) -> Edits:
+        return Edits(
+            self.asr_words + other.asr_words, self.distance + other.distance,
+            self.segments + other.segments, self.edited_segments + other.edited_segments,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SpeakerEdits:
+    speaker: str  # S1, or "-" for segments without a speaker
+    role: str | None
+    edits: Edits
+
+    @property
+    def label(self) -> str:
+        return f"{self.speaker} ({self.role})" if self.role else self.speaker
+
+
+@dataclass(frozen=True, slots=True)
+class Reviewer:
+    name: str
+    actions: int
+    seconds: float
+    first: str
+    last: str
+
+
+@dataclass(frozen=True, slots=True)
+class InterviewReport:
+    interview_id: int
+    audio_file: str
+    transcribed_at: str
+    duration: float
+    segments: int
+    validated: int
+    words: int
+    probability_sum: float
+    low_probability_words: int
+    name_flags: Outcomes
+    name_flags_by_reason: dict[str, Outcomes]
+    quality_flags_by_kind: dict[str, Outcomes]  # loop, stock_phrase, gap, no_speech
+    edits: Edits
+    edits_by_speaker: tuple[SpeakerEdits, ...]
+    reviewers: tuple[Reviewer, ...]
+    exports: int
+    # Along the recording, one value per minute:
+    confidence_per_minute: tuple[float | None, ...]
+    flags_per_minute: tuple[int, ...]
+
+    @property
+    def mean_probability(self) -> float | None:
+        return self.probability_sum / self.words if self.words else None
+
+    @property
+    def progress(self) -> float:
+        return self.validated / self.segments if self.segments else 0.0
+
+    @property
+    def quality_flags(self) -> Outcomes:
+        return sum(self.quality_flags_by_kind.values(), Outcomes())
+
+    @property
+    def review_seconds(self) -> float:
+        return sum(r.seconds for r in self.reviewers)
+
+    @property
+    def minutes(self) -> float:
+        return self.duration / 60.0
+
+
+def _parse(at: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(at)
+
+
+def review_time(stamps: Iterable[str], idle: float = IDLE_SECONDS) -> float:
+    """Seconds of work between consecutive actions, leaving out pauses of ``idle`` seconds or more."""
+    times = sorted(_parse(s) for s in stamps)
+    total = 0.0
+    for a, b in zip(times, times[1:]):
+        gap = (b - a).total_seconds()
+        if gap < idle:
+            total += gap
+    return total
+
+
+def edit_distance(asr_text: str, text: str) -> tuple[int, int]:
+    """(word edits, ASR words) between two texts, normalised as for WER."""
+    a, b = normalise(asr_text).split(), normalise(text).split()
+    return Levenshtein.distance(a, b), len(a)
+
+
+def interview_report(db: Database, interview_id: int) -> InterviewReport:
+    stored = load_interview(db, interview_id)
+    t = stored.transcript
+    states = reviews(db, interview_id)
+    minutes = max(int(t.duration // 60) + 1, 1)
+
+    prob_sum = [0.0] * minutes
+    prob_n = [0] * minutes
+    words = low = 0
+    total_prob = 0.0
+    for s in t.segments:
+        for w in s.words:
+            m = min(int(w.start // 60), minutes - 1)
+            prob_sum[m] += w.probability
+            prob_n[m] += 1
+            total_prob += w.probability
+            words += 1
+            low += w.probability < LOW_PROBABILITY
+
+    flags_minute = [0] * minutes
+    by_reason: dict[str, Counter] = defaultdict(Counter)
+    name_total: Counter = Counter()
+    for f in name_flags(db, interview_id):
+        name_total[f.status] += 1
+        for r in f.flag.reasons:
+            by_reason[r][f.status] += 1
+        flags_minute[min(int(f.flag.start // 60), minutes - 1)] += 1
+    by_kind: dict[str, Counter] = defaultdict(Counter)
+    for q in quality_flags(db, interview_id):
+        by_kind[q.kind][q.status] += 1
+        flags_minute[min(int(q.start // 60), minutes - 1)] += 1
+
+    edits = Edits()
+    by_speaker: dict[str, Edits] = {}
+    for s, r in zip(t.segments, states):
+        distance, n = edit_distance(r.asr_text, r.text)
+        one = Edits(n, distance, 1, int(distance > 0))
+        edits += one
+        by_speaker[s.speaker or "-"] = by_speaker.get(s.speaker or "-", Edits()) + one
+
+    records = audit_records(db, interview_id)
+    work: dict[str, list[str]] = defaultdict(list)
+    for rec in records:
+        if rec.action in REVIEW_ACTIONS:
+            work[rec.actor].append(rec.at)
+    reviewers = tuple(
+        Reviewer(name, len(stamps), review_time(stamps), min(stamps), max(stamps))
+        for name, stamps in sorted(work.items(), key=lambda kv: min(kv[1]))
+    )
+    return InterviewReport(
+        interview_id=interview_id,
+        audio_file=t.audio_path.rsplit("/", 1)[-1],
+        transcribed_at=stored.created_at,
+        duration=t.duration,
+        segments=len(states),
+        validated=sum(r.status == "validated" for r in states),
+        words=words,
+        probability_sum=total_prob,
+        low_probability_words=low,
+        name_flags=Outcomes(dict(name_total)),
+        name_flags_by_reason={k: Outcomes(dict(v)) for k, v in sorted(by_reason.items())},
+        quality_flags_by_kind={k: Outcomes(dict(v)) for k, v in sorted(by_kind.items())},
+        edits=edits,
+        edits_by_speaker=tuple(
+            SpeakerEdits(label, t.role_of(label), e) for label, e in sorted(by_speaker.items())
+        ),
+        reviewers=reviewers,
+        exports=sum(rec.action == "export" for rec in records),
+        confidence_per_minute=tuple(p / n if n else None for p, n in zip(prob_sum, prob_n)),
+        flags_per_minute=tuple(flags_minute),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    """The figures of several interviews together."""
+
+    interviews: int
+    duration: float
+    segments: int
+    validated: int
+    words: int
+    probability_sum: float
+    low_probability_words: int
+    name_flags: Outcomes
+    name_flags_by_reason: dict[str, Outcomes]
+    quality_flags_by_kind: dict[str, Outcomes]
+    edits: Edits
+    edits_by_role: dict[str, Edits]
+    review_seconds_by_reviewer: dict[str, float]
+    exports: int
+
+    @property
+    def mean_probability(self) -> float | None:
+        return self.probability_sum / self.words if self.words else None
+
+    @property
+    def quality_flags(self) -> Outcomes:
+        return sum(self.quality_flags_by_kind.values(), Outcomes())
+
+
+def _merge(maps: Iterable[dict], zero):
+    out: dict = {}
+    for m in maps:
+        for k, v in m.items():
+            out[k] = out.get(k, zero) + v
+    return dict(sorted(out.items()))
+
+
+def totals(reports: list[InterviewReport]) -> Totals:
+    by_role: dict[str, Edits] = {}
+    for r in reports:
+        for x in r.edits_by_speaker:
+            role = x.role or "no role"
+            by_role[role] = by_role.get(role, Edits()) + x.edits
+    return Totals(
+        interviews=len(reports),
+        duration=sum(r.duration for r in reports),
+        segments=sum(r.segments for r in reports),
+        validated=sum(r.validated for r in reports),
+        words=sum(r.words for r in reports),
+        probability_sum=sum(r.probability_sum for r in reports),
+        low_probability_words=sum(r.low_probability_words for r in reports),
+        name_flags=sum((r.name_flags for r in reports), Outcomes()),
+        name_flags_by_reason=_merge((r.name_flags_by_reason for r in reports), Outcomes()),
+        quality_flags_by_kind=_merge((r.quality_flags_by_kind for r in reports), Outcomes()),
+        edits=sum((r.edits for r in reports), Edits()),
+        edits_by_role=dict(sorted(by_role.items())),
+        review_seconds_by_reviewer=_merge(({x.name: x.seconds for x in r.reviewers} for r in reports), 0.0),
+        exports=sum(r.exports for r in reports),
+    )
+
+
+def all_reports(db: Database) -> list[InterviewReport]:
+    return [interview_report(db, r[0]) for r in db.conn.execute("SELECT id FROM interviews ORDER BY id")]

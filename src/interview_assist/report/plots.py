@@ -1,0 +1,57 @@
+"""The report's plots, drawn with matplotlib as inline SVG (no files, no web fonts, no CDN)."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
+
+plt.rcParams.update({"svg.fonttype": "path", "svg.hashsalt": "interview-assist", "font.size": 9})
+
+
+def _svg(fig) -> str:
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
+    plt.close(fig)
+    svg = buf.getvalue()
+    # Inline in HTML: drop the XML prolog, the DTD reference and the metadata block.
+    svg = svg[svg.index("<svg"):]
+    return re.sub(r"<metadata>.*?</metadata>", "", svg, flags=re.S)
+
+
+def confidence_timeline(per_minute: list[float | None], low: float) -> str:
+    fig, ax = plt.subplots(figsize=(7.5, 2.2))
+    # A minute without words is a gap in the line, not an interpolation.
+    ax.plot(range(len(per_minute)), [float("nan") if v is None else v for v in per_minute], marker=".", linewidth=1)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.axhline(low, color="tab:red", linewidth=0.8, linestyle="--", label=f"low ({low})")
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("minute of the recording")
+    ax.set_ylabel("mean word probability")
+    ax.legend(loc="lower right", frameon=False)
+    return _svg(fig)
+
+
+def flags_per_minute(counts: list[int]) -> str:
+    fig, ax = plt.subplots(figsize=(7.5, 2.2))
+    ax.bar(range(len(counts)), counts, width=0.8)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("minute of the recording")
+    ax.set_ylabel("flags raised")
+    return _svg(fig)
+
+
+def bars(labels: list[str], values: list[float], xlabel: str) -> str:
+    """Horizontal bars, one per speaker, role or interview."""
+    fig, ax = plt.subplots(figsize=(7.5, 0.5 + 0.35 * max(len(labels), 1)))
+    ax.barh(labels, values)
+    ax.invert_yaxis()
+    ax.set_xlabel(xlabel)
+    ax.set_xlim(0, max([0.05, *values]) * 1.15)
+    return _svg(fig)

@@ -1,0 +1,129 @@
+"""The QA report as JSON (every figure) and CSV (one row per interview, then the totals)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from .metrics import Edits, InterviewReport, NAME_OUTCOMES, Outcomes, QUALITY_OUTCOMES, Totals
+
+QUALITY_KINDS = ("loop", "stock_phrase", "no_speech", "gap")
+
+
+def _outcomes(o: Outcomes, outcomes: tuple[str, ...]) -> dict[str, int]:
+    return {"raised": o.raised, **{k: o[k] for k in outcomes}}
+
+
+def _edits(e: Edits) -> dict[str, Any]:
+    return {
+        "asr_words": e.asr_words, "word_edits": e.distance, "edit_rate": e.rate,
+        "segments": e.segments, "edited_segments": e.edited_segments,
+    }
+
+
+def interview_dict(r: InterviewReport) -> dict[str, Any]:
+    return {
+        "interview_id": r.interview_id,
+        "audio_file": r.audio_file,
+        "transcribed_at": r.transcribed_at,
+        "duration_seconds": r.duration,
+        "segments": r.segments,
+        "validated": r.validated,
+        "validated_share": r.progress,
+        "words": r.words,
+        "mean_word_probability": r.mean_probability,
+        "low_probability_words": r.low_probability_words,
+        "name_flags": _outcomes(r.name_flags, NAME_OUTCOMES),
+        "name_flags_by_reason": {k: _outcomes(v, NAME_OUTCOMES) for k, v in r.name_flags_by_reason.items()},
+        "quality_flags": _outcomes(r.quality_flags, QUALITY_OUTCOMES),
+        "quality_flags_by_kind": {k: _outcomes(v, QUALITY_OUTCOMES) for k, v in r.quality_flags_by_kind.items()},
+        "edits": _edits(r.edits),
+        "edits_by_speaker": [
+            {"speaker": x.speaker, "role": x.role, **_edits(x.edits)} for x in r.edits_by_speaker
+        ],
+        "reviewers": [
+            {"name": x.name, "actions": x.actions, "review_seconds": x.seconds, "first_action": x.first,
+             "last_action": x.last}
+            for x in r.reviewers
+        ],
+        "review_seconds": r.review_seconds,
+        "exports": r.exports,
+        "confidence_per_minute": list(r.confidence_per_minute),
+        "flags_per_minute": list(r.flags_per_minute),
+    }
+
+
+def totals_dict(t: Totals) -> dict[str, Any]:
+    return {
+        "interviews": t.interviews,
+        "duration_seconds": t.duration,
+        "segments": t.segments,
+        "validated": t.validated,
+        "words": t.words,
+        "mean_word_probability": t.mean_probability,
+        "low_probability_words": t.low_probability_words,
+        "name_flags": _outcomes(t.name_flags, NAME_OUTCOMES),
+        "name_flags_by_reason": {k: _outcomes(v, NAME_OUTCOMES) for k, v in t.name_flags_by_reason.items()},
+        "quality_flags": _outcomes(t.quality_flags, QUALITY_OUTCOMES),
+        "quality_flags_by_kind": {k: _outcomes(v, QUALITY_OUTCOMES) for k, v in t.quality_flags_by_kind.items()},
+        "edits": _edits(t.edits),
+        "edits_by_role": {k: _edits(v) for k, v in t.edits_by_role.items()},
+        "review_seconds_by_reviewer": t.review_seconds_by_reviewer,
+        "exports": t.exports,
+    }
+
+
+def render_json(reports: list[InterviewReport], total: Totals | None) -> bytes:
+    body: dict[str, Any] = {"report": "interview-assist QA confidence report", "interviews": [interview_dict(r) for r in reports]}
+    if total is not None:
+        body["totals"] = totals_dict(total)
+    return (json.dumps(body, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+COLUMNS = (
+    "interview_id", "audio_file", "duration_seconds", "segments", "validated", "words", "mean_word_probability",
+    "low_probability_words",
+    *[f"name_flags_{k}" for k in ("raised", *NAME_OUTCOMES)],
+    *[f"{kind}_flags_{k}" for kind in QUALITY_KINDS for k in ("raised", *QUALITY_OUTCOMES)],
+    "asr_words", "word_edits", "edit_rate", "edited_segments", "reviewers", "review_seconds", "exports",
+)
+
+
+def _cell(text: str) -> str:
+    """Text a spreadsheet will not run as a formula."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _row(r: InterviewReport | Totals, ident: Any, audio: str, reviewers: str, review_seconds: float) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "interview_id": ident, "audio_file": _cell(audio), "duration_seconds": round(r.duration, 3),
+        "segments": r.segments, "validated": r.validated, "words": r.words,
+        "mean_word_probability": "" if r.mean_probability is None else round(r.mean_probability, 4),
+        "low_probability_words": r.low_probability_words, "name_flags_raised": r.name_flags.raised,
+        "asr_words": r.edits.asr_words, "word_edits": r.edits.distance,
+        "edit_rate": "" if r.edits.rate is None else round(r.edits.rate, 4),
+        "edited_segments": r.edits.edited_segments, "reviewers": _cell(reviewers),
+        "review_seconds": round(review_seconds, 1), "exports": r.exports,
+    }
+    for k in NAME_OUTCOMES:
+        row[f"name_flags_{k}"] = r.name_flags[k]
+    for kind in QUALITY_KINDS:
+        o = r.quality_flags_by_kind.get(kind, Outcomes())
+        row[f"{kind}_flags_raised"] = o.raised
+        for k in QUALITY_OUTCOMES:
+            row[f"{kind}_flags_{k}"] = o[k]
+    return row
+
+
+def render_csv(reports: list[InterviewReport], total: Totals | None) -> bytes:
+    out = io.StringIO()
+    w = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+    w.writeheader()
+    for r in reports:
+        w.writerow(_row(r, r.interview_id, r.audio_file, ";".join(x.name for x in r.reviewers), r.review_seconds))
+    if total is not None:
+        w.writerow(_row(total, "all", f"{total.interviews} interviews", ";".join(total.review_seconds_by_reviewer),
+                        sum(total.review_seconds_by_reviewer.values())))
+    return out.getvalue().encode("utf-8")
