@@ -213,6 +213,69 @@ def transcribe(
 
 
 @cli.command()
+@click.argument("paths", metavar="PATH...", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Recordings transcribed at once on this machine (each worker gets its share of the cores).")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Run on an existing Dask cluster (e.g. tcp://10.0.0.5:8786) instead of this machine; "
+                   "its workers must see the same paths.")
+@click.option("--threads-per-worker", type=click.IntRange(min=0), default=0,
+              help="CPU threads per worker (default: the cores shared out locally; every core on a cluster).")
+@click.option("--language", default=None, help="Force one language code for every recording (a manifest may override).")
+@click.option("--model", default=None, help="Model name from `interview-assist models` (default: whisper-base).")
+@click.option("--denoise", type=click.Choice(["off", "on", "auto"]), default="auto", show_default=True)
+@click.option("--diarize/--no-diarize", default=True, show_default=True)
+@click.option("--interpreter/--no-interpreter", default=True, show_default=True,
+              help="Interview type: with an interpreter (3 speakers) or without (2).")
+@click.option("--speakers", "num_speakers", type=click.IntRange(min=1), default=None, help="Exact number of speakers.")
+@click.option("--min-speakers", type=click.IntRange(min=1), default=None)
+@click.option("--max-speakers", type=click.IntRange(min=1), default=None)
+@click.option("--glossary", "glossary_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Case glossary for every recording (a manifest's glossary column overrides it).")
+@click.option("--bias/--no-bias", default=True, show_default=True)
+@DB_OPTION
+def batch(
+    paths: tuple[Path, ...], workers: int, scheduler: str | None, threads_per_worker: int, language: str | None,
+    model: str | None, denoise: str, diarize: bool, interpreter: bool, num_speakers: int | None,
+    min_speakers: int | None, max_speakers: int | None, glossary_path: Path | None, bias: bool, db_path: Path | None,
+) -> None:
+    """Transcribe many recordings into drafts: files, folders, or CSV manifests.
+
+    A manifest has a header with a `path` column and optional `speakers`,
+    `language`, `glossary` and `interpreter` columns. A recording already done
+    with the same settings (same audio sha256) is skipped, so a batch that
+    was stopped continues where it was when run again. A bad or crashing
+    recording is reported and does not stop the others. Exit 1 if any failed.
+    """
+    from .batch import BatchOptions, JobOptions, collect_jobs, run_batch
+    from .batch_display import BatchDisplay, print_summary
+    from .errors import InputError
+    from .names.glossary import read_glossary
+    from .store import Database
+
+    if glossary_path is not None:
+        read_glossary(glossary_path)  # a bad glossary fails before anything runs
+    defaults = JobOptions(
+        model=model, language=language.lower() if language else None, denoise=denoise, diarize=diarize,
+        interpreter=interpreter, speakers=num_speakers, min_speakers=min_speakers, max_speakers=max_speakers,
+        glossary=str(glossary_path.resolve()) if glossary_path else None, bias=bias,
+    )
+    jobs = collect_jobs(list(paths), defaults)
+    if not jobs:
+        raise InputError("no recordings found in " + ", ".join(map(str, paths)))
+    options = BatchOptions(workers=workers, scheduler=scheduler, threads_per_worker=threads_per_worker)
+    click.echo(f"{len(jobs)} recording(s) named; checking them against the store...")
+    with Database(db_path) as db:
+        with BatchDisplay() as events:
+            summary = run_batch(db, jobs, options, actor=getpass.getuser(), events=events)
+    print_summary(summary)
+    if summary.interrupted:
+        sys.exit(130)
+    if summary.of("failed"):
+        sys.exit(1)
+
+
+@cli.command()
 @click.argument("interview_id", metavar="ID", type=int)
 @click.option("--open", "only_open", is_flag=True, help="Only the flags no person has resolved yet.")
 @click.option("--json", "as_json", is_flag=True, help="Print the flags as JSON.")

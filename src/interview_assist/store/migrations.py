@@ -196,6 +196,26 @@ def _0006_flag_decisions(db: sqlite3.Connection) -> None:
     )
 
 
+def _0007_batch(db: sqlite3.Connection) -> None:
+    _run(
+        db,
+        """
+        CREATE TABLE batch_items (
+            job_key       TEXT PRIMARY KEY,         -- sha256 of the audio sha256 and the job's settings
+            audio_path    TEXT NOT NULL,
+            audio_sha256  TEXT NOT NULL,
+            options       TEXT NOT NULL,            -- JSON: the settings the key covers
+            status        TEXT NOT NULL CHECK (status IN ('done', 'failed')),
+            interview_id  INTEGER REFERENCES interviews (id),
+            error         TEXT,
+            attempts      INTEGER NOT NULL DEFAULT 1,
+            updated_at    TEXT NOT NULL
+        );
+        CREATE INDEX batch_items_audio ON batch_items (audio_sha256)
+        """
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_transcripts", _0001_transcripts),
     ("0002_audit_log", _0002_audit_log),
@@ -203,4 +223,5 @@ MIGRATIONS: list[Migration] = [
     ("0004_names", _0004_names),
     ("0005_review", _0005_review),
     ("0006_flag_decisions", _0006_flag_decisions),
+    ("0007_batch", _0007_batch),
 ]

@@ -1,0 +1,124 @@
+"""What a batch is asked to do: recordings from files, folders and CSV manifests.
+
+A manifest is a CSV file with a header row. The ``path`` column is required
+(relative paths are taken from the manifest's folder); the optional columns
+``speakers``, ``language``, ``glossary`` (a file, relative likewise) and
+``interpreter`` (yes/no) override the command's options for that row; an
+empty cell keeps them.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+
+AUDIO_SUFFIXES = frozenset({".wav", ".flac", ".mp3", ".ogg", ".opus", ".m4a", ".mp4", ".aac", ".wma", ".webm", ".mka"})
+MANIFEST_COLUMNS = ("path", "speakers", "language", "glossary", "interpreter")
+
+
+@dataclass(frozen=True, slots=True)
+class JobOptions:
+    """The settings one recording is transcribed with (all of them enter the job's key)."""
+
+    model: str | None = None
+    language: str | None = None
+    denoise: str = "auto"
+    diarize: bool = True
+    interpreter: bool = True
+    speakers: int | None = None
+    min_speakers: int | None = None
+    max_speakers: int | None = None
+    glossary: str | None = None  # a file; its content's sha256 enters the key
+    bias: bool = True
+
+    def key_fields(self) -> dict[str, Any]:
+        fields = asdict(self)
+        if self.glossary is not None:
+            try:
+                fields["glossary"] = hashlib.sha256(Path(self.glossary).read_bytes()).hexdigest()
+            except OSError:
+                fields["glossary"] = f"unreadable:{self.glossary}"
+        return fields
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    path: Path
+    options: JobOptions
+    source: str  # where it was named: the command line, a folder or a manifest line
+
+    def key(self, audio_sha256: str) -> str:
+        """Same recording (by content) and same settings: same key."""
+        ident = audio_sha256 or f"path:{self.path}"
+        payload = json.dumps([ident, self.options.key_fields()], sort_keys=True)
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def _truthy(text: str, where: str) -> bool:
+    value = text.strip().lower()
+    if value in ("yes", "y", "true", "1"):
+        return True
+    if value in ("no", "n", "false", "0"):
+        return False
+    raise InputError(f"{where}: interpreter must be yes or no, not {text!r}")
+
+
+def read_manifest(path: Path, defaults: JobOptions) -> list[Job]:
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except OSError as exc:
+        raise InputError(f"manifest {path}: cannot be read ({exc.strerror or exc})") from None
+    except UnicodeDecodeError:
+        raise InputError(f"manifest {path}: not UTF-8 text") from None
+    rows = csv.DictReader(text.splitlines())
+    if rows.fieldnames is None or "path" not in [f.strip() for f in rows.fieldnames]:
+        raise InputError(f"manifest {path}: needs a header row with a 'path' column")
+    unknown = [f for f in rows.fieldnames if f.strip() not in MANIFEST_COLUMNS]
+    if unknown:
+        raise InputError(f"manifest {path}: unknown column(s) {', '.join(unknown)} (known: {', '.join(MANIFEST_COLUMNS)})")
+    base = path.parent
+    jobs = []
+    for n, row in enumerate(rows, start=2):
+        row = {k.strip(): (v or "").strip() for k, v in row.items() if k}
+        where = f"{path}:{n}"
+        if not row.get("path"):
+            raise InputError(f"{where}: no path")
+        options = defaults
+        if row.get("speakers"):
+            if not row["speakers"].isdigit() or int(row["speakers"]) < 1:
+                raise InputError(f"{where}: speakers must be a whole number, not {row['speakers']!r}")
+            options = replace(options, speakers=int(row["speakers"]), min_speakers=None, max_speakers=None)
+        if row.get("language"):
+            options = replace(options, language=row["language"].lower())
+        if row.get("glossary"):
+            options = replace(options, glossary=str((base / row["glossary"]).resolve()))
+        if row.get("interpreter"):
+            options = replace(options, interpreter=_truthy(row["interpreter"], where))
+        jobs.append(Job((base / row["path"]).absolute(), options, where))
+    return jobs
+
+
+def collect_jobs(paths: list[Path], defaults: JobOptions) -> list[Job]:
+    """Every recording named by ``paths``, once each (the first mention wins), in order."""
+    jobs: list[Job] = []
+    for p in paths:
+        if p.is_dir():
+            found = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in AUDIO_SUFFIXES)
+            jobs += [Job(f.absolute(), defaults, f"folder {p}") for f in found]
+        elif p.suffix.lower() == ".csv":
+            jobs += read_manifest(p, defaults)
+        else:
+            jobs.append(Job(p.absolute(), defaults, "command line"))
+    seen: set[tuple[Path, JobOptions]] = set()
+    unique = []
+    for j in jobs:
+        if (j.path, j.options) not in seen:
+            seen.add((j.path, j.options))
+            unique.append(j)
+    return unique

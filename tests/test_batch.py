@@ -1,0 +1,235 @@
+"""Batch processing on the real models and recordings: bad files, per-file options,
+killing and resuming, and a Dask cluster that the test starts itself (with a worker
+killed mid-file)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from .conftest import CLI, REPO, run_cli
+
+
+def _stored(db_path: Path) -> list[tuple]:
+    """(interview id, audio file name) of every stored interview."""
+    if not db_path.exists():
+        return []
+    with sqlite3.connect(db_path) as c:
+        return [(i, Path(p).name) for i, p in c.execute("SELECT id, audio_path FROM interviews ORDER BY id")]
+
+
+def _items(db_path: Path) -> dict[str, tuple]:
+    with sqlite3.connect(db_path) as c:
+        return {Path(p).name: (s, i) for p, s, i in c.execute("SELECT audio_path, status, interview_id FROM batch_items")}
+
+
+def _segments(db_path: Path, interview_id: int) -> list[tuple]:
+    with sqlite3.connect(db_path) as c:
+        return c.execute(
+            "SELECT start, end, text, language, speaker FROM segments WHERE interview_id = ? ORDER BY idx", (interview_id,)
+        ).fetchall()
+
+
+@pytest.fixture
+def folder(eval_dir, tmp_path) -> Path:
+    """Two real clips, one file that is not audio, one empty file."""
+    d = tmp_path / "incoming"
+    (d / "day2").mkdir(parents=True)
+    shutil.copy(eval_dir / "asr" / "fleurs-en-000.ogg", d)
+    shutil.copy(eval_dir / "asr" / "fleurs-fr-001.ogg", d / "day2")
+    (d / "notes.wav").write_bytes(b"this is not a recording")
+    (d / "day2" / "empty.flac").write_bytes(b"")
+    (d / "README.txt").write_text("not a recording, and not taken for one")
+    return d
+
+
+def test_bad_files_are_reported_and_a_rerun_skips_what_is_done(folder, db_path):
+    first = run_cli("batch", folder, "--workers", "2", "--no-diarize", "--db", db_path)
+    assert first.returncode == 1, first.stderr  # some files failed
+    out = first.stdout
+    assert "Summary: 2 done, 0 skipped as already done, 2 failed" in out
+    assert "FAILED   " + str(folder / "notes.wav") + ": not a readable audio file" in out
+    assert "FAILED   " + str(folder / "day2" / "empty.flac") + ": is empty (0 bytes)" in out
+    assert sorted(name for _, name in _stored(db_path)) == ["fleurs-en-000.ogg", "fleurs-fr-001.ogg"]
+    items = _items(db_path)
+    assert items["fleurs-en-000.ogg"][0] == items["fleurs-fr-001.ogg"][0] == "done"
+    assert items["notes.wav"] == ("failed", None)
+    # Each recording went through the real pipeline: its language is detected per segment.
+    (fr,) = [i for i, name in _stored(db_path) if name == "fleurs-fr-001.ogg"]
+    assert {s[3] for s in _segments(db_path, fr)} == {"fr"}
+
+    again = run_cli("batch", folder, "--workers", "2", "--no-diarize", "--db", db_path)
+    assert again.returncode == 1
+    assert "Summary: 0 done, 2 skipped as already done, 2 failed" in again.stdout
+    assert len(_stored(db_path)) == 2
+    # Other settings make it a different job.
+    other = run_cli("batch", folder / "fleurs-en-000.ogg", "--no-diarize", "--denoise", "off", "--db", db_path)
+    assert other.returncode == 0, other.stdout + other.stderr
+    assert "Summary: 1 done, 0 skipped" in other.stdout and len(_stored(db_path)) == 3
+
+
+def test_a_manifest_gives_options_per_file_and_the_result_equals_transcribe(eval_dir, tmp_path, db_path):
+    names = eval_dir / "names" / "names_v01.wav"
+    (tmp_path / "case.txt").write_text("Farid Nazari\tperson\nKunduz\tplace\n")
+    shutil.copy(eval_dir / "asr" / "fleurs-fr-002.ogg", tmp_path / "fr.ogg")
+    manifest = tmp_path / "backlog.csv"
+    manifest.write_text(
+        "path,speakers,language,glossary,interpreter\n"
+        f"{names},2,,case.txt,no\n"
+        "fr.ogg,,fr,,\n"
+    )
+    done = run_cli("batch", manifest, "--no-diarize", "--db", db_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Summary: 2 done" in done.stdout
+    with sqlite3.connect(db_path) as c:
+        rows = {Path(p).name: (i, json.loads(s)) for i, p, s in c.execute("SELECT id, audio_path, settings FROM interviews")}
+        glossaries = dict(c.execute("SELECT interview_id, COUNT(*) FROM glossary GROUP BY interview_id").fetchall())
+    names_id, names_settings = rows["names_v01.wav"]
+    fr_id, fr_settings = rows["fr.ogg"]
+    assert names_settings["speakers"]["num_speakers"] == 2 and names_settings["interpreter"] is False
+    assert glossaries.get(names_id) == 2 and fr_id not in glossaries
+    assert fr_settings["asr"]["language"] == "fr"
+    assert {s[3] for s in _segments(db_path, fr_id)} == {"fr"}
+
+    # The same recording and options through `transcribe` give the same draft.
+    single = tmp_path / "single.sqlite"
+    alone = run_cli("transcribe", names, "--speakers", "2", "--no-interpreter", "--no-diarize",
+                    "--glossary", tmp_path / "case.txt", "--db", single, "--json")
+    assert alone.returncode == 0, alone.stderr
+    assert _segments(single, json.loads(alone.stdout)["id"]) == _segments(db_path, names_id)
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("file,speakers\nx.wav,2\n")
+    refused = run_cli("batch", bad, "--db", db_path)
+    assert refused.returncode == 2 and "needs a header row with a 'path' column" in refused.stderr
+
+
+def _start(args: list, **kwargs) -> subprocess.Popen:
+    return subprocess.Popen(
+        [*CLI, *map(str, args)], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True, **kwargs,
+    )
+
+
+def _wait_for(predicate, timeout: float, what: str) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_a_killed_batch_continues_where_it_stopped(eval_dir, tmp_path, db_path):
+    d = tmp_path / "backlog"
+    d.mkdir()
+    for n in (1, 2, 3, 4):
+        shutil.copy(eval_dir / "asr" / f"fleurs-en-00{n}.ogg", d)
+    args = ["batch", d, "--workers", "1", "--no-diarize", "--db", db_path]
+
+    # Ctrl-C (SIGINT to the whole foreground group) once one recording is stored.
+    run = _start(args, env={**os.environ})
+    _wait_for(lambda: len(_stored(db_path)) >= 1, 240, "a first stored recording")
+    os.killpg(run.pid, signal.SIGINT)
+    out, err = run.communicate(timeout=120)
+    assert run.returncode == 130, out + err
+    assert "Interrupted: the recordings listed as done are stored" in out
+    stored = len(_stored(db_path))
+    assert 1 <= stored < 4
+
+    # SIGKILL of the whole group (no chance to clean up) once one more is stored.
+    run = _start(args)
+    _wait_for(lambda: len(_stored(db_path)) >= stored + 1, 240, "one more stored recording")
+    os.killpg(run.pid, signal.SIGKILL)
+    run.wait(timeout=60)
+    stored = len(_stored(db_path))
+    # Nothing half-written: every stored interview is a finished batch item, and the reverse.
+    items = _items(db_path)
+    assert sorted(i for s, i in items.values() if s == "done") == [i for i, _ in _stored(db_path)]
+
+    final = run_cli(*args)
+    assert final.returncode == 0, final.stdout + final.stderr
+    assert f"Summary: {4 - stored} done, {stored} skipped as already done, 0 failed" in final.stdout
+    names = [name for _, name in _stored(db_path)]
+    assert sorted(names) == sorted(p.name for p in d.iterdir()), "each recording stored exactly once"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def cluster(tmp_path):
+    """A Dask scheduler and two workers, as separate processes, on this machine.
+
+    The scheduler gives up on a recording at the first death of its worker, so the
+    test can see a crash reported; workers hold one recording at a time.
+    """
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "0",
+        "DASK_DISTRIBUTED__SCHEDULER__WORKER_SATURATION": "1.0",
+    }
+    dask = str(Path(sys.executable).with_name("dask"))
+    procs = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)]
+    for name in ("w1", "w2"):
+        procs.append(subprocess.Popen(
+            [dask, "worker", address, "--nthreads", "1", "--nworkers", "1", "--name", name, "--no-dashboard",
+             "--local-directory", str(tmp_path / name)],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        ))
+    from distributed import Client
+
+    client = Client(address, timeout="60s")
+    client.wait_for_workers(2, timeout=120)
+    yield address, client
+    client.close()
+    for p in procs:
+        os.killpg(p.pid, signal.SIGKILL)
+        p.wait()
+
+
+def test_a_cluster_batch_stores_through_one_writer_and_survives_a_worker_crash(cluster, eval_dir, tmp_path, db_path):
+    address, client = cluster
+    d = tmp_path / "backlog"
+    d.mkdir()
+    # About a minute of speech each, so that a worker is killed well inside a recording.
+    for name in ("names_v01.wav", "names_v02.wav", "names_v03.wav"):
+        shutil.copy(eval_dir / "names" / name, d)
+    shutil.copy(eval_dir / "asr" / "fleurs-fr-000.ogg", d)
+    run = _start(["batch", d, "--scheduler", address, "--no-diarize", "--db", db_path])
+
+    # Kill the worker process that is transcribing a recording, as a crash would.
+    busy: dict = {}
+    _wait_for(lambda: busy.update({w: k for w, k in client.processing().items() if k}) or busy, 240, "a busy worker")
+    worker = next(iter(busy))
+    pid = client.run(os.getpid, workers=[worker])[worker]
+    os.kill(pid, signal.SIGKILL)
+
+    out, err = run.communicate(timeout=600)
+    assert run.returncode == 1, out + err
+    assert "Summary: 3 done, 0 skipped as already done, 1 failed" in out
+    assert "the worker processing it died" in out
+    # The workers never opened the store: the client wrote every result.
+    assert len(_stored(db_path)) == 3 and all(s == "done" for s, _ in list(_items(db_path).values()) if s != "failed")
+
+    client.wait_for_workers(2, timeout=120)  # the nanny restarted the killed worker
+    again = run_cli("batch", d, "--scheduler", address, "--no-diarize", "--db", db_path)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "Summary: 1 done, 3 skipped as already done, 0 failed" in again.stdout
+    assert sorted(name for _, name in _stored(db_path)) == sorted(p.name for p in d.iterdir())
