@@ -97,10 +97,9 @@ class Reviewer:
 
 
 @dataclass(frozen=True, slots=True)
-class InterviewReport:
-    interview_id: int
-    audio_file: str
-    transcribed_at: str
+class Figures:
+    """What an interview report and the totals of several have in common."""
+
     duration: float
     segments: int
     validated: int
@@ -111,12 +110,7 @@ class InterviewReport:
     name_flags_by_reason: dict[str, Outcomes]
     quality_flags_by_kind: dict[str, Outcomes]  # loop, stock_phrase, gap, no_speech
     edits: Edits
-    edits_by_speaker: tuple[SpeakerEdits, ...]
-    reviewers: tuple[Reviewer, ...]
     exports: int
-    # Along the recording, one value per minute:
-    confidence_per_minute: tuple[float | None, ...]
-    flags_per_minute: tuple[int, ...]
 
     @property
     def mean_probability(self) -> float | None:
@@ -131,12 +125,24 @@ class InterviewReport:
         return sum(self.quality_flags_by_kind.values(), Outcomes())
 
     @property
-    def review_seconds(self) -> float:
-        return sum(r.seconds for r in self.reviewers)
-
-    @property
     def minutes(self) -> float:
         return self.duration / 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class InterviewReport(Figures):
+    interview_id: int
+    audio_file: str
+    transcribed_at: str
+    edits_by_speaker: tuple[SpeakerEdits, ...]
+    reviewers: tuple[Reviewer, ...]
+    # Along the recording, one value per minute:
+    confidence_per_minute: tuple[float | None, ...]
+    flags_per_minute: tuple[int, ...]
+
+    @property
+    def review_seconds(self) -> float:
+        return sum(r.seconds for r in self.reviewers)
 
 
 def _parse(at: str) -> dt.datetime:
@@ -234,31 +240,12 @@ def interview_report(db: Database, interview_id: int) -> InterviewReport:
 
 
 @dataclass(frozen=True, slots=True)
-class Totals:
+class Totals(Figures):
     """The figures of several interviews together."""
 
     interviews: int
-    duration: float
-    segments: int
-    validated: int
-    words: int
-    probability_sum: float
-    low_probability_words: int
-    name_flags: Outcomes
-    name_flags_by_reason: dict[str, Outcomes]
-    quality_flags_by_kind: dict[str, Outcomes]
-    edits: Edits
     edits_by_role: dict[str, Edits]
     review_seconds_by_reviewer: dict[str, float]
-    exports: int
-
-    @property
-    def mean_probability(self) -> float | None:
-        return self.probability_sum / self.words if self.words else None
-
-    @property
-    def quality_flags(self) -> Outcomes:
-        return sum(self.quality_flags_by_kind.values(), Outcomes())
 
 
 def _merge(maps: Iterable[dict], zero):

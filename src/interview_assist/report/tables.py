@@ -7,7 +7,7 @@ import io
 import json
 from typing import Any
 
-from .metrics import Edits, InterviewReport, NAME_OUTCOMES, Outcomes, QUALITY_OUTCOMES, Totals
+from .metrics import NAME_OUTCOMES, QUALITY_OUTCOMES, Edits, Figures, InterviewReport, Outcomes, Totals
 
 QUALITY_KINDS = ("loop", "stock_phrase", "no_speech", "gap")
 
@@ -23,23 +23,30 @@ def _edits(e: Edits) -> dict[str, Any]:
     }
 
 
+def _figures(f: Figures) -> dict[str, Any]:
+    return {
+        "duration_seconds": f.duration,
+        "segments": f.segments,
+        "validated": f.validated,
+        "validated_share": f.progress,
+        "words": f.words,
+        "mean_word_probability": f.mean_probability,
+        "low_probability_words": f.low_probability_words,
+        "name_flags": _outcomes(f.name_flags, NAME_OUTCOMES),
+        "name_flags_by_reason": {k: _outcomes(v, NAME_OUTCOMES) for k, v in f.name_flags_by_reason.items()},
+        "quality_flags": _outcomes(f.quality_flags, QUALITY_OUTCOMES),
+        "quality_flags_by_kind": {k: _outcomes(v, QUALITY_OUTCOMES) for k, v in f.quality_flags_by_kind.items()},
+        "edits": _edits(f.edits),
+        "exports": f.exports,
+    }
+
+
 def interview_dict(r: InterviewReport) -> dict[str, Any]:
     return {
         "interview_id": r.interview_id,
         "audio_file": r.audio_file,
         "transcribed_at": r.transcribed_at,
-        "duration_seconds": r.duration,
-        "segments": r.segments,
-        "validated": r.validated,
-        "validated_share": r.progress,
-        "words": r.words,
-        "mean_word_probability": r.mean_probability,
-        "low_probability_words": r.low_probability_words,
-        "name_flags": _outcomes(r.name_flags, NAME_OUTCOMES),
-        "name_flags_by_reason": {k: _outcomes(v, NAME_OUTCOMES) for k, v in r.name_flags_by_reason.items()},
-        "quality_flags": _outcomes(r.quality_flags, QUALITY_OUTCOMES),
-        "quality_flags_by_kind": {k: _outcomes(v, QUALITY_OUTCOMES) for k, v in r.quality_flags_by_kind.items()},
-        "edits": _edits(r.edits),
+        **_figures(r),
         "edits_by_speaker": [
             {"speaker": x.speaker, "role": x.role, **_edits(x.edits)} for x in r.edits_by_speaker
         ],
@@ -49,7 +56,6 @@ def interview_dict(r: InterviewReport) -> dict[str, Any]:
             for x in r.reviewers
         ],
         "review_seconds": r.review_seconds,
-        "exports": r.exports,
         "confidence_per_minute": list(r.confidence_per_minute),
         "flags_per_minute": list(r.flags_per_minute),
     }
@@ -58,20 +64,9 @@ def interview_dict(r: InterviewReport) -> dict[str, Any]:
 def totals_dict(t: Totals) -> dict[str, Any]:
     return {
         "interviews": t.interviews,
-        "duration_seconds": t.duration,
-        "segments": t.segments,
-        "validated": t.validated,
-        "words": t.words,
-        "mean_word_probability": t.mean_probability,
-        "low_probability_words": t.low_probability_words,
-        "name_flags": _outcomes(t.name_flags, NAME_OUTCOMES),
-        "name_flags_by_reason": {k: _outcomes(v, NAME_OUTCOMES) for k, v in t.name_flags_by_reason.items()},
-        "quality_flags": _outcomes(t.quality_flags, QUALITY_OUTCOMES),
-        "quality_flags_by_kind": {k: _outcomes(v, QUALITY_OUTCOMES) for k, v in t.quality_flags_by_kind.items()},
-        "edits": _edits(t.edits),
+        **_figures(t),
         "edits_by_role": {k: _edits(v) for k, v in t.edits_by_role.items()},
         "review_seconds_by_reviewer": t.review_seconds_by_reviewer,
-        "exports": t.exports,
     }
 
 
@@ -96,7 +91,7 @@ def _cell(text: str) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def _row(r: InterviewReport | Totals, ident: Any, audio: str, reviewers: str, review_seconds: float) -> dict[str, Any]:
+def _row(r: Figures, ident: Any, audio: str, reviewers: str, review_seconds: float) -> dict[str, Any]:
     row: dict[str, Any] = {
         "interview_id": ident, "audio_file": _cell(audio), "duration_seconds": round(r.duration, 3),
         "segments": r.segments, "validated": r.validated, "words": r.words,
