@@ -30,7 +30,8 @@ class JobResult:
     worker_pid: int
 
 
-def _threads(threads: int) -> None:
+def _torch_threads(threads: int) -> None:
+    """The diarization's share of the cores (torch is imported only when it runs)."""
     if threads:
         import torch
 
@@ -81,7 +82,8 @@ def run_job(path: str, options: JobOptions, audio_sha256: str, threads: int = 0)
         from ..pipeline import PipelineOptions, transcribe
 
         limit_heap_growth()  # as the CLI does: keeps memory flat on long audio
-        _threads(threads)
+        if options.diarize:
+            _torch_threads(threads)
         if _gazetteer is None:
             _gazetteer = Gazetteer.load()
         glossary = read_glossary(options.glossary) if options.glossary else ()
