@@ -24,12 +24,23 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import REPO, header, looped_recording  # noqa: E402
 
 MEASURE = """
-import resource, subprocess, sys, time
+import resource, subprocess, sys, tempfile, time
+import psutil
 t = time.perf_counter()
-done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, time.perf_counter() - t, done.returncode)
-if done.returncode:
-    print(done.stderr[-2000:], file=sys.stderr)
+with tempfile.TemporaryFile(mode="w+") as err:
+    p = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=err, text=True)
+    root, peak_sum = psutil.Process(p.pid), 0
+    while p.poll() is None:
+        try:
+            peak_sum = max(peak_sum, sum(x.memory_info().rss for x in [root, *root.children(recursive=True)]))
+        except psutil.Error:
+            pass
+        time.sleep(0.2)
+    err.seek(0)
+    text = err.read()
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, time.perf_counter() - t, p.returncode, peak_sum // 1024)
+if p.returncode:
+    print(text[-2000:], file=sys.stderr)
 """
 
 BARE_DECODE = """
@@ -48,12 +59,13 @@ print(sum(1 for _ in segments))
 """
 
 
-def peak(argv: list[str]) -> tuple[float, float]:
+def peak(argv: list[str]) -> tuple[float, float, float]:
+    """(peak RSS of the largest process, seconds, peak of the summed RSS of all its processes), in MiB."""
     out = subprocess.run([sys.executable, "-c", MEASURE, *argv], capture_output=True, text=True, cwd=REPO)
-    kib, seconds, rc = out.stdout.split()
+    kib, seconds, rc, sum_kib = out.stdout.split()
     if rc != "0":
         raise SystemExit(f"{argv[:4]} failed:\n{out.stderr}")
-    return int(kib) / 1024, float(seconds)
+    return int(kib) / 1024, float(seconds), int(sum_kib) / 1024
 
 
 def main() -> None:
@@ -65,19 +77,22 @@ def main() -> None:
 
     base_dir = str(ModelCatalog().get("whisper-base").directory)
     print(header("Peak memory (RSS) by recording length"))
-    print("whisper-base int8, 2 threads, denoise auto; each run a fresh process\n")
-    print("| audio | transcribe peak RSS | transcribe time | bare decode_audio peak RSS | bare faster-whisper transcribe peak RSS |")
-    print("|---|---|---|---|---|")
+    print("whisper-base int8, 2 threads, denoise auto, diarization on (the CLI's default); each run a fresh process.")
+    print("Diarization runs first, in a child process: 'largest process' is the peak RSS of the larger of the two,")
+    print("'all processes' the peak of their summed RSS, sampled every 0.2 s.\n")
+    print("| audio | transcribe peak RSS, largest process | all processes together | transcribe time | bare decode_audio peak RSS | bare faster-whisper transcribe peak RSS |")
+    print("|---|---|---|---|---|---|")
     results = []
     for minutes in args.minutes:
         path = looped_recording(minutes)
         with tempfile.TemporaryDirectory() as tmp:
-            ours, secs = peak([sys.executable, "-m", "interview_assist", "transcribe", str(path), "--db", f"{tmp}/s.sqlite", "--json"])
-        decode, _ = peak([sys.executable, "-c", BARE_DECODE, str(path)])
+            ours, secs, together = peak([sys.executable, "-m", "interview_assist", "transcribe", str(path), "--db", f"{tmp}/s.sqlite", "--json"])
+        decode = peak([sys.executable, "-c", BARE_DECODE, str(path)])[0]
         bare = peak([sys.executable, "-c", BARE_TRANSCRIBE, str(path), base_dir])[0] if minutes in args.bare_minutes else None
         bare_text = f"{bare:.0f} MiB" if bare else "not run (too slow)"
-        print(f"| {minutes} min | **{ours:.0f} MiB** | {secs:.0f} s | {decode:.0f} MiB | {bare_text} |", flush=True)
-        results.append({"minutes": minutes, "transcribe_mib": ours, "seconds": secs, "bare_decode_mib": decode, "bare_transcribe_mib": bare})
+        print(f"| {minutes} min | **{ours:.0f} MiB** | **{together:.0f} MiB** | {secs:.0f} s | {decode:.0f} MiB | {bare_text} |", flush=True)
+        results.append({"minutes": minutes, "transcribe_mib": ours, "all_processes_mib": together, "seconds": secs,
+                        "bare_decode_mib": decode, "bare_transcribe_mib": bare})
     print("\n```json\n" + json.dumps(results) + "\n```")
 
 

@@ -88,7 +88,7 @@ def test_a_manifest_gives_options_per_file_and_the_result_equals_transcribe(eval
         f"{names},2,,case.txt,no\n"
         "fr.ogg,,fr,,\n"
     )
-    done = run_cli("batch", manifest, "--no-diarize", "--db", db_path)
+    done = run_cli("batch", manifest, "--db", db_path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Summary: 2 done" in done.stdout
     with sqlite3.connect(db_path) as c:
@@ -103,10 +103,12 @@ def test_a_manifest_gives_options_per_file_and_the_result_equals_transcribe(eval
 
     # The same recording and options through `transcribe` give the same draft.
     single = tmp_path / "single.sqlite"
-    alone = run_cli("transcribe", names, "--speakers", "2", "--no-interpreter", "--no-diarize",
+    alone = run_cli("transcribe", names, "--speakers", "2", "--no-interpreter",
                     "--glossary", tmp_path / "case.txt", "--db", single, "--json")
     assert alone.returncode == 0, alone.stderr
-    assert _segments(single, json.loads(alone.stdout)["id"]) == _segments(db_path, names_id)
+    batch_segments = _segments(db_path, names_id)
+    assert {s[4] for s in batch_segments} == {"S1", "S2"}  # diarized, with the manifest's speaker count
+    assert _segments(single, json.loads(alone.stdout)["id"]) == batch_segments
 
     bad = tmp_path / "bad.csv"
     bad.write_text("file,speakers\nx.wav,2\n")

@@ -25,6 +25,7 @@ from .asr import AsrOptions, Transcriber
 from .attribution import attribute
 from .denoise import DenoiseMode, DenoiseSettings, auto_decision, estimate_noise, reduce_noise
 from .diarize import DiarizeOptions, Diarizer
+from .diarize_process import DiarizationRun, diarize_in_child
 from .errors import AudioError
 from .heap import limit_heap_growth
 from .hallucination import HallucinationSettings, gap_reason, gap_segments, segment_flags
@@ -124,7 +125,9 @@ def _cut_point(speech: list[Span], length: float, search: float) -> float:
     return boundaries[-1] if boundaries else length
 
 
-def _settings_record(options: PipelineOptions, transcriber: Transcriber, diarizer: Diarizer | None) -> dict:
+def _settings_record(
+    options: PipelineOptions, transcriber: Transcriber, diarization_models: tuple[ModelUsed, ...] | None
+) -> dict:
     def version(pkg: str) -> str | None:
         try:
             return metadata.version(pkg)
@@ -136,9 +139,9 @@ def _settings_record(options: PipelineOptions, transcriber: Transcriber, diarize
     record["model"] = transcriber.spec.name
     record["asr"] = asdict(transcriber.options)
     record["denoise"] = options.denoise.value
-    if diarizer is not None:
+    if diarization_models is not None:
         record["speakers"] = asdict(options.speaker_counts)
-        record["diarization_models"] = {spec.name: spec.sha256 for spec in diarizer.models}
+        record["diarization_models"] = {m.name: m.sha256 for m in diarization_models}
     record["versions"] = {
         p: version(p)
         for p in (
@@ -169,6 +172,15 @@ def transcribe(
     every word taken from them is flagged for a person to verify.
     """
     info = audio_io.probe(path)
+    total = info.declared_duration
+    early: DiarizationRun | None = None
+    if options.diarize and diarizer is None:
+        # First, in a process of its own: the speaker models are gone before
+        # the speech model loads, and torch never enters this process.
+        early = diarize_in_child(
+            path, options.speakers, options.speaker_counts,
+            models_dir=catalog.directory if catalog is not None else None, progress=progress, total=total,
+        )
     if gazetteer is None:
         progress("load gazetteers", completed=0, total=None)
         gazetteer = Gazetteer.load()
@@ -181,7 +193,6 @@ def transcribe(
         transcriber = transcriber.with_hotwords(hotwords(glossary))
     list_words = list_word_keys(glossary) if biased else set()
     unbiased: list[Segment] = []
-    total = info.declared_duration
 
     segments: list[Segment] = []
     gaps: list[Span] = []
@@ -229,14 +240,20 @@ def transcribe(
         used = n
         progress("transcribe", completed=duration, total=total)
 
-    diarization = None
-    if options.diarize:
-        # A second pass over the audio, after transcription: the speech and
-        # speaker models are never in memory at the same time.
+    diarization, diarization_models = None, None
+    if early is not None:
+        _check_same_length(path, duration, early.seconds_fed)
+        diarization, diarization_models = early.diarization, early.models
+    elif options.diarize:
+        # A loaded diarizer was given: a second pass here, after transcription,
+        # so that the speech and speaker models are never loaded together.
         if own_transcriber:
             transcriber.release()
         diarizer, diarization = _diarize(path, options, catalog, diarizer, progress, total, duration)
-    transcript = _assemble(info, duration, transcriber, diarizer, options, segments, gaps, decisions, diarization)
+        diarization_models = tuple(ModelUsed(spec.name, spec.sha256) for spec in diarizer.models)
+    transcript = _assemble(
+        info, duration, transcriber, diarization_models, options, segments, gaps, decisions, diarization
+    )
     progress("flag names", completed=0, total=None)
     finder = NameFinder(gazetteer, glossary, options.names, biased=biased)
     return replace(transcript, glossary=tuple(glossary), name_flags=tuple(finder.flag(transcript.segments, unbiased)))
@@ -267,12 +284,16 @@ def _diarize(
     for block in audio_io.stream(path):
         stream.feed(block)
         fed += block.size
-    if abs(fed / SAMPLE_RATE - duration) > 1.0:
+    _check_same_length(path, duration, fed / SAMPLE_RATE)
+    return diarizer, stream.finish()
+
+
+def _check_same_length(path: str | os.PathLike[str], transcribed: float, diarized: float) -> None:
+    if abs(diarized - transcribed) > 1.0:
         raise AudioError(
             f"{path}: the recording changed while it was being processed "
-            f"({duration:.1f} s transcribed, {fed / SAMPLE_RATE:.1f} s diarized)"
+            f"({transcribed:.1f} s transcribed, {diarized:.1f} s diarized)"
         )
-    return diarizer, stream.finish()
 
 
 def _denoise(samples: np.ndarray, options: PipelineOptions) -> tuple[np.ndarray, bool, str]:
@@ -290,7 +311,7 @@ def _assemble(
     info: audio_io.AudioInfo,
     duration: float,
     transcriber: Transcriber,
-    diarizer: Diarizer | None,
+    diarization_models: tuple[ModelUsed, ...] | None,
     options: PipelineOptions,
     segments: list[Segment],
     gaps: list[Span],
@@ -310,7 +331,7 @@ def _assemble(
         audio_sha256=info.sha256,
         duration=round(duration, 3),
         model=ModelUsed(spec.name, spec.sha256),
-        settings=_settings_record(options, transcriber, diarizer),
+        settings=_settings_record(options, transcriber, diarization_models),
         segments=tuple(ordered),
         flags=tuple(flags),
         denoise=tuple(decisions),

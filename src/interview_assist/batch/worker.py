@@ -1,9 +1,11 @@
 """The work one batch worker does for one recording; runs in the worker's own process.
 
 Each recording goes through the same pipeline as ``interview-assist
-transcribe``, models loaded and released as there, so a worker's memory
-does not grow from one file to the next. The gazetteer, which never
-changes, is loaded once per process. Results go back to the batch's single
+transcribe``. The speech model is loaded for each recording and released
+before diarization; the gazetteer and the (small) speaker models are loaded
+once per worker and reused, diarizing in the worker itself (a Dask worker
+may not start processes of its own). A worker's memory does not grow from
+one recording to the next. Results go back to the batch's single
 writer; a worker never opens the store.
 """
 
@@ -20,6 +22,7 @@ from ..transcript import Transcript
 from .inputs import JobOptions
 
 _gazetteer = None
+_diarizers: dict = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,8 +101,16 @@ def run_job(path: str, options: JobOptions, audio_sha256: str, threads: int = 0)
             ),
             names=NameOptions(bias=options.bias),
         )
-        transcript = transcribe(Path(path), pipeline_options, catalog=ModelCatalog(), gazetteer=_gazetteer, glossary=glossary,
-                                progress=progress)
+        catalog = ModelCatalog()
+        diarizer = None
+        if options.diarize:
+            from ..diarize import Diarizer
+
+            if pipeline_options.speakers not in _diarizers:
+                _diarizers[pipeline_options.speakers] = Diarizer(catalog, pipeline_options.speakers)
+            diarizer = _diarizers[pipeline_options.speakers]
+        transcript = transcribe(Path(path), pipeline_options, catalog=catalog, gazetteer=_gazetteer,
+                                glossary=glossary, diarizer=diarizer, progress=progress)
         if audio_sha256 and transcript.audio_sha256 != audio_sha256:
             return JobResult(None, f"{path}: the file changed since the batch read it (sha256 differs)",
                              time.perf_counter() - t0, os.getpid())
