@@ -63,11 +63,13 @@ def recordings(dest: Path, passes: int) -> float:
 
 
 class Sampler:
-    """Peak RSS per worker process (processes whose command line runs a Dask worker), every 0.5 s."""
+    """Memory of each batch worker every 0.5 s: the Dask worker process plus everything under it
+    (the job process of the recording in progress and its diarization child), summed."""
 
     def __init__(self, roots: list[int]):
         self.roots = roots
-        self.samples: list[tuple[float, int, int]] = []  # (time, pid, rss)
+        self.workers: set[int] = set()
+        self.samples: list[tuple[float, int, int]] = []  # (time, worker pid, summed rss)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -83,12 +85,20 @@ class Sampler:
     def _run(self) -> None:
         while not self._stop.is_set():
             now = time.monotonic()
-            for p in self._procs():
+            procs = self._procs()
+            for p in procs:  # a worker is the parent of a job process
                 try:
-                    if "python" in p.name():
-                        self.samples.append((now, p.pid, p.memory_info().rss))
+                    if "interview_assist.batch.job" in " ".join(p.cmdline()):
+                        self.workers.add(p.ppid())
                 except psutil.Error:
                     pass
+            for pid in self.workers:
+                try:
+                    w = psutil.Process(pid)
+                    total = sum(x.memory_info().rss for x in [w, *w.children(recursive=True)])
+                except psutil.Error:
+                    continue
+                self.samples.append((now, pid, total))
             time.sleep(0.5)
 
     def __enter__(self):
@@ -106,7 +116,7 @@ class Sampler:
         return out
 
     def per_window(self, pid: int, ends: list[float]) -> list[int]:
-        """Peak RSS of ``pid`` between consecutive times in ``ends``."""
+        """Peak of ``pid``'s summed memory between consecutive times in ``ends``."""
         peaks, start = [], 0.0
         for end in ends:
             window = [rss for t, p, rss in self.samples if p == pid and start <= t <= end]
@@ -133,16 +143,12 @@ def run(args: list[str], worker_roots: list[int] | None = None) -> tuple[float, 
     return time.perf_counter() - t0, "".join(lines), sampler
 
 
-def worker_rows(name: str, sampler: Sampler, exclude: set[int]) -> list[str]:
-    peaks = {pid: rss for pid, rss in sampler.peaks().items() if pid not in exclude}
-    # Workers are the big processes (models loaded); the nannies stay small.
-    workers = [pid for pid, rss in peaks.items() if rss > 300 << 20]
+def worker_rows(name: str, sampler: Sampler) -> list[str]:
     rows = []
-    for pid in sorted(workers):
+    for pid, peak in sorted(sampler.peaks().items()):
         series = [r >> 20 for r in sampler.per_window(pid, sampler.finished) if r]
-        shown = ", ".join(str(x) for x in series)
-        rows.append(f"- {name}, worker {pid}: peak {peaks[pid] >> 20} MiB over {len(series)} recordings; "
-                    f"peak between consecutive finished recordings (MiB): {shown}")
+        rows.append(f"- {name}, worker {pid}: peak {peak >> 20} MiB (the worker and its job processes together); "
+                    f"peak between consecutive finished recordings (MiB): {', '.join(map(str, series))}")
     return rows
 
 
@@ -168,7 +174,7 @@ def main() -> None:
         for label, opts in (("1 worker (this machine)", ["--workers", "1"]), ("2 workers (this machine)", ["--workers", "2"])):
             wall, out, sampler = run(["batch", str(src), *opts, *extra, "--db", str(tmp / f"{opts[1]}.sqlite")])
             results.append((label, wall))
-            memory += worker_rows(label, sampler, {os.getpid()})
+            memory += worker_rows(label, sampler)
         # A local cluster: scheduler and workers as separate processes.
         port = free_port()
         address = f"tcp://127.0.0.1:{port}"
@@ -189,7 +195,7 @@ def main() -> None:
             wall, out, sampler = run(["batch", str(src), "--scheduler", address, "--threads-per-worker", str(threads),
                                       *extra, "--db", str(tmp / "cluster.sqlite")], worker_roots=[p.pid for p in procs[1:]])
             results.append(("local cluster: scheduler + 2 workers (separate processes)", wall))
-            memory += worker_rows("local cluster", sampler, set())
+            memory += worker_rows("local cluster", sampler)
         finally:
             for p in procs:
                 os.killpg(p.pid, signal.SIGKILL)

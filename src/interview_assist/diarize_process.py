@@ -31,7 +31,9 @@ class DiarizationRun:
     seconds_fed: float  # audio the child decoded, to check against the transcribed length
 
 
-def _child(conn, path: str, speakers: DiarizeOptions, counts: DiarizeOptions, models_dir: str | None) -> None:
+def _child(
+    conn, path: str, speakers: DiarizeOptions, counts: DiarizeOptions, models_dir: str | None, threads: int
+) -> None:
     # The parent decides what a Ctrl-C means; the child just stops with it.
     try:
         from .audio import stream
@@ -42,6 +44,10 @@ def _child(conn, path: str, speakers: DiarizeOptions, counts: DiarizeOptions, mo
         # torch allocates and frees large tensors for every window: a high mmap
         # threshold keeps that fast (see pipeline._diarize).
         limit_heap_growth(mmap_threshold=32 << 20, trim_threshold=64 << 20)
+        if threads:
+            import torch
+
+            torch.set_num_threads(threads)
 
         def progress(step: str, *, completed: float, total: float | None) -> None:
             conn.send(("progress", step, float(completed), None if total is None else float(total)))
@@ -75,12 +81,14 @@ def diarize_in_child(
     models_dir: Path | None,
     progress: ProgressHook,
     total: float | None,
+    threads: int = 0,
 ) -> DiarizationRun:
-    """Diarize ``path`` in a fresh process; raises what the child raised, or ``KeyboardInterrupt``."""
+    """Diarize ``path`` in a fresh process (``threads`` CPU threads, 0: all); raises what the child
+    raised, or ``KeyboardInterrupt``."""
     ctx = multiprocessing.get_context("spawn")
     parent, child = ctx.Pipe(duplex=False)
     proc = ctx.Process(
-        target=_child, args=(child, str(path), speakers, counts, str(models_dir) if models_dir else None),
+        target=_child, args=(child, str(path), speakers, counts, str(models_dir) if models_dir else None, threads),
         name="interview-assist-diarize", daemon=True,
     )
     proc.start()

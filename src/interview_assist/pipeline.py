@@ -180,6 +180,7 @@ def transcribe(
         early = diarize_in_child(
             path, options.speakers, options.speaker_counts,
             models_dir=catalog.directory if catalog is not None else None, progress=progress, total=total,
+            threads=options.asr.cpu_threads,
         )
     if gazetteer is None:
         progress("load gazetteers", completed=0, total=None)

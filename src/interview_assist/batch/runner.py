@@ -23,7 +23,8 @@ from ..errors import InputError, InterviewAssistError
 from ..store import Database
 from ..store.batch import batch_item, record_done, record_failure
 from .inputs import Job
-from .worker import PROGRESS_TOPIC, JobResult, run_job
+from .job import JobResult
+from .worker import PROGRESS_TOPIC, run_job
 
 logger = logging.getLogger("interview_assist")
 

@@ -1,121 +1,79 @@
-"""The work one batch worker does for one recording; runs in the worker's own process.
+"""What a batch worker does with one recording: run it as a job process, report, return.
 
-Each recording goes through the same pipeline as ``interview-assist
-transcribe``. The speech model is loaded for each recording and released
-before diarization; the gazetteer and the (small) speaker models are loaded
-once per worker and reused, diarizing in the worker itself (a Dask worker
-may not start processes of its own). A worker's memory does not grow from
-one recording to the next. Results go back to the batch's single
-writer; a worker never opens the store.
+Runs inside a Dask worker. Each recording gets a fresh process
+(:mod:`.job`), so a worker holds no model between recordings, its memory
+does not grow from one to the next, and a crash or an out-of-memory kill of
+one recording is reported as that recording's failure. Results go back to
+the batch's single writer; neither the worker nor the job opens the store.
 """
 
 from __future__ import annotations
 
-import os
-import time
-from dataclasses import dataclass
-from pathlib import Path
+import ctypes
+import ctypes.util
+import json
+import pickle
+import signal
+import subprocess
+import sys
+import threading
 
-from .. import _offline  # noqa: F401  (before any model library)
-from ..errors import InterviewAssistError
-from ..transcript import Transcript
 from .inputs import JobOptions
-
-_gazetteer = None
-_diarizers: dict = {}
-
-
-@dataclass(frozen=True, slots=True)
-class JobResult:
-    transcript: Transcript | None
-    error: str | None  # why it failed, one line
-    seconds: float
-    worker_pid: int
-
-
-def _torch_threads(threads: int) -> None:
-    """The diarization's share of the cores (torch is imported only when it runs)."""
-    if threads:
-        import torch
-
-        torch.set_num_threads(threads)
-
+from .job import JobResult
 
 PROGRESS_TOPIC = "interview-assist-progress"
 
 
-def _progress_to_client(path: str):
-    """A progress hook that reports to the batch client (at most once a second), when run by Dask."""
+def _die_with_parent() -> None:
+    """In the job process: be killed when the worker that started it dies (Linux)."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError, TypeError):
+        pass
+
+
+def _reporter(path: str):
+    """Forward a job's progress lines to the batch client as Dask events, when run by Dask."""
     try:
         from distributed import get_worker
 
         worker = get_worker()
     except (ImportError, ValueError):
-        return None
-    last = [0.0]
-
-    def hook(step: str, *, completed: float, total: float | None) -> None:
-        now = time.monotonic()
-        if now - last[0] >= 1.0:
-            last[0] = now
-            worker.log_event(PROGRESS_TOPIC, {
-                "path": path, "step": step, "completed": float(completed),
-                "total": None if total is None else float(total),
-            })
-
-    return hook
+        return lambda event: None
+    return lambda event: worker.log_event(PROGRESS_TOPIC, {"path": path, **event})
 
 
 def run_job(path: str, options: JobOptions, audio_sha256: str, threads: int = 0) -> JobResult:
-    """Transcribe one recording; a bad recording is a result with an error, not an exception."""
-    global _gazetteer
-    t0 = time.perf_counter()
-    from ..progress import no_progress
+    """Transcribe one recording in its own process; a failure is a result with an error, not an exception."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "interview_assist.batch.job"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=_die_with_parent,
+    )
+    report = _reporter(path)
+    tail: list[str] = []
 
-    progress = _progress_to_client(path) or no_progress
-    try:
-        from ..asr import AsrOptions
-        from ..denoise import DenoiseMode
-        from ..diarize import DiarizeOptions
-        from ..heap import limit_heap_growth
-        from ..models import ModelCatalog
-        from ..names.detect import NameOptions
-        from ..names.gazetteer import Gazetteer
-        from ..names.glossary import read_glossary
-        from ..pipeline import PipelineOptions, transcribe
+    def read_progress() -> None:
+        for raw in proc.stderr:
+            line = raw.decode("utf-8", "replace").strip()
+            try:
+                report(json.loads(line))
+            except ValueError:
+                tail[:] = (tail + [line])[-5:]  # not progress: keep the last lines for the error message
 
-        limit_heap_growth()  # as the CLI does: keeps memory flat on long audio
-        if options.diarize:
-            _torch_threads(threads)
-        if _gazetteer is None:
-            _gazetteer = Gazetteer.load()
-        glossary = read_glossary(options.glossary) if options.glossary else ()
-        pipeline_options = PipelineOptions(
-            model=options.model,
-            denoise=DenoiseMode(options.denoise),
-            asr=AsrOptions(language=options.language, cpu_threads=threads),
-            diarize=options.diarize,
-            interpreter=options.interpreter,
-            speakers=DiarizeOptions(
-                num_speakers=options.speakers, min_speakers=options.min_speakers, max_speakers=options.max_speakers
-            ),
-            names=NameOptions(bias=options.bias),
-        )
-        catalog = ModelCatalog()
-        diarizer = None
-        if options.diarize:
-            from ..diarize import Diarizer
-
-            if pipeline_options.speakers not in _diarizers:
-                _diarizers[pipeline_options.speakers] = Diarizer(catalog, pipeline_options.speakers)
-            diarizer = _diarizers[pipeline_options.speakers]
-        transcript = transcribe(Path(path), pipeline_options, catalog=catalog, gazetteer=_gazetteer,
-                                glossary=glossary, diarizer=diarizer, progress=progress)
-        if audio_sha256 and transcript.audio_sha256 != audio_sha256:
-            return JobResult(None, f"{path}: the file changed since the batch read it (sha256 differs)",
-                             time.perf_counter() - t0, os.getpid())
-        return JobResult(transcript, None, time.perf_counter() - t0, os.getpid())
-    except InterviewAssistError as exc:
-        return JobResult(None, str(exc), time.perf_counter() - t0, os.getpid())
-    except MemoryError:
-        return JobResult(None, f"{path}: out of memory", time.perf_counter() - t0, os.getpid())
+    reader = threading.Thread(target=read_progress, daemon=True)
+    reader.start()
+    proc.stdin.write(pickle.dumps((path, options, audio_sha256, threads)))
+    proc.stdin.close()
+    payload = proc.stdout.read()
+    proc.wait()
+    reader.join(timeout=5)
+    if proc.returncode == 0 and payload:
+        return pickle.loads(payload)
+    if proc.returncode < 0:
+        why = f"the transcription process was killed by signal {-proc.returncode}" + (
+            " (out of memory?)" if -proc.returncode == signal.SIGKILL else "")
+    else:
+        why = f"the transcription process failed (exit code {proc.returncode})"
+    detail = f": {tail[-1]}" if tail else ""
+    return JobResult(None, f"{path}: {why}{detail}", 0.0, proc.pid)
