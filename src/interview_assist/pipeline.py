@@ -60,6 +60,13 @@ class PipelineOptions:
     interpreter: bool = True
     speakers: DiarizeOptions = field(default_factory=DiarizeOptions)
     names: NameOptions = field(default_factory=NameOptions)
+    # Recordings at least this long are diarized first, in a process of
+    # their own: torch stays resident once imported, and on top of the ASR
+    # pass's memory it took a 3-hour run over 1.5 GiB. The process costs a
+    # few seconds (start, imports, model load), which matter only for short
+    # recordings, where memory is no concern (1.36 GiB at 1 hour in one
+    # process). 0: always.
+    separate_diarization_seconds: float = 3600.0
     window_seconds: float = 240.0
     # Only pauses in the last part of a window are considered for the cut.
     cut_search_seconds: float = 60.0
@@ -174,7 +181,7 @@ def transcribe(
     info = audio_io.probe(path)
     total = info.declared_duration
     early: DiarizationRun | None = None
-    if options.diarize and diarizer is None:
+    if options.diarize and diarizer is None and (total or 0.0) >= options.separate_diarization_seconds:
         # First, in a process of its own: the speaker models are gone before
         # the speech model loads, and torch never enters this process.
         early = diarize_in_child(
@@ -246,8 +253,8 @@ def transcribe(
         _check_same_length(path, duration, early.seconds_fed)
         diarization, diarization_models = early.diarization, early.models
     elif options.diarize:
-        # A loaded diarizer was given: a second pass here, after transcription,
-        # so that the speech and speaker models are never loaded together.
+        # A second pass here, after transcription: the speech model is
+        # released first, so the two models are never loaded together.
         if own_transcriber:
             transcriber.release()
         diarizer, diarization = _diarize(path, options, catalog, diarizer, progress, total, duration)
