@@ -14,16 +14,15 @@ found whether it is an audit record, a word or a validated segment.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import InputError, NotFound
 from . import audit
 from .audit import ChainCheck
 from .connection import Database
+from .review import _require_interview
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,16 +59,11 @@ def _record(r: sqlite3.Row) -> AuditRecord:
 
 def audit_records(db: Database, interview_id: int) -> list[AuditRecord]:
     """The audit records of one interview, oldest first."""
-    _require(db, interview_id)
+    _require_interview(db.conn, db, interview_id)
     return [
         _record(r)
         for r in db.conn.execute("SELECT * FROM audit_log WHERE interview_id = ? ORDER BY id", (interview_id,))
     ]
-
-
-def _require(db: Database, interview_id: int) -> None:
-    if db.conn.execute("SELECT 1 FROM interviews WHERE id = ?", (interview_id,)).fetchone() is None:
-        raise NotFound(f"no interview with id {interview_id} in {db.path}")
 
 
 def verify_interview(db: Database, interview_id: int) -> IntegrityReport:
@@ -123,19 +117,10 @@ def verify_interview(db: Database, interview_id: int) -> IntegrityReport:
     return IntegrityReport(interview_id, chain, broken, len(records), tuple(problems), tuple(notes))
 
 
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    try:
-        with open(path, "rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                h.update(block)
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    return h.hexdigest()
-
-
 def find_export(db: Database, interview_id: int, path: Path) -> AuditRecord | None:
     """The export record whose sha256 matches the file at ``path``, if the file is one of ours, unchanged."""
+    from ..audio import file_sha256  # any file: its errors say why it cannot be read
+
     digest = file_sha256(path)
     for r in audit_records(db, interview_id):
         if r.action == "export" and r.detail.get("sha256") == digest:
