@@ -223,16 +223,20 @@ def transcribe(
               help="CPU threads per worker (default: the cores shared out locally; every core on a cluster).")
 @click.option("--language", default=None, help="Force one language code for every recording (a manifest may override).")
 @click.option("--model", default=None, help="Model name from `interview-assist models` (default: whisper-base).")
-@click.option("--denoise", type=click.Choice(["off", "on", "auto"]), default="auto", show_default=True)
-@click.option("--diarize/--no-diarize", default=True, show_default=True)
+@click.option("--denoise", type=click.Choice(["off", "on", "auto"]), default="auto", show_default=True,
+              help="Noise reduction; auto decides per window from the noise floor.")
+@click.option("--diarize/--no-diarize", default=True, show_default=True,
+              help="Find who speaks when, and attribute every word.")
 @click.option("--interpreter/--no-interpreter", default=True, show_default=True,
               help="Interview type: with an interpreter (3 speakers) or without (2).")
-@click.option("--speakers", "num_speakers", type=click.IntRange(min=1), default=None, help="Exact number of speakers.")
-@click.option("--min-speakers", type=click.IntRange(min=1), default=None)
-@click.option("--max-speakers", type=click.IntRange(min=1), default=None)
+@click.option("--speakers", "num_speakers", type=click.IntRange(min=1), default=None,
+              help="Exact number of speakers (a manifest may override).")
+@click.option("--min-speakers", type=click.IntRange(min=1), default=None, help="At least this many speakers.")
+@click.option("--max-speakers", type=click.IntRange(min=1), default=None, help="At most this many speakers.")
 @click.option("--glossary", "glossary_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Case glossary for every recording (a manifest's glossary column overrides it).")
-@click.option("--bias/--no-bias", default=True, show_default=True)
+@click.option("--bias/--no-bias", default=True, show_default=True,
+              help="Pass the glossary names to the ASR as hotwords; every word taken from them is flagged.")
 @DB_OPTION
 def batch(
     paths: tuple[Path, ...], workers: int, scheduler: str | None, threads_per_worker: int, language: str | None,
