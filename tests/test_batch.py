@@ -116,10 +116,16 @@ def test_a_manifest_gives_options_per_file_and_the_result_equals_transcribe(eval
     assert refused.returncode == 2 and "needs a header row with a 'path' column" in refused.stderr
 
 
+def _default_sigint() -> None:
+    # A suite started as a background job passes SIGINT down as ignored; an
+    # operator's batch in a terminal has the default.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start(args: list, **kwargs) -> subprocess.Popen:
     return subprocess.Popen(
         [*CLI, *map(str, args)], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        start_new_session=True, **kwargs,
+        start_new_session=True, preexec_fn=_default_sigint, **kwargs,
     )
 
 
