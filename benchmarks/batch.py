@@ -13,14 +13,13 @@ sampler reads the resident memory of every worker process every 0.5 s; the
 peak of each worker is reported per recording it finished, in order, which
 shows whether memory grows from one recording to the next.
 
-Usage: python benchmarks/batch.py [--copies 1] [--no-diarize]
+Usage: python benchmarks/batch.py [--passes 2] [--no-diarize]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import signal
 import socket
 import subprocess
