@@ -46,6 +46,26 @@ def test_interview_mixture_three_speakers(diarizer, eval_dir):
     assert der <= 0.15, der
 
 
+def test_two_voices_the_segmentation_model_merged_are_told_apart(diarizer, eval_dir):
+    """In interview_v01 the segmentation model gives the officer's opening
+    question (0.50-4.04 s) and the interpreter's relay (4.98-8.15 s) one local
+    speaker; the voice split gives them different speakers again."""
+    audio = load(eval_dir / "interviews" / "interview_v01.flac")
+    result = diarizer.diarize(audio, DiarizeOptions(num_speakers=3))
+
+    def speaker_of(start: float, end: float) -> str:
+        overlap: dict[str, float] = {}
+        for t in result.turns:
+            seconds = min(end, t.end) - max(start, t.start)
+            if seconds > 0:
+                overlap[t.speaker] = overlap.get(t.speaker, 0.0) + seconds
+        return max(overlap, key=overlap.get)
+
+    assert speaker_of(1.0, 3.5) != speaker_of(5.5, 7.5)
+    # And the officer's voice is the officer's later on (33.7-38.8 s).
+    assert speaker_of(1.0, 3.5) == speaker_of(34.5, 38.0)
+
+
 def test_result_does_not_depend_on_how_the_audio_is_fed(catalog, eval_dir):
     """Windows of one minute, fed in odd-sized blocks, give the same turns as one pass."""
     from interview_assist.diarize import Diarizer
