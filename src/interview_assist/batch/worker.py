@@ -12,6 +12,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import json
+import os
 import pickle
 import signal
 import subprocess
@@ -44,11 +45,27 @@ def _reporter(path: str):
     return lambda event: worker.log_event(PROGRESS_TOPIC, {"path": path, **event})
 
 
+# Dask starts its workers with these set to 1. The BLAS behind numpy
+# follows them, and the log-mel features Whisper decodes from are a numpy
+# product: with one thread their last bits differ from the CLI's, and a
+# decode with hotwords came out different ("native birth" for "date of
+# birth"). A job computes with the threads it was given, as `transcribe` does.
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def job_environment(threads: int) -> dict[str, str]:
+    env = dict(os.environ)
+    for name in THREAD_VARIABLES:
+        env[name] = str(threads or os.cpu_count() or 1)
+    return env
+
+
 def run_job(path: str, options: JobOptions, audio_sha256: str, threads: int = 0) -> JobResult:
     """Transcribe one recording in its own process; a failure is a result with an error, not an exception."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "interview_assist.batch.job"],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=_die_with_parent,
+        env=job_environment(threads),
     )
     report = _reporter(path)
     tail: list[str] = []
