@@ -22,8 +22,9 @@ from pathlib import Path
 
 from rapidfuzz.distance import Levenshtein
 
+from interview_assist.names.gazetteer import Gazetteer, Place
 from interview_assist.names.normalize import key
-from interview_assist.transcript import NameFlag, Transcript
+from interview_assist.transcript import NameFlag, Suggestion, Transcript
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,10 @@ class Score:
         self.false_texts += other.false_texts
 
 
-def score(t: Transcript, ref: Reference, list_words: set[str] = frozenset()) -> Score:
+def score(t: Transcript, ref: Reference, list_words: set[str] = frozenset(), gazetteer: Gazetteer | None = None) -> Score:
+    """Score the flags of ``t``; with a ``gazetteer``, a suggestion of the very
+    place the reference names counts as the right name however the gazetteer
+    spells it ("Ansabā" for Anseba: one region, two transliterations)."""
     hyp = [(i, j, w) for i, s in enumerate(t.segments) for j, w in enumerate(s.words) if key(w.text)]
     hyp_keys = [key(w.text) for _, _, w in hyp]
     ref_keys = [key(w) for w in ref.words]
@@ -143,7 +147,11 @@ def score(t: Transcript, ref: Reference, list_words: set[str] = frozenset()) -> 
         else:
             s.missed.append(f"{o.term} (heard {heard!r})")
         top = {key(x) for f in hit for sug in f.suggestions[:3] for x in (sug.text, *sug.variants)}
-        if key(o.term) in top:
+        same_place = gazetteer is not None and any(
+            sug.source.startswith("gazetteer:") and _names_place(sug, p)
+            for f in hit for sug in f.suggestions[:3] for p in gazetteer.exact(o.term)
+        )
+        if key(o.term) in top or same_place:
             s.top3 += 1
         else:
             s.no_top3.append(f"{o.term} (heard {heard!r})")
@@ -162,3 +170,9 @@ def score(t: Transcript, ref: Reference, list_words: set[str] = frozenset()) -> 
             if any(h in ws for ws in flag_words):
                 s.inserted_flagged += 1
     return s
+
+
+def _names_place(sug: Suggestion, place: Place) -> bool:
+    """Is the gazetteer suggestion ``sug`` the place ``place`` (same usual name, kind and country)?"""
+    where = ", ".join(x for x in (place.kind, place.country) if x)
+    return sug.text == place.canonical and (sug.detail == where or sug.detail.startswith(where + ", "))

@@ -70,6 +70,18 @@ def test_diacritics_and_transliterations_match(gazetteer):
     assert "Masar-e Scharif" in variants
 
 
+def test_a_name_is_found_without_its_article_and_by_its_sound(gazetteer):
+    # Speakers drop the Arabic article: "Raqqa" is Ar Raqqah, "Kufra" Al Kufrah.
+    assert any(p.canonical == "Ar Raqqah" for p in gazetteer.exact("Raqqah"))
+    for heard, place in (("Raqqa", "Ar Raqqah"), ("Kufra", "Al Kufrah"), ("Mayadin", "Al Mayādīn")):
+        assert place in [m.place.canonical for m in gazetteer.search(heard, limit=3)], heard
+    # Spelled apart, alike in sound: "Islam color" shares few letters with "Eslam Qaleh".
+    assert gazetteer.search("Islam color", limit=1)[0].place.canonical == "Eslam Qaleh"
+    # An agency list gets the same treatment.
+    g = Gazetteer.from_rows([{"name": "Al-Hol", "kind": "camp", "country": "SY"}, {"name": "Hama"}])
+    assert [p.name for p in g.exact("hol")] == [] and [p.name for p in g.exact("Al Hol")] == ["Al-Hol"]
+
+
 def test_an_agency_list_is_read_and_indexed(tmp_path):
     (tmp_path / "camps.tsv").write_text(
         "# our own list\nname\tcanonical\tkind\tcountry\nKara Tepe\tMavrovouni\tcamp\tGR\nMavrovouni\t\tcamp\tGR\n"

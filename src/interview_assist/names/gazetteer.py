@@ -10,9 +10,11 @@ and kept in ``<gazetteers>/.index/``, keyed by the sha256 of the source
 files; a later start loads it in a fraction of a second. When the folder is
 not writable the index is simply rebuilt in memory.
 
-Search: the folded names are cut into letter trigrams; the names sharing
-most trigrams with the query are scored with rapidfuzz on the folded
-spelling and on the phonetic skeleton (see :mod:`.normalize`).
+Search: the folded names and their sound keys are cut into letter
+trigrams; the names sharing most trigrams with the query are scored with
+rapidfuzz on the folded spelling and on the sound (see :mod:`.normalize`).
+A name that starts with the Arabic article ("Al Kufrah", "Ar Raqqah") is also
+indexed without it, as speakers often drop it.
 """
 
 from __future__ import annotations
@@ -33,12 +35,15 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from ..errors import InputError
-from .normalize import key, skeleton, sound
+from .normalize import fold, key, skeleton, sound
 
 logger = logging.getLogger("interview_assist")
 
 GAZETTEERS_ENV = "INTERVIEW_ASSIST_GAZETTEERS"
-INDEX_VERSION = 1
+INDEX_VERSION = 2
+# The Arabic article, as transliterations write it ("Al Kufrah", "Ar Raqqah",
+# "Deir ez-Zor"): speakers often drop it, so a name is also indexed without it.
+_ARTICLES = frozenset("al el ad ar as ash at az an ed es ez en et er".split())
 COLUMNS = ("name", "canonical", "kind", "country", "region", "population", "source")
 
 
@@ -71,6 +76,15 @@ class Place:
 class Match:
     place: Place
     score: float  # 0-100
+
+
+def _keys_of(name: str) -> list[str]:
+    """The exact-match keys of a name: its key, and without a leading article."""
+    words = fold(name).split()
+    out = ["".join(words)]
+    if len(words) > 1 and words[0] in _ARTICLES and len("".join(words[1:])) >= 4:
+        out.append("".join(words[1:]))
+    return out
 
 
 def _trigrams(k: str) -> set[str]:
@@ -190,7 +204,8 @@ class Gazetteer:
         if len(k) < 2:
             return []
         d = self._d
-        tri = [self._tri_ids[t] for t in _trigrams(k) if t in self._tri_ids]
+        grams = _trigrams(k) | {"~" + t for t in _trigrams(sound(k))}
+        tri = [self._tri_ids[t] for t in grams if t in self._tri_ids]
         if not tri:
             return []
         off = d["tri_offsets"]
@@ -204,8 +219,12 @@ class Gazetteer:
         keys = d["keys"]
         choices = {int(i): keys[i] for i in ids}
         scored: list[tuple[float, int]] = []
-        for choice, _, kid in process.extract(k, choices, scorer=fuzz.ratio, limit=limit * 8, score_cutoff=min_score * 0.7):
-            scored.append((similarity(text, d["name"][self._rows_of_key(kid)[0]]), kid))
+        # The closest by spelling, and the closest by sound.
+        near = {kid for _, _, kid in process.extract(k, choices, scorer=fuzz.ratio, limit=limit * 8, score_cutoff=min_score * 0.7)}
+        sounds = {kid: sound(c) for kid, c in choices.items()}
+        near |= {kid for _, _, kid in process.extract(sound(k), sounds, scorer=fuzz.ratio, limit=limit * 8, score_cutoff=min_score * 0.7)}
+        for kid in near:
+            scored.append((similarity(text, keys[kid]), kid))
         # Also the names that sound alike but are spelled apart.
         sk = skeleton(text)
         for kid in d["skeleton_keys"].get(sk, ())[:50]:
@@ -297,10 +316,11 @@ def _index(places: list[Place]) -> dict:
     group_rows: list[list[int]] = []
     group_of: list[int] = []
     for row, p in enumerate(places):
-        kid = keys.setdefault(key(p.name), len(keys))
-        if kid == len(key_rows):
-            key_rows.append([])
-        key_rows[kid].append(row)
+        for k in _keys_of(p.name):
+            kid = keys.setdefault(k, len(keys))
+            if kid == len(key_rows):
+                key_rows.append([])
+            key_rows[kid].append(row)
         gid = groups.setdefault((p.canonical, p.country, p.source), len(groups))
         if gid == len(group_rows):
             group_rows.append([])
@@ -311,12 +331,14 @@ def _index(places: list[Place]) -> dict:
     tri_keys: list[list[int]] = []
     skeleton_keys: dict[str, list[int]] = {}
     for kid, k in enumerate(key_list):
-        for t in _trigrams(k):
+        # Trigrams of the spelling and of the sound ("Islam color" and
+        # "Eslam Qaleh" share few letters but most of their sound).
+        for t in _trigrams(k) | {"~" + t for t in _trigrams(sound(k))}:
             tid = trigrams.setdefault(t, len(trigrams))
             if tid == len(tri_keys):
                 tri_keys.append([])
             tri_keys[tid].append(kid)
-        skeleton_keys.setdefault(skeleton(places[key_rows[kid][0]].name), []).append(kid)
+        skeleton_keys.setdefault(skeleton(k), []).append(kid)
     key_offsets, key_flat = _csr(key_rows)
     tri_offsets, tri_flat = _csr(tri_keys)
     group_offsets, group_flat = _csr(group_rows)
