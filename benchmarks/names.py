@@ -71,7 +71,7 @@ def main() -> None:
             glossary = tuple(GlossaryEntry(t, k) for t, k in ref.glossary) if use_glossary else ()
             opts = PipelineOptions(diarize=False, names=NameOptions(bias=bias))
             t = transcribe(audio, opts, transcriber=transcriber, gazetteer=gazetteer, glossary=glossary)
-            s = score(t, ref, list_word_keys(glossary) if bias else set())
+            s = score(t, ref, list_word_keys(glossary) if bias else set(), gazetteer)
             totals[name].add(s)
             if name == "no glossary":
                 transcripts.append(t)

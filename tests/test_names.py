@@ -129,7 +129,7 @@ def test_misrecognised_names_are_flagged_with_suggestions(names_dir, base_transc
     for stem in sorted(p.with_name(p.name.removesuffix(".names.tsv")) for p in names_dir.glob("*.names.tsv")):
         t = transcribe(stem.with_suffix(".wav"), PipelineOptions(diarize=False, names=NameOptions(bias=False)),
                        transcriber=base_transcriber, gazetteer=gazetteer, glossary=glossary_of(stem))
-        s = score(t, read_reference(stem))
+        s = score(t, read_reference(stem), gazetteer=gazetteer)
         caught, missed, top3 = caught + s.caught, missed + s.misrecognised - s.caught, top3 + s.top3
         false += s.false_lenient
         minutes += s.minutes
