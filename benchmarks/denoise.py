@@ -208,7 +208,7 @@ def main() -> None:
                 x = mixture(clean, kind, snr, zlib.crc32(key.encode()))
                 est = estimate_noise(x)
                 r = both(key, x)
-                applied, _ = auto_decision(est)
+                applied, _ = auto_decision(est, tr.spec.denoise_coloured_min_snr_db)
                 w = {m: wer(clean_ref[clip], r[m]["text"]) for m in ("off", "on")}
                 per["off"].append(w["off"])
                 per["on"].append(w["on"])
@@ -260,7 +260,7 @@ def main() -> None:
         noisy = load(EVAL / "noise" / "noisy_snr0.wav")
         r = both("pair", noisy)
         est = estimate_noise(noisy)
-        applied, reason = auto_decision(est)
+        applied, reason = auto_decision(est, tr.spec.denoise_coloured_min_snr_db)
         ref = clean_ref[FREESOUND]
         w = {m: wer(ref, r[m]["text"]) for m in ("off", "on")}
         auto, pick = w["on" if applied else "off"], w[model_pick(r["off"], r["on"])]

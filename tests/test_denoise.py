@@ -58,6 +58,32 @@ def test_auto_gates_moderate_rumble_but_spares_speech_under_strong_rumble(eval_d
     assert applied is True and "low-frequency" in reason
 
 
+def test_a_model_can_have_strong_rumble_gated_and_the_pipeline_asks_it(eval_dir, tmp_path, catalog, base_transcriber):
+    """tiny.en reads strong rumble better gated; whisper-base better left alone."""
+    import soundfile as sf
+
+    from interview_assist.asr import AsrOptions, Transcriber
+    from interview_assist.pipeline import PipelineOptions, transcribe
+
+    tiny, base = catalog.get("tiny.en"), catalog.get("whisper-base")
+    assert tiny.denoise_coloured_min_snr_db == 0.0 and base.denoise_coloured_min_snr_db is None
+    clean = load(eval_dir / "asr" / "jfk.flac")
+    rumble = _add_noise(clean, 0, colour="brown")
+    assert auto_decision(estimate_noise(rumble), tiny.denoise_coloured_min_snr_db)[0] is True
+    assert auto_decision(estimate_noise(rumble), base.denoise_coloured_min_snr_db)[0] is False
+    # Clean speech stays untouched whatever the model.
+    assert auto_decision(estimate_noise(clean), tiny.denoise_coloured_min_snr_db)[0] is False
+    # The pipeline decides with the loaded model's bound, and says so.
+    path = tmp_path / "rumble.wav"
+    sf.write(path, rumble, 16000)
+    options = PipelineOptions(diarize=False)
+    by_tiny = transcribe(path, options, transcriber=Transcriber(catalog, "tiny.en", AsrOptions()))
+    by_base = transcribe(path, options, transcriber=base_transcriber)
+    assert [d.applied for d in by_tiny.denoise] == [True] and "gated for this model" in by_tiny.denoise[0].reason
+    assert [d.applied for d in by_base.denoise] == [False]
+    assert by_tiny.settings["denoise_coloured_min_snr_db"] == 0.0 and "denoise_coloured_min_snr_db" not in by_base.settings
+
+
 def test_mode_values():
     assert [m.value for m in DenoiseMode] == ["off", "on", "auto"]
     with pytest.raises(ValueError):

@@ -121,7 +121,7 @@ def reduce_noise(audio: np.ndarray, settings: DenoiseSettings = DenoiseSettings(
     return out.astype(np.float32, copy=False)
 
 
-def auto_decision(estimate: NoiseEstimate) -> tuple[bool, str]:
+def auto_decision(estimate: NoiseEstimate, coloured_min_snr_db: float | None = None) -> tuple[bool, str]:
     """Whether ``auto`` denoises a window with this noise floor, and why.
 
     Measured on real clips mixed with white and brown noise at 0 to 20 dB
@@ -138,7 +138,12 @@ def auto_decision(estimate: NoiseEstimate) -> tuple[bool, str]:
     worse reading (whisper-base on pink noise at 10 dB: WER 0.89 against
     0.41), and no confidence margin made it never worse with both whisper-base
     and tiny.en.
+
+    ``coloured_min_snr_db`` replaces the bound below which low-frequency noise
+    is left alone, for a model that fares otherwise (a model's
+    ``denoise_coloured_min_snr_db`` in the manifest).
     """
+    bound = AUTO_MIN_SNR_DB_COLOURED if coloured_min_snr_db is None else coloured_min_snr_db
     detail = f"SNR ≈ {estimate.snr_db:.0f} dB, noise flatness {estimate.flatness:.2f}"
     if estimate.snr_db >= AUTO_MAX_SNR_DB:
         return False, f"speech well above the noise ({detail})"
@@ -146,6 +151,8 @@ def auto_decision(estimate: NoiseEstimate) -> tuple[bool, str]:
         return True, f"broadband noise close to the speech ({detail})"
     if estimate.snr_db >= AUTO_MIN_SNR_DB_COLOURED:
         return True, f"moderate low-frequency noise ({detail})"
+    if estimate.snr_db >= bound:
+        return True, f"strong low-frequency noise, gated for this model ({detail})"
     return False, f"strong low-frequency noise, which gating would take speech with ({detail})"
 
 

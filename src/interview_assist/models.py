@@ -58,6 +58,9 @@ class ModelSpec:
     packages: tuple[str, ...] = ()
     default: bool = False
     origin: str = "manifest"  # or "registered"
+    # Denoise ``auto``: gate low-frequency noise from this SNR (dB) up, where
+    # the model does better with it gated than the shared rule assumes.
+    denoise_coloured_min_snr_db: float | None = None
 
     @property
     def sha256(self) -> str:
@@ -150,6 +153,7 @@ class ModelCatalog:
             packages=tuple(entry.get("packages", ())),
             default=bool(entry.get("default", False)),
             origin=origin,
+            denoise_coloured_min_snr_db=entry.get("denoise_coloured_min_snr_db"),
         )
 
     # -- lookup ------------------------------------------------------------

@@ -146,6 +146,8 @@ def _settings_record(
     record["model"] = transcriber.spec.name
     record["asr"] = asdict(transcriber.options)
     record["denoise"] = options.denoise.value
+    if transcriber.spec.denoise_coloured_min_snr_db is not None:
+        record["denoise_coloured_min_snr_db"] = transcriber.spec.denoise_coloured_min_snr_db
     if diarization_models is not None:
         record["speakers"] = asdict(options.speaker_counts)
         record["diarization_models"] = {m.name: m.sha256 for m in diarization_models}
@@ -218,7 +220,7 @@ def transcribe(
         # Speech is found on the original audio: gating can make quiet
         # speech too faint for the VAD.
         speech = speech_spans(win.samples, options.vad)
-        speech_input, applied, reason = _denoise(win.samples, options)
+        speech_input, applied, reason = _denoise(win.samples, options, transcriber.spec.denoise_coloured_min_snr_db)
         cut = length if win.last else _cut_point(speech, length, options.cut_search_seconds)
         decisions.append(DenoiseDecision(win.offset, win.offset + cut, applied, reason))
         kept = [Span(s.start, min(s.end, cut)) for s in speech if s.start < cut]
@@ -304,14 +306,14 @@ def _check_same_length(path: str | os.PathLike[str], transcribed: float, diarize
         )
 
 
-def _denoise(samples: np.ndarray, options: PipelineOptions) -> tuple[np.ndarray, bool, str]:
+def _denoise(samples: np.ndarray, options: PipelineOptions, coloured_min_snr_db: float | None) -> tuple[np.ndarray, bool, str]:
     mode = options.denoise
     if mode is DenoiseMode.OFF:
         apply, reason = False, "denoise off"
     elif mode is DenoiseMode.ON:
         apply, reason = True, "denoise on"
     else:
-        apply, reason = auto_decision(estimate_noise(samples))
+        apply, reason = auto_decision(estimate_noise(samples), coloured_min_snr_db)
     return (reduce_noise(samples, options.denoise_settings) if apply else samples), apply, reason
 
 
