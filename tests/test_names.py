@@ -11,6 +11,7 @@ import gzip
 import json
 import subprocess
 import sys
+from dataclasses import replace
 
 import pytest
 
@@ -18,7 +19,7 @@ from interview_assist.errors import InputError, NotFound
 from interview_assist.names.gazetteer import Gazetteer, similarity
 from interview_assist.names.glossary import list_word_keys, parse_glossary, read_glossary
 from interview_assist.names.normalize import fold, key, skeleton
-from interview_assist.names.detect import NameOptions
+from interview_assist.names.detect import NameFinder, NameOptions
 from interview_assist.pipeline import PipelineOptions, transcribe
 from interview_assist.store import Database, name_flags, resolve_name_flag, save_transcript
 from interview_assist.transcript import GlossaryEntry
@@ -139,6 +140,18 @@ def test_misrecognised_names_are_flagged_with_suggestions(names_dir, base_transc
     assert caught / (caught + missed) >= 0.9
     assert top3 / (caught + missed) >= 0.7
     assert false / minutes <= 1.0
+
+
+def test_without_a_glossary_a_place_split_into_ordinary_words_is_flagged(names_dir, base_transcriber, gazetteer):
+    """Kilis heard as "that kill is": flagged as a known place, with Kilis suggested;
+    the same words heard with confidence are left alone."""
+    t = transcribe(names_dir / "names_v03.wav", PipelineOptions(diarize=False), transcriber=base_transcriber, gazetteer=gazetteer)
+    split = [f for f in t.name_flags if "sounds-like-place" in f.reasons]
+    assert [key(f.text) for f in split] == ["killis"]
+    assert "Kilis" in [s.text for s in split[0].suggestions[:3]]
+    seg = t.segments[split[0].segment]
+    sure = replace(seg, words=tuple(replace(w, probability=0.9) for w in seg.words))
+    assert not [f for f in NameFinder(gazetteer).flag_segment(0, sure) if "sounds-like-place" in f.reasons]
 
 
 def test_biasing_flags_every_name_taken_from_the_list(names_dir, base_transcriber, gazetteer):

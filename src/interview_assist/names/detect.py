@@ -8,8 +8,8 @@ score below 0.1, wrong common words above 0.8), so a flag combines signals:
 - whether the span is a known name: exactly in the case glossary or in a
   gazetteer (ignoring case, diacritics and punctuation);
 - fuzzy and phonetic likeness to glossary and gazetteer names, which also
-  catches names heard as ordinary words ("kill is" for Kilis) when the case
-  glossary has them;
+  catches names heard as ordinary words ("kill is" for Kilis): any such words
+  like a glossary name, and words spelled nearly like a well-known place;
 - low probability;
 - with biasing: any word that equals a list entry, and the decode without
   the list disagreeing.
@@ -46,6 +46,13 @@ class NameOptions:
     # Ordinary words below this probability are flagged as possibly a name
     # the ASR did not know (0 switches this off).
     very_low_probability: float = 0.1
+    # Two or three ordinary words, one of them doubtful, spelled this much
+    # like a well-known place (0-100, letters only), are flagged as that
+    # place split into words ("kill is" for Kilis).
+    split_place_ratio: float = 88.0
+    # Well-known: a town of at least this many people, a subdivision or
+    # country, or an entry of an agency's own list.
+    split_place_min_population: int = 50_000
     min_suggestion_score: float = 70.0
     suggestions: int = 5
 
@@ -159,6 +166,9 @@ class NameFinder:
         for span in self._sounds_like_spans(toks, covered):
             covered.update(span)
             flags.append(self._make(index, toks, span, ["sounds-like-glossary", "low-probability"]))
+        for span in self._split_place_spans(toks, covered):
+            covered.update(span)
+            flags.append(self._make(index, toks, span, ["sounds-like-place", "low-probability"]))
         for span in self._doubtful_spans(toks, covered):
             span = self._extend(toks, span, _join(toks, span))
             if covered.intersection(span):
@@ -316,6 +326,42 @@ class NameFinder:
                 # Sounding alike may lift a near spelling, not make one.
                 best = max(spelled_score, min(alike[1] * 0.95 if alike else 0.0, spelled_score + 15))
                 if best >= opts.sounds_like_glossary:
+                    found.append((best, span))
+        chosen: list[list[int]] = []
+        taken: set[int] = set()
+        for _, span in sorted(found, key=lambda f: (-f[0], len(f[1]))):
+            if not taken.intersection(span):
+                chosen.append(span)
+                taken.update(span)
+        return chosen
+
+    def _split_place_spans(self, toks: list[_Token], covered: set[int]) -> list[list[int]]:
+        """Ordinary words, one of them doubtful, that spell a well-known place ("kill is").
+
+        Only runs of two or three words and close spellings: compared by
+        sound, or with every village of the gazetteer, ordinary phrases
+        match some place all the time (several a minute on the real clips).
+        """
+        opts = self.options
+        found: list[tuple[float, list[int]]] = []
+        for width in (2, 3):
+            for start in range(len(toks) - width + 1):
+                span = list(range(start, start + width))
+                words = [toks[j] for j in span]
+                if any(j in covered for j in span) or any(t.closes for t in words[:-1]) or any(t.capital for t in words):
+                    continue
+                if min(t.word.probability for t in words) >= opts.low_probability:
+                    continue
+                k = key(_join(toks, span))
+                if len(k) < 5:
+                    continue
+                best = 0.0
+                for m in self.gazetteer.search(k, limit=8, min_score=opts.min_suggestion_score):
+                    p = m.place
+                    if p.kind == "city" and (p.population or 0) < opts.split_place_min_population:
+                        continue
+                    best = max(best, fuzz.ratio(k, key(p.name)))
+                if best >= opts.split_place_ratio:
                     found.append((best, span))
         chosen: list[list[int]] = []
         taken: set[int] = set()
