@@ -50,8 +50,8 @@ class NameOptions:
     # like a well-known place (0-100, letters only), are flagged as that
     # place split into words ("kill is" for Kilis).
     split_place_ratio: float = 88.0
-    # Well-known: a town of at least this many people, a subdivision or
-    # country, or an entry of an agency's own list.
+    # Well-known: a town of at least this many people, or a place of any
+    # other kind (subdivision, country, an agency's camp or village).
     split_place_min_population: int = 50_000
     min_suggestion_score: float = 70.0
     suggestions: int = 5
@@ -132,6 +132,7 @@ class NameFinder:
         self._choice_keys = [key(term) for term, _ in self._glossary_choices]
         self._choice_sounds = [sound(term) for term, _ in self._glossary_choices]
         self._search_cache: dict[str, list[Suggestion]] = {}
+        self._split_cache: dict[str, float] = {}
 
     # -- the whole transcript -------------------------------------------------
 
@@ -355,14 +356,11 @@ class NameFinder:
                 k = key(_join(toks, span))
                 if len(k) < 5:
                     continue
-                best = 0.0
-                for m in self.gazetteer.search(k, limit=8, min_score=opts.min_suggestion_score):
-                    p = m.place
-                    if p.kind == "city" and (p.population or 0) < opts.split_place_min_population:
-                        continue
-                    best = max(best, fuzz.ratio(k, key(p.name)))
-                if best >= opts.split_place_ratio:
-                    found.append((best, span))
+                if k not in self._split_cache:
+                    near = self.gazetteer.well_known_like(k, opts.split_place_ratio, opts.split_place_min_population)
+                    self._split_cache[k] = near[0].score if near else 0.0
+                if self._split_cache[k]:
+                    found.append((self._split_cache[k], span))
         chosen: list[list[int]] = []
         taken: set[int] = set()
         for _, span in sorted(found, key=lambda f: (-f[0], len(f[1]))):

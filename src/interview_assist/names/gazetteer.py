@@ -116,6 +116,7 @@ class Gazetteer:
         self._d = data
         self._key_ids = {k: i for i, k in enumerate(data["keys"])}
         self._tri_ids = {t: i for i, t in enumerate(data["trigrams"])}
+        self._well_known: dict[int, dict[tuple[str, int], list[int]]] = {}
 
     # -- loading -----------------------------------------------------------
 
@@ -198,6 +199,43 @@ class Gazetteer:
                     return out[:limit]
         return []
 
+    def well_known_like(self, text: str, min_ratio: float, min_population: int) -> list[Match]:
+        """Well-known places spelled at least ``min_ratio`` (0-100) like ``text``, best first.
+
+        Well-known: a town (kind ``city``) of ``min_population`` or more, or
+        any other kind: a subdivision, a country, an agency's camp or village.
+        Only names with the same
+        first letter are compared (a name split into words keeps its start),
+        which keeps a lookup to a few hundred comparisons.
+        """
+        k = key(text)
+        if len(k) < 2:
+            return []
+        buckets = self._well_known.get(min_population)
+        if buckets is None:
+            buckets = self._well_known[min_population] = self._well_known_buckets(min_population)
+        r = min(max(min_ratio, 1.0), 100.0)
+        shortest, longest = math.floor(len(k) * r / (200 - r)), math.ceil(len(k) * (200 - r) / r)
+        keys = self._d["keys"]
+        choices = {kid: keys[kid] for n in range(shortest, longest + 1) for kid in buckets.get((k[0], n), ())}
+        out: list[Match] = []
+        for _, score, kid in process.extract(k, choices, scorer=fuzz.ratio, score_cutoff=r, limit=None):
+            for row in self._rows_of_key(kid):
+                place = self.place(row)
+                if _well_known(place, min_population):
+                    out.append(Match(place, round(score, 2)))
+                    break
+        return sorted(out, key=lambda m: -m.score)
+
+    def _well_known_buckets(self, min_population: int) -> dict[tuple[str, int], list[int]]:
+        d = self._d
+        pop, kind = d["population"], d["kind"]
+        buckets: dict[tuple[str, int], list[int]] = {}
+        for kid, k in enumerate(d["keys"]):
+            if any(kind[r] != "city" or pop[r] >= min_population for r in self._rows_of_key(kid)):
+                buckets.setdefault((k[0], len(k)), []).append(kid)
+        return buckets
+
     def search(self, text: str, limit: int = 5, min_score: float = 60.0, candidates: int = 300) -> list[Match]:
         """The places whose names are most like ``text``, best first, one per place."""
         k = key(text)
@@ -240,6 +278,10 @@ class Gazetteer:
                 if ident not in best or ranked > best[ident].score:
                     best[ident] = Match(p, round(ranked, 2))
         return sorted(best.values(), key=lambda m: -m.score)[:limit]
+
+
+def _well_known(p: Place, min_population: int) -> bool:
+    return p.kind != "city" or (p.population or 0) >= min_population
 
 
 def _prominence(p: Place) -> float:
