@@ -328,13 +328,7 @@ class NameFinder:
                 best = max(spelled_score, min(alike[1] * 0.95 if alike else 0.0, spelled_score + 15))
                 if best >= opts.sounds_like_glossary:
                     found.append((best, span))
-        chosen: list[list[int]] = []
-        taken: set[int] = set()
-        for _, span in sorted(found, key=lambda f: (-f[0], len(f[1]))):
-            if not taken.intersection(span):
-                chosen.append(span)
-                taken.update(span)
-        return chosen
+        return _best_disjoint(found)
 
     def _split_place_spans(self, toks: list[_Token], covered: set[int]) -> list[list[int]]:
         """Ordinary words, one of them doubtful, that spell a well-known place ("kill is").
@@ -361,13 +355,7 @@ class NameFinder:
                     self._split_cache[k] = near[0].score if near else 0.0
                 if self._split_cache[k]:
                     found.append((self._split_cache[k], span))
-        chosen: list[list[int]] = []
-        taken: set[int] = set()
-        for _, span in sorted(found, key=lambda f: (-f[0], len(f[1]))):
-            if not taken.intersection(span):
-                chosen.append(span)
-                taken.update(span)
-        return chosen
+        return _best_disjoint(found)
 
     # -- suggestions -------------------------------------------------------------
 
@@ -440,6 +428,17 @@ class NameFinder:
         ranked.append(Suggestion(text, round(similarity(text, flag.text), 2), "unbiased decode"))
         reasons = tuple(dict.fromkeys(flag.reasons + ("decodes-differ",)))
         return replace(flag, reasons=reasons, suggestions=tuple(ranked))
+
+
+def _best_disjoint(found: list[tuple[float, list[int]]]) -> list[list[int]]:
+    """The best-scoring spans that do not overlap, shorter first among equals."""
+    chosen: list[list[int]] = []
+    taken: set[int] = set()
+    for _, span in sorted(found, key=lambda f: (-f[0], len(f[1]))):
+        if not taken.intersection(span):
+            chosen.append(span)
+            taken.update(span)
+    return chosen
 
 
 def _rank(s: Suggestion) -> tuple[bool, float]:
