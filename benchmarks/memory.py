@@ -6,7 +6,7 @@ process and reads its peak resident set size (ru_maxrss). For comparison, bare
 faster-whisper: its own whole-file decode (``decode_audio``) at every length,
 and a full sequential transcription at the shorter lengths.
 
-Usage: python benchmarks/memory.py [--minutes 10 60 180] [--bare-minutes 10 60]
+Usage: python benchmarks/memory.py [--minutes 10 60 180] [--bare-minutes 10 60] [--no-diarize]
 """
 
 from __future__ import annotations
@@ -72,12 +72,14 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--minutes", type=int, nargs="+", default=[10, 60, 180])
     ap.add_argument("--bare-minutes", type=int, nargs="*", default=[10, 60])
+    ap.add_argument("--no-diarize", action="store_true", help="the speech pass alone")
     args = ap.parse_args()
     from interview_assist.models import ModelCatalog
 
     base_dir = str(ModelCatalog().get("whisper-base").directory)
     print(header("Peak memory (RSS) by recording length"))
-    print("whisper-base int8, 2 threads, denoise auto, diarization on (the CLI's default); each run a fresh process.")
+    diarization = "off (--no-diarize)" if args.no_diarize else "on (the CLI's default)"
+    print(f"whisper-base int8, 2 threads, denoise auto, diarization {diarization}; each run a fresh process.")
     print("Diarization runs first, in a child process: 'largest process' is the peak RSS of the larger of the two,")
     print("'all processes' the peak of their summed RSS, sampled every 0.2 s.\n")
     print("| audio | transcribe peak RSS, largest process | all processes together | transcribe time | bare decode_audio peak RSS | bare faster-whisper transcribe peak RSS |")
@@ -86,7 +88,8 @@ def main() -> None:
     for minutes in args.minutes:
         path = looped_recording(minutes)
         with tempfile.TemporaryDirectory() as tmp:
-            ours, secs, together = peak([sys.executable, "-m", "interview_assist", "transcribe", str(path), "--db", f"{tmp}/s.sqlite", "--json"])
+            cli = [sys.executable, "-m", "interview_assist", "transcribe", str(path), "--db", f"{tmp}/s.sqlite", "--json"]
+            ours, secs, together = peak(cli + (["--no-diarize"] if args.no_diarize else []))
         decode = peak([sys.executable, "-c", BARE_DECODE, str(path)])[0]
         bare = peak([sys.executable, "-c", BARE_TRANSCRIBE, str(path), base_dir])[0] if minutes in args.bare_minutes else None
         bare_text = f"{bare:.0f} MiB" if bare else "not run (too slow)"

@@ -27,7 +27,7 @@ from .denoise import DenoiseMode, DenoiseSettings, auto_decision, estimate_noise
 from .diarize import DiarizeOptions, Diarizer
 from .diarize_process import DiarizationRun, diarize_in_child
 from .errors import AudioError
-from .heap import limit_heap_growth
+from .heap import limit_heap_growth, release_free_memory
 from .hallucination import HallucinationSettings, gap_reason, gap_segments, segment_flags
 from .models import ModelCatalog
 from .names.detect import NameFinder, NameOptions
@@ -249,6 +249,8 @@ def transcribe(
         duration = win.offset + cut
         used = n
         progress("transcribe", completed=duration, total=total)
+        # The window's buffers are freed: give their pages back before the next.
+        release_free_memory()
 
     diarization, diarization_models = None, None
     if early is not None:
