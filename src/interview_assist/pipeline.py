@@ -308,7 +308,9 @@ def _check_same_length(path: str | os.PathLike[str], transcribed: float, diarize
         )
 
 
-def _denoise(samples: np.ndarray, options: PipelineOptions, coloured_min_snr_db: float | None) -> tuple[np.ndarray, bool, str]:
+def _denoise(
+    samples: np.ndarray, options: PipelineOptions, coloured_min_snr_db: float | None = None
+) -> tuple[np.ndarray, bool, str]:
     mode = options.denoise
     if mode is DenoiseMode.OFF:
         apply, reason = False, "denoise off"
