@@ -56,6 +56,9 @@ def test_auto_gates_moderate_rumble_but_spares_speech_under_strong_rumble(eval_d
     assert applied is False and "low-frequency" in reason
     applied, reason = auto_decision(estimate_noise(moderate))
     assert applied is True and "low-frequency" in reason
+    # A model's own bound replaces the shared one, upwards as well as down.
+    assert auto_decision(estimate_noise(moderate), coloured_min_snr_db=40.0)[0] is False
+    assert auto_decision(estimate_noise(strong), coloured_min_snr_db=-10.0)[0] is True
 
 
 def test_a_model_can_have_strong_rumble_gated_and_the_pipeline_asks_it(eval_dir, tmp_path, catalog, base_transcriber):

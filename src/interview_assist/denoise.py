@@ -149,10 +149,12 @@ def auto_decision(estimate: NoiseEstimate, coloured_min_snr_db: float | None = N
         return False, f"speech well above the noise ({detail})"
     if estimate.flatness >= AUTO_MIN_FLATNESS:
         return True, f"broadband noise close to the speech ({detail})"
-    if estimate.snr_db >= AUTO_MIN_SNR_DB_COLOURED:
-        return True, f"moderate low-frequency noise ({detail})"
     if estimate.snr_db >= bound:
+        if estimate.snr_db >= AUTO_MIN_SNR_DB_COLOURED:
+            return True, f"moderate low-frequency noise ({detail})"
         return True, f"strong low-frequency noise, gated for this model ({detail})"
+    if estimate.snr_db >= AUTO_MIN_SNR_DB_COLOURED:
+        return False, f"low-frequency noise, left alone for this model ({detail})"
     return False, f"strong low-frequency noise, which gating would take speech with ({detail})"
 
 
