@@ -53,6 +53,15 @@ def test_loading_a_missing_model_says_how_to_install(models_dir):
         catalog.verify(catalog.get("tiny.en"))
 
 
+def test_a_manifest_setting_of_the_wrong_type_is_refused_when_the_catalog_loads(models_dir):
+    manifest = models_dir / "manifest.toml"
+    text = manifest.read_text()
+    assert "denoise_coloured_min_snr_db = 0.0" in text
+    manifest.write_text(text.replace("denoise_coloured_min_snr_db = 0.0", 'denoise_coloured_min_snr_db = "0"'))
+    with pytest.raises(ModelError, match="denoise_coloured_min_snr_db of model 'tiny.en' must be a number"):
+        ModelCatalog(models_dir)
+
+
 def test_unknown_model_lists_known_ones(catalog):
     with pytest.raises(ModelError, match="known: .*whisper-base"):
         catalog.get("large-v9")

@@ -153,7 +153,7 @@ class ModelCatalog:
             packages=tuple(entry.get("packages", ())),
             default=bool(entry.get("default", False)),
             origin=origin,
-            denoise_coloured_min_snr_db=entry.get("denoise_coloured_min_snr_db"),
+            denoise_coloured_min_snr_db=_optional_number(entry, "denoise_coloured_min_snr_db", origin),
         )
 
     # -- lookup ------------------------------------------------------------
@@ -316,3 +316,13 @@ def _concatenate(sources: list[Path], dest: Path) -> str:
         out.flush()
         os.fsync(out.fileno())
     return digest.hexdigest()
+
+
+def _optional_number(entry: dict, field: str, origin: str) -> float | None:
+    """A number of a model entry, checked when the catalog loads, not hours into a run."""
+    value = entry.get(field)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ModelError(f"{origin}: {field} of model {entry.get('name', '?')!r} must be a number, not {value!r}")
+    return float(value)
