@@ -146,7 +146,7 @@ def _settings_record(
     record["model"] = transcriber.spec.name
     record["asr"] = asdict(transcriber.options)
     record["denoise"] = options.denoise.value
-    if transcriber.spec.denoise_coloured_min_snr_db is not None:
+    if options.denoise is DenoiseMode.AUTO and transcriber.spec.denoise_coloured_min_snr_db is not None:
         record["denoise_coloured_min_snr_db"] = transcriber.spec.denoise_coloured_min_snr_db
     if diarization_models is not None:
         record["speakers"] = asdict(options.speaker_counts)
@@ -249,7 +249,8 @@ def transcribe(
         duration = win.offset + cut
         used = n
         progress("transcribe", completed=duration, total=total)
-        # The window's buffers are freed: give their pages back before the next.
+        # Free the window's audio and give the heap's free pages back before the next.
+        del win, speech_input, window_audio
         release_free_memory()
 
     diarization, diarization_models = None, None
