@@ -78,9 +78,17 @@ def test_a_name_is_found_without_its_article_and_by_its_sound(gazetteer):
         assert place in [m.place.canonical for m in gazetteer.search(heard, limit=3)], heard
     # Spelled apart, alike in sound: "Islam color" shares few letters with "Eslam Qaleh".
     assert gazetteer.search("Islam color", limit=1)[0].place.canonical == "Eslam Qaleh"
-    # An agency list gets the same treatment.
-    g = Gazetteer.from_rows([{"name": "Al-Hol", "kind": "camp", "country": "SY"}, {"name": "Hama"}])
+    # The same on a list that has no article-less spelling of its own: the
+    # article is dropped ("Ath" too), but never down to a stub ("Al-Hol").
+    g = Gazetteer.from_rows(
+        [{"name": "Al Kufrah"}, {"name": "Ath Thawrah"}, {"name": "Al-Hol", "kind": "camp", "country": "SY"}, {"name": "Hama"}]
+    )
+    assert [p.name for p in g.exact("Kufrah")] == ["Al Kufrah"]
+    assert [p.name for p in g.exact("Thawrah")] == ["Ath Thawrah"]
     assert [p.name for p in g.exact("hol")] == [] and [p.name for p in g.exact("Al Hol")] == ["Al-Hol"]
+    # "Kandas" and "Kunduz" share no three letters, only their sound.
+    g = Gazetteer.from_rows([{"name": "Kunduz"}, {"name": "Kabul"}])
+    assert [m.place.name for m in g.search("Kandas", limit=1)] == ["Kunduz"]
 
 
 def test_an_agency_list_is_read_and_indexed(tmp_path):

@@ -35,15 +35,17 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from ..errors import InputError
+from . import normalize
 from .normalize import fold, key, skeleton, sound
 
 logger = logging.getLogger("interview_assist")
 
 GAZETTEERS_ENV = "INTERVIEW_ASSIST_GAZETTEERS"
 INDEX_VERSION = 2
-# The Arabic article, as transliterations write it ("Al Kufrah", "Ar Raqqah",
-# "Deir ez-Zor"): speakers often drop it, so a name is also indexed without it.
-_ARTICLES = frozenset("al el ad ar as ash at az an ed es ez en et er".split())
+# A leading Arabic article, as transliterations write it ("Al Kufrah",
+# "Ar Raqqah", "Ath Thawrah"): speakers often drop it, so a name is also
+# indexed without it.
+_ARTICLES = frozenset("al el ad adh ar as ash at ath az an ech ed edh es ez en et er".split())
 COLUMNS = ("name", "canonical", "kind", "country", "region", "population", "source")
 
 
@@ -126,7 +128,9 @@ class Gazetteer:
         if not directory.is_dir():
             raise InputError(f"no gazetteers folder at {directory}; set {GAZETTEERS_ENV}")
         files = sorted(p for p in directory.iterdir() if p.name.endswith((".tsv", ".tsv.gz")) and p.is_file())
-        digest = hashlib.sha256(f"v{INDEX_VERSION}".encode())
+        # The index depends on the code that folds names into keys as well as
+        # on the files: an edit to either builds it again.
+        digest = hashlib.sha256(f"v{INDEX_VERSION} {sorted(_ARTICLES)} {normalize.rules()}".encode())
         for f in files:
             digest.update(f.name.encode() + b"\0" + f.read_bytes())
         cache = directory / ".index" / f"{digest.hexdigest()[:24]}.pickle"
@@ -218,14 +222,14 @@ class Gazetteer:
         shortest, longest = math.floor(len(k) * r / (200 - r)), math.ceil(len(k) * (200 - r) / r)
         keys = self._d["keys"]
         choices = {kid: keys[kid] for n in range(shortest, longest + 1) for kid in buckets.get((k[0], n), ())}
-        out: list[Match] = []
+        best: dict[tuple[str, str, str], Match] = {}
         for _, score, kid in process.extract(k, choices, scorer=fuzz.ratio, score_cutoff=r, limit=None):
             for row in self._rows_of_key(kid):
                 place = self.place(row)
-                if _well_known(place, min_population):
-                    out.append(Match(place, round(score, 2)))
-                    break
-        return sorted(out, key=lambda m: -m.score)
+                ident = (place.canonical, place.country, place.source)
+                if _well_known(place, min_population) and (ident not in best or score > best[ident].score):
+                    best[ident] = Match(place, round(score, 2))
+        return sorted(best.values(), key=lambda m: -m.score)
 
     def _well_known_buckets(self, min_population: int) -> dict[tuple[str, int], list[int]]:
         d = self._d
@@ -281,7 +285,8 @@ class Gazetteer:
 
 
 def _well_known(p: Place, min_population: int) -> bool:
-    return p.kind != "city" or (p.population or 0) >= min_population
+    # As the buckets count it: an unknown population is below any bound.
+    return p.kind != "city" or (p.population if p.population is not None else -1) >= min_population
 
 
 def _prominence(p: Place) -> float:
