@@ -147,7 +147,9 @@ def score(t: Transcript, ref: Reference, list_words: set[str] = frozenset(), gaz
         else:
             s.missed.append(f"{o.term} (heard {heard!r})")
         top = {key(x) for f in hit for sug in f.suggestions[:3] for x in (sug.text, *sug.variants)}
-        same_place = gazetteer is not None and any(
+        # A place may be suggested under its gazetteer name ("Ansabā" for Anseba);
+        # a person only as spelled.
+        same_place = gazetteer is not None and o.kind == "place" and any(
             sug.source.startswith("gazetteer:") and _names_place(sug, p)
             for f in hit for sug in f.suggestions[:3] for p in gazetteer.exact(o.term)
         )
