@@ -22,7 +22,7 @@ from interview_assist.names.normalize import fold, key, skeleton
 from interview_assist.names.detect import NameFinder, NameOptions
 from interview_assist.pipeline import PipelineOptions, transcribe
 from interview_assist.store import Database, name_flags, resolve_name_flag, save_transcript
-from interview_assist.transcript import GlossaryEntry
+from interview_assist.transcript import GlossaryEntry, Segment, Word
 
 from .conftest import REPO, run_cli
 
@@ -160,6 +160,28 @@ def test_without_a_glossary_a_place_split_into_ordinary_words_is_flagged(names_d
     seg = t.segments[split[0].segment]
     sure = replace(seg, words=tuple(replace(w, probability=0.9) for w in seg.words))
     assert not [f for f in NameFinder(gazetteer).flag_segment(0, sure) if "sounds-like-place" in f.reasons]
+
+
+def test_a_doubtful_word_the_model_writes_in_pieces_is_flagged(base_transcriber, gazetteer):
+    """Anseba heard as "unseparation" (un-se-par-ation): the model's guess at a word it did not know."""
+    vocabulary = base_transcriber.vocabulary()
+    assert [vocabulary.pieces(w) for w in ("memorial", "warehouse", "whacked", "unseparation")] == [1, 1, 2, 4]
+
+    def segment(word: str, probability: float, language: str = "en") -> Segment:
+        texts = [" I", " was", " born", " in", " the", f" {word}", " of", " Eritrea."]
+        words = tuple(Word(i * 0.5, i * 0.5 + 0.4, t, probability if t.strip() == word else 0.95) for i, t in enumerate(texts))
+        return Segment(0.0, 4.0, "".join(texts), language, words)
+
+    def reasons(seg: Segment, vocabulary=vocabulary) -> list[tuple[str, ...]]:
+        finder = NameFinder(gazetteer, vocabulary=vocabulary)
+        return [f.reasons for f in finder.flag_segment(0, seg) if "unknown-word" in f.reasons]
+
+    assert reasons(segment("unseparation", 0.34)) == [("unknown-word", "low-probability")]
+    assert reasons(segment("unseparation", 0.9)) == []  # heard with confidence
+    assert reasons(segment("memorial", 0.34)) == []  # an ordinary word, one token
+    assert reasons(segment("whacked", 0.34)) == []  # a rarer one, in two
+    assert reasons(segment("unseparation", 0.34, "fr")) == []  # French words come in pieces anyway
+    assert reasons(segment("unseparation", 0.34), vocabulary=None) == []  # no vocabulary, no judgement
 
 
 def test_biasing_flags_every_name_taken_from_the_list(names_dir, base_transcriber, gazetteer):

@@ -89,6 +89,31 @@ class _LanguageRecordingPipeline(BatchedInferencePipeline):
         return outputs
 
 
+class Vocabulary:
+    """How a Whisper model writes words: whole, or in pieces.
+
+    Ordinary words of English are mostly one token of the model's vocabulary,
+    or two. A word it writes in three or more pieces and hears with little
+    confidence is often its guess at a name it does not know
+    ("unseparation", un-se-par-ation, for Anseba).
+    """
+
+    def __init__(self, tokenizer) -> None:
+        self._tokenizer = tokenizer
+        ids = [i for t, i in tokenizer.get_vocab().items() if t.startswith("\u0120") and len(t) > 1]
+        words = (w.strip().lower() for w in tokenizer.decode_batch([[i] for i in ids]))
+        self.whole = frozenset(w for w in words if w.isalpha())
+        self._pieces: dict[str, int] = {}
+
+    def pieces(self, word: str) -> int:
+        """1 for a word the vocabulary holds whole, else the tokens it is encoded with."""
+        if word.lower() in self.whole:
+            return 1
+        if word not in self._pieces:
+            self._pieces[word] = len(self._tokenizer.encode(" " + word, add_special_tokens=False).ids)
+        return self._pieces[word]
+
+
 class Transcriber:
     """A loaded, verified Whisper model. Load once, transcribe many windows."""
 
@@ -116,10 +141,17 @@ class Transcriber:
         if options.language is not None and options.language not in self.model.supported_languages:
             raise InputError(f"unknown language code {options.language!r}")
         self._pipeline = _LanguageRecordingPipeline(self.model)
+        self._vocabulary: Vocabulary | None = None
 
     @property
     def multilingual(self) -> bool:
         return self.model.model.is_multilingual
+
+    def vocabulary(self) -> Vocabulary:
+        """The model's word pieces; kept after :meth:`release`."""
+        if self._vocabulary is None:
+            self._vocabulary = Vocabulary(self.model.hf_tokenizer)
+        return self._vocabulary
 
     def with_hotwords(self, hotwords: str | None) -> Transcriber:
         """The same loaded model, decoding with these hotwords (one interview's glossary)."""

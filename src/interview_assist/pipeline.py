@@ -198,6 +198,8 @@ def transcribe(
     if transcriber is None:
         progress("load model", completed=0, total=None)
         transcriber = Transcriber(catalog or ModelCatalog(), options.model, options.asr)
+    # Read now: the model may be released before the names are flagged.
+    vocabulary = transcriber.vocabulary()
     biased = bool(glossary) and options.names.bias
     if biased:
         transcriber = transcriber.with_hotwords(hotwords(glossary))
@@ -268,7 +270,7 @@ def transcribe(
         info, duration, transcriber, diarization_models, options, segments, gaps, decisions, diarization
     )
     progress("flag names", completed=0, total=None)
-    finder = NameFinder(gazetteer, glossary, options.names, biased=biased)
+    finder = NameFinder(gazetteer, glossary, options.names, biased=biased, vocabulary=vocabulary)
     return replace(transcript, glossary=tuple(glossary), name_flags=tuple(finder.flag(transcript.segments, unbiased)))
 
 

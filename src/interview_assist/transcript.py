@@ -83,6 +83,7 @@ NAME_REASONS = {
     "low-probability": "low recognition confidence",
     "sounds-like-glossary": "sounds like a name in the case glossary",
     "sounds-like-place": "sounds like a known place",
+    "unknown-word": "a doubtful word the speech model wrote in pieces",
 }
 
 

@@ -24,12 +24,16 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz, process
 
 from ..transcript import GlossaryEntry, NameFlag, Segment, Suggestion, Word
 from .gazetteer import Gazetteer, similarity
 from .normalize import key, sound
+
+if TYPE_CHECKING:
+    from ..asr import Vocabulary
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +57,15 @@ class NameOptions:
     # Well-known: a town of at least this many people, or a place of any
     # other kind (subdivision, country, an agency's camp or village).
     split_place_min_population: int = 50_000
+    # A word of at least this many letters that the speech model writes in
+    # ``unknown_word_pieces`` or more tokens, heard below
+    # ``low_probability``, is flagged as a possible name: the model spelled
+    # out something it did not know ("unseparation" for Anseba). Only where
+    # the vocabulary holds the ordinary words of the language whole or in
+    # two: in French, "ajouté" and "critiques" come in pieces too.
+    unknown_word_letters: int = 5
+    unknown_word_pieces: int = 3
+    unknown_word_languages: tuple[str, ...] = ("en",)
     min_suggestion_score: float = 70.0
     suggestions: int = 5
 
@@ -111,8 +124,18 @@ def _tokens(words: Sequence[Word], starts_sentence: bool) -> list[_Token]:
 class NameFinder:
     """Flags names in transcripts, against the gazetteers and one case glossary."""
 
-    def __init__(self, gazetteer: Gazetteer, glossary: tuple[GlossaryEntry, ...] = (), options: NameOptions = NameOptions(), biased: bool = False):
+    def __init__(
+        self,
+        gazetteer: Gazetteer,
+        glossary: tuple[GlossaryEntry, ...] = (),
+        options: NameOptions = NameOptions(),
+        biased: bool = False,
+        vocabulary: Vocabulary | None = None,
+    ):
+        """``vocabulary``: the speech model's (see :class:`Vocabulary`);
+        without it, words are not judged by how the model wrote them."""
         self.gazetteer = gazetteer
+        self.vocabulary = vocabulary
         self.glossary = glossary
         self.options = options
         self.biased = biased
@@ -170,6 +193,9 @@ class NameFinder:
         for span in self._split_place_spans(toks, covered):
             covered.update(span)
             flags.append(self._make(index, toks, span, ["sounds-like-place", "low-probability"]))
+        for span in self._unknown_word_spans(toks, covered, seg.language):
+            covered.update(span)
+            flags.append(self._make(index, toks, span, ["unknown-word", "low-probability"]))
         for span in self._doubtful_spans(toks, covered):
             span = self._extend(toks, span, _join(toks, span))
             if covered.intersection(span):
@@ -287,6 +313,22 @@ class NameFinder:
             else:
                 spans.append([t.index])
         return spans
+
+    def _unknown_word_spans(self, toks: list[_Token], covered: set[int], language: str | None) -> list[list[int]]:
+        """Single ordinary words the speech model wrote in pieces, heard with doubt."""
+        opts = self.options
+        if self.vocabulary is None or language not in opts.unknown_word_languages:
+            return []
+        return [
+            [t.index]
+            for t in toks
+            if t.index not in covered
+            and not t.capital
+            and t.word.probability < opts.low_probability
+            and len(t.text) >= opts.unknown_word_letters
+            and t.text.isalpha()
+            and self.vocabulary.pieces(t.text) >= opts.unknown_word_pieces
+        ]
 
     def _doubtful_spans(self, toks: list[_Token], covered: set[int]) -> list[list[int]]:
         """Runs of words the ASR was nearly guessing (a name it did not know, often)."""
