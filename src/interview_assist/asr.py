@@ -99,19 +99,25 @@ class Vocabulary:
     """
 
     def __init__(self, tokenizer) -> None:
+        from tokenizers.pre_tokenizers import ByteLevel
+
         self._tokenizer = tokenizer
-        ids = [i for t, i in tokenizer.get_vocab().items() if t.startswith("\u0120") and len(t) > 1]
-        words = (w.strip().lower() for w in tokenizer.decode_batch([[i] for i in ids]))
-        self.whole = frozenset(w for w in words if w.isalpha())
+        self._bytes = ByteLevel(add_prefix_space=False)
         self._pieces: dict[str, int] = {}
 
     def pieces(self, word: str) -> int:
         """1 for a word the vocabulary holds whole, else the tokens it is encoded with."""
-        if word.lower() in self.whole:
-            return 1
         if word not in self._pieces:
-            self._pieces[word] = len(self._tokenizer.encode(" " + word, add_special_tokens=False).ids)
+            self._pieces[word] = self._count(word)
         return self._pieces[word]
+
+    def _count(self, word: str) -> int:
+        # Whole: a token of its own after a space, in any common casing.
+        for form in {word, word.lower(), word.capitalize()}:
+            (piece, _), *rest = self._bytes.pre_tokenize_str(" " + form)
+            if not rest and self._tokenizer.token_to_id(piece) is not None:
+                return 1
+        return len(self._tokenizer.encode(" " + word, add_special_tokens=False).ids)
 
 
 class Transcriber:
