@@ -182,6 +182,37 @@ def test_a_doubtful_word_the_model_writes_in_pieces_is_flagged(base_transcriber,
     assert reasons(segment("whacked", 0.34)) == []  # a rarer one, in two
     assert reasons(segment("unseparation", 0.34, "fr")) == []  # French words come in pieces anyway
     assert reasons(segment("unseparation", 0.34), vocabulary=None) == []  # no vocabulary, no judgement
+    assert reasons(segment("unseparation's", 0.34)) == [("unknown-word", "low-probability")]
+    # At the start of a sentence Whisper capitalises it; it is still judged.
+    first = Segment(0.0, 2.0, " Unseparation is far.", "en", (
+        Word(0.0, 0.8, " Unseparation", 0.34), Word(0.8, 1.2, " is", 0.95), Word(1.2, 1.6, " far.", 0.95)))
+    assert reasons(first) == [("unknown-word", "low-probability")]
+    # Nearly guessed words next to each other stay one flag.
+    texts = [" we", " crossed", " at", " islamica", " kaleh", " by", " night."]
+    run = Segment(0.0, 3.5, "".join(texts), "en", tuple(
+        Word(i * 0.5, i * 0.5 + 0.4, t, 0.05 if t.strip() in ("islamica", "kaleh") else 0.95) for i, t in enumerate(texts)))
+    flags = NameFinder(gazetteer, vocabulary=vocabulary).flag_segment(0, run)
+    assert [(f.first_word, f.last_word) for f in flags if f.first_word <= 4 and f.last_word >= 3] == [(3, 4)]
+
+
+def test_the_pipeline_judges_words_by_the_loaded_model_even_after_its_release(eval_dir, base_transcriber, gazetteer, monkeypatch):
+    import copy
+
+    import interview_assist.pipeline as pipeline
+
+    seen = []
+
+    class Spy(NameFinder):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            seen.append(self.vocabulary)
+
+    monkeypatch.setattr(pipeline, "NameFinder", Spy)
+    transcribe(eval_dir / "asr" / "jfk.flac", PipelineOptions(diarize=False), transcriber=base_transcriber, gazetteer=gazetteer)
+    assert seen == [base_transcriber.vocabulary()]
+    released = copy.copy(base_transcriber)
+    released.release()
+    assert released.vocabulary().pieces("unseparation") == 4
 
 
 def test_biasing_flags_every_name_taken_from_the_list(names_dir, base_transcriber, gazetteer):

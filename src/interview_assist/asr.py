@@ -147,7 +147,8 @@ class Transcriber:
         if options.language is not None and options.language not in self.model.supported_languages:
             raise InputError(f"unknown language code {options.language!r}")
         self._pipeline = _LanguageRecordingPipeline(self.model)
-        self._vocabulary: Vocabulary | None = None
+        # Outlives release(), and is shared by with_hotwords copies.
+        self._vocabulary = Vocabulary(self.model.hf_tokenizer)
 
     @property
     def multilingual(self) -> bool:
@@ -155,8 +156,6 @@ class Transcriber:
 
     def vocabulary(self) -> Vocabulary:
         """The model's word pieces; kept after :meth:`release`."""
-        if self._vocabulary is None:
-            self._vocabulary = Vocabulary(self.model.hf_tokenizer)
         return self._vocabulary
 
     def with_hotwords(self, hotwords: str | None) -> Transcriber:

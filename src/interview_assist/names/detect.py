@@ -11,6 +11,8 @@ score below 0.1, wrong common words above 0.8), so a flag combines signals:
   catches names heard as ordinary words ("kill is" for Kilis): any such words
   like a glossary name, and words spelled nearly like a well-known place;
 - low probability;
+- in English, a doubtful word the speech model wrote in three or more
+  pieces of its vocabulary ("unseparation" for Anseba);
 - with biasing: any word that equals a list entry, and the decode without
   the list disagreeing.
 
@@ -94,6 +96,7 @@ _NOT_NAMES = set(
 )
 _PARTICLES = {"al", "el", "ez", "es", "ed", "ad", "as", "ar", "e", "i", "bin", "ibn", "bint", "abu", "ben", "de", "du", "des", "da", "di", "la", "van", "von", "der"}
 _SENTENCE_END = re.compile(r"[.?!:;…]$")
+_POSSESSIVE = re.compile(r"['’]s$")
 _EDGE_PUNCT = re.compile(r"^[\s\"'“”‘’(\[]+|[\s\"'“”‘’)\].,?!:;…]+$")
 
 
@@ -193,15 +196,18 @@ class NameFinder:
         for span in self._split_place_spans(toks, covered):
             covered.update(span)
             flags.append(self._make(index, toks, span, ["sounds-like-place", "low-probability"]))
-        for span in self._unknown_word_spans(toks, covered, seg.language):
-            covered.update(span)
-            flags.append(self._make(index, toks, span, ["unknown-word", "low-probability"]))
         for span in self._doubtful_spans(toks, covered):
             span = self._extend(toks, span, _join(toks, span))
             if covered.intersection(span):
                 continue
             covered.update(span)
             flags.append(self._make(index, toks, span, ["low-probability"]))
+        # After the runs of nearly guessed words, which may hold these too.
+        for span in self._unknown_word_spans(toks, covered, seg.language):
+            longer = self._extend(toks, span, _join(toks, span))
+            span = span if covered.intersection(longer) else longer
+            covered.update(span)
+            flags.append(self._make(index, toks, span, ["unknown-word", "low-probability"]))
         return sorted(flags, key=lambda f: f.first_word)
 
     def _capital_spans(self, toks: list[_Token]) -> list[list[int]]:
@@ -319,16 +325,15 @@ class NameFinder:
         opts = self.options
         if self.vocabulary is None or language not in opts.unknown_word_languages:
             return []
-        return [
-            [t.index]
-            for t in toks
-            if t.index not in covered
-            and not t.capital
-            and t.word.probability < opts.low_probability
-            and len(t.text) >= opts.unknown_word_letters
-            and t.text.isalpha()
-            and self.vocabulary.pieces(t.text) >= opts.unknown_word_pieces
-        ]
+        spans: list[list[int]] = []
+        for t in toks:
+            # Capitalised mid-sentence, it is a proper noun, judged above.
+            if t.index in covered or (t.capital and not t.initial) or t.word.probability >= opts.low_probability:
+                continue
+            word = _POSSESSIVE.sub("", t.text)
+            if len(word) >= opts.unknown_word_letters and word.isalpha() and self.vocabulary.pieces(word) >= opts.unknown_word_pieces:
+                spans.append([t.index])
+        return spans
 
     def _doubtful_spans(self, toks: list[_Token], covered: set[int]) -> list[list[int]]:
         """Runs of words the ASR was nearly guessing (a name it did not know, often)."""
