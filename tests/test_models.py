@@ -57,9 +57,10 @@ def test_a_manifest_setting_of_the_wrong_type_is_refused_when_the_catalog_loads(
     manifest = models_dir / "manifest.toml"
     text = manifest.read_text()
     assert "denoise_coloured_min_snr_db = 0.0" in text
-    manifest.write_text(text.replace("denoise_coloured_min_snr_db = 0.0", 'denoise_coloured_min_snr_db = "0"'))
-    with pytest.raises(ModelError, match="denoise_coloured_min_snr_db of model 'tiny.en' must be a number"):
-        ModelCatalog(models_dir)
+    for wrong in ('"0"', "nan"):
+        manifest.write_text(text.replace("denoise_coloured_min_snr_db = 0.0", f"denoise_coloured_min_snr_db = {wrong}"))
+        with pytest.raises(ModelError, match="denoise_coloured_min_snr_db of model 'tiny.en' must be a finite number"):
+            ModelCatalog(models_dir)
 
 
 def test_unknown_model_lists_known_ones(catalog):

@@ -14,6 +14,7 @@ import hashlib
 import importlib.util
 import json
 import logging
+import math
 import os
 import tomllib
 from collections.abc import Iterable
@@ -323,6 +324,6 @@ def _optional_number(entry: dict, field: str, origin: str) -> float | None:
     value = entry.get(field)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ModelError(f"{origin}: {field} of model {entry.get('name', '?')!r} must be a number, not {value!r}")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ModelError(f"{origin}: {field} of model {entry.get('name', '?')!r} must be a finite number, not {value!r}")
     return float(value)
