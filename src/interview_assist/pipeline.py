@@ -111,7 +111,8 @@ def _windows(blocks: Iterator[np.ndarray], window: int) -> Iterator[_Window]:
         used = yield _Window(offset / SAMPLE_RATE, buffer, exhausted and buffer.size <= window)
         used = buffer.size if used is None else used
         offset += used
-        buffer = buffer[used:]
+        # A copy, so that the window's array is freed, not kept under a view.
+        buffer = buffer[used:].copy()
 
 
 def _cut_point(speech: list[Span], length: float, search: float) -> float:
@@ -251,7 +252,8 @@ def transcribe(
         duration = win.offset + cut
         used = n
         progress("transcribe", completed=duration, total=total)
-        # Free the window's audio and give the heap's free pages back before the next.
+        # Drop this window's arrays (the generator drops its own at the next
+        # send) and give the heap's free pages back before the next window.
         del win, speech_input, window_audio
         release_free_memory()
 
