@@ -29,6 +29,7 @@ import os
 import pickle
 import tempfile
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 
 import numpy as np
@@ -128,9 +129,12 @@ class Gazetteer:
         if not directory.is_dir():
             raise InputError(f"no gazetteers folder at {directory}; set {GAZETTEERS_ENV}")
         files = sorted(p for p in directory.iterdir() if p.name.endswith((".tsv", ".tsv.gz")) and p.is_file())
-        # The index depends on the code that folds names into keys as well as
-        # on the files: an edit to either builds it again.
-        digest = hashlib.sha256(f"v{INDEX_VERSION} {sorted(_ARTICLES)} {normalize.rules()}".encode())
+        # The index depends on the code that builds it and folds names into
+        # keys (and on anyascii's tables) as well as on the files: a change
+        # to any of them builds it again.
+        digest = hashlib.sha256(f"v{INDEX_VERSION} {_anyascii_version()}".encode())
+        for code in (Path(__file__), Path(normalize.__file__)):
+            digest.update(code.read_bytes())
         for f in files:
             digest.update(f.name.encode() + b"\0" + f.read_bytes())
         cache = directory / ".index" / f"{digest.hexdigest()[:24]}.pickle"
@@ -282,6 +286,13 @@ class Gazetteer:
                 if ident not in best or ranked > best[ident].score:
                     best[ident] = Match(p, round(ranked, 2))
         return sorted(best.values(), key=lambda m: -m.score)[:limit]
+
+
+def _anyascii_version() -> str:
+    try:
+        return metadata.version("anyascii")
+    except metadata.PackageNotFoundError:
+        return "unknown"
 
 
 def _well_known(p: Place, min_population: int) -> bool:

@@ -30,11 +30,6 @@ _VOWELS = re.compile(r"[aeiou]")
 _REPEATS = re.compile(r"(.)\1+")
 
 
-def rules() -> str:
-    """The folding rules as text: indexes built on these keys depend on them."""
-    return f"{_NON_ALNUM.pattern} {_SOUNDS} {_VOWELS.pattern} {_REPEATS.pattern}"
-
-
 @lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Lower-case ASCII words: ``"Mazār-e Sharīf"`` → ``"mazar e sharif"``."""
