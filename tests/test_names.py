@@ -215,6 +215,30 @@ def test_the_pipeline_judges_words_by_the_loaded_model_even_after_its_release(ev
     assert released.vocabulary().pieces("unseparation") == 4
 
 
+def test_the_decode_without_the_list_hears_each_suspect_stretch_to_its_end(names_dir, base_transcriber, gazetteer):
+    """Whisper stops early in a long stretch; the names at its end need the comparison most."""
+    stem = names_dir / "names_v01"
+    biased = base_transcriber.with_hotwords("x")  # replaced by transcribe; a copy we may spy on
+    first_pass, heard = [], []
+    original = biased.transcribe_stretches
+
+    def spy(audio, stretches, offset=0.0, gap=0.3, unbiased=False):
+        out = original(audio, stretches, offset, gap, unbiased)
+        if unbiased:
+            if not first_pass:
+                first_pass.extend(s.shifted(offset) for s in stretches)
+            heard.extend(w for seg in out for w in seg.words)
+        return out
+
+    biased.transcribe_stretches = spy
+    transcribe(stem.with_suffix(".wav"), PipelineOptions(diarize=False), transcriber=biased, gazetteer=gazetteer,
+               glossary=glossary_of(stem))
+    assert first_pass and heard
+    for stretch in first_pass:
+        last = max(w.end for w in heard if stretch.start <= w.start < stretch.end)
+        assert last > stretch.end - 3.0, f"the decode without the list stopped at {last:.1f} s in {stretch}"
+
+
 def test_biasing_flags_every_name_taken_from_the_list(names_dir, base_transcriber, gazetteer):
     stem = names_dir / "names_v02"
     ref = read_reference(stem)

@@ -245,8 +245,17 @@ def transcribe(
             missed = gap_segments(heard, window_segments, options.hallucination)
         if list_words:
             # Where the list may have put words in, hear the audio again without it.
-            suspect = [s.span.shifted(-win.offset) for s in window_segments if _has_list_word(s, list_words)]
-            unbiased += transcriber.transcribe_stretches(window_audio, suspect, win.offset, unbiased=True)
+            suspect = [s.span for s in window_segments if _has_list_word(s, list_words)]
+            again = transcriber.transcribe_stretches(
+                window_audio, [s.shifted(-win.offset) for s in suspect], win.offset, unbiased=True
+            )
+            # It stops early in a long stretch here too: hear the rest alone.
+            skipped = gap_segments(_within(heard, suspect), again, options.hallucination)
+            if skipped:
+                again += transcriber.transcribe_stretches(
+                    window_audio, [g.shifted(-win.offset) for g in skipped], win.offset, unbiased=True
+                )
+            unbiased += again
         segments.extend(window_segments)
         gaps.extend(missed)
         duration = win.offset + cut
@@ -274,6 +283,13 @@ def transcribe(
     progress("flag names", completed=0, total=None)
     finder = NameFinder(gazetteer, glossary, options.names, biased=biased, vocabulary=vocabulary)
     return replace(transcript, glossary=tuple(glossary), name_flags=tuple(finder.flag(transcript.segments, unbiased)))
+
+
+def _within(spans: list[Span], bounds: list[Span]) -> list[Span]:
+    """The parts of ``spans`` inside any of ``bounds``."""
+    return [
+        Span(max(s.start, b.start), min(s.end, b.end)) for s in spans for b in bounds if s.overlap(b) > 0
+    ]
 
 
 def _has_list_word(segment: Segment, keys: set[str]) -> bool:
