@@ -236,26 +236,17 @@ def transcribe(
             on_progress=lambda t: progress("transcribe", completed=t, total=total),
         )
         heard = [s.shifted(win.offset) for s in kept]
+        window_segments = _with_skipped(transcriber, window_audio, win.offset, heard, window_segments, options)
         missed = gap_segments(heard, window_segments, options.hallucination)
-        if missed:
-            # Whisper tends to stop early in a long chunk and skip its last
-            # sentence; alone, the skipped stretch is usually transcribed.
-            relative = [g.shifted(-win.offset) for g in missed]
-            window_segments += transcriber.transcribe_stretches(window_audio, relative, win.offset)
-            missed = gap_segments(heard, window_segments, options.hallucination)
         if list_words:
             # Where the list may have put words in, hear the audio again without it.
             suspect = [s.span for s in window_segments if _has_list_word(s, list_words)]
             again = transcriber.transcribe_stretches(
                 window_audio, [s.shifted(-win.offset) for s in suspect], win.offset, unbiased=True
             )
-            # It stops early in a long stretch here too: hear the rest alone.
-            skipped = gap_segments(_within(heard, suspect), again, options.hallucination)
-            if skipped:
-                again += transcriber.transcribe_stretches(
-                    window_audio, [g.shifted(-win.offset) for g in skipped], win.offset, unbiased=True
-                )
-            unbiased += again
+            unbiased += _with_skipped(
+                transcriber, window_audio, win.offset, _within(heard, suspect), again, options, unbiased=True
+            )
         segments.extend(window_segments)
         gaps.extend(missed)
         duration = win.offset + cut
@@ -283,6 +274,28 @@ def transcribe(
     progress("flag names", completed=0, total=None)
     finder = NameFinder(gazetteer, glossary, options.names, biased=biased, vocabulary=vocabulary)
     return replace(transcript, glossary=tuple(glossary), name_flags=tuple(finder.flag(transcript.segments, unbiased)))
+
+
+def _with_skipped(
+    transcriber: Transcriber,
+    audio: np.ndarray,
+    offset: float,
+    speech: list[Span],
+    segments: list[Segment],
+    options: PipelineOptions,
+    unbiased: bool = False,
+) -> list[Segment]:
+    """``segments``, and what they skipped of ``speech`` heard again on its own.
+
+    Whisper tends to stop early in a long chunk and skip its last sentence;
+    alone, the skipped stretch is usually transcribed. ``audio`` starts at
+    ``offset`` seconds; ``speech`` and the segments are in recording time.
+    """
+    missed = gap_segments(speech, segments, options.hallucination)
+    if not missed:
+        return segments
+    relative = [g.shifted(-offset) for g in missed]
+    return segments + transcriber.transcribe_stretches(audio, relative, offset, unbiased=unbiased)
 
 
 def _within(spans: list[Span], bounds: list[Span]) -> list[Span]:
