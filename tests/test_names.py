@@ -195,6 +195,15 @@ def test_a_doubtful_word_the_model_writes_in_pieces_is_flagged(base_transcriber,
     assert [(f.first_word, f.last_word) for f in flags if f.first_word <= 4 and f.last_word >= 3] == [(3, 4)]
 
 
+def test_a_glossary_name_is_suggested_for_one_word_of_a_longer_flag(gazetteer):
+    """"Havro River" for the Evros: the flag takes in "River", the name is in one word."""
+    finder = NameFinder(gazetteer, (GlossaryEntry("Evros", "place"), GlossaryEntry("Gaziantep", "place")))
+    whole = {s.text: s.score for s in finder.suggest("Havro")}
+    part = {s.text: s.score for s in finder.suggest("Havro River")}
+    assert "Evros" in list(part)[:3] and "Gaziantep" not in part
+    assert part["Evros"] < whole["Evros"], "a match of one word counts for less than the whole"
+
+
 def test_the_pipeline_judges_words_by_the_loaded_model_even_after_its_release(eval_dir, base_transcriber, gazetteer, monkeypatch):
     import copy
 

@@ -74,6 +74,8 @@ class NameOptions:
 
 # Points added to a case glossary suggestion (shown in its score).
 GLOSSARY_PRIOR = 15.0
+# Points taken from a glossary name matched by one word of a longer flag.
+PART_PENALTY = 5.0
 
 # Capitalised words that are not names of people or places.
 _NOT_NAMES = set(
@@ -411,8 +413,11 @@ class NameFinder:
             return self._search_cache[text]
         opts = self.options
         out: dict[str, Suggestion] = {}
+        # A flag may take in ordinary words around the name ("Havro River"
+        # for the Evros river): its single words are matched too, for less.
+        words = [w for w in text.split() if len(key(w)) >= 3] if " " in text else []
         for term, entry in self._glossary_choices:
-            score = similarity(text, term)
+            score = max([similarity(text, term)] + [similarity(w, term) - PART_PENALTY for w in words])
             if score >= opts.min_suggestion_score:
                 # Names from the case file are far likelier than any other place.
                 whole = term == entry.term
