@@ -9,7 +9,7 @@ boundary) and at collar 0, on the real clips of ../shared/eval/diarization
 Timing: diarization alone (the models loaded once, not timed), on the files
 as they are; real-time factor = processing seconds / audio seconds.
 
-Usage: python benchmarks/diarization.py [--step 0.25] [--max-pause 2.0] [--apply] [FILES...]
+Usage: python benchmarks/diarization.py [--step 0.25] [--max-pause 2.0] [--edge-margin 10] [--apply] [FILES...]
   --apply  also run pyannote's own SpeakerDiarization.apply with the same
            models, for comparison.
 """
@@ -72,11 +72,14 @@ def main() -> None:
     ap.add_argument("--step", type=float, default=DiarizeOptions().segmentation_step)
     ap.add_argument("--max-pause", type=float, default=DiarizeOptions().max_pause_in_turn)
     ap.add_argument("--pad", type=float, default=DiarizeOptions().turn_padding)
+    ap.add_argument("--edge-margin", type=float, default=DiarizeOptions().edge_margin_db, help="dB; a negative value turns edge extension off")
     ap.add_argument("--apply", action="store_true")
     ap.add_argument("files", nargs="*")
     args = ap.parse_args()
+    edge = None if args.edge_margin is None or args.edge_margin < 0 else args.edge_margin
     print(header("Diarization: DER with the known speaker count, and speed"))
-    print(f"\nsegmentation step {args.step}, pauses of up to {args.max_pause} s kept inside a turn, turns padded by {args.pad} s\n")
+    print(f"\nsegmentation step {args.step}, pauses of up to {args.max_pause} s kept inside a turn, turns padded by {args.pad} s, "
+          f"edges run on over sound {edge} dB above the background\n")
     print("| file | audio (s) | speakers | DER collar 0.25 | DER collar 0 | RTF |" + (" apply DER 0.25 / 0 | apply RTF |" if args.apply else ""))
     print("|---|---|---|---|---|---|" + ("---|---|" if args.apply else ""))
     catalog = ModelCatalog()
@@ -86,7 +89,7 @@ def main() -> None:
         audio_path = next(p for p in rttm.parent.glob(rttm.stem + ".*") if p.suffix in (".wav", ".flac"))
         audio = load(audio_path)
         n = len(ref.labels())
-        d = Diarizer(catalog, DiarizeOptions(num_speakers=n, segmentation_step=args.step, max_pause_in_turn=args.max_pause, turn_padding=args.pad))
+        d = Diarizer(catalog, DiarizeOptions(num_speakers=n, segmentation_step=args.step, max_pause_in_turn=args.max_pause, turn_padding=args.pad, edge_margin_db=edge))
         t0 = time.perf_counter()
         result = d.diarize(audio)
         took = time.perf_counter() - t0

@@ -66,6 +66,50 @@ def test_two_voices_the_segmentation_model_merged_are_told_apart(diarizer, eval_
     assert speaker_of(1.0, 3.5) == speaker_of(34.5, 38.0)
 
 
+def test_turn_edges_run_on_over_an_opened_microphone_but_not_over_a_steady_background(
+    catalog, diarizer, eval_dir
+):
+    """In interview_v01 the officer's and the interpreter's recordings carry
+    about 0.5 s of room tone before and after the voice, between turns of
+    digital silence: the reference counts it in the turn, the segmentation
+    model does not. On pyannote's sample, a telephone call with a steady
+    background, no edge moves."""
+    from interview_assist.diarize import Diarizer
+
+    v01 = load(eval_dir / "interviews" / "interview_v01.flac")
+    result = diarizer.diarize(v01, DiarizeOptions(num_speakers=3))
+    opening = min(result.turns, key=lambda t: t.start)
+    assert abs(opening.start - 0.50) <= 0.1, opening  # 1.01 s without the run-on
+    der = _der(read_rttm(eval_dir / "interviews" / "interview_v01.rttm"), result.turns)
+    assert der <= 0.05, der  # 6.6 % without
+
+    sample = load(eval_dir / "diarization" / "pyannote_sample.wav")
+    counts = DiarizeOptions(num_speakers=2)
+    fixed = Diarizer(catalog, DiarizeOptions(edge_margin_db=None)).diarize(sample, counts)
+    assert diarizer.diarize(sample, counts).turns == fixed.turns
+
+
+def test_edges_run_on_until_the_background_and_never_meet():
+    from interview_assist.diarize import extend_edges
+
+    fps = 50
+    levels = np.full(10 * fps, -70.0, dtype=np.float32)  # a steady background
+    levels[100:115] = -40.0  # A's voice fades out over 0.3 s (2.0-2.3 s)
+    levels[225:300] = -40.0  # a tone across the whole gap between B and C (4.5-6.0 s)
+    levels[410:] = -40.0  # a long tail after the last turn (8.2 s on)
+    turns = [SpeakerTurn(1.0, 2.0, "A"), SpeakerTurn(3.0, 4.5, "B"), SpeakerTurn(6.0, 7.0, "C"),
+             SpeakerTurn(7.0, 8.2, "A")]
+    out = extend_edges(turns, levels, margin_db=20.0, max_extension=0.6)
+    assert [(t.start, t.end, t.speaker) for t in out] == [
+        (1.0, 2.3, "A"),  # up to the background, not further
+        (3.0, 5.1, "B"),  # at most 0.6 s ...
+        (5.4, 7.0, "C"),  # ... so the two never meet across the 1.5 s gap
+        (7.0, 8.8, "A"),
+    ]
+    # Sound less than the margin above the background is left alone.
+    assert extend_edges(turns, levels, margin_db=35.0, max_extension=0.6) == turns
+
+
 def test_result_does_not_depend_on_how_the_audio_is_fed(catalog, eval_dir):
     """Windows of one minute, fed in odd-sized blocks, give the same turns as one pass."""
     from interview_assist.diarize import Diarizer
