@@ -20,6 +20,7 @@ indexed without it, as speakers often drop it.
 from __future__ import annotations
 
 import csv
+import gc
 import gzip
 import hashlib
 import io
@@ -117,8 +118,8 @@ class Gazetteer:
 
     def __init__(self, data: dict):
         self._d = data
-        self._key_ids = {k: i for i, k in enumerate(data["keys"])}
-        self._tri_ids = {t: i for i, t in enumerate(data["trigrams"])}
+        self._key_ids = dict(zip(data["keys"], range(len(data["keys"]))))
+        self._tri_ids = dict(zip(data["trigrams"], range(len(data["trigrams"]))))
         self._well_known: dict[int, dict[tuple[str, int], list[int]]] = {}
 
     # -- loading -----------------------------------------------------------
@@ -139,7 +140,7 @@ class Gazetteer:
             digest.update(f.name.encode() + b"\0" + f.read_bytes())
         cache = directory / ".index" / f"{digest.hexdigest()[:24]}.pickle"
         try:
-            with open(cache, "rb") as fh:
+            with open(cache, "rb") as fh, _no_gc():
                 return cls(pickle.load(fh))
         except (OSError, pickle.UnpicklingError, EOFError, KeyError):
             pass
@@ -237,11 +238,14 @@ class Gazetteer:
 
     def _well_known_buckets(self, min_population: int) -> dict[tuple[str, int], list[int]]:
         d = self._d
-        pop, kind = d["population"], d["kind"]
+        row_known = (np.array(d["kind"], dtype=object) != "city") | (d["population"] >= min_population)
+        # A key is well known if any of its rows is (every key has a row).
+        key_known = np.logical_or.reduceat(row_known[d["key_rows"]], d["key_offsets"][:-1])
+        keys = d["keys"]
         buckets: dict[tuple[str, int], list[int]] = {}
-        for kid, k in enumerate(d["keys"]):
-            if any(kind[r] != "city" or pop[r] >= min_population for r in self._rows_of_key(kid)):
-                buckets.setdefault((k[0], len(k)), []).append(kid)
+        for kid in np.flatnonzero(key_known).tolist():
+            k = keys[kid]
+            buckets.setdefault((k[0], len(k)), []).append(kid)
         return buckets
 
     def search(self, text: str, limit: int = 5, min_score: float = 60.0, candidates: int = 300) -> list[Match]:
@@ -357,7 +361,32 @@ def _build_index(files: list[Path]) -> dict:
     places: list[Place] = []
     for f in files:
         places += _places_from(_read_rows(f), f.name.removesuffix(".gz").removesuffix(".tsv"))
-    return _index(places)
+    return _shared_strings(_index(places))
+
+
+def _shared_strings(data: dict) -> dict:
+    """One object per distinct string across the text columns.
+
+    A few hundred thousand rows repeat a few hundred kinds, countries and
+    sources: pickled as references to one object each, the index loads in
+    half the time.
+    """
+    pool: dict[str, str] = {}
+    for column in ("name", "canonical", "kind", "country", "region", "source", "list", "keys"):
+        data[column] = [pool.setdefault(v, v) for v in data[column]]
+    return data
+
+
+class _no_gc:
+    """Unpickling a million small objects runs the cycle collector over and over; none is a cycle."""
+
+    def __enter__(self) -> None:
+        self._was = gc.isenabled()
+        gc.disable()
+
+    def __exit__(self, *exc) -> None:
+        if self._was:
+            gc.enable()
 
 
 def _csr(groups: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
