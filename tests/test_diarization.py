@@ -82,6 +82,8 @@ def test_turn_edges_run_on_over_an_opened_microphone_but_not_over_a_steady_backg
     assert abs(opening.start - 0.50) <= 0.1, opening  # 1.01 s without the run-on
     der = _der(read_rttm(eval_dir / "interviews" / "interview_v01.rttm"), result.turns)
     assert der <= 0.05, der  # 6.6 % without
+    ends = [(t.start, t.end) for t in result.exclusive]
+    assert all(a[1] <= b[0] + 1e-6 for a, b in zip(ends, ends[1:]))
 
     sample = load(eval_dir / "diarization" / "pyannote_sample.wav")
     counts = DiarizeOptions(num_speakers=2)
@@ -92,22 +94,28 @@ def test_turn_edges_run_on_over_an_opened_microphone_but_not_over_a_steady_backg
 def test_edges_run_on_until_the_background_and_never_meet():
     from interview_assist.diarize import extend_edges
 
-    fps = 50
-    levels = np.full(10 * fps, -70.0, dtype=np.float32)  # a steady background
+    levels = np.full(500, -70.0, dtype=np.float32)  # 10 s of a steady background, 50 frames/s
+    levels[:25] = -40.0  # sound from the start (0-0.5 s)
     levels[100:115] = -40.0  # A's voice fades out over 0.3 s (2.0-2.3 s)
-    levels[225:300] = -40.0  # a tone across the whole gap between B and C (4.5-6.0 s)
-    levels[410:] = -40.0  # a long tail after the last turn (8.2 s on)
-    turns = [SpeakerTurn(1.0, 2.0, "A"), SpeakerTurn(3.0, 4.5, "B"), SpeakerTurn(6.0, 7.0, "C"),
-             SpeakerTurn(7.0, 8.2, "A")]
+    levels[225:275] = -40.0  # a tone across the whole 1 s gap between B and C (4.5-5.5 s)
+    levels[360:] = -40.0  # a long tail after the last turn (7.2 s on)
+    turns = [SpeakerTurn(0.5, 2.0, "A"), SpeakerTurn(3.0, 4.5, "B"), SpeakerTurn(5.5, 7.0, "C"),
+             SpeakerTurn(7.0, 7.2, "A")]
     out = extend_edges(turns, levels, margin_db=20.0, max_extension=0.6)
     assert [(t.start, t.end, t.speaker) for t in out] == [
-        (1.0, 2.3, "A"),  # up to the background, not further
-        (3.0, 5.1, "B"),  # at most 0.6 s ...
-        (5.4, 7.0, "C"),  # ... so the two never meet across the 1.5 s gap
-        (7.0, 8.8, "A"),
+        (0.0, 2.3, "A"),  # nobody before it: all the way back; then up to the background
+        (3.0, 5.0, "B"),  # half of the gap each ...
+        (5.0, 7.0, "C"),  # ... so the two meet but do not overlap
+        (7.0, 7.8, "A"),  # at most 0.6 s
     ]
     # Sound less than the margin above the background is left alone.
     assert extend_edges(turns, levels, margin_db=35.0, max_extension=0.6) == turns
+    # A turn shorter than a frame, sharing one with its neighbours, is not run over.
+    levels[:] = -70.0
+    levels[80:100] = -30.0
+    short = [SpeakerTurn(1.0, 1.5, "A"), SpeakerTurn(1.802, 1.818, "B"), SpeakerTurn(1.818, 1.9, "A")]
+    out = extend_edges(short, levels, margin_db=20.0, max_extension=0.6)
+    assert all(a.end <= b.start for a, b in zip(out, out[1:])), out
 
 
 def test_result_does_not_depend_on_how_the_audio_is_fed(catalog, eval_dir):
