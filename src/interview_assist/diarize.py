@@ -501,12 +501,13 @@ def extend_edges(
     ends = sorted(t.end for t in turns)
     starts = sorted(t.start for t in turns)
     limit = round(max_extension * fps)
+    scan = 2 * limit + 1  # a longer gap allows the full run-on anyway
     out = []
     for t in turns:
         start, end = t.start, t.end
         first = first_frame(t)
         free = 0
-        while free < first and not busy[first - 1 - free]:
+        while free < min(first, scan) and not busy[first - 1 - free]:
             free += 1
         room = free if free == first else free // 2  # nobody before: all of it
         k = 0
@@ -517,7 +518,7 @@ def extend_edges(
             start = max((first - k) / fps, ends[i - 1] if i else 0.0)
         last = end_frame(t)
         free = 0
-        while last + free < size and not busy[last + free]:
+        while free < scan and last + free < size and not busy[last + free]:
             free += 1
         room = free if last + free >= size else free // 2  # nobody after: all of it
         k = 0
