@@ -78,3 +78,36 @@ def test_every_review_action_extends_the_audit_chain_without_text(db_path):
     assert check.ok and check.records == before + 2
     assert [(r["action"], r["actor"]) for r in rows[-2:]] == [("edit_segment", "officer.a"), ("validate_segment", "officer.a")]
     assert all("officer." not in r["detail"] and "Hello" not in r["detail"] for r in rows)
+
+
+def test_an_empty_edit_is_refused_and_the_text_stands(db_path):
+    with Database(db_path) as db:
+        iid = _interview(db)
+        with pytest.raises(InputError, match="cannot be empty"):
+            edit_segment(db, iid, 0, "   ", actor="officer.a")
+        assert reviews(db, iid)[0].text == "Hello there."
+
+
+def test_two_sessions_on_one_interview_never_overwrite_each_other_unseen(db_path):
+    """Officer A's screen was loaded before officer B decided: A's next action is refused, then A sees B's decision."""
+    from interview_assist.errors import ConcurrentChange
+    from interview_assist.review_session import ReviewSession
+
+    with Database(db_path) as db_a, Database(db_path) as db_b:
+        iid = _interview(db_a)
+        a = ReviewSession(db_a, iid, "officer.a")
+        b = ReviewSession(db_b, iid, "officer.b")
+        (flag,) = a.view(1).open_flags
+        b.resolve(flag.id, "confirm")
+        audit_before = audit.verify(db_a.conn).records
+        with pytest.raises(ConcurrentChange, match="officer.b changed this interview"):
+            a.resolve(flag.id, "accept", suggestion=1)
+        with pytest.raises(ConcurrentChange):  # any action, not only the same flag
+            a.validate(0)
+        assert audit.verify(db_a.conn).records == audit_before, "a refused action writes nothing"
+        assert (name_flags(db_a, iid)[0].status, name_flags(db_a, iid)[0].resolved_by) == ("confirmed", "officer.b")
+        a.reload()
+        assert a.view(1).flags[0].status == "confirmed"
+        a.resolve(flag.id, "accept", suggestion=1)  # now a deliberate change of B's decision
+        a.validate(0)  # and A's own writes do not block A
+        assert name_flags(db_a, iid)[0].status == "accepted"

@@ -39,3 +39,11 @@ class StoreError(InterviewAssistError):
 
 class NotFound(InputError):
     """An interview id (or another record) does not exist in the store."""
+
+
+class ConcurrentChange(InputError):
+    """Someone else changed the interview since this review loaded it: nothing was written."""
+
+
+class PlaybackError(InterviewAssistError):
+    """Nothing could be played: no player, or the player failed (e.g. no sound device)."""

@@ -4,14 +4,23 @@ Headless: the TUI sits on this and imports nothing from it but data. Every
 action writes through the store at once (one transaction with its audit
 record), then refreshes only what it touched, so a key press stays fast on a
 three-hour interview.
+
+Two screens may be open on one interview (two officers, or one officer in two
+terminals). Every action first checks, in its own transaction, that nobody
+else has written to the interview since this session last read it (the
+interview's newest audit record); if someone has, nothing is written and
+:class:`~interview_assist.errors.ConcurrentChange` says who, so that no
+decision silently overwrites one the officer has not seen.
 """
 
 from __future__ import annotations
 
 import bisect
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
-from .errors import InputError
+from .errors import ConcurrentChange, InputError
 from .store import (
     Database,
     SegmentReview,
@@ -77,6 +86,27 @@ class ReviewSession:
         for q in quality_flags(db, interview_id):
             self._quality.setdefault(q.segment, []).append(q)
         self._starts = [s.start for s in self.transcript.segments]
+        self._seen = self._last_record()
+
+    def _last_record(self) -> int:
+        row = self.db.conn.execute("SELECT MAX(id) FROM audit_log WHERE interview_id = ?", (self.interview_id,)).fetchone()
+        return row[0] or 0
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """One transaction around an action, refused if someone else wrote to the interview meanwhile."""
+        with self.db.atomic() as c:
+            other = c.execute(
+                "SELECT actor, action, at FROM audit_log WHERE interview_id = ? AND id > ? ORDER BY id DESC LIMIT 1",
+                (self.interview_id, self._seen),
+            ).fetchone()
+            if other is not None:
+                raise ConcurrentChange(
+                    f"{other['actor']} changed this interview ({other['action'].replace('_', ' ')}, "
+                    f"{other['at'][11:19]} UTC) after this screen loaded it; nothing was written"
+                )
+            yield
+        self._seen = self._last_record()
 
     # -- reading ---------------------------------------------------------------
 
@@ -129,22 +159,28 @@ class ReviewSession:
     # -- actions ------------------------------------------------------------------
 
     def validate(self, index: int) -> SegmentReview:
-        return self._refresh(index, validate_segment(self.db, self.interview_id, index, actor=self.officer))
+        with self._writing():
+            done = validate_segment(self.db, self.interview_id, index, actor=self.officer)
+        return self._refresh(index, done)
 
     def edit(self, index: int, text: str) -> SegmentReview:
-        return self._refresh(index, edit_segment(self.db, self.interview_id, index, text, actor=self.officer))
+        with self._writing():
+            done = edit_segment(self.db, self.interview_id, index, text, actor=self.officer)
+        return self._refresh(index, done)
 
     def resolve(self, flag_id: int, decision: str, *, suggestion: int | None = None, text: str | None = None, reason: str | None = None) -> StoredNameFlag:
-        done = resolve_name_flag(
-            self.db, self.interview_id, flag_id, decision, actor=self.officer, suggestion=suggestion, text=text, reason=reason
-        )
+        with self._writing():
+            done = resolve_name_flag(
+                self.db, self.interview_id, flag_id, decision, actor=self.officer, suggestion=suggestion, text=text, reason=reason
+            )
         index = done.flag.segment
         self._flags[index] = [done if f.id == flag_id else f for f in self._flags[index]]
         self._refresh(index, review_of(self.db, self.interview_id, index))
         return done
 
     def set_segment_speaker(self, index: int, label: str) -> SegmentReview:
-        set_segment_speaker(self.db, self.interview_id, index, label, actor=self.officer)
+        with self._writing():
+            set_segment_speaker(self.db, self.interview_id, index, label, actor=self.officer)
         seg = self.transcript.segments[index]
         segments = list(self.transcript.segments)
         segments[index] = replace(seg, speaker=label, words=tuple(replace(w, speaker=label) for w in seg.words))
@@ -152,24 +188,28 @@ class ReviewSession:
         return self._refresh(index, review_of(self.db, self.interview_id, index))
 
     def resolve_quality(self, flag_id: int, decision: str, note: str | None = None) -> None:
-        resolve_quality_flag(self.db, self.interview_id, flag_id, decision, actor=self.officer, note=note)
+        with self._writing():
+            resolve_quality_flag(self.db, self.interview_id, flag_id, decision, actor=self.officer, note=note)
         index = next(i for i, qs in self._quality.items() if any(q.id == flag_id for q in qs))
         self._quality[index] = [q for q in quality_flags(self.db, self.interview_id) if q.segment == index]
         self._refresh(index, review_of(self.db, self.interview_id, index))
 
     def merge_with_next(self, index: int) -> None:
-        merge_with_next(self.db, self.interview_id, index, actor=self.officer)
+        with self._writing():
+            merge_with_next(self.db, self.interview_id, index, actor=self.officer)
         self.reload()
 
     def split(self, index: int, word: int) -> None:
-        split_before_word(self.db, self.interview_id, index, word, actor=self.officer)
+        with self._writing():
+            split_before_word(self.db, self.interview_id, index, word, actor=self.officer)
         self.reload()
 
     def set_role(self, label: str, role: str) -> Speaker:
         """The role of one speaker, everywhere in the interview."""
         if role not in ROLES:
             raise InputError(f"unknown role {role!r} (roles: {', '.join(ROLES)})")
-        done = set_speaker(self.db, self.interview_id, label, actor=self.officer, role=role)
+        with self._writing():
+            done = set_speaker(self.db, self.interview_id, label, actor=self.officer, role=role)
         self.transcript = replace(self.transcript, speakers=tuple(done if s.label == label else s for s in self.transcript.speakers))
         return done
 

@@ -95,8 +95,16 @@ def _one(c: sqlite3.Connection, db: Database, interview_id: int, index: int) -> 
 
 
 def edit_segment(db: Database, interview_id: int, index: int, text: str, *, actor: str) -> SegmentReview:
-    """Replace the text of one segment; the ASR text is kept. A validated segment returns to review."""
+    """Replace the text of one segment; the ASR text is kept. A validated segment returns to review.
+
+    An empty text is refused: a segment where nothing intelligible is said
+    keeps a note of it, e.g. "(inaudible)" or "(no speech)".
+    """
     text = " ".join(text.split())
+    if not text:
+        raise InputError(
+            f"segment {index + 1} cannot be empty: write what is heard, or e.g. (inaudible)"
+        )
     with db.atomic() as c:
         before = _one(c, db, interview_id, index)
         if text == before.text:

@@ -65,7 +65,7 @@ def split_before_word(db: Database, interview_id: int, index: int, word: int, *,
         _one(c, db, interview_id, index)
         a = _row(c, interview_id, index)
         if a["edited_text"] is not None:
-            raise InputError(f"segment {index + 1} was edited: split it before editing, or undo the edit")
+            raise InputError(f"segment {index + 1} was edited: split it before editing, or first edit it back to the ASR text")
         words = c.execute("SELECT * FROM words WHERE segment_id = ? ORDER BY idx", (a["id"],)).fetchall()
         if not 1 <= word < len(words):
             raise InputError(f"segment {index + 1} has {len(words)} words: split before word 2 to {len(words)}")
