@@ -2,8 +2,10 @@
 
 ``AudioSink`` is what the review screen talks to. ``CommandSink`` pipes 16 kHz
 mono PCM to a local player (``aplay``, ``paplay`` or ``ffplay``, whichever
-exists); ``NullSink`` plays nothing and remembers what it was asked to play
-(machines without a sound device, and the tests). Audio is decoded and played
+exists) and reports a player that fails; ``NoPlayer`` is what a machine
+without any of them gets, and says so on every play; ``NullSink`` plays
+nothing and remembers what it was asked to play (it stands in for the sound
+device in the tests). Audio is decoded and played
 in the caller's worker thread; only the segment asked for is decoded from the
 original file (the store keeps no audio).
 """
@@ -20,6 +22,7 @@ from typing import Protocol
 import numpy as np
 
 from . import audio as audio_io
+from .errors import PlaybackError
 from .spans import SAMPLE_RATE, Span
 
 PLAYERS = (
@@ -53,8 +56,23 @@ class NullSink:
         pass
 
 
+class NoPlayer:
+    """The sink of a machine with no command-line player: every play says so."""
+
+    def play(self, samples: np.ndarray, rate: int) -> None:
+        raise PlaybackError("no audio player found (install aplay, paplay or ffplay)")
+
+    def stop(self) -> None:
+        pass
+
+
 class CommandSink:
-    """Pipes PCM to a command-line player; a new play stops the previous one."""
+    """Pipes PCM to a command-line player; a new play stops the previous one.
+
+    A player that exits with an error (no sound device, a busy device) raises
+    :class:`PlaybackError` with the last line it wrote; one stopped by a newer
+    play does not.
+    """
 
     def __init__(self, argv: list[str]):
         self._argv = argv
@@ -66,12 +84,19 @@ class CommandSink:
         with self._lock:
             self.stop()
             argv = [a.format(rate=rate) for a in self._argv]
-            self._proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            try:
+                self._proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            except OSError as exc:
+                raise PlaybackError(f"cannot start {argv[0]}: {exc.strerror or exc}") from None
             proc = self._proc
         try:
-            proc.communicate(pcm)
+            _, err = proc.communicate(pcm)
         except (BrokenPipeError, OSError):
-            pass
+            err = b""
+            proc.wait()
+        if proc.returncode and proc.returncode > 0:  # < 0: stopped by a signal (a newer play, or quit)
+            lines = err.decode("utf-8", "replace").strip().splitlines()
+            raise PlaybackError(f"{argv[0]} failed (exit code {proc.returncode})" + (f": {lines[-1]}" if lines else ""))
 
     def stop(self) -> None:
         proc, self._proc = self._proc, None
@@ -80,11 +105,11 @@ class CommandSink:
 
 
 def default_sink() -> AudioSink:
-    """A local player if one is installed, else a sink that plays nothing."""
+    """A local player if one is installed, else a sink that says none is."""
     for name, argv in PLAYERS:
         if shutil.which(name):
             return CommandSink(argv)
-    return NullSink()
+    return NoPlayer()
 
 
 def read_span(path: str | Path, span: Span) -> np.ndarray:
