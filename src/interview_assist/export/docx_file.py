@@ -29,7 +29,7 @@ _DECISION = {
     "accepted": "corrected (suggestion accepted)",
     "edited": "corrected (spelling entered)",
     "confirmed": "confirmed as heard",
-    "dismissed": "not a name",
+    "dismissed": "flag dismissed",
 }
 
 

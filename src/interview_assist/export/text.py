@@ -31,7 +31,7 @@ def describe(n: NameDecision) -> str:
     elif n.decision == "confirmed":
         what = f'"{n.heard}" confirmed as heard'
     else:
-        what = f'"{n.heard}" not a name: {n.dismiss_reason}'
+        what = f'flag on "{n.heard}" dismissed: {n.dismiss_reason}'
     return f"{what}{by}. Flagged because: {why}."
 
 
