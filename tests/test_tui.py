@@ -283,3 +283,104 @@ def test_a_command_line_player_gets_the_pcm(tmp_path):
     data = np.frombuffer(out.read_bytes(), dtype="<i2")
     assert data.size == 16000 and data[0] == -32767 and data[-1] == 32767
     assert (tmp_path / "played.raw.rate").read_text().strip() == "12000"
+
+
+async def test_typed_text_that_looks_like_markup_is_text(db_path, eval_dir):
+    """An officer's name, an edit and a spelling with [/b] or [/] are shown and stored as typed."""
+    with Database(db_path) as db:
+        iid = save_transcript(db, _transcript(AUDIO), actor="machine")
+    app = make_app(db_path, iid, "J. Smith [/b]", sink=NullSink())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("enter")  # the officer dialog shows the name as typed
+        assert "reviewing as J. Smith [/b]" in _status(app)
+        await pilot.press("e", *" [/]", "enter")
+        assert "segment 1 edited" in _status(app)
+        await pilot.press("down", "a", *" [x]", "enter")
+        assert 'spelled "Farid Ann Ari [x]"' in _status(app)
+    with Database(db_path) as db:
+        assert reviews(db, iid)[0].text == "Good morning. Please state your name. [/]"
+        assert name_flags(db, iid)[0].resolution == "Farid Ann Ari [x]"
+
+
+async def test_an_edit_opens_with_the_cursor_at_the_end_and_is_never_emptied(stored):
+    db_path, iid = stored
+    app = make_app(db_path, iid, "officer.a", sink=NullSink(), confirm_officer=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("e", "!", "enter")  # the first key adds; it does not replace the text
+        assert reviews(app.db, iid)[0].text == "Good morning. Please state your name.!"
+        await pilot.press("e", "ctrl+u", "enter")
+        assert "segment 1 cannot be empty" in _status(app)
+        await pilot.press("escape", "e", "enter")
+        assert "segment 1 unchanged" in _status(app)
+    with Database(db_path) as db:
+        assert reviews(db, iid)[0].text == "Good morning. Please state your name.!"
+
+
+async def test_a_name_is_spelled_by_hand_and_a_decision_can_be_changed(stored):
+    db_path, iid = stored
+    app = make_app(db_path, iid, "officer.a", sink=NullSink(), confirm_officer=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("down", "down", "c", "v")  # "Kandas" confirmed as heard, segment validated
+        assert "validated 1 / 3" in _status(app)
+        await pilot.press("a", *["backspace"] * 6, *"Kunduz", "enter")  # the officer corrects it after all
+        assert '"Kandas" spelled "Kunduz" (was: confirmed)' in _status(app)
+        assert "validated 0 / 3" in _status(app), "a changed decision sends the segment back for review"
+        await pilot.press("x", "enter")  # a dismissal without a reason changes nothing
+        assert "needs a reason" in _status(app)
+    with Database(db_path) as db:
+        kandas = name_flags(db, iid)[1]
+        assert (kandas.status, kandas.resolution) == ("edited", "Kunduz")
+        assert reviews(db, iid)[2].text == "Later we moved to Kunduz."
+
+
+async def test_the_keys_act_on_the_selected_flag_of_a_segment_with_two(stored):
+    db_path, iid = stored
+    app = make_app(db_path, iid, "officer.a", sink=NullSink(), confirm_officer=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("down", "m")  # one segment with "Farid Ann Ari" and "Kandas"
+        await pilot.press("right_square_bracket", "1")
+        assert '"Kandas": suggestion 1 accepted' in _status(app)
+    with Database(db_path) as db:
+        assert [f.status for f in name_flags(db, iid)] == ["open", "accepted"]
+
+
+async def test_another_screens_decision_is_shown_not_overwritten(stored):
+    from interview_assist.review_session import ReviewSession
+
+    db_path, iid = stored
+    app = make_app(db_path, iid, "officer.a", sink=NullSink(), confirm_officer=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("down")
+        with Database(db_path) as db:  # officer B, in another terminal, accepts the suggestion
+            other = ReviewSession(db, iid, "officer.b")
+            other.resolve(other.view(1).open_flags[0].id, "accept", suggestion=1)
+        await pilot.press("c")  # A, who has not seen it, confirms the name as heard
+        assert "officer.b changed this interview" in _status(app)
+        assert app.session.view(1).flags[0].status == "accepted", "A's screen now shows B's decision"
+    with Database(db_path) as db:
+        flag = name_flags(db, iid)[0]
+        assert (flag.status, flag.resolved_by) == ("accepted", "officer.b")
+
+
+async def test_without_an_audio_player_playback_says_so(stored):
+    from interview_assist.playback import NoPlayer
+
+    db_path, iid = stored
+    app = make_app(db_path, iid, "officer.a", sink=NoPlayer(), confirm_officer=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("p")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "no audio player found" in _status(app)
+
+
+def test_a_player_that_fails_is_reported(tmp_path):
+    """A player exiting with an error (no sound card) raises with its last line of stderr."""
+    import numpy as np
+
+    from interview_assist.errors import PlaybackError
+    from interview_assist.playback import CommandSink
+
+    sink = CommandSink(["sh", "-c", "cat > /dev/null; echo 'cannot open audio device default' >&2; exit 1"])
+    with pytest.raises(PlaybackError, match="exit code 1.*cannot open audio device"):
+        sink.play(np.zeros(1600, dtype=np.float32), 16000)

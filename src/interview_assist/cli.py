@@ -339,7 +339,10 @@ def review(interview_id: int, officer: str | None, db_path: Path | None) -> None
         load_interview(db, interview_id)  # a wrong id fails here, before the screen opens
     from .tui import make_app
 
-    make_app(db_path, interview_id, officer).run()
+    app = make_app(db_path, interview_id, officer)
+    app.run()
+    if app.return_code:  # 1: the officer did not confirm who is reviewing, or the screen failed
+        sys.exit(app.return_code)
 
 
 @cli.command()

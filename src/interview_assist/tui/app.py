@@ -16,7 +16,7 @@ from textual.binding import Binding
 from textual.widgets import Footer, Header
 from textual.worker import Worker, WorkerState
 
-from ..errors import InterviewAssistError
+from ..errors import ConcurrentChange, InterviewAssistError
 from ..playback import AudioSink, Player, default_sink
 from ..review_session import ReviewSession
 from ..spans import Span
@@ -44,28 +44,33 @@ def parse_time(text: str) -> float:
 class ReviewApp(App):
     CSS_PATH = "app.tcss"
     TITLE = "interview-assist review"
+    # The footer shows the short descriptions (help first, so that an 80-column
+    # terminal, which cuts the footer, still shows it); the help screen the long ones.
     BINDINGS = [
-        Binding("v", "validate", "Validate", id="review.validate"),
-        Binding("e", "edit", "Edit", id="review.edit"),
-        Binding("n", "next_unvalidated", "Next to do", id="review.next_unvalidated"),
-        Binding("f", "next_flag", "Next flag", id="review.next_flag"),
-        Binding("1", "accept(1)", "Accept 1st", id="review.accept_1"),
+        Binding("question_mark", "help", "Help", id="review.help", tooltip="all keys"),
+        Binding("v", "validate", "Validate", id="review.validate", tooltip="validate this segment (as the officer named above)"),
+        Binding("e", "edit", "Edit", id="review.edit", tooltip="edit this segment's text (the ASR text is kept)"),
+        Binding("n", "next_unvalidated", "Next", id="review.next_unvalidated", tooltip="next segment not validated yet"),
+        Binding("f", "next_flag", "Flag", id="review.next_flag", tooltip="next segment with an open flag"),
+        Binding("right_square_bracket", "select_flag", "Next flag here", id="review.select_flag", show=False,
+                tooltip="select the next name flag of this segment (the one the keys below act on, marked ▶)"),
+        Binding("1", "accept(1)", "Accept", id="review.accept_1", tooltip="accept suggestion 1 for the selected name"),
         *(Binding(str(n), f"accept({n})", f"Accept suggestion {n}", id=f"review.accept_{n}", show=False) for n in range(2, 6)),
-        Binding("c", "confirm_name", "Confirm as heard", id="review.confirm_name"),
-        Binding("x", "dismiss_flag", "Dismiss flag", id="review.dismiss_flag"),
-        Binding("w", "set_speaker", "Speaker", id="review.set_speaker", show=False),
-        Binding("r", "set_role", "Role", id="review.set_role", show=False),
-        Binding("m", "merge", "Merge with next", id="review.merge", show=False),
-        Binding("slash", "split", "Split", id="review.split", show=False),
-        Binding("p", "play", "Play", id="review.play"),
-        Binding("s", "play_slow", "Slower", id="review.play_slow", show=False),
-        Binding("comma", "word(-1)", "Previous word", id="review.word_previous", show=False),
-        Binding("full_stop", "word(1)", "Next word", id="review.word_next", show=False),
-        Binding("o", "play_from_word", "Play from word", id="review.play_from_word", show=False),
-        Binding("b", "play_back", "Back 5 s", id="review.play_back", show=False),
-        Binding("t", "jump", "Jump to time", id="review.jump", show=False),
-        Binding("question_mark", "help", "Help", id="review.help"),
-        Binding("q", "quit", "Quit", id="review.quit"),
+        Binding("a", "spell_name", "Spell", id="review.spell_name", tooltip="type the selected name's correct spelling"),
+        Binding("c", "confirm_name", "Confirm", id="review.confirm_name", tooltip="confirm the selected name as heard (or a quality flag as checked)"),
+        Binding("x", "dismiss_flag", "Dismiss", id="review.dismiss_flag", tooltip="dismiss the selected flag, with a reason (e.g. not a name)"),
+        Binding("w", "set_speaker", "Speaker", id="review.set_speaker", show=False, tooltip="change who speaks in this segment"),
+        Binding("r", "set_role", "Role", id="review.set_role", show=False, tooltip="set the role of this segment's speaker, everywhere"),
+        Binding("m", "merge", "Merge with next", id="review.merge", show=False, tooltip="merge this segment with the next one"),
+        Binding("slash", "split", "Split", id="review.split", show=False, tooltip="split this segment before a word (by number)"),
+        Binding("p", "play", "Play", id="review.play", tooltip="play this segment"),
+        Binding("s", "play_slow", "Slower", id="review.play_slow", show=False, tooltip="play this segment slower"),
+        Binding("comma", "word(-1)", "Previous word", id="review.word_previous", show=False, tooltip="previous word (where o plays from)"),
+        Binding("full_stop", "word(1)", "Next word", id="review.word_next", show=False, tooltip="next word (where o plays from)"),
+        Binding("o", "play_from_word", "Play from word", id="review.play_from_word", show=False, tooltip="play from the selected word"),
+        Binding("b", "play_back", "Back 5 s", id="review.play_back", show=False, tooltip="play from 5 s before this segment"),
+        Binding("t", "jump", "Jump to time", id="review.jump", show=False, tooltip="jump to a time (h:mm:ss, m:ss or seconds)"),
+        Binding("q", "quit", "Quit", id="review.quit", tooltip="quit (everything is already stored)"),
     ]
 
     def __init__(self, db_path: Path | None, interview_id: int, officer: str, *, sink: AudioSink | None = None, confirm_officer: bool = True):
@@ -76,6 +81,7 @@ class ReviewApp(App):
         self.confirmed = not confirm_officer
         self.message = ""
         self.word_cursor = 0  # within the current segment, for "play from this word"
+        self.flag_cursor = 0  # the selected name flag of the current segment, in the order shown
 
     # -- layout ---------------------------------------------------------------------
 
@@ -84,7 +90,7 @@ class ReviewApp(App):
         yield SegmentTable(self.session, on_row=self._row_changed, id="segments")
         yield DetailPane(id="detail")
         yield StatusLine(id="status")
-        yield Footer()
+        yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:
         self.sub_title = f"interview {self.session.interview_id} · officer {self.session.officer}"
@@ -127,11 +133,13 @@ class ReviewApp(App):
 
     def _row_changed(self, index: int) -> None:
         self.word_cursor = 0
+        self.flag_cursor = 0
+        self.message = ""  # a message is about the segment it was said on
         self._show_current()
 
     def _show_current(self) -> None:
         if len(self.session):
-            self.query_one(DetailPane).show(self.session.view(self.current), self.word_cursor)
+            self.query_one(DetailPane).show(self.session.view(self.current), self.word_cursor, self.flag_cursor)
         self._status()
 
     def _status(self) -> None:
@@ -165,14 +173,7 @@ class ReviewApp(App):
         if not self._guard():
             return
         i = self.current
-        try:
-            self.session.validate(i)
-        except InterviewAssistError as exc:
-            self._say(str(exc))
-            self.bell()
-            return
-        self._repaint(i)
-        self._say(f"segment {i + 1} validated")
+        self._run(lambda: self.session.validate(i), i, f"segment {i + 1} validated")
 
     def action_edit(self) -> None:
         if not self._guard():
@@ -182,6 +183,9 @@ class ReviewApp(App):
 
         def done(text: str | None) -> None:
             if text is None:
+                return
+            if " ".join(text.split()) == v.review.text:
+                self._say(f"segment {i + 1} unchanged")
                 return
             self._run(lambda: self.session.edit(i, text), i, f"segment {i + 1} edited")
 
@@ -193,16 +197,53 @@ class ReviewApp(App):
     def action_next_flag(self) -> None:
         self._go(self.session.next_flag(self.current), "no open flags")
 
-    def _first_open(self):
-        flags = self.session.view(self.current).open_flags
+    def _selected_flag(self):
+        """The selected name flag of this segment (open ones come first), or None with a message."""
+        flags = DetailPane.in_order(self.session.view(self.current).flags)
         if not flags:
-            self._say("this segment has no open name flag")
-        return flags[0] if flags else None
+            self._say("this segment has no name flag")
+            return None
+        return flags[min(self.flag_cursor, len(flags) - 1)]
+
+    @staticmethod
+    def _was(flag) -> str:
+        """" (was: ...)" for a decision that replaces an earlier one."""
+        return "" if flag.open else f" (was: {flag.status})"
+
+    def action_select_flag(self) -> None:
+        flags = self.session.view(self.current).flags
+        if len(flags) < 2:
+            self._say("this segment has one name flag" if flags else "this segment has no name flag")
+            return
+        self.flag_cursor = (self.flag_cursor + 1) % len(flags)
+        self._show_current()
 
     def action_accept(self, n: int) -> None:
-        if not self._guard() or (flag := self._first_open()) is None:
+        if not self._guard() or (flag := self._selected_flag()) is None:
             return
-        self._run(lambda: self.session.resolve(flag.id, "accept", suggestion=n), self.current, f'"{flag.flag.text}": suggestion {n} accepted')
+        self._run(
+            lambda: self.session.resolve(flag.id, "accept", suggestion=n), self.current,
+            f'"{flag.flag.text}": suggestion {n} accepted' + self._was(flag),
+        )
+
+    def action_spell_name(self) -> None:
+        if not self._guard() or (flag := self._selected_flag()) is None:
+            return
+        i = self.current
+
+        def done(text: str | None) -> None:
+            if text is None:
+                return
+            if not text.strip():
+                self._say("nothing typed: the flag is unchanged")
+                return
+            self._run(
+                lambda: self.session.resolve(flag.id, "edit", text=text), i,
+                f'"{flag.flag.text}" spelled "{" ".join(text.split())}"' + self._was(flag),
+            )
+
+        start = flag.resolution if flag.status in ("accepted", "edited") and flag.resolution else flag.flag.text
+        self.push_screen(TextPrompt(f'How is "{flag.flag.text}" written? (heard at {flag.flag.start:.1f} s)', start), done)
 
     def _first_open_quality(self):
         return next(iter(self.session.view(self.current).open_quality), None)
@@ -213,9 +254,9 @@ class ReviewApp(App):
         if (q := self._first_open_quality()) is not None and not self.session.view(self.current).open_flags:
             self._run(lambda: self.session.resolve_quality(q.id, "confirm"), self.current, f"{q.kind} flag checked against the audio")
             return
-        if (flag := self._first_open()) is None:
+        if (flag := self._selected_flag()) is None:
             return
-        self._run(lambda: self.session.resolve(flag.id, "confirm"), self.current, f'"{flag.flag.text}" confirmed as heard')
+        self._run(lambda: self.session.resolve(flag.id, "confirm"), self.current, f'"{flag.flag.text}" confirmed as heard' + self._was(flag))
 
     def action_dismiss_flag(self) -> None:
         if not self._guard():
@@ -224,29 +265,59 @@ class ReviewApp(App):
         if (q := self._first_open_quality()) is not None and not self.session.view(i).open_flags:
 
             def done_quality(reason: str | None) -> None:
-                if reason:
-                    self._run(lambda: self.session.resolve_quality(q.id, "dismiss", reason), i, f"{q.kind} flag dismissed")
+                if reason is None:
+                    return
+                if not reason.strip():
+                    self._say("dismissing a flag needs a reason: the flag is still open")
+                    return
+                self._run(lambda: self.session.resolve_quality(q.id, "dismiss", reason), i, f"{q.kind} flag dismissed")
 
             self.push_screen(TextPrompt(f"Why dismiss the {q.kind} flag?", placeholder="reason (required)"), done_quality)
             return
-        if (flag := self._first_open()) is None:
+        if (flag := self._selected_flag()) is None:
             return
 
         def done(reason: str | None) -> None:
-            if reason:
-                self._run(lambda: self.session.resolve(flag.id, "dismiss", reason=reason), i, f'flag on "{flag.flag.text}" dismissed')
+            if reason is None:
+                return
+            if not reason.strip():
+                self._say("dismissing a flag needs a reason: the flag is unchanged")
+                return
+            self._run(
+                lambda: self.session.resolve(flag.id, "dismiss", reason=reason), i,
+                f'flag on "{flag.flag.text}" dismissed' + self._was(flag),
+            )
 
-        self.push_screen(TextPrompt(f'Why dismiss the flag on "{flag.flag.text}"?', placeholder="reason (required)"), done)
+        self.push_screen(
+            TextPrompt(f'Why dismiss the flag on "{flag.flag.text}"?', placeholder="reason (required), e.g. not a name"), done
+        )
 
-    def _run(self, action, index: int, success: str) -> None:
+    def _attempt(self, action) -> bool:
+        """Run one session action; a refusal is shown on the status line (False).
+
+        When another screen changed the interview meanwhile, this one reloads
+        it, so the officer sees that change before deciding again.
+        """
         try:
             action()
+        except ConcurrentChange as exc:
+            self.session.reload()
+            self.table.rebuild(min(self.current, len(self.session) - 1))
+            self._show_current()
+            self._freeze_loaded()
+            self._say(f"{exc}. The screen now shows the stored interview: check it, then try again.")
+            self.bell()
+            return False
         except InterviewAssistError as exc:
             self._say(str(exc))
             self.bell()
-            return
-        self._repaint(index)
-        self._say(success)
+            return False
+        return True
+
+    def _run(self, action, index: int, success: str) -> None:
+        if self._attempt(action):
+            self._repaint(index)
+            self._say(success)
 
     def action_set_speaker(self) -> None:
         if not self._guard():
@@ -270,18 +341,14 @@ class ReviewApp(App):
             return
 
         def done(role: str | None) -> None:
-            if not role:
+            if not role or not self._attempt(lambda: self.session.set_role(label, role.strip().lower())):
                 return
-            try:
-                self.session.set_role(label, role.strip().lower())
-            except InterviewAssistError as exc:
-                self._say(str(exc))
-                self.bell()
-                return
+            role_ = role.strip().lower()
             for j in self.session.indices_of(label):
                 self.table.refresh_segment(j)
             self._show_current()
-            self._say(f"{label} is now {role.strip().lower()} everywhere")
+            same = [sp.label for sp in self.session.transcript.speakers if sp.role == role_ and sp.label != label and role_ != "other"]
+            self._say(f"{label} is now {role_} everywhere" + (f" (so is {', '.join(same)}: check)" if same else ""))
 
         self.push_screen(TextPrompt(f"Role of {label} everywhere (officer, interpreter, applicant, other)"), done)
 
@@ -289,11 +356,7 @@ class ReviewApp(App):
         if not self._guard():
             return
         i = self.current
-        try:
-            self.session.merge_with_next(i)
-        except InterviewAssistError as exc:
-            self._say(str(exc))
-            self.bell()
+        if not self._attempt(lambda: self.session.merge_with_next(i)):
             return
         self.table.rebuild(i)
         self._show_current()
@@ -312,13 +375,10 @@ class ReviewApp(App):
                 return
             try:
                 k = int(answer.strip())
-                self.session.split(i, k - 1)
             except ValueError:
                 self._say(f"not a word number: {answer!r}")
                 return
-            except InterviewAssistError as exc:
-                self._say(str(exc))
-                self.bell()
+            if not self._attempt(lambda: self.session.split(i, k - 1)):
                 return
             self.table.rebuild(i)
             self._show_current()
@@ -343,10 +403,13 @@ class ReviewApp(App):
         for b in self.BINDINGS:
             if b.action.startswith("accept("):
                 if b.key == "1":
-                    lines.append(("1-5", "accept suggestion 1-5 of the first open flag"))
+                    lines.append(("1-5", "accept suggestion 1-5 of the selected name (changes an earlier decision too)"))
                 continue
-            key = b.key.replace("question_mark", "?").replace("slash", "/").replace("comma", ",").replace("full_stop", ".")
-            lines.append((key, b.description))
+            key = (
+                b.key.replace("question_mark", "?").replace("slash", "/").replace("comma", ",").replace("full_stop", ".")
+                .replace("right_square_bracket", "]")
+            )
+            lines.append((key, b.tooltip or b.description))
         self.push_screen(HelpScreen(lines))
 
     # -- playback ------------------------------------------------------------------------
@@ -389,3 +452,5 @@ class ReviewApp(App):
         if event.state is WorkerState.ERROR:
             self._say(f"playback failed: {event.worker.error}")
             self.bell()
+        elif event.state is WorkerState.SUCCESS and self.message.startswith("playing "):
+            self._say("")  # a "playing" line must not outlast the sound

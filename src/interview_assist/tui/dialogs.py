@@ -1,21 +1,30 @@
-"""Modal dialogs, each returning its result with ``dismiss``."""
+"""Modal dialogs, each returning its result with ``dismiss``.
+
+Titles and prefilled values often quote what the officer typed or what the
+machine heard, so they are shown as plain text, never read as markup.
+"""
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, Static
+from textual.widgets import Input, Static
 
 DIALOG_CSS = """
 {name} {{ align: center middle; }}
-{name} > Vertical {{ width: 70; max-width: 95%; height: auto; border: thick $accent; background: $surface; padding: 1 2; }}
+{name} > Vertical {{ width: 80%; min-width: 40; max-width: 110; height: auto; max-height: 90%; border: thick $accent; background: $surface; padding: 1 2; }}
 """
 
 
 class TextPrompt(ModalScreen[str | None]):
-    """Ask for one line of text; Enter gives it, Escape cancels (None)."""
+    """Ask for one line of text; Enter gives it, Escape cancels (None).
+
+    A prefilled value opens with the cursor at its end, nothing selected, so
+    that the first key press adds to the text rather than replacing it.
+    """
 
     DEFAULT_CSS = DIALOG_CSS.format(name="TextPrompt")
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="prompt.cancel")]
@@ -26,8 +35,11 @@ class TextPrompt(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self._title)
-            yield Input(value=self._value, placeholder=self._placeholder)
+            yield Static(Text(self._title), classes="title")
+            yield Input(value=self._value, placeholder=self._placeholder, select_on_focus=False)
+
+    def on_mount(self) -> None:
+        self.query_one(Input).cursor_position = len(self._value)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.dismiss(event.value)
@@ -52,9 +64,11 @@ class OfficerConfirm(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(
-                f"Reviewing {self._interview} as [b]{self._officer}[/b].\n"
-                "Every validation, edit and decision is recorded under this name.\n\n"
-                "Enter: confirm · Escape: quit (start again with --officer NAME)"
+                Text.assemble(
+                    f"Reviewing {self._interview} as ", (self._officer, "bold"), ".\n"
+                    "Every validation, edit and decision is recorded under this name.\n\n"
+                    "Enter: confirm · Escape: quit (start again with --officer NAME)"
+                )
             )
 
     def action_yes(self) -> None:
@@ -65,7 +79,11 @@ class OfficerConfirm(ModalScreen[bool]):
 
 
 class HelpScreen(ModalScreen[None]):
-    DEFAULT_CSS = DIALOG_CSS.format(name="HelpScreen")
+    """The keys, scrollable (a small terminal does not hold them all)."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="HelpScreen") + """
+    HelpScreen VerticalScroll { height: auto; max-height: 100%; }
+    """
     BINDINGS = [Binding("escape,question_mark,q", "close", "Close", id="help.close")]
 
     def __init__(self, lines: list[tuple[str, str]]):
@@ -74,9 +92,13 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         width = max(len(k) for k, _ in self._lines)
-        text = "\n".join(f"[b]{k:>{width}}[/b]  {d}" for k, d in self._lines)
+        text = Text.assemble(("Keys", "bold"), "  (up/down scroll this help; Escape closes it)\n\n")
+        for k, d in self._lines:
+            text.append(f"{k:>{width}}", style="bold")
+            text.append(f"  {d}\n")
         with Vertical():
-            yield Static("[b]Keys[/b]\n\n" + text + "\n\nEscape closes this help.")
+            with VerticalScroll():
+                yield Static(text)
 
     def action_close(self) -> None:
         self.dismiss(None)

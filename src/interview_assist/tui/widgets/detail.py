@@ -22,7 +22,12 @@ class DetailPane(Widget):
     def render(self) -> Group | Text:
         return self._content
 
-    def show(self, v: SegmentView, word_cursor: int | None = None) -> None:
+    @staticmethod
+    def in_order(flags):
+        """Name flags in the order shown: open ones first (the selection counts in this order)."""
+        return sorted(flags, key=lambda f: not f.open)
+
+    def show(self, v: SegmentView, word_cursor: int | None = None, flag_cursor: int = 0) -> None:
         head = Text.assemble(
             (f"#{v.index + 1} ", "bold"),
             f"{format_timestamp(v.segment.start)} → {format_timestamp(v.segment.end)} · ",
@@ -34,13 +39,19 @@ class DetailPane(Widget):
         parts = [head, segment_text(v, word_cursor)]
         if v.review.edited_text is not None:
             parts.append(Text(f"ASR: {v.segment.text}", style="dim"))
-        for f in sorted(v.flags, key=lambda f: not f.open):
+        flags = self.in_order(v.flags)
+        selected = min(flag_cursor, len(flags) - 1)
+        for k, f in enumerate(flags):
             g = f.flag
             state = "open" if f.open else f"{f.status}: {f.resolution or f.dismiss_reason}"
             why = NAME_REASONS.get(g.reasons[0], g.reasons[0]) + (f" (+{len(g.reasons) - 1})" if len(g.reasons) > 1 else "")
-            parts.append(Text.assemble(("⚑ ", "red" if f.open else "green"), (f'"{g.text}"', "bold"), f" {state} · ", (why, "dim")))
-            if f.open and g.suggestions:
+            mark = ("▶ ", "bold") if k == selected and len(flags) > 1 else ("", "")
+            parts.append(Text.assemble(mark, ("⚑ ", "red" if f.open else "green"), (f'"{g.text}"', "bold"), f" {state} · ", (why, "dim")))
+            if k == selected and g.suggestions:
+                # Only the selected flag's: those are what 1-5 pick (also to change a decision).
                 parts.append(Text("   " + "  ".join(f"{n}. {s.text} ({s.source.split(':')[0]})" for n, s in enumerate(g.suggestions[:5], 1))))
+        if len(flags) > 1:
+            parts.append(Text(f"   {len(flags)} names flagged here: ] selects the next one (▶)", style="dim"))
         for q in v.quality:
             state = "open" if q.open else f"{q.status}" + (f": {q.note}" if q.note else "")
             parts.append(Text.assemble(("⚠ ", "red" if q.open else "green"), (q.kind, "bold"), f" {state} · ", (q.reason, "dim")))

@@ -36,7 +36,8 @@ class SegmentTable(DataTable):
 
     def on_mount(self) -> None:
         for c in COLUMNS:
-            self.add_column(c, key=c)
+            # "state" is sized for its longest value, not for the all-draft first load.
+            self.add_column(c, key=c, width=9 if c == "state" else None)
         self._fill()
 
     def _fill(self) -> None:
