@@ -240,6 +240,18 @@ def test_a_failed_write_leaves_no_file_and_no_record(validated, tmp_path):
     assert not target.exists()
     assert len(_exports(db_path)) == records
 
+    # Over an earlier export (--force), a failed write leaves that export as it was.
+    target.write_bytes(b"the export of last week")
+    done = subprocess.run(
+        [sys.executable, "-m", "interview_assist", "export", str(iid), "--format", "docx", "--out", str(target),
+         "--db", str(db_path), "--force"],
+        capture_output=True, text=True, preexec_fn=small_files,
+    )
+    assert done.returncode != 0 and "no export was written" in done.stderr, done.stderr
+    assert target.read_bytes() == b"the export of last week"
+    assert len(_exports(db_path)) == records
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == [], "no temporary file is left"
+
 
 def test_audit_verify_finds_the_first_broken_link_and_changed_content(validated, tmp_path):
     db_path, iid, _, _ = validated

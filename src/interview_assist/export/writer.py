@@ -3,9 +3,10 @@
 - The file is rendered in memory first, so a failure while rendering
   touches nothing on disk.
 - It is written only at the path given: a folder gets ``interview-ID.EXT``
-  inside it, named from the id alone; no other file is created, a symbolic
-  link is never followed, and an existing file is replaced only with
-  ``force``.
+  inside it, named from the id alone; a symbolic link is never followed, and
+  an existing file is replaced only with ``force``. The bytes go to a hidden
+  file beside it first (removed in every case), so that a failed write
+  leaves an earlier file as it was.
 - The sha256 of the bytes written is recorded in the audit log, in the
   transaction that covers the write: when the write fails, nothing is
   recorded and no partial file is left; when the record cannot be stored,
@@ -18,6 +19,7 @@ import errno
 import hashlib
 import os
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,33 +70,68 @@ def _check_writable(path: Path, force: bool) -> bool:
     return True
 
 
-def _write(path: Path, data: bytes, replace: bool) -> None:
-    flags = os.O_WRONLY | os.O_NOFOLLOW | (os.O_TRUNC if replace else os.O_CREAT | os.O_EXCL)
+def _write(path: Path, data: bytes, replace: bool) -> Callable[[bool], None]:
+    """Put ``data`` at ``path`` whole or not at all; returns ``finish(keep)``.
+
+    The bytes go to a hidden file beside ``path`` first and are synced, then
+    renamed over it, so a failed or interrupted write (a full disk, Ctrl-C)
+    leaves any earlier file at ``path`` as it was. ``finish(True)`` drops the
+    copy of the earlier file; ``finish(False)`` takes the new file away and
+    puts the earlier one back (its audit record could not be stored).
+    """
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.partial")
     try:
-        fd = os.open(path, flags, 0o600)
-    except FileExistsError:
-        raise InputError(f"{path}: already exists; pass --force to overwrite it") from None
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            raise InputError(f"{path}: is a symbolic link; refusing to write through it") from None
         raise InputError(f"{path}: cannot write ({exc.strerror or exc})") from None
+    previous: Path | None = None
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
+        if replace:
+            previous = path.with_name(f".{path.name}.{os.getpid()}.previous")
+            try:
+                os.link(path, previous)
+            except OSError:  # a file system without hard links: no way back after the rename
+                previous = None
+            os.replace(tmp, path)
+        else:
+            try:
+                os.link(tmp, path)  # never over a file that appeared meanwhile
+            except FileExistsError:
+                raise InputError(f"{path}: already exists; pass --force to overwrite it") from None
+            except OSError as exc:
+                if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV) or path.exists():
+                    raise
+                os.replace(tmp, path)
+            tmp.unlink(missing_ok=True)
     except BaseException as exc:
-        path.unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
+        if previous is not None:
+            previous.unlink(missing_ok=True)
         if isinstance(exc, OSError):
             if exc.errno == errno.ENOSPC:
                 raise StoreError(f"{path}: disk full; no export was written and nothing was recorded") from None
             raise InputError(f"{path}: cannot write ({exc.strerror or exc}); no export was written") from None
         raise
 
+    def finish(keep: bool) -> None:
+        if not keep:
+            if previous is not None:
+                os.replace(previous, path)
+            else:
+                path.unlink(missing_ok=True)
+        elif previous is not None:
+            previous.unlink(missing_ok=True)
+
+    return finish
+
 
 def write_file(path: Path, data: bytes, *, force: bool = False) -> None:
     """Write ``data`` at ``path`` only (no symlink, no overwrite without ``force``); no partial file on failure."""
-    _write(path, data, _check_writable(path, force))
+    _write(path, data, _check_writable(path, force))(True)
 
 
 def export_interview(
@@ -108,7 +145,7 @@ def export_interview(
     digest = hashlib.sha256(data).hexdigest()
     path = target_path(out, interview_id, fmt)
     replace = _check_writable(path, force)
-    written = False
+    finish = None
     try:
         with db.atomic() as c:
             audit.append(
@@ -118,10 +155,10 @@ def export_interview(
                     "replaced": replace, "audit_head": doc.provenance.audit_head,
                 },
             )
-            _write(path, data, replace)
-            written = True
+            finish = _write(path, data, replace)
     except BaseException:
-        if written:  # the record could not be stored: no unrecorded export may remain
-            path.unlink(missing_ok=True)
+        if finish is not None:  # the record could not be stored: no unrecorded export may remain
+            finish(False)
         raise
+    finish(True)
     return ExportResult(path, fmt, digest, len(data), len(doc.segments), doc.provenance.officers)

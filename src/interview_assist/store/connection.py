@@ -109,7 +109,7 @@ class Database:
             try:
                 self.conn.execute("COMMIT" if outer else f"RELEASE {name}")
             except sqlite3.Error as exc:
-                if outer:
+                if outer and self.conn.in_transaction:  # SQLite may have rolled back itself (a full disk)
                     self.conn.execute("ROLLBACK")
                 raise _translate(exc, self.path) from None
 
