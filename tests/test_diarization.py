@@ -259,6 +259,15 @@ def test_speakers_command_changes_roles_with_an_audit_record(tmp_path, eval_dir)
     bad = run_cli("speakers", iid, "S1", "--role", "judge", "--db", db)
     assert bad.returncode == 2
 
+    # A name is one line of printable text (a DOCX file cannot hold control characters).
+    for name, why in (("Ali\x1b[31m Karimi\x07", "control character"), ("   ", "cannot be blank")):
+        refused = run_cli("speakers", iid, "S1", "--name", name, "--db", db)
+        assert refused.returncode == 2 and why in refused.stderr and len(refused.stderr.strip().splitlines()) == 1
+    # A name alone leaves the machine's role proposal a proposal.
+    named = run_cli("speakers", iid, "S1", "--name", "B. Officer", "--db", db)
+    assert named.returncode == 0 and "S1: " in named.stdout
+    assert [l for l in named.stdout.splitlines() if l.startswith("S1:")][0].split("[")[1].startswith("proposed")
+
 
 def test_a_pause_stays_inside_a_turn_but_a_reply_does_not():
     from interview_assist.diarize import fill_pauses

@@ -310,3 +310,19 @@ def test_audit_verify_finds_the_first_broken_link_and_changed_content(validated,
     assert [r["action"] for r in records][0] == "transcribe" and records[-1]["action"] == "export"
     # The log holds decisions and digests, never the words themselves.
     assert "Kunduz" not in log.stdout and "Nazari" not in log.stdout
+
+
+def test_a_name_with_a_control_character_from_an_older_store_does_not_break_the_docx(validated, tmp_path):
+    """Names are refused with control characters now; one already stored is shown as U+FFFD, and the file opens."""
+    import docx
+
+    db_path, iid, _, _ = validated
+    store = _copy_store(db_path, tmp_path / "older.sqlite")
+    with sqlite3.connect(store) as c:
+        c.execute("UPDATE segments SET validated_by = ? WHERE interview_id = ? AND idx = 0", ("Officer\x01X", iid))
+        c.execute("UPDATE speakers SET name = ? WHERE interview_id = ? AND label = 'S1'", ("Ali\x1b[31m K.", iid))
+    out = tmp_path / "case.docx"
+    done = run_cli("export", iid, "--format", "docx", "--out", out, "--db", store)
+    assert done.returncode == 0, done.stderr
+    text = "\n".join(p.text for p in docx.Document(str(out)).paragraphs)
+    assert "Officer\ufffdX" in text

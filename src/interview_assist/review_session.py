@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 from .errors import ConcurrentChange, InputError
+from .people import person_name
 from .store import (
     Database,
     SegmentReview,
@@ -70,7 +71,7 @@ class ReviewSession:
     def __init__(self, db: Database, interview_id: int, officer: str):
         self.db = db
         self.interview_id = interview_id
-        self.officer = officer
+        self.officer = person_name(officer, "the officer's name")
         self.reload()
 
     def reload(self) -> None:

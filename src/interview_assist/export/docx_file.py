@@ -10,6 +10,7 @@ decided and when.
 from __future__ import annotations
 
 import io
+import re
 
 from docx import Document
 from docx.enum.text import WD_COLOR_INDEX
@@ -33,6 +34,16 @@ _DECISION = {
 }
 
 
+# Characters XML 1.0 cannot hold. A name typed with one (refused since, but it
+# may be in an older store) would make python-docx fail on the whole file, so
+# each is shown as U+FFFD, one for one (the name marks count characters).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _x(text: str) -> str:
+    return _NOT_XML.sub("\ufffd", text)
+
+
 def _table(document, rows: list[list[str]], header: list[str]) -> None:
     table = document.add_table(rows=1, cols=len(header))
     table.style = "Table Grid"
@@ -42,21 +53,21 @@ def _table(document, rows: list[list[str]], header: list[str]) -> None:
     for row in rows:
         cells = table.add_row().cells
         for cell, text in zip(cells, row):
-            cell.text = text
+            cell.text = _x(text)
 
 
 def render(doc: ExportDocument) -> bytes:
     p = doc.provenance
     d = Document()
     d.core_properties.title = f"Interview {p.interview_id}: validated transcript"
-    d.core_properties.author = p.exported_by
+    d.core_properties.author = _x(p.exported_by)
     d.core_properties.comments = f"Recording sha256 {p.audio_sha256}; exported by {p.tool}"
     d.styles["Normal"].font.size = Pt(10)
 
     d.add_heading(f"Interview {p.interview_id}: transcript", level=0)
     d.add_paragraph(
         "Drafted on-device by speech recognition; every segment was reviewed and validated by the officer(s) "
-        f"named below. Validated by: {', '.join(p.officers)}."
+        f"named below. Validated by: {_x(', '.join(p.officers))}."
     )
 
     d.add_heading("Provenance", level=1)
@@ -74,12 +85,13 @@ def render(doc: ExportDocument) -> bytes:
         para = d.add_paragraph()
         lang = f" ({s.language})" if several and s.language else ""
         overlap = " [overlapping speech]" if s.overlap else ""
-        para.add_run(f"[{format_timestamp(s.start)} - {format_timestamp(s.end)}] {s.who}{lang}{overlap}: ").bold = True
+        para.add_run(f"[{format_timestamp(s.start)} - {format_timestamp(s.end)}] {_x(s.who)}{lang}{overlap}: ").bold = True
+        text = _x(s.text)
         at = 0
         for a, b, n in s.name_marks():
             if a > at:
-                para.add_run(s.text[at:a])
-            run = para.add_run(s.text[a:b])
+                para.add_run(text[at:a])
+            run = para.add_run(text[a:b])
             run.bold = True
             run.underline = True
             if n.corrected:
@@ -87,8 +99,8 @@ def render(doc: ExportDocument) -> bytes:
             note = para.add_run(f"[{numbers[id(n)]}]")
             note.font.superscript = True
             at = b
-        if at < len(s.text):
-            para.add_run(s.text[at:])
+        if at < len(text):
+            para.add_run(text[at:])
         if not s.text:
             para.add_run("[no words]").italic = True
 

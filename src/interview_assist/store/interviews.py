@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 
 from ..errors import InputError, NotFound
+from ..people import person_name
 from ..transcript import (
     ROLES,
     DenoiseDecision,
@@ -203,10 +204,17 @@ def set_speaker(
     actor: str,
     role: str | None = None,
     name: str | None = None,
+    confirm: bool = False,
 ) -> Speaker:
-    """Confirm or change the role (and name) of one speaker, with its audit record."""
+    """Set the role and/or name of one speaker, with its audit record.
+
+    Setting the role, or ``confirm``, confirms the speaker's role; a name
+    alone leaves a machine-proposed role proposed.
+    """
     if role is not None and role not in ROLES:
         raise InputError(f"unknown role {role!r} (roles: {', '.join(ROLES)})")
+    if name is not None:
+        name = person_name(name, "a speaker's name")
     with db.atomic() as c:
         row = c.execute(
             "SELECT * FROM speakers WHERE interview_id = ? AND label = ?", (interview_id, label)
@@ -222,10 +230,11 @@ def set_speaker(
                 + (f" (speakers: {', '.join(known)})" if known else " (it was not diarized)")
             )
         new_role = role if role is not None else row["role"]
-        new_name = (name.strip() or None) if name is not None else row["name"]
+        new_name = name if name is not None else row["name"]
+        confirmed = 1 if role is not None or confirm else row["confirmed"]
         c.execute(
-            "UPDATE speakers SET role = ?, name = ?, confirmed = 1 WHERE interview_id = ? AND label = ?",
-            (new_role, new_name, interview_id, label),
+            "UPDATE speakers SET role = ?, name = ?, confirmed = ? WHERE interview_id = ? AND label = ?",
+            (new_role, new_name, confirmed, interview_id, label),
         )
         audit.append(
             c,
@@ -243,5 +252,5 @@ def set_speaker(
         )
     return Speaker(
         label=label, role=new_role, proposed_role=row["proposed_role"], evidence=row["evidence"],
-        speaking_time=row["speaking_time"], name=new_name, confirmed=True,
+        speaking_time=row["speaking_time"], name=new_name, confirmed=bool(confirmed),
     )
