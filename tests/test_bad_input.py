@@ -140,3 +140,27 @@ def test_store_without_interviews_is_still_valid(tmp_path, db_path):
     Database(db_path).close()
     with sqlite3.connect(db_path) as c:
         assert c.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_an_id_beyond_sqlite_integers_is_a_usage_error(db_path):
+    from interview_assist.store import Database
+
+    Database(db_path).close()
+    done = run_cli("show", "99999999999999999999", "--db", db_path)
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+
+
+def test_a_read_only_store_is_refused_before_any_model_loads(tmp_path, eval_dir):
+    """The store is checked first: a read-only file fails before any model is looked up (here: an unknown one)."""
+    from interview_assist.store import Database
+
+    store = tmp_path / "archive.sqlite"
+    Database(store).close()
+    os.chmod(store, 0o444)
+    done = subprocess.run(
+        [*unprivileged(), *CLI, "transcribe", str(eval_dir / "asr" / "jfk.flac"), "--db", str(store),
+         "--model", "no-such-model"],
+        capture_output=True, text=True,
+    )
+    assert done.returncode == 4, done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and "cannot write the store" in done.stderr

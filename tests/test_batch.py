@@ -241,3 +241,26 @@ def test_a_cluster_batch_stores_through_one_writer_and_survives_a_worker_crash(c
     assert again.returncode == 0, again.stdout + again.stderr
     assert "Summary: 1 done, 3 skipped as already done, 0 failed" in again.stdout
     assert sorted(name for _, name in _stored(db_path)) == sorted(p.name for p in d.iterdir())
+
+
+def test_options_for_the_whole_batch_are_checked_before_anything_runs(folder, db_path):
+    for args, code, why in (
+        (["--model", "nope"], 3, "unknown model 'nope'"),
+        (["--language", "xx"], 2, "unknown language code 'xx'"),
+        (["--min-speakers", "4", "--max-speakers", "2"], 2, "min-speakers (4) is more than max-speakers (2)"),
+    ):
+        done = run_cli("batch", folder, *args, "--db", db_path)
+        assert done.returncode == code and why in done.stderr, done.stderr
+        assert "recording(s) named" not in done.stdout
+    assert not db_path.exists() or _items(db_path) == {}
+
+
+def test_a_manifest_speaker_count_is_ascii_digits(tmp_path):
+    from interview_assist.batch import JobOptions
+    from interview_assist.batch.inputs import read_manifest
+    from interview_assist.errors import InputError
+
+    manifest = tmp_path / "m.csv"
+    manifest.write_text("path,speakers\nx.flac,²\n")
+    with pytest.raises(InputError, match="speakers must be a whole number"):
+        read_manifest(manifest, JobOptions())

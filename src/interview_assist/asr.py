@@ -120,6 +120,14 @@ class Vocabulary:
         return len(self._tokenizer.encode(" " + word, add_special_tokens=False).ids)
 
 
+def check_language(code: str) -> None:
+    """Refuse a language code no Whisper model knows (before any work, e.g. for a whole batch)."""
+    from faster_whisper.tokenizer import _LANGUAGE_CODES  # what WhisperModel.supported_languages lists
+
+    if code not in _LANGUAGE_CODES:
+        raise InputError(f"unknown language code {code!r}")
+
+
 class Transcriber:
     """A loaded, verified Whisper model. Load once, transcribe many windows."""
 

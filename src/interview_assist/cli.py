@@ -40,6 +40,10 @@ MODELS_OPTION = click.option(
 )
 
 
+# An interview id: SQLite's integers end at 2**63 - 1; a larger number is a usage error, not a crash.
+INTERVIEW_ID = click.IntRange(min=0, max=2**63 - 1)
+
+
 def _fail(message: str, code: int) -> None:
     click.echo(f"interview-assist: error: {message}", err=True)
     sys.exit(code)
@@ -167,12 +171,23 @@ def transcribe(
         speakers=speakers,
         names=NameOptions(bias=bias),
     )
-    with Database(db_path) as db, _Interrupts() as interrupts:
-        with _progress_bar(enabled=not as_json) as hook:
-            transcript = run_pipeline(audio, options, catalog=catalog, glossary=glossary, progress=hook)
-        interrupts.check()
-        interview_id = save_transcript(db, transcript, actor=getpass.getuser())
-        store_path = db.path
+    interview_id = None
+    try:
+        with Database(db_path) as db, _Interrupts() as interrupts:
+            db.check_writable()  # a read-only store fails before hours of work, not after
+            with _progress_bar(enabled=not as_json) as hook:
+                transcript = run_pipeline(audio, options, catalog=catalog, glossary=glossary, progress=hook)
+            interrupts.check()
+            store_path = db.path
+            interview_id = save_transcript(db, transcript, actor=getpass.getuser())
+        _report_stored(interview_id, store_path, transcript, as_json)
+    except KeyboardInterrupt:
+        if interview_id is None:
+            raise
+        _fail(f"interrupted after storing: the draft is interview {interview_id} in {store_path}", 130)
+
+
+def _report_stored(interview_id: int, store_path: Path, transcript, as_json: bool) -> None:
     if as_json:
         click.echo(
             json.dumps(
@@ -257,8 +272,17 @@ def batch(
     from .names.glossary import read_glossary
     from .store import Database
 
+    from .asr import check_language
+    from .diarize import DiarizeOptions
+    from .models import ModelCatalog
+
+    # Options for every recording fail before anything runs, as with `transcribe`.
     if glossary_path is not None:
-        read_glossary(glossary_path)  # a bad glossary fails before anything runs
+        read_glossary(glossary_path)
+    if language:
+        check_language(language.lower())
+    ModelCatalog().get(model)
+    DiarizeOptions(num_speakers=num_speakers, min_speakers=min_speakers, max_speakers=max_speakers)
     defaults = JobOptions(
         model=model, language=language.lower() if language else None, denoise=denoise, diarize=diarize,
         interpreter=interpreter, speakers=num_speakers, min_speakers=min_speakers, max_speakers=max_speakers,
@@ -270,6 +294,7 @@ def batch(
     options = BatchOptions(workers=workers, scheduler=scheduler, threads_per_worker=threads_per_worker)
     click.echo(f"{len(jobs)} recording(s) named; checking them against the store...")
     with Database(db_path) as db:
+        db.check_writable()
         with BatchDisplay() as events:
             summary = run_batch(db, jobs, options, actor=getpass.getuser(), events=events)
     print_summary(summary)
@@ -280,7 +305,7 @@ def batch(
 
 
 @cli.command()
-@click.argument("interview_id", metavar="ID", type=int)
+@click.argument("interview_id", metavar="ID", type=INTERVIEW_ID)
 @click.option("--open", "only_open", is_flag=True, help="Only the flags no person has resolved yet.")
 @click.option("--json", "as_json", is_flag=True, help="Print the flags as JSON.")
 @DB_OPTION
@@ -322,7 +347,7 @@ def flags(interview_id: int, only_open: bool, as_json: bool, db_path: Path | Non
 
 
 @cli.command()
-@click.argument("interview_id", metavar="ID", type=int)
+@click.argument("interview_id", metavar="ID", type=INTERVIEW_ID)
 @click.option("--officer", default=None, help="Who is reviewing (default: $INTERVIEW_ASSIST_OFFICER, else your user name); confirmed on open.")
 @DB_OPTION
 def review(interview_id: int, officer: str | None, db_path: Path | None) -> None:
@@ -359,7 +384,7 @@ def gazetteers() -> None:
 
 
 @cli.command()
-@click.argument("interview_id", metavar="ID", type=int)
+@click.argument("interview_id", metavar="ID", type=INTERVIEW_ID)
 @DB_OPTION
 @click.option("--format", "fmt", type=click.Choice(["txt", "json"]), default="txt", show_default=True, help="Output format.")
 def show(interview_id: int, db_path: Path | None, fmt: str) -> None:
@@ -378,7 +403,7 @@ def show(interview_id: int, db_path: Path | None, fmt: str) -> None:
 
 
 @cli.command()
-@click.argument("interview_id", metavar="ID", type=int)
+@click.argument("interview_id", metavar="ID", type=INTERVIEW_ID)
 @click.argument("label", metavar="SPEAKER", required=False)
 @click.option("--role", type=click.Choice(["officer", "interpreter", "applicant", "other"]), default=None, help="The speaker's role.")
 @click.option("--name", default=None, help="The speaker's name (an empty string clears it).")
@@ -399,7 +424,7 @@ def speakers(
         if label is not None:
             if role is None and name is None and not confirm:
                 raise InputError("give --role, --name or --confirm to change a speaker")
-            set_speaker(db, interview_id, label, actor=getpass.getuser(), role=role, name=name)
+            set_speaker(db, interview_id, label, actor=getpass.getuser(), role=role, name=name, confirm=confirm)
         elif role is not None or name is not None or confirm:
             raise InputError("name the SPEAKER to change (e.g. S1)")
         stored = load_interview(db, interview_id)
@@ -419,10 +444,12 @@ def _officer(officer: str | None) -> str:
     """Who acts: the option, else $INTERVIEW_ASSIST_OFFICER, else the OS user."""
     from .errors import InputError
 
+    from .people import person_name
+
     name = (officer or os.environ.get("INTERVIEW_ASSIST_OFFICER") or getpass.getuser()).strip()
     if not name:
         raise InputError("an officer name is needed (--officer NAME)")
-    return name
+    return person_name(name, "the officer's name")
 
 
 OFFICER_OPTION = click.option(
@@ -464,7 +491,7 @@ def _explain_blocked(exc) -> None:
 
 
 @cli.command()
-@click.argument("interview_id", metavar="ID", type=int)
+@click.argument("interview_id", metavar="ID", type=INTERVIEW_ID)
 @click.option(
     "--format", "fmt", type=click.Choice(["docx", "txt", "srt", "vtt", "json", "rttm"]), default="docx",
     show_default=True, help="docx for the case file; json keeps every word; srt/vtt subtitles; rttm speaker turns.",
@@ -502,7 +529,7 @@ def export(interview_id: int, fmt: str, out: Path | None, force: bool, officer: 
 
 
 @cli.command()
-@click.argument("interview_id", metavar="ID", type=int, required=False)
+@click.argument("interview_id", metavar="ID", type=INTERVIEW_ID, required=False)
 @click.option("--all", "every", is_flag=True, help="Every interview in the store, with totals.")
 @click.option("--format", "fmt", type=click.Choice(["html", "json", "csv"]), default="html", show_default=True,
               help="html: a self-contained page with plots; json: every figure; csv: one row per interview.")
@@ -541,7 +568,7 @@ def audit() -> None:
 
 
 @audit.command("verify")
-@click.argument("interview_id", metavar="ID", type=int, required=False)
+@click.argument("interview_id", metavar="ID", type=INTERVIEW_ID, required=False)
 @click.option("--all", "every", is_flag=True, help="Verify every interview in the store.")
 @click.option(
     "--export", "export_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -603,7 +630,7 @@ def audit_verify(interview_id: int | None, every: bool, export_file: Path | None
 
 
 @audit.command("log")
-@click.argument("interview_id", metavar="ID", type=int)
+@click.argument("interview_id", metavar="ID", type=INTERVIEW_ID)
 @click.option("--json", "as_json", is_flag=True, help="Print the records as JSON.")
 @DB_OPTION
 def audit_log(interview_id: int, as_json: bool, db_path: Path | None) -> None:

@@ -91,7 +91,7 @@ def read_manifest(path: Path, defaults: JobOptions) -> list[Job]:
             raise InputError(f"{where}: no path")
         options = defaults
         if row.get("speakers"):
-            if not row["speakers"].isdigit() or int(row["speakers"]) < 1:
+            if not (row["speakers"].isascii() and row["speakers"].isdigit()) or int(row["speakers"]) < 1:
                 raise InputError(f"{where}: speakers must be a whole number, not {row['speakers']!r}")
             options = replace(options, speakers=int(row["speakers"]), min_speakers=None, max_speakers=None)
         if row.get("language"):

@@ -113,6 +113,17 @@ class Database:
                     self.conn.execute("ROLLBACK")
                 raise _translate(exc, self.path) from None
 
+    def check_writable(self) -> None:
+        """Fail now, not after hours of work, when the store cannot be written (a read-only file)."""
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+            self.conn.execute("CREATE TABLE _write_probe (x)")
+        except sqlite3.Error as exc:
+            raise _translate(exc, self.path) from None
+        finally:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+
     def applied_migrations(self) -> list[str]:
         self.conn.execute(
             "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
