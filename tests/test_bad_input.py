@@ -164,3 +164,13 @@ def test_a_read_only_store_is_refused_before_any_model_loads(tmp_path, eval_dir)
     )
     assert done.returncode == 4, done.stderr
     assert len(done.stderr.strip().splitlines()) == 1 and "cannot write the store" in done.stderr
+
+
+def test_an_sqlite_file_of_another_application_is_left_alone(tmp_path, db_path):
+    other = tmp_path / "other.sqlite"
+    with sqlite3.connect(other) as c:
+        c.execute("CREATE TABLE contacts (name TEXT)")
+    before = other.read_bytes()
+    done = run_cli("show", "1", "--db", other)
+    assert done.returncode == 4 and "another application" in done.stderr, done.stderr
+    assert other.read_bytes() == before and not (tmp_path / "other.sqlite-wal").exists()

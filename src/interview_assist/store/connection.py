@@ -61,6 +61,7 @@ class Database:
             old_umask = os.umask(0o077)  # the -wal and -shm files, too
             try:
                 self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=10.0)
+                self._refuse_foreign()
                 self.conn.execute("PRAGMA foreign_keys = ON")
                 self.conn.execute("PRAGMA journal_mode = WAL")
                 self.conn.execute("PRAGMA synchronous = FULL")
@@ -72,6 +73,16 @@ class Database:
             raise StoreError(f"{self.path}: cannot open the store ({exc.strerror or exc})") from None
         self.conn.row_factory = sqlite3.Row
         self.migrate(migrations)
+
+    def _refuse_foreign(self) -> None:
+        """An SQLite file of another application is left exactly as it is (no tables added, no WAL)."""
+        tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if tables and "schema_migrations" not in tables:
+            self.conn.close()
+            raise StoreError(
+                f"{self.path}: is an SQLite file of another application, not an interview-assist store; "
+                "nothing was changed in it"
+            )
 
     def close(self) -> None:
         self.conn.close()
