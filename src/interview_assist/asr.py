@@ -2,9 +2,15 @@
 
 The batched pipeline of faster-whisper decodes several ≤30 s speech chunks at
 once, which on a CPU is several times faster than the sequential decoder, and
-it decodes at temperature 0 only, with no random temperature fallback. The
-random generator of CTranslate2 is seeded as well, so a recording gives the
-same transcript on every run.
+it decodes at temperature 0 only, with no temperature fallback. A chunk whose
+reading loops (a segment with a compression ratio above 2.4, faster-whisper's
+own threshold) is read again by the sequential decoder, still at temperature
+0: as it is, then, if it loops too, with no 4-token sequence allowed twice.
+The first reading that does not loop replaces the loop; if both loop, the
+loop stays and is flagged. Sampling at higher temperatures, as faster-whisper's
+own fallback does, was tried and not kept: its random generator is seeded per
+thread once, so a second reading in the same process came out differently.
+No sampling means a recording gives the same transcript on every run.
 
 Language: when none is forced, it is detected for every chunk (faster-whisper's
 ``multilingual`` mode), and each segment records the language of its chunk.
@@ -31,6 +37,11 @@ from .vad import MAX_CHUNK_SECONDS, group_for_asr
 
 logger = logging.getLogger("interview_assist")
 
+# faster-whisper's threshold above which a reading is repetitive (a loop).
+LOOP_COMPRESSION_RATIO = 2.4
+# The re-readings of a looping chunk, in order: plain, then with repeats forbidden.
+REREADINGS = ({}, {"no_repeat_ngram_size": 4})
+
 
 @dataclass(frozen=True, slots=True)
 class AsrOptions:
@@ -45,6 +56,8 @@ class AsrOptions:
     seed: int = 0
     initial_prompt: str | None = None
     hotwords: str | None = None
+    # Read a looping chunk again with the sequential decoder (see the module docstring).
+    reread_loops: bool = True
 
     def threads(self) -> int:
         return self.cpu_threads or os.cpu_count() or 1
@@ -223,29 +236,52 @@ class Transcriber:
                 language, probability = forced, 1.0 if opts.language else None
             else:
                 language, probability = self._language_at(seg.start)
-            words = tuple(
-                Word(
-                    start=round(w.start + offset, 3),
-                    end=round(w.end + offset, 3),
-                    text=w.word,
-                    probability=round(float(w.probability), 4),
-                )
-                for w in seg.words or ()
-            )
-            out.append(
-                Segment(
-                    start=round(seg.start + offset, 3),
-                    end=round(seg.end + offset, 3),
-                    text=seg.text.strip(),
-                    language=language,
-                    words=words,
-                    language_probability=probability,
-                    avg_logprob=float(seg.avg_logprob),
-                    no_speech_prob=float(seg.no_speech_prob),
-                    compression_ratio=float(seg.compression_ratio),
-                )
-            )
+            out.append(_segment(seg, offset, language, probability))
+        if opts.reread_loops:
+            out = self._reread_loops(audio, chunks, out, offset, unbiased)
         return out
+
+    def _reread_loops(self, audio: np.ndarray, chunks: list[Span], segments: list[Segment], offset: float, unbiased: bool) -> list[Segment]:
+        """Each chunk whose reading loops, read again by the sequential decoder.
+
+        The new reading replaces the chunk's segments only when none of its
+        own segments loops; otherwise the loop stays, and is flagged later.
+        """
+        def of(chunk: Span) -> list[Segment]:
+            return [s for s in segments if chunk.start - 1e-3 <= s.start - offset < chunk.end]
+
+        for chunk in chunks:
+            mine = of(chunk)
+            looping = [s for s in mine if s.compression_ratio is not None and s.compression_ratio > LOOP_COMPRESSION_RATIO]
+            if not looping:
+                continue
+            again = self._read_sequentially(audio, chunk, offset, looping[0], unbiased)
+            if again is None:
+                continue
+            logger.info("a looping reading at %.1f-%.1f s was read again", chunk.start + offset, chunk.end + offset)
+            segments = sorted([s for s in segments if s not in mine] + again, key=lambda s: s.start)
+        return segments
+
+    def _read_sequentially(self, audio: np.ndarray, chunk: Span, offset: float, looping: Segment, unbiased: bool) -> list[Segment] | None:
+        opts = self.options
+        clip = audio[int(chunk.start * SAMPLE_RATE) : int(chunk.end * SAMPLE_RATE)]
+        for extra in REREADINGS:
+            segments, _ = self.model.transcribe(
+                clip,
+                language=looping.language,
+                beam_size=opts.beam_size,
+                word_timestamps=True,
+                temperature=0.0,
+                condition_on_previous_text=False,
+                vad_filter=False,
+                initial_prompt=None if unbiased else opts.initial_prompt,
+                hotwords=None if unbiased else opts.hotwords,
+                **extra,
+            )
+            again = [_segment(seg, offset + chunk.start, looping.language, looping.language_probability) for seg in segments]
+            if again and all(s.compression_ratio <= LOOP_COMPRESSION_RATIO for s in again):
+                return again
+        return None
 
     def _language_at(self, t: float) -> tuple[str, float | None]:
         """The language detected for the chunk that holds time ``t``.
@@ -307,6 +343,25 @@ class Transcriber:
                 )
             )
         return out
+
+
+def _segment(seg, offset: float, language: str, probability: float | None) -> Segment:
+    """A faster-whisper segment, its times shifted by ``offset`` seconds."""
+    words = tuple(
+        Word(start=round(w.start + offset, 3), end=round(w.end + offset, 3), text=w.word, probability=round(float(w.probability), 4))
+        for w in seg.words or ()
+    )
+    return Segment(
+        start=round(seg.start + offset, 3),
+        end=round(seg.end + offset, 3),
+        text=seg.text.strip(),
+        language=language,
+        words=words,
+        language_probability=probability,
+        avg_logprob=float(seg.avg_logprob),
+        no_speech_prob=float(seg.no_speech_prob),
+        compression_ratio=float(seg.compression_ratio),
+    )
 
 
 def _distance(span: Span, t: float) -> float:
