@@ -174,3 +174,20 @@ def test_an_sqlite_file_of_another_application_is_left_alone(tmp_path, db_path):
     done = run_cli("show", "1", "--db", other)
     assert done.returncode == 4 and "another application" in done.stderr, done.stderr
     assert other.read_bytes() == before and not (tmp_path / "other.sqlite-wal").exists()
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--no-diarize", "--speakers", "2"], "speaker counts need diarization"),
+        (["--speakers", "2", "--min-speakers", "3"], "not both"),
+        (["--glossary", "EMPTY"], "holds no names"),
+    ],
+)
+def test_options_that_contradict_or_do_nothing_are_refused(args, message, tmp_path, eval_dir, db_path):
+    empty = tmp_path / "case.txt"
+    empty.write_text("# names from the case file\n\n")
+    args = [str(empty) if a == "EMPTY" else a for a in args]
+    done = run_cli("transcribe", eval_dir / "asr" / "jfk.flac", *args, "--db", db_path)
+    assert done.returncode == 2 and message in done.stderr, done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and count_interviews(db_path) == 0

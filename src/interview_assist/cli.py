@@ -158,6 +158,7 @@ def transcribe(
     from .pipeline import transcribe as run_pipeline
     from .store import Database, save_transcript
 
+    _check_speaker_options(diarize, num_speakers, min_speakers, max_speakers)
     speakers = DiarizeOptions(num_speakers=num_speakers, min_speakers=min_speakers, max_speakers=max_speakers)
     probe(audio)  # bad input fails before the store or a model is touched
     glossary = read_glossary(glossary_path) if glossary_path is not None else ()
@@ -185,6 +186,16 @@ def transcribe(
         if interview_id is None:
             raise
         _fail(f"interrupted after storing: the draft is interview {interview_id} in {store_path}", 130)
+
+
+def _check_speaker_options(diarize: bool, num: int | None, low: int | None, high: int | None) -> None:
+    """Speaker options that contradict each other, or that nothing would use, are refused."""
+    from .errors import InputError
+
+    if not diarize and (num or low or high):
+        raise InputError("speaker counts need diarization: drop --no-diarize or the speaker options")
+    if num is not None and (low is not None or high is not None):
+        raise InputError("give --speakers N, or --min-speakers/--max-speakers, not both")
 
 
 def _report_stored(interview_id: int, store_path: Path, transcript, as_json: bool) -> None:
@@ -282,6 +293,7 @@ def batch(
     if language:
         check_language(language.lower())
     ModelCatalog().get(model)
+    _check_speaker_options(diarize, num_speakers, min_speakers, max_speakers)
     DiarizeOptions(num_speakers=num_speakers, min_speakers=min_speakers, max_speakers=max_speakers)
     defaults = JobOptions(
         model=model, language=language.lower() if language else None, denoise=denoise, diarize=diarize,
@@ -596,6 +608,8 @@ def audit_verify(interview_id: int | None, every: bool, export_file: Path | None
         ids = [interview_id] if interview_id is not None else [
             r[0] for r in db.conn.execute("SELECT id FROM interviews ORDER BY id")
         ]
+        if not ids:
+            click.echo(f"No interviews in {db.path}; nothing to verify.")
         for iid in ids:
             report = verify_interview(db, iid)
             failed |= not report.ok

@@ -35,7 +35,10 @@ def read_glossary(path: str | os.PathLike[str]) -> tuple[GlossaryEntry, ...]:
         raise InputError(f"glossary {p}: not UTF-8 text") from None
     except OSError as exc:
         raise InputError(f"glossary {p}: cannot be read ({exc.strerror})") from None
-    return parse_glossary(text, str(p))
+    entries = parse_glossary(text, str(p))
+    if not entries:  # most likely the wrong file: a glossary given is meant to hold names
+        raise InputError(f"glossary {p}: holds no names (one per line; lines starting with # are comments)")
+    return entries
 
 
 def parse_glossary(text: str, origin: str = "glossary") -> tuple[GlossaryEntry, ...]:

@@ -192,7 +192,10 @@ class ReviewApp(App):
         self.push_screen(TextPrompt(f"Edit segment {i + 1} (the ASR text is kept)", v.review.text), done)
 
     def action_next_unvalidated(self) -> None:
-        self._go(self.session.next_unvalidated(self.current), "every segment is validated")
+        self._go(
+            self.session.next_unvalidated(self.current),
+            f"every segment is validated: export with  interview-assist export {self.session.interview_id} --format docx",
+        )
 
     def action_next_flag(self) -> None:
         self._go(self.session.next_flag(self.current), "no open flags")
