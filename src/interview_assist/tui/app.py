@@ -233,20 +233,28 @@ class ReviewApp(App):
         if not self._guard() or (flag := self._selected_flag()) is None:
             return
         i = self.current
+        start = flag.resolution if flag.status in ("accepted", "edited") and flag.resolution else flag.flag.text
+        self._ask(
+            TextPrompt(f'How is "{flag.flag.text}" written? (heard at {flag.flag.start:.1f} s)', start),
+            "nothing typed: the flag is unchanged",
+            lambda text: self._run(
+                lambda: self.session.resolve(flag.id, "edit", text=text), i,
+                f'"{flag.flag.text}" spelled "{" ".join(text.split())}"' + self._was(flag),
+            ),
+        )
+
+    def _ask(self, prompt: TextPrompt, blank: str, act) -> None:
+        """Show ``prompt``: Escape does nothing, a blank answer says ``blank``, any other goes to ``act``."""
 
         def done(text: str | None) -> None:
             if text is None:
                 return
             if not text.strip():
-                self._say("nothing typed: the flag is unchanged")
+                self._say(blank)
                 return
-            self._run(
-                lambda: self.session.resolve(flag.id, "edit", text=text), i,
-                f'"{flag.flag.text}" spelled "{" ".join(text.split())}"' + self._was(flag),
-            )
+            act(text)
 
-        start = flag.resolution if flag.status in ("accepted", "edited") and flag.resolution else flag.flag.text
-        self.push_screen(TextPrompt(f'How is "{flag.flag.text}" written? (heard at {flag.flag.start:.1f} s)', start), done)
+        self.push_screen(prompt, done)
 
     def _first_open_quality(self):
         return next(iter(self.session.view(self.current).open_quality), None)
@@ -265,34 +273,21 @@ class ReviewApp(App):
         if not self._guard():
             return
         i = self.current
+        blank = "dismissing a flag needs a reason: the flag is unchanged"
         if (q := self._first_open_quality()) is not None and not self.session.view(i).open_flags:
-
-            def done_quality(reason: str | None) -> None:
-                if reason is None:
-                    return
-                if not reason.strip():
-                    self._say("dismissing a flag needs a reason: the flag is still open")
-                    return
-                self._run(lambda: self.session.resolve_quality(q.id, "dismiss", reason), i, f"{q.kind} flag dismissed")
-
-            self.push_screen(TextPrompt(f"Why dismiss the {q.kind} flag?", placeholder="reason (required)"), done_quality)
+            self._ask(
+                TextPrompt(f"Why dismiss the {q.kind} flag?", placeholder="reason (required)"), blank,
+                lambda reason: self._run(lambda: self.session.resolve_quality(q.id, "dismiss", reason), i, f"{q.kind} flag dismissed"),
+            )
             return
         if (flag := self._selected_flag()) is None:
             return
-
-        def done(reason: str | None) -> None:
-            if reason is None:
-                return
-            if not reason.strip():
-                self._say("dismissing a flag needs a reason: the flag is unchanged")
-                return
-            self._run(
+        self._ask(
+            TextPrompt(f'Why dismiss the flag on "{flag.flag.text}"?', placeholder="reason (required), e.g. not a name"), blank,
+            lambda reason: self._run(
                 lambda: self.session.resolve(flag.id, "dismiss", reason=reason), i,
                 f'flag on "{flag.flag.text}" dismissed' + self._was(flag),
-            )
-
-        self.push_screen(
-            TextPrompt(f'Why dismiss the flag on "{flag.flag.text}"?', placeholder="reason (required), e.g. not a name"), done
+            ),
         )
 
     def _attempt(self, action) -> bool:
