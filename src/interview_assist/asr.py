@@ -247,22 +247,20 @@ class Transcriber:
         The new reading replaces the chunk's segments only when none of its
         own segments loops; otherwise the loop stays, and is flagged later.
         """
-        def of(chunk: Span) -> list[Segment]:
-            return [s for s in segments if chunk.start - 1e-3 <= s.start - offset < chunk.end]
-
         for chunk in chunks:
-            mine = of(chunk)
-            looping = [s for s in mine if s.compression_ratio is not None and s.compression_ratio > LOOP_COMPRESSION_RATIO]
+            inside = [chunk.start - 1e-3 <= s.start - offset < chunk.end for s in segments]
+            looping = [s for s, i in zip(segments, inside) if i and (s.compression_ratio or 0.0) > LOOP_COMPRESSION_RATIO]
             if not looping:
                 continue
             again = self._read_sequentially(audio, chunk, offset, looping[0], unbiased)
             if again is None:
                 continue
             logger.info("a looping reading at %.1f-%.1f s was read again", chunk.start + offset, chunk.end + offset)
-            segments = sorted([s for s in segments if s not in mine] + again, key=lambda s: s.start)
+            segments = sorted([s for s, i in zip(segments, inside) if not i] + again, key=lambda s: s.start)
         return segments
 
     def _read_sequentially(self, audio: np.ndarray, chunk: Span, offset: float, looping: Segment, unbiased: bool) -> list[Segment] | None:
+        """The first of the :data:`REREADINGS` of ``chunk`` that does not loop, or None."""
         opts = self.options
         clip = audio[int(chunk.start * SAMPLE_RATE) : int(chunk.end * SAMPLE_RATE)]
         for extra in REREADINGS:

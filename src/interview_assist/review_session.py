@@ -107,7 +107,8 @@ class ReviewSession:
                     f"{other['at'][11:19]} UTC) after this screen loaded it; nothing was written"
                 )
             yield
-        self._seen = self._last_record()
+            seen = self._last_record()  # inside the transaction: nobody else can have written since
+        self._seen = seen
 
     # -- reading ---------------------------------------------------------------
 
