@@ -191,3 +191,32 @@ def test_options_that_contradict_or_do_nothing_are_refused(args, message, tmp_pa
     done = run_cli("transcribe", eval_dir / "asr" / "jfk.flac", *args, "--db", db_path)
     assert done.returncode == 2 and message in done.stderr, done.stderr
     assert len(done.stderr.strip().splitlines()) == 1 and count_interviews(db_path) == 0
+
+
+def test_read_commands_read_a_store_in_a_folder_they_cannot_write(tmp_path, eval_dir):
+    """An archived store (read-only folder, as on read-only media) is read without being changed."""
+    import hashlib
+
+    from interview_assist.store import Database, save_transcript
+
+    from .test_interrupt import _tiny_transcript
+
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    store = archive / "interviews.sqlite"
+    with Database(store) as db:
+        iid = save_transcript(db, _tiny_transcript(), actor="machine")
+    before = hashlib.sha256(store.read_bytes()).hexdigest()
+    os.chmod(archive, 0o500)
+    try:
+        for args in (["show", iid], ["flags", iid], ["audit", "verify", iid], ["audit", "log", iid], ["report", iid, "--format", "json"]):
+            done = subprocess.run([*unprivileged(), *CLI, *map(str, args), "--db", str(store)], capture_output=True, text=True)
+            assert done.returncode == 0, (args, done.stderr)
+        assert hashlib.sha256(store.read_bytes()).hexdigest() == before
+        assert sorted(p.name for p in archive.iterdir()) == ["interviews.sqlite"]
+        empty = tmp_path / "empty.sqlite"
+        empty.write_bytes(b"")
+        done = run_cli("show", "1", "--db", empty)
+        assert done.returncode == 4 and "not an interview-assist store" in done.stderr and empty.read_bytes() == b""
+    finally:
+        os.chmod(archive, 0o700)

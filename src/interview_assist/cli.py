@@ -333,7 +333,7 @@ def flags(interview_id: int, only_open: bool, as_json: bool, db_path: Path | Non
     from .transcript import NAME_REASONS
 
     _require_store(db_path)
-    with Database(db_path) as db:
+    with Database(db_path, read_only=True) as db:
         stored = [f for f in name_flags(db, interview_id) if f.open or not only_open]
     if as_json:
         out = [
@@ -405,7 +405,7 @@ def show(interview_id: int, db_path: Path | None, fmt: str) -> None:
     from .store import Database, load_interview, reviews
 
     _require_store(db_path)
-    with Database(db_path) as db:
+    with Database(db_path, read_only=True) as db:
         stored = load_interview(db, interview_id)
         states = reviews(db, interview_id)
     if fmt == "json":
@@ -564,7 +564,7 @@ def report(interview_id: int | None, every: bool, fmt: str, out: Path | None, fo
     if (interview_id is None) == (not every):
         raise InputError("give one interview ID, or --all")
     _require_store(db_path)
-    with Database(db_path) as db:
+    with Database(db_path, read_only=True) as db:
         data = render_report(db, interview_id, fmt)
     if out is None:
         sys.stdout.buffer.write(data)
@@ -604,7 +604,7 @@ def audit_verify(interview_id: int | None, every: bool, export_file: Path | None
         raise InputError("--export needs the interview ID the file was exported from")
     _require_store(db_path)
     failed = False
-    with Database(db_path) as db:
+    with Database(db_path, read_only=True) as db:
         ids = [interview_id] if interview_id is not None else [
             r[0] for r in db.conn.execute("SELECT id FROM interviews ORDER BY id")
         ]
@@ -655,7 +655,7 @@ def audit_log(interview_id: int, as_json: bool, db_path: Path | None) -> None:
     from .store.integrity import audit_records
 
     _require_store(db_path)
-    with Database(db_path) as db:
+    with Database(db_path, read_only=True) as db:
         records = audit_records(db, interview_id)
     if as_json:
         click.echo(json.dumps([asdict(r) for r in records], indent=2, ensure_ascii=False))

@@ -4,6 +4,10 @@ One file, created with permissions 0600, in WAL mode. Every write goes
 through :meth:`Database.atomic`, which nests with SAVEPOINTs and rolls back on
 any exception, Ctrl-C included. SQLite errors are translated into
 :class:`~interview_assist.errors.StoreError` here.
+
+Commands that only read open the store read-only: nothing is created,
+migrated or switched to WAL, and a store on read-only media or in a folder
+the reader cannot write (an archive, a QA auditor's copy) can be read.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sqlite3
+import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -48,9 +53,14 @@ def _translate(exc: sqlite3.Error, path: Path) -> StoreError:
 class Database:
     """A connection to one store file, migrated to the current schema."""
 
-    def __init__(self, path: str | os.PathLike[str] | None = None, *, migrations: list[Migration] = MIGRATIONS):
+    def __init__(
+        self, path: str | os.PathLike[str] | None = None, *, migrations: list[Migration] = MIGRATIONS, read_only: bool = False
+    ):
         self.path = Path(path) if path is not None else default_db_path()
         self._depth = 0
+        if read_only:
+            self._open_read_only(migrations)
+            return
         try:
             self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             if self.path.is_dir():
@@ -73,6 +83,36 @@ class Database:
             raise StoreError(f"{self.path}: cannot open the store ({exc.strerror or exc})") from None
         self.conn.row_factory = sqlite3.Row
         self.migrate(migrations)
+
+    def _open_read_only(self, migrations: list[Migration]) -> None:
+        if not self.path.is_file():
+            raise StoreError(f"{self.path}: no such store file")
+        uri = "file:" + urllib.parse.quote(str(self.path.absolute()))
+        # A store in WAL mode needs its -shm file, which SQLite cannot create in
+        # a folder it may not write; there nobody can write the store either,
+        # so it is opened as unchanging.
+        error: sqlite3.Error | None = None
+        for mode in ("mode=ro", "mode=ro&immutable=1"):
+            self.conn = sqlite3.connect(f"{uri}?{mode}", uri=True, isolation_level=None, timeout=10.0)
+            try:
+                self._refuse_foreign()
+                break
+            except sqlite3.Error as exc:
+                self.conn.close()
+                error = exc
+        else:
+            raise _translate(error, self.path) from None
+        if self.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'schema_migrations'").fetchone() is None:
+            self.conn.close()
+            raise StoreError(f"{self.path}: is empty, not an interview-assist store")
+        self.conn.row_factory = sqlite3.Row
+        applied = {r[0] for r in self.conn.execute("SELECT name FROM schema_migrations")}
+        if missing := [name for name, _ in migrations if name not in applied]:
+            self.conn.close()
+            raise StoreError(
+                f"{self.path}: written by an older version (missing {missing[0]}); "
+                "open it once with a command that writes, where it can be written"
+            )
 
     def _refuse_foreign(self) -> None:
         """An SQLite file of another application is left exactly as it is (no tables added, no WAL)."""
