@@ -7,6 +7,7 @@ NullSink, which stands in for the sound device.
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 import subprocess
@@ -55,6 +56,13 @@ def stored(db_path, eval_dir):
 
 def _status(app) -> str:
     return str(app.query_one("#status").render())
+
+
+def _detail(app) -> str:
+    from interview_assist.tui.widgets.detail import DetailPane
+
+    content = app.query_one(DetailPane).render()
+    return "\n".join(t.plain for t in getattr(content, "renderables", [content]))
 
 
 async def test_validation_is_blocked_by_open_flags_and_follows_their_resolution(stored):
@@ -215,9 +223,9 @@ async def test_speaker_of_a_segment_and_role_of_a_speaker_everywhere(db_path, ev
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("v", "w", "backspace", "backspace", *"s2", "enter")
         assert "segment 1 now S2" in _status(app)
-        await pilot.press("r", *"interpreter", "enter")
+        await pilot.press("r", "ctrl+u", *"interpreter", "enter")
         assert "S2 is now interpreter everywhere" in _status(app)
-        await pilot.press("r", *"judge", "enter")
+        await pilot.press("r", "ctrl+u", *"judge", "enter")
         assert "unknown role 'judge'" in _status(app)
     with Database(db_path) as db:
         first = reviews(db, iid)[0]
@@ -225,6 +233,33 @@ async def test_speaker_of_a_segment_and_role_of_a_speaker_everywhere(db_path, ev
         seg_speakers = [r[0] for r in db.conn.execute("SELECT speaker FROM segments WHERE interview_id = ? ORDER BY idx", (iid,))]
     assert first.status == "edited", "a validated segment whose speaker changes returns to review"
     assert roles == {"S1": "officer", "S2": "interpreter"} and seg_speakers == ["S2", "S2", "S2"]
+
+
+async def test_a_proposed_role_is_marked_until_someone_confirms_it(db_path, eval_dir):
+    from interview_assist.transcript import Speaker
+
+    t = _transcript(AUDIO)
+    speakers = (
+        Speaker("S1", "officer", "officer", "speaks first; 37 % of the speech", 2.7),
+        Speaker("S2", "applicant", "applicant", "the remaining main voice; 63 % of the speech", 4.6),
+    )
+    with Database(db_path) as db:
+        iid = save_transcript(db, replace(t, speakers=speakers), actor="machine")
+    app = make_app(db_path, iid, "officer.a", sink=NullSink(), confirm_officer=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        assert app.table.get_row_at(0)[1] == "offic? S1"
+        assert "role proposed by the machine: speaks first; 37 % of the speech" in _detail(app)
+        await pilot.press("r", "enter")  # the prompt holds the proposed role: Enter confirms it
+        assert "S1 confirmed as officer everywhere" in _status(app)
+        assert app.table.get_row_at(0)[1] == "offic S1"
+        assert "proposed" not in _detail(app)
+        await pilot.press("down")
+        assert app.table.get_row_at(1)[1] == "appli? S2", "the other speaker is still only proposed"
+    with Database(db_path) as db:
+        confirmed = dict(db.conn.execute("SELECT label, confirmed FROM speakers WHERE interview_id = ?", (iid,)).fetchall())
+        logged = [json.loads(r[0]) for r in db.conn.execute("SELECT detail FROM audit_log WHERE action = 'set_speaker'")]
+    assert confirmed == {"S1": 1, "S2": 0}
+    assert logged == [{"speaker": "S1", "role": "officer", "previous_role": "officer", "name_set": False, "name_changed": False}]
 
 
 async def test_split_and_merge_keep_every_word_and_flag(stored):

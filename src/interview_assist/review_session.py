@@ -52,6 +52,9 @@ class SegmentView:
     flags: tuple[StoredNameFlag, ...]
     role: str | None
     quality: tuple[StoredQualityFlag, ...] = ()
+    # The role is the machine's proposal, which no one has confirmed yet.
+    role_proposed: bool = False
+    role_evidence: str = ""
 
     @property
     def open_flags(self) -> tuple[StoredNameFlag, ...]:
@@ -117,9 +120,11 @@ class ReviewSession:
 
     def view(self, index: int) -> SegmentView:
         seg = self.transcript.segments[index]
+        sp = self.transcript.speaker(seg.speaker)
         return SegmentView(
-            index, seg, self._reviews[index], tuple(self._flags.get(index, ())), self.transcript.role_of(seg.speaker),
+            index, seg, self._reviews[index], tuple(self._flags.get(index, ())), sp.role if sp else None,
             tuple(self._quality.get(index, ())),
+            role_proposed=sp is not None and not sp.confirmed, role_evidence=sp.evidence if sp else "",
         )
 
     @property

@@ -202,11 +202,15 @@ class Transcript:
     glossary: tuple[GlossaryEntry, ...] = ()
     name_flags: tuple[NameFlag, ...] = ()
 
-    def role_of(self, label: str | None) -> str | None:
+    def speaker(self, label: str | None) -> Speaker | None:
         for sp in self.speakers:
             if sp.label == label:
-                return sp.role
+                return sp
         return None
+
+    def role_of(self, label: str | None) -> str | None:
+        sp = self.speaker(label)
+        return sp.role if sp else None
 
     @property
     def languages(self) -> list[str]:

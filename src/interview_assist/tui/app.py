@@ -60,7 +60,7 @@ class ReviewApp(App):
         Binding("c", "confirm_name", "Confirm", id="review.confirm_name", tooltip="confirm the selected name as heard (or a quality flag as checked)"),
         Binding("x", "dismiss_flag", "Dismiss", id="review.dismiss_flag", tooltip="dismiss the selected flag, with a reason (e.g. not a name)"),
         Binding("w", "set_speaker", "Speaker", id="review.set_speaker", show=False, tooltip="change who speaks in this segment"),
-        Binding("r", "set_role", "Role", id="review.set_role", show=False, tooltip="set the role of this segment's speaker, everywhere"),
+        Binding("r", "set_role", "Role", id="review.set_role", show=False, tooltip="set or confirm the role of this segment's speaker, everywhere (a role with ? is the machine's proposal)"),
         Binding("m", "merge", "Merge with next", id="review.merge", show=False, tooltip="merge this segment with the next one"),
         Binding("slash", "split", "Split", id="review.split", show=False, tooltip="split this segment before a word (by number)"),
         Binding("p", "play", "Play", id="review.play", tooltip="play this segment"),
@@ -333,7 +333,8 @@ class ReviewApp(App):
     def action_set_role(self) -> None:
         if not self._guard():
             return
-        label = self.session.view(self.current).segment.speaker
+        v = self.session.view(self.current)
+        label, before = v.segment.speaker, v.role
         if not label:
             self._say("this segment has no speaker")
             return
@@ -346,9 +347,11 @@ class ReviewApp(App):
                 self.table.refresh_segment(j)
             self._show_current()
             same = [sp.label for sp in self.session.transcript.speakers if sp.role == role_ and sp.label != label and role_ != "other"]
-            self._say(f"{label} is now {role_} everywhere" + (f" (so is {', '.join(same)}: check)" if same else ""))
+            done_ = f"{label} confirmed as {role_}" if role_ == before else f"{label} is now {role_}"
+            self._say(f"{done_} everywhere" + (f" (so is {', '.join(same)}: check)" if same else ""))
 
-        self.push_screen(TextPrompt(f"Role of {label} everywhere (officer, interpreter, applicant, other)"), done)
+        # Prefilled with the current role: Enter confirms a proposed one.
+        self.push_screen(TextPrompt(f"Role of {label} everywhere (officer, interpreter, applicant, other)", before or ""), done)
 
     def action_merge(self) -> None:
         if not self._guard():

@@ -31,12 +31,18 @@ class DetailPane(Widget):
         head = Text.assemble(
             (f"#{v.index + 1} ", "bold"),
             f"{format_timestamp(v.segment.start)} → {format_timestamp(v.segment.end)} · ",
-            (v.role or "?", "bold"), f" ({v.segment.speaker or '-'}) · {v.segment.language or '-'} · ",
+            (v.role or "no role", "bold"), ("?" if v.role_proposed else "", "bold yellow"),
+            f" ({v.segment.speaker or '-'}) · {v.segment.language or '-'} · ",
             state_text(v),
         )
         if v.review.validated_by:
             head.append(f" by {v.review.validated_by}")
         parts = [head, segment_text(v, word_cursor)]
+        if v.role_proposed:
+            parts.append(Text(
+                f"role proposed by the machine: {v.role_evidence} · r confirms or changes it",
+                style="dim",
+            ))
         if v.review.edited_text is not None:
             parts.append(Text(f"ASR: {v.segment.text}", style="dim"))
         flags = self.in_order(v.flags)

@@ -50,9 +50,9 @@ class SegmentTable(DataTable):
         self.move_cursor(row=row)
 
     def _cells(self, v: SegmentView) -> list:
-        who = v.role or v.segment.speaker or "-"
-        if v.segment.speaker and v.role:
-            who = f"{v.role[:5]} {v.segment.speaker}"
+        # "?" after a role: the machine's proposal, not yet confirmed by anyone.
+        role = f"{v.role[:5]}?" if v.role and v.role_proposed else (v.role or "")[:5]
+        who = f"{role} {v.segment.speaker}" if v.segment.speaker and role else (role or v.segment.speaker or "-")
         flags = v.open_count
         return [
             format_timestamp(v.segment.start)[:-4],
