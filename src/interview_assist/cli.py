@@ -40,8 +40,13 @@ MODELS_OPTION = click.option(
 )
 
 
-# An interview id: SQLite's integers end at 2**63 - 1; a larger number is a usage error, not a crash.
-INTERVIEW_ID = click.IntRange(min=0, max=2**63 - 1)
+class _InterviewId(click.IntRange):
+    """An interview id: SQLite's integers end at 2**63 - 1; a larger number is a usage error, not a crash."""
+
+    name = "interview id"  # "'abc' is not a valid interview id", not "... integer range"
+
+
+INTERVIEW_ID = _InterviewId(min=0, max=2**63 - 1)
 
 
 def _fail(message: str, code: int) -> None:
