@@ -195,6 +195,26 @@ def test_a_doubtful_word_the_model_writes_in_pieces_is_flagged(base_transcriber,
     assert [(f.first_word, f.last_word) for f in flags if f.first_word <= 4 and f.last_word >= 3] == [(3, 4)]
 
 
+def test_a_function_word_capitalised_at_a_segment_start_is_not_a_name(gazetteer):
+    """Whisper capitalises each of its segments' first word, also mid-sentence:
+    "..., and said to him," / "In making ...". "In" is a recorded alternate name
+    of some places, and was flagged as their variant spelling."""
+
+    def segment(start: float, text: str) -> Segment:
+        texts = [f" {t}" for t in text.split()]
+        words = tuple(Word(start + i * 0.5, start + i * 0.5 + 0.4, t, 0.95) for i, t in enumerate(texts))
+        return Segment(start, start + len(texts) * 0.5, "".join(texts), "en", words)
+
+    opening = segment(0.0, "and said to him,")
+    assert gazetteer.exact("In"), "the case this guards against: a gazetteer alternate name"
+    finder = NameFinder(gazetteer)
+    assert finder.flag([opening, segment(3.0, "In making a post-mortem examination, the doctor")]) == []
+    assert finder.flag([opening, segment(3.0, "If the practitioner is in doubt")]) == []
+    # A name in the same place is still judged: "Kasala" is a variant spelling of Kassala.
+    flags = finder.flag([opening, segment(3.0, "Kasala was where we stayed")])
+    assert [(f.text, f.reasons[0]) for f in flags] == [("Kasala", "variant-spelling")]
+
+
 def test_a_glossary_name_is_suggested_for_one_word_of_a_longer_flag(gazetteer):
     """"Havro River" for the Evros: the flag takes in "River", the name is in one word."""
     finder = NameFinder(gazetteer, (GlossaryEntry("Evros", "place"), GlossaryEntry("Gaziantep", "place")))

@@ -97,6 +97,26 @@ _NOT_NAMES = set(
     """.split()
 )
 _PARTICLES = {"al", "el", "ez", "es", "ed", "ad", "as", "ar", "e", "i", "bin", "ibn", "bint", "abu", "ben", "de", "du", "des", "da", "di", "la", "van", "von", "der"}
+# Closed-class English and French words (articles, prepositions, conjunctions,
+# pronouns, auxiliaries). Whisper capitalises the first word of each of its
+# segments whether or not a sentence starts there ("..., and said to him," /
+# "In making a post-mortem"); such a word is taken as the start of a sentence.
+# Name particles (de, la, al, ...) are left out: they begin names ("La Paz").
+_FUNCTION_WORDS = frozenset(
+    """
+    a an the and or but nor so yet if when while where what which who whom whose why how that this these those
+    there here then than as at by for from in into of off on onto out over to up upon with within without about
+    above after against along among around before behind below between beyond down during except inside near
+    since through toward towards under until via is are was were be been am do does did have has had it its
+    he she we they you me him her us them my your his our their not also because although though unless whether
+    all any each every some both either neither such very just only even still again now well oh o please can could
+    would should shall must might let
+    le les un une et ou mais donc ni car si quand que qui quoi dont où à au aux en dans sur sous chez par pour
+    avec sans vers entre avant après pendant depuis contre je tu il elle on nous vous ils elles me te se lui leur
+    mon ma mes ton ta tes son sa ses notre nos votre vos ce cet cette ces cela ça est sont était être avoir ai ont
+    avait oui non pas plus très alors puis aussi comme lorsque parce puisque tout tous toute toutes
+    """.split()
+) - _PARTICLES
 _SENTENCE_END = re.compile(r"[.?!:;…]$")
 _POSSESSIVE = re.compile(r"['’]s$")
 _EDGE_PUNCT = re.compile(r"^[\s\"'“”‘’(\[]+|[\s\"'“”‘’)\].,?!:;…]+$")
@@ -121,6 +141,8 @@ def _tokens(words: Sequence[Word], starts_sentence: bool) -> list[_Token]:
         text = _EDGE_PUNCT.sub("", raw)
         joined = raw.startswith("-")
         text = text.lstrip("-")
+        if j == 0 and text.lower() in _FUNCTION_WORDS:
+            initial = True  # capitalised as the first word of a Whisper segment, not as a name
         out.append(_Token(j, w, text, text[:1].isupper(), initial and not joined, joined, bool(re.search(r"[.,?!:;…]$", raw))))
         initial = bool(_SENTENCE_END.search(raw))
     return out
