@@ -373,10 +373,19 @@ async def test_the_keys_act_on_the_selected_flag_of_a_segment_with_two(stored):
     app = make_app(db_path, iid, "officer.a", sink=NullSink(), confirm_officer=False)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("down", "m")  # one segment with "Farid Ann Ari" and "Kandas"
-        await pilot.press("right_square_bracket", "1")
-        assert '"Kandas": suggestion 1 accepted' in _status(app)
+        assert "▶ ⚑ \"Farid Ann Ari\" at 0:00:04" in _detail(app), "the first open flag is selected, with its time"
+        await pilot.press("1")
+        assert '"Farid Ann Ari": suggestion 1 accepted' in _status(app)
+        # The decided flag keeps its place and stays selected, so ] goes on to
+        # the next one. (Decided flags used to move to the end, and ] then
+        # skipped the flag after it.)
+        assert "▶ ⚑ \"Farid Ann Ari\"" in _detail(app)
+        await pilot.press("right_square_bracket", "c")
+        assert '"Kandas" confirmed as heard' in _status(app)
+        await pilot.press("right_square_bracket", "x", *"not a name", "enter")
+        assert 'flag on "Farid Ann Ari" dismissed (was: accepted)' in _status(app)
     with Database(db_path) as db:
-        assert [f.status for f in name_flags(db, iid)] == ["open", "accepted"]
+        assert [f.status for f in name_flags(db, iid)] == ["dismissed", "confirmed"]
 
 
 async def test_another_screens_decision_is_shown_not_overwritten(stored):

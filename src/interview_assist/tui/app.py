@@ -81,7 +81,7 @@ class ReviewApp(App):
         self.confirmed = not confirm_officer
         self.message = ""
         self.word_cursor = 0  # within the current segment, for "play from this word"
-        self.flag_cursor = 0  # the selected name flag of the current segment, in the order shown
+        self.flag_id: int | None = None  # the selected name flag of the current segment (None: its first open one)
 
     # -- layout ---------------------------------------------------------------------
 
@@ -133,13 +133,13 @@ class ReviewApp(App):
 
     def _row_changed(self, index: int) -> None:
         self.word_cursor = 0
-        self.flag_cursor = 0
+        self.flag_id = None
         self.message = ""  # a message is about the segment it was said on
         self._show_current()
 
     def _show_current(self) -> None:
         if len(self.session):
-            self.query_one(DetailPane).show(self.session.view(self.current), self.word_cursor, self.flag_cursor)
+            self.query_one(DetailPane).show(self.session.view(self.current), self.word_cursor, self.flag_id)
         self._status()
 
     def _status(self) -> None:
@@ -201,12 +201,17 @@ class ReviewApp(App):
         self._go(self.session.next_flag(self.current), "no open flags")
 
     def _selected_flag(self):
-        """The selected name flag of this segment (open ones come first), or None with a message."""
+        """The selected name flag of this segment, or None with a message."""
         flags = DetailPane.in_order(self.session.view(self.current).flags)
         if not flags:
             self._say("this segment has no name flag")
             return None
-        return flags[min(self.flag_cursor, len(flags) - 1)]
+        return flags[DetailPane.selected(flags, self.flag_id)]
+
+    def _decide(self, flag, action, index: int, success: str) -> None:
+        """Record a decision on ``flag``, which stays selected: ] then goes to the one after it."""
+        self.flag_id = flag.id
+        self._run(action, index, success)
 
     @staticmethod
     def _was(flag) -> str:
@@ -214,18 +219,18 @@ class ReviewApp(App):
         return "" if flag.open else f" (was: {flag.status})"
 
     def action_select_flag(self) -> None:
-        flags = self.session.view(self.current).flags
+        flags = DetailPane.in_order(self.session.view(self.current).flags)
         if len(flags) < 2:
             self._say("this segment has one name flag" if flags else "this segment has no name flag")
             return
-        self.flag_cursor = (self.flag_cursor + 1) % len(flags)
+        self.flag_id = flags[(DetailPane.selected(flags, self.flag_id) + 1) % len(flags)].id
         self._show_current()
 
     def action_accept(self, n: int) -> None:
         if not self._guard() or (flag := self._selected_flag()) is None:
             return
-        self._run(
-            lambda: self.session.resolve(flag.id, "accept", suggestion=n), self.current,
+        self._decide(
+            flag, lambda: self.session.resolve(flag.id, "accept", suggestion=n), self.current,
             f'"{flag.flag.text}": suggestion {n} accepted' + self._was(flag),
         )
 
@@ -237,8 +242,8 @@ class ReviewApp(App):
         self._ask(
             TextPrompt(f'How is "{flag.flag.text}" written? (heard at {flag.flag.start:.1f} s)', start),
             "nothing typed: the flag is unchanged",
-            lambda text: self._run(
-                lambda: self.session.resolve(flag.id, "edit", text=text), i,
+            lambda text: self._decide(
+                flag, lambda: self.session.resolve(flag.id, "edit", text=text), i,
                 f'"{flag.flag.text}" spelled "{" ".join(text.split())}"' + self._was(flag),
             ),
         )
@@ -267,7 +272,7 @@ class ReviewApp(App):
             return
         if (flag := self._selected_flag()) is None:
             return
-        self._run(lambda: self.session.resolve(flag.id, "confirm"), self.current, f'"{flag.flag.text}" confirmed as heard' + self._was(flag))
+        self._decide(flag, lambda: self.session.resolve(flag.id, "confirm"), self.current, f'"{flag.flag.text}" confirmed as heard' + self._was(flag))
 
     def action_dismiss_flag(self) -> None:
         if not self._guard():
@@ -284,8 +289,8 @@ class ReviewApp(App):
             return
         self._ask(
             TextPrompt(f'Why dismiss the flag on "{flag.flag.text}"?', placeholder="reason (required), e.g. not a name"), blank,
-            lambda reason: self._run(
-                lambda: self.session.resolve(flag.id, "dismiss", reason=reason), i,
+            lambda reason: self._decide(
+                flag, lambda: self.session.resolve(flag.id, "dismiss", reason=reason), i,
                 f'flag on "{flag.flag.text}" dismissed' + self._was(flag),
             ),
         )

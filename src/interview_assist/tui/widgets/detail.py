@@ -24,10 +24,19 @@ class DetailPane(Widget):
 
     @staticmethod
     def in_order(flags):
-        """Name flags in the order shown: open ones first (the selection counts in this order)."""
-        return sorted(flags, key=lambda f: not f.open)
+        """Name flags in the order shown: as they come in the segment. The order
+        does not change when a flag is decided, so ] never skips one."""
+        return sorted(flags, key=lambda f: (f.flag.start, f.flag.first_word, f.id))
 
-    def show(self, v: SegmentView, word_cursor: int | None = None, flag_cursor: int = 0) -> None:
+    @staticmethod
+    def selected(flags, flag_id: int | None) -> int:
+        """The position in ``flags`` of flag ``flag_id``; else of the first open flag; else 0."""
+        for k, f in enumerate(flags):
+            if f.id == flag_id:
+                return k
+        return next((k for k, f in enumerate(flags) if f.open), 0)
+
+    def show(self, v: SegmentView, word_cursor: int | None = None, flag_id: int | None = None) -> None:
         head = Text.assemble(
             (f"#{v.index + 1} ", "bold"),
             f"{format_timestamp(v.segment.start)} → {format_timestamp(v.segment.end)} · ",
@@ -46,13 +55,15 @@ class DetailPane(Widget):
         if v.review.edited_text is not None:
             parts.append(Text(f"ASR: {v.segment.text}", style="dim"))
         flags = self.in_order(v.flags)
-        selected = min(flag_cursor, len(flags) - 1)
+        selected = self.selected(flags, flag_id)
         for k, f in enumerate(flags):
             g = f.flag
             state = "open" if f.open else f"{f.status}: {f.resolution or f.dismiss_reason}"
             why = NAME_REASONS.get(g.reasons[0], g.reasons[0]) + (f" (+{len(g.reasons) - 1})" if len(g.reasons) > 1 else "")
             mark = ("▶ ", "bold") if k == selected and len(flags) > 1 else ("", "")
-            parts.append(Text.assemble(mark, ("⚑ ", "red" if f.open else "green"), (f'"{g.text}"', "bold"), f" {state} · ", (why, "dim")))
+            # With several flags, the time tells two flags on the same word apart.
+            at = f" at {format_timestamp(g.start)}" if len(flags) > 1 else ""
+            parts.append(Text.assemble(mark, ("⚑ ", "red" if f.open else "green"), (f'"{g.text}"', "bold"), f"{at} {state} · ", (why, "dim")))
             if k == selected and g.suggestions:
                 # Only the selected flag's: those are what 1-5 pick (also to change a decision).
                 parts.append(Text("   " + "  ".join(f"{n}. {s.text} ({s.source.split(':')[0]})" for n, s in enumerate(g.suggestions[:5], 1))))
