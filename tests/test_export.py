@@ -326,3 +326,20 @@ def test_a_name_with_a_control_character_from_an_older_store_does_not_break_the_
     assert done.returncode == 0, done.stderr
     text = "\n".join(p.text for p in docx.Document(str(out)).paragraphs)
     assert "Officer\ufffdX" in text
+
+
+def test_the_names_list_does_not_overstate_what_the_officer_changed():
+    """An accepted suggestion spelled as heard is no correction; a name the
+    officer's later rewrite removed is said to be absent from the text."""
+    from interview_assist.export.document import NameDecision
+    from interview_assist.export.text import describe
+
+    def decision(heard: str, spelling: str) -> NameDecision:
+        return NameDecision(1.0, 2.0, heard, "accepted", spelling, ("from-list",), "officer.a", "2026-11-26T06:00:00Z")
+
+    assert describe(decision("Ghazni", "Ghazni")).startswith('"Ghazni" kept as heard (a suggestion with the same spelling')
+    assert describe(decision("Manin", "Monino")).startswith('the machine heard "Manin"; corrected to "Monino" (a suggestion')
+    assert "not in the validated text" not in describe(decision("Manin", "Monino"))
+    assert 'corrected to "Monino" (a suggestion accepted), then rewritten by the officer: not in the validated text by officer.a' in (
+        describe(decision("Manin", "Monino"), in_text=False)
+    )

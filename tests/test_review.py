@@ -67,6 +67,34 @@ def test_an_edit_keeps_the_asr_text_and_returns_a_validated_segment_to_review(db
             edit_segment(db, iid, 7, "x", actor="officer.a")
 
 
+def _records(db) -> int:
+    return db.conn.execute("SELECT COUNT(*) FROM audit_log").fetchone()[0]
+
+
+def test_a_name_decision_never_names_words_the_hand_edited_text_lacks(db_path):
+    """The officer rewrote "From Kandas." by hand; a spelling decided after that
+    goes into the text where the heard word still stands once, and is refused
+    where it does not (the export would list a correction the text lacks)."""
+    with Database(db_path) as db:
+        iid = _interview(db)
+        (flag,) = name_flags(db, iid)
+        edit_segment(db, iid, 1, "We came from Kandas, by bus.", actor="officer.a")
+        resolve_name_flag(db, iid, flag.id, "accept", suggestion=1, actor="officer.a")
+        assert reviews(db, iid)[1].text == "We came from Kunduz, by bus."
+
+        edit_segment(db, iid, 1, "We came from the north.", actor="officer.a")
+        records = _records(db)
+        for decision, kw in (("accept", {"suggestion": 1}), ("edit", {"text": "Kondoz"}), ("confirm", {})):
+            with pytest.raises(InputError, match='segment 2 was rewritten by hand and does not contain "K'):
+                resolve_name_flag(db, iid, flag.id, decision, actor="officer.a", **kw)
+        assert name_flags(db, iid)[0].resolution == "Kunduz" and _records(db) == records, "nothing written"
+        # Dismissing needs no words in the text; naming the place in it makes accepting possible again.
+        resolve_name_flag(db, iid, flag.id, "dismiss", reason="not said: the officer corrected the text", actor="officer.a")
+        edit_segment(db, iid, 1, "We came from Kunduz in the north.", actor="officer.a")
+        assert resolve_name_flag(db, iid, flag.id, "accept", suggestion=1, actor="officer.a").resolution == "Kunduz"
+        assert reviews(db, iid)[1].text == "We came from Kunduz in the north."
+
+
 def test_every_review_action_extends_the_audit_chain_without_text(db_path):
     with Database(db_path) as db:
         iid = _interview(db)

@@ -107,13 +107,17 @@ def render(doc: ExportDocument) -> bytes:
     if doc.names:
         d.add_heading("Names checked by the officer", level=1)
         rows = []
+        marked = {id(n) for s in doc.segments for _, _, n in s.name_marks()}
         for s, n in doc.names:
+            decision = _DECISION.get(n.decision, n.decision)
+            if n.decision in ("accepted", "edited") and not n.corrected:
+                decision = "kept as heard"
             rows.append([
                 str(numbers[id(n)]),
                 format_timestamp(n.start),
                 n.heard,
-                n.spelling or "",
-                _DECISION.get(n.decision, n.decision) + (f": {n.dismiss_reason}" if n.dismiss_reason else ""),
+                (n.spelling or "") + (" (not in the validated text: rewritten by the officer)" if n.is_name and id(n) not in marked else ""),
+                decision + (f": {n.dismiss_reason}" if n.dismiss_reason else ""),
                 "; ".join(NAME_REASONS.get(r, r) for r in n.reasons),
                 f"{n.decided_by} at {n.decided_at}",
             ])

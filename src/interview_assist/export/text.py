@@ -21,17 +21,26 @@ def note_numbers(doc: ExportDocument) -> dict[int, int]:
     return {id(n): k for k, (_, n) in enumerate(doc.names, 1)}
 
 
-def describe(n: NameDecision) -> str:
-    """One line on what happened to a flagged name, for the reader of the case file."""
+def describe(n: NameDecision, in_text: bool = True) -> str:
+    """One line on what happened to a flagged name, for the reader of the case file.
+
+    ``in_text`` is False for a kept name that the validated text no longer
+    holds (the officer rewrote the segment after deciding on it).
+    """
     why = "; ".join(NAME_REASONS.get(r, r) for r in n.reasons)
     by = f" by {n.decided_by} at {n.decided_at}" if n.decided_by else ""
-    if n.decision in ("accepted", "edited"):
+    if n.decision in ("accepted", "edited") and not n.corrected:
+        what = f'"{n.heard}" kept as heard'
+        what += " (a suggestion with the same spelling accepted)" if n.decision == "accepted" else " (spelling entered by the officer)"
+    elif n.decision in ("accepted", "edited"):
         what = f'the machine heard "{n.heard}"; corrected to "{n.spelling}"'
         what += " (a suggestion accepted)" if n.decision == "accepted" else " (spelling entered by the officer)"
     elif n.decision == "confirmed":
         what = f'"{n.heard}" confirmed as heard'
     else:
         what = f'flag on "{n.heard}" dismissed: {n.dismiss_reason}'
+    if n.is_name and not in_text:
+        what += ", then rewritten by the officer: not in the validated text"
     return f"{what}{by}. Flagged because: {why}."
 
 
@@ -55,6 +64,7 @@ def render(doc: ExportDocument) -> bytes:
         )
     if doc.names:
         lines += ["", "NAMES CHECKED BY THE OFFICER", ""]
+        marked = {id(n) for s in doc.segments for _, _, n in s.name_marks()}
         for s, n in doc.names:
-            lines.append(f"[{numbers[id(n)]}] {format_timestamp(n.start)}: {describe(n)}")
+            lines.append(f"[{numbers[id(n)]}] {format_timestamp(n.start)}: {describe(n, id(n) in marked)}")
     return ("\n".join(lines) + "\n").encode("utf-8")

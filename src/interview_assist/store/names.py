@@ -205,19 +205,25 @@ def _respell(
     ASR words with the decided spellings in place (``old_auto`` is that text
     before this decision). After a hand edit, the old
     spelling is replaced in the officer's text only where it occurs exactly
-    once; otherwise the officer's text stands as written.
+    once; otherwise the officer's text stands as written, and a spelling that
+    is not in it is refused: the decision would name words the text lacks.
     """
     seg = c.execute("SELECT text, edited_text FROM segments WHERE id = ?", (row["segment_id"],)).fetchone()
     new_auto = spelled_text(c, row["segment_id"])
-    if old_auto == new_auto:
-        return False
     current = seg["edited_text"]
     if current is None or current == old_auto:
+        if old_auto == new_auto:
+            return False
         new_text = None if new_auto == seg["text"] else new_auto
     else:
         old = before.resolution if before.status in _SPELLED else before.flag.text
         new = resolution if decision in ("accept", "edit") else before.flag.text
         if not old or current.count(old) != 1:
+            if decision != "dismiss" and new not in current:
+                raise InputError(
+                    f'segment {row["segment_index"] + 1} was rewritten by hand and does not contain "{new}": '
+                    "write the name into the text first, or dismiss the flag with a reason"
+                )
             return False
         new_text = current.replace(old, new)
     if new_text == current:
