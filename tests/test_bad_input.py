@@ -209,7 +209,8 @@ def test_read_commands_read_a_store_in_a_folder_they_cannot_write(tmp_path, eval
     before = hashlib.sha256(store.read_bytes()).hexdigest()
     os.chmod(archive, 0o500)
     try:
-        for args in (["show", iid], ["flags", iid], ["audit", "verify", iid], ["audit", "log", iid], ["report", iid, "--format", "json"]):
+        for args in (["show", iid], ["flags", iid], ["audit", "verify", iid], ["audit", "log", iid], ["report", iid, "--format", "json"],
+                     ["speakers", iid]):
             done = subprocess.run([*unprivileged(), *CLI, *map(str, args), "--db", str(store)], capture_output=True, text=True)
             assert done.returncode == 0, (args, done.stderr)
         assert hashlib.sha256(store.read_bytes()).hexdigest() == before

@@ -242,7 +242,7 @@ def test_speakers_command_changes_roles_with_an_audit_record(tmp_path, eval_dir)
     done = run_cli("transcribe", eval_dir / "diarization" / "pyannote_sample.wav", "--no-interpreter", "--db", db, "--json")
     assert done.returncode == 0, done.stderr
     iid = str(json.loads(done.stdout)["id"])
-    changed = run_cli("speakers", iid, "S2", "--role", "interpreter", "--name", "Amina K.", "--db", db)
+    changed = run_cli("speakers", iid, "S2", "--role", "interpreter", "--name", "Amina K.", "--officer", "A. Officer", "--db", db)
     assert changed.returncode == 0, changed.stderr
     assert "S2: interpreter Amina K. [confirmed]" in changed.stdout
     shown = json.loads(run_cli("show", iid, "--db", db, "--format", "json").stdout)
@@ -251,8 +251,9 @@ def test_speakers_command_changes_roles_with_an_audit_record(tmp_path, eval_dir)
     import sqlite3
 
     with sqlite3.connect(db) as c:
-        action, detail = c.execute("SELECT action, detail FROM audit_log ORDER BY id DESC").fetchone()
+        action, actor, detail = c.execute("SELECT action, actor, detail FROM audit_log ORDER BY id DESC").fetchone()
     assert action == "set_speaker" and "Amina" not in detail and json.loads(detail)["role"] == "interpreter"
+    assert actor == "A. Officer", "the officer who changed it, not the login name"
 
     unknown = run_cli("speakers", iid, "S9", "--role", "officer", "--db", db)
     assert unknown.returncode == 2 and "no speaker 'S9'" in unknown.stderr

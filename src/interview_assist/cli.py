@@ -419,44 +419,6 @@ def show(interview_id: int, db_path: Path | None, fmt: str) -> None:
         click.echo(interview_text(stored, states), nl=False)
 
 
-@cli.command()
-@click.argument("interview_id", metavar="ID", type=INTERVIEW_ID)
-@click.argument("label", metavar="SPEAKER", required=False)
-@click.option("--role", type=click.Choice(["officer", "interpreter", "applicant", "other"]), default=None, help="The speaker's role.")
-@click.option("--name", default=None, help="The speaker's name (an empty string clears it).")
-@click.option("--confirm", is_flag=True, help="Confirm the proposed role as it is.")
-@DB_OPTION
-def speakers(
-    interview_id: int, label: str | None, role: str | None, name: str | None, confirm: bool, db_path: Path | None
-) -> None:
-    """List the speakers of interview ID, or set the role and name of SPEAKER.
-
-    Each change is recorded in the audit log under your user name.
-    """
-    from .errors import InputError
-    from .store import Database, load_interview, set_speaker
-
-    _require_store(db_path)
-    with Database(db_path) as db:
-        if label is not None:
-            if role is None and name is None and not confirm:
-                raise InputError("give --role, --name or --confirm to change a speaker")
-            set_speaker(db, interview_id, label, actor=getpass.getuser(), role=role, name=name, confirm=confirm)
-        elif role is not None or name is not None or confirm:
-            raise InputError("name the SPEAKER to change (e.g. S1)")
-        stored = load_interview(db, interview_id)
-    if not stored.transcript.speakers:
-        click.echo(f"Interview {interview_id} was transcribed without diarization: no speakers.")
-        return
-    for sp in stored.transcript.speakers:
-        state = "confirmed" if sp.confirmed else "proposed"
-        name_part = f" {sp.name}" if sp.name else ""
-        click.echo(
-            f"{sp.label}: {sp.role}{name_part} [{state}] · {sp.speaking_time:.0f} s · "
-            f"machine proposal: {sp.proposed_role} ({sp.evidence})"
-        )
-
-
 def _officer(officer: str | None) -> str:
     """Who acts: the option, else $INTERVIEW_ASSIST_OFFICER, else the OS user."""
     from .errors import InputError
@@ -472,6 +434,48 @@ def _officer(officer: str | None) -> str:
 OFFICER_OPTION = click.option(
     "--officer", default=None, help="Who is acting (default: $INTERVIEW_ASSIST_OFFICER, else your user name)."
 )
+
+
+@cli.command()
+@click.argument("interview_id", metavar="ID", type=INTERVIEW_ID)
+@click.argument("label", metavar="SPEAKER", required=False)
+@click.option("--role", type=click.Choice(["officer", "interpreter", "applicant", "other"]), default=None, help="The speaker's role.")
+@click.option("--name", default=None, help="The speaker's name (an empty string clears it).")
+@click.option("--confirm", is_flag=True, help="Confirm the proposed role as it is.")
+@OFFICER_OPTION
+@DB_OPTION
+def speakers(
+    interview_id: int, label: str | None, role: str | None, name: str | None, confirm: bool, officer: str | None,
+    db_path: Path | None,
+) -> None:
+    """List the speakers of interview ID, or set the role and name of SPEAKER.
+
+    Each change is recorded in the audit log under the officer's name
+    (--officer, else $INTERVIEW_ASSIST_OFFICER, else your user name).
+    """
+    from .errors import InputError
+    from .store import Database, load_interview, set_speaker
+
+    _require_store(db_path)
+    # Listing only reads: an archived store in a folder nobody may write is listed too.
+    with Database(db_path, read_only=label is None) as db:
+        if label is not None:
+            if role is None and name is None and not confirm:
+                raise InputError("give --role, --name or --confirm to change a speaker")
+            set_speaker(db, interview_id, label, actor=_officer(officer), role=role, name=name, confirm=confirm)
+        elif role is not None or name is not None or confirm:
+            raise InputError("name the SPEAKER to change (e.g. S1)")
+        stored = load_interview(db, interview_id)
+    if not stored.transcript.speakers:
+        click.echo(f"Interview {interview_id} was transcribed without diarization: no speakers.")
+        return
+    for sp in stored.transcript.speakers:
+        state = "confirmed" if sp.confirmed else "proposed"
+        name_part = f" {sp.name}" if sp.name else ""
+        click.echo(
+            f"{sp.label}: {sp.role}{name_part} [{state}] · {sp.speaking_time:.0f} s · "
+            f"machine proposal: {sp.proposed_role} ({sp.evidence})"
+        )
 
 
 def _ranges(indices: list[int]) -> list[tuple[int, int]]:
