@@ -312,6 +312,83 @@ def test_audit_verify_finds_the_first_broken_link_and_changed_content(validated,
     assert "Kunduz" not in log.stdout and "Nazari" not in log.stdout
 
 
+@pytest.mark.parametrize(
+    "tamper, found",
+    [
+        ("UPDATE name_flags SET resolved_by = 'C. Other' WHERE id = (SELECT MIN(id) FROM name_flags)",
+         r"name flag #\d+: its decision differs from audit record #\d+ \(\w+ by officer.a\)"),
+        ("UPDATE name_flags SET status = 'open', resolution = NULL, dismiss_reason = NULL, resolved_by = NULL, "
+         "resolved_at = NULL WHERE id = (SELECT MAX(id) FROM name_flags)", r"name flag #\d+: its decision differs"),
+        ("UPDATE speakers SET role = 'interpreter' WHERE label = 'S2'", r"speaker S2: role or name differ from audit record #\d+"),
+        (f"UPDATE interviews SET model_sha256 = '{'0' * 64}'", r"the recording's path or sha256, the model or the settings"),
+        ("UPDATE interviews SET settings = replace(settings, 'auto', 'off')", r"the model or the settings"),
+        ("UPDATE denoise_windows SET applied = 1 - applied", r"the denoise decisions: not as stored"),
+        ("UPDATE name_flags SET suggestions = '[]' WHERE id = (SELECT MIN(id) FROM name_flags)", r"the machine's name flags"),
+        ("UPDATE segments SET text = 'We never met. ' || text WHERE idx = 0", r"segment 1: its ASR text is not what its ASR words say"),
+    ],
+)
+def test_audit_verify_finds_decisions_speakers_and_settings_changed_outside(validated, tmp_path, tamper, found):
+    """What the machine stored and what people decided, changed in the SQLite file
+    directly: the log holds a digest of each (never the names themselves)."""
+    db_path, iid, _, _ = validated
+    store = _copy_store(db_path, tmp_path / "tampered.sqlite")
+    with sqlite3.connect(store) as c:
+        changed = c.execute(tamper).rowcount
+    done = run_cli("audit", "verify", iid, "--db", store)
+    assert changed >= 1
+    assert done.returncode == 5 and "hash chain intact" in done.stdout, done.stdout
+    assert re.search(r"CHANGED OUTSIDE THE APPLICATION: .*" + found, done.stdout), done.stdout
+
+
+def test_a_kept_head_shows_records_removed_from_the_end_or_a_rewritten_chain(validated, tmp_path):
+    from interview_assist.store import audit
+
+    db_path, iid, _, _ = validated
+    first = run_cli("audit", "verify", iid, "--db", db_path)
+    head = re.search(r"Head of the chain: record #\d+, ([0-9a-f]{64})", first.stdout).group(1)
+    assert run_cli("audit", "verify", iid, "--head", head, "--db", db_path).returncode == 0
+
+    # The newest record removed: the rest of the chain still links up, only the kept head tells.
+    store = _copy_store(db_path, tmp_path / "cut.sqlite")
+    with sqlite3.connect(store) as c:
+        c.execute("DELETE FROM audit_log WHERE id = (SELECT MAX(id) FROM audit_log)")
+    assert run_cli("audit", "verify", iid, "--db", store).returncode == 0
+    cut = run_cli("audit", "verify", iid, "--head", head, "--db", store)
+    assert cut.returncode == 5 and "NOT IN THE CHAIN" in cut.stdout
+
+    # A record changed and every hash after it recomputed: the chain is whole again, but not the same.
+    store = _copy_store(db_path, tmp_path / "rewritten.sqlite")
+    with sqlite3.connect(store) as c:
+        c.row_factory = sqlite3.Row
+        rows = c.execute("SELECT * FROM audit_log ORDER BY id").fetchall()
+        prev = audit.GENESIS
+        for r in rows:
+            actor = "someone.else" if r["id"] == rows[len(rows) // 2]["id"] else r["actor"]
+            h = audit._digest(prev, r["at"], actor, r["action"], r["interview_id"], r["detail"])
+            c.execute("UPDATE audit_log SET actor = ?, prev_hash = ?, hash = ? WHERE id = ?", (actor, prev, h, r["id"]))
+            prev = h
+    assert "hash chain intact" in run_cli("audit", "verify", iid, "--db", store).stdout
+    rewritten = run_cli("audit", "verify", iid, "--head", head, "--db", store)
+    assert rewritten.returncode == 5 and "NOT IN THE CHAIN" in rewritten.stdout
+    assert run_cli("audit", "verify", iid, "--head", "abc", "--db", store).returncode == 2
+
+
+def test_a_break_after_an_interviews_records_leaves_them_verified(db_path):
+    from interview_assist.store import save_transcript
+
+    from .test_interrupt import _tiny_transcript
+
+    with Database(db_path) as db:
+        first = save_transcript(db, _tiny_transcript(), actor="machine")
+        second = save_transcript(db, _tiny_transcript(), actor="machine")
+        db.conn.execute("UPDATE audit_log SET actor = 'x' WHERE interview_id = ?", (second,))
+    one = run_cli("audit", "verify", first, "--db", db_path)
+    assert one.returncode == 0 and "come before it and verify" in one.stdout, one.stdout
+    two = run_cli("audit", "verify", second, "--db", db_path)
+    assert two.returncode == 5 and "cannot be trusted" in two.stdout
+    assert run_cli("audit", "verify", "--all", "--db", db_path).returncode == 5
+
+
 def test_a_name_with_a_control_character_from_an_older_store_does_not_break_the_docx(validated, tmp_path):
     """Names are refused with control characters now; one already stored is shown as U+FFFD, and the file opens."""
     import docx

@@ -44,6 +44,32 @@ def segment_digest(start: float, end: float, speaker: str | None, text: str) -> 
     return content_digest(float(start), float(end), speaker, text)
 
 
+# What of a stored row the log vouches for, by table: the decisions people
+# take, and what the machine recorded that must not change afterwards. Rows
+# are read back inside the writing transaction, so the digest in a record is
+# of what was written, computed as `audit verify` computes it.
+STATE_COLUMNS = {
+    "interviews": ("audio_path", "audio_sha256", "duration", "model_name", "model_sha256", "settings"),
+    "denoise_windows": ("start", "end", "applied", "reason"),
+    "speakers": ("label", "role", "name", "confirmed", "proposed_role", "evidence"),
+    # The machine's flags (never changed by a person) ...
+    "name_flags/machine": ("start", "end", "text", "reasons", "suggestions"),
+    "flags/machine": ("kind", "reason", "start", "end"),
+    # ... and what a person decided on one of them.
+    "name_flags/decision": ("status", "resolution", "dismiss_reason", "resolved_by", "resolved_at"),
+    "flags/decision": ("status", "note", "resolved_by", "resolved_at"),
+}
+
+
+def state_digest(db: sqlite3.Connection, what: str, where: str, params: tuple) -> str:
+    """The sha256 of the ``STATE_COLUMNS[what]`` of the rows ``where`` selects, in row order."""
+    table = what.split("/")[0]
+    rows = db.execute(
+        f"SELECT {', '.join(STATE_COLUMNS[what])} FROM {table} WHERE {where} ORDER BY rowid", params
+    ).fetchall()
+    return content_digest([list(r) for r in rows])
+
+
 def append(
     db: sqlite3.Connection, *, actor: str, action: str, interview_id: int | None, detail: dict[str, Any]
 ) -> str:
@@ -66,6 +92,12 @@ class ChainCheck:
     records: int
     first_broken: int | None  # audit_log.id of the first record that does not verify
     reason: str = ""
+    # The newest record: its hash vouches for the whole chain before it. Kept
+    # outside the store, it shows later whether records were removed from the
+    # end or the chain was rewritten (a chain without a key can be recomputed).
+    head_id: int | None = None
+    head: str = GENESIS
+    hashes: frozenset[str] = frozenset()  # every record's hash, for a kept head to be looked up
 
     @property
     def ok(self) -> bool:
@@ -74,15 +106,24 @@ class ChainCheck:
 
 def verify(db: sqlite3.Connection) -> ChainCheck:
     """Recompute the whole chain and report the first broken link."""
-    prev = GENESIS
+    prev, prev_id = GENESIS, 0
     n = 0
+    hashes: set[str] = set()
     for row in db.execute(
         "SELECT id, at, actor, action, interview_id, detail, prev_hash, hash FROM audit_log ORDER BY id"
     ):
         n += 1
         if row["prev_hash"] != prev:
-            return ChainCheck(n, row["id"], "does not link to the record before it")
+            # Ids are never reused or skipped by the application: a gap is a removal.
+            gap = row["id"] - prev_id - 1
+            missing = (
+                f"record #{prev_id + 1} is missing before it" if gap == 1
+                else f"records #{prev_id + 1} to #{row['id'] - 1} are missing before it" if gap > 1
+                else "does not link to the record before it"
+            )
+            return ChainCheck(n, row["id"], missing, prev_id or None, prev, frozenset(hashes))
         if _digest(prev, row["at"], row["actor"], row["action"], row["interview_id"], row["detail"]) != row["hash"]:
-            return ChainCheck(n, row["id"], "its content does not match its hash")
-        prev = row["hash"]
-    return ChainCheck(n, None)
+            return ChainCheck(n, row["id"], "its content does not match its hash", prev_id or None, prev, frozenset(hashes))
+        prev, prev_id = row["hash"], row["id"]
+        hashes.add(prev)
+    return ChainCheck(n, None, "", prev_id or None, prev, frozenset(hashes))

@@ -1,15 +1,23 @@
 """Checking that a stored interview is what its audit log says it is.
 
-Three checks, none of which needs the transcript text in the log:
+None of the checks needs the transcript text or a name in the log:
 
 - the hash chain of the whole log (a changed, inserted or removed record
-  breaks it; see :mod:`.audit`);
-- the ASR words against the digest recorded when the interview was stored;
+  breaks it; see :mod:`.audit`); removing records from its end, or
+  rewriting it whole, shows against a head hash kept elsewhere;
+- what the machine stored (ASR words, recording and model hashes, settings,
+  denoise decisions, flags, proposed speaker roles) against the digests
+  recorded when the interview was stored;
+- each segment's ASR text against its ASR words;
 - every validated segment against the digest recorded when an officer
-  validated it (times, speaker and text).
+  validated it (times, speaker and text);
+- every decision on a flag, and every speaker's role and name, against the
+  digest in the record of the last person who changed it.
 
 So a row edited directly in the SQLite file, bypassing the application, is
-found whether it is an audit record, a word or a validated segment.
+found whether it is an audit record, a word, a segment, a decision or a
+speaker. Not covered: the text of a segment edited but not yet validated
+(validating vouches for it).
 """
 
 from __future__ import annotations
@@ -43,10 +51,19 @@ class IntegrityReport:
     records: int  # audit records of this interview
     problems: tuple[str, ...]  # content that differs from what the log recorded
     notes: tuple[str, ...] = ()  # checks that could not be made (older records)
+    last_record: int | None = None  # id of this interview's newest record
+
+    @property
+    def before_break(self) -> bool:
+        """The chain breaks only after this interview's records: they verify."""
+        return (
+            self.chain.first_broken is not None and self.last_record is not None
+            and self.last_record < self.chain.first_broken
+        )
 
     @property
     def ok(self) -> bool:
-        return self.chain.ok and not self.problems
+        return (self.chain.ok or self.before_break) and not self.problems
 
 
 def _record(r: sqlite3.Row) -> AuditRecord:
@@ -66,17 +83,19 @@ def audit_records(db: Database, interview_id: int) -> list[AuditRecord]:
     ]
 
 
-def verify_interview(db: Database, interview_id: int) -> IntegrityReport:
-    """Recompute the chain and compare the interview's content with its recorded digests."""
+def verify_interview(db: Database, interview_id: int, chain: ChainCheck | None = None) -> IntegrityReport:
+    """Recompute the chain (or take ``chain``, already computed) and compare the
+    interview's content with the digests its records hold."""
     records = audit_records(db, interview_id)
     c = db.conn
-    chain = audit.verify(c)
+    chain = chain or audit.verify(c)
     broken = None
     if chain.first_broken is not None:
         row = c.execute("SELECT * FROM audit_log WHERE id = ?", (chain.first_broken,)).fetchone()
         broken = _record(row) if row is not None else None
     problems: list[str] = []
     notes: list[str] = []
+    one = ("interview_id = ?", (interview_id,))
 
     stored = [r for r in records if r.action == "transcribe"]
     if not stored:
@@ -93,6 +112,27 @@ def verify_interview(db: Database, interview_id: int) -> IntegrityReport:
             problems.append(
                 f"the ASR words differ from those stored at transcription (audit record #{stored[0].id})"
             )
+    machine = stored[0].detail if stored else {}
+    if stored and "interview_sha256" not in machine:
+        notes.append(
+            "stored before digests of the recording, model, settings, flags and decisions were recorded: those not checked"
+        )
+    elif stored:
+        for key, what, where, label in (
+            ("interview_sha256", "interviews", ("id = ?", (interview_id,)), "the recording's path or sha256, the model or the settings"),
+            ("denoise_sha256", "denoise_windows", one, "the denoise decisions"),
+            ("name_flags_sha256", "name_flags/machine", one, "the machine's name flags (words, reasons, suggestions)"),
+            ("flags_sha256", "flags/machine", one, "the machine's quality flags"),
+        ):
+            if audit.state_digest(c, what, *where) != machine[key]:
+                problems.append(f"{label}: not as stored at transcription (audit record #{stored[0].id})")
+        problems += _speaker_problems(c, interview_id, records, stored[0])
+        problems += _decision_problems(c, interview_id, records)
+
+    for s in c.execute("SELECT id, idx, text FROM segments WHERE interview_id = ? ORDER BY idx", (interview_id,)):
+        heard = "".join(r[0] for r in c.execute("SELECT text FROM words WHERE segment_id = ? ORDER BY idx", (s["id"],)))
+        if "".join(heard.split()) != "".join((s["text"] or "").split()):
+            problems.append(f"segment {s['idx'] + 1}: its ASR text is not what its ASR words say")
 
     validated = {
         (r.detail["content_sha256"], r.actor)
@@ -114,7 +154,64 @@ def verify_interview(db: Database, interview_id: int) -> IntegrityReport:
                 f"segment {s['idx'] + 1}: its text, times or speaker differ from what "
                 f"{s['validated_by']} validated, or no validation of it is recorded"
             )
-    return IntegrityReport(interview_id, chain, broken, len(records), tuple(problems), tuple(notes))
+    return IntegrityReport(
+        interview_id, chain, broken, len(records), tuple(problems), tuple(notes), records[-1].id if records else None
+    )
+
+
+def _speaker_problems(c: sqlite3.Connection, interview_id: int, records: list[AuditRecord], stored: AuditRecord) -> list[str]:
+    """Each speaker as the last record that set it says (or as stored, if no one changed it)."""
+    expected = {label: (digest, stored) for label, digest in stored.detail["speakers_sha256"].items()}
+    for r in records:
+        if r.action == "set_speaker" and "speaker_sha256" in r.detail:
+            expected[r.detail["speaker"]] = (r.detail["speaker_sha256"], r)
+    problems = []
+    labels = [row[0] for row in c.execute("SELECT label FROM speakers WHERE interview_id = ? ORDER BY label", (interview_id,))]
+    for label in labels:
+        if label not in expected:
+            problems.append(f"speaker {label}: not in the log")
+            continue
+        digest, record = expected[label]
+        if audit.state_digest(c, "speakers", "interview_id = ? AND label = ?", (interview_id, label)) != digest:
+            problems.append(f"speaker {label}: role or name differ from audit record #{record.id} ({record.action} by {record.actor})")
+    for label in sorted(set(expected) - set(labels)):
+        problems.append(f"speaker {label}: in the log, missing from the store")
+    return problems
+
+
+# An undecided flag, as the machine stored it (see audit.STATE_COLUMNS).
+_UNDECIDED = {
+    "name_flags/decision": audit.content_digest([["open", None, None, None, None]]),
+    "flags/decision": audit.content_digest([["open", None, None, None]]),
+}
+
+
+def _decision_problems(c: sqlite3.Connection, interview_id: int, records: list[AuditRecord]) -> list[str]:
+    """Each flag's decision as the last record about it says (open, if none)."""
+    problems = []
+    for what, action, label in (
+        ("name_flags/decision", "resolve_name_flag", "name flag"),
+        ("flags/decision", "resolve_flag", "quality flag"),
+    ):
+        table = what.split("/")[0]
+        latest: dict[int, AuditRecord] = {}
+        for r in records:
+            if r.action == action:
+                latest[r.detail.get("flag")] = r
+        for (flag_id,) in c.execute(f"SELECT id FROM {table} WHERE interview_id = ? ORDER BY id", (interview_id,)).fetchall():
+            now = audit.state_digest(c, what, "id = ?", (flag_id,))
+            record = latest.get(flag_id)
+            if record is None:
+                if now != _UNDECIDED[what]:
+                    problems.append(f"{label} #{flag_id}: a decision is stored, but none is recorded in the log")
+            elif "decision_sha256" not in record.detail:
+                continue  # decided before decision digests were recorded
+            elif now != record.detail["decision_sha256"]:
+                problems.append(
+                    f"{label} #{flag_id}: its decision differs from audit record #{record.id} "
+                    f"({record.detail.get('decision')} by {record.actor})"
+                )
+    return problems
 
 
 def find_export(db: Database, interview_id: int, path: Path) -> AuditRecord | None:

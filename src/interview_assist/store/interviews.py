@@ -108,13 +108,32 @@ def save_transcript(db: Database, t: Transcript, *, actor: str) -> int:
                 "name_flags": len(t.name_flags),
                 "glossary_entries": len(t.glossary),
                 "speakers": {sp.label: sp.proposed_role for sp in t.speakers},
-                # Lets `audit verify` detect later changes to the ASR words.
+                # Let `audit verify` detect later changes, made outside the
+                # application, to the ASR words and to what else the machine
+                # recorded; a person's later changes are vouched for by the
+                # digests in their own records.
                 "words_sha256": audit.words_digest(
                     (w.start, w.end, w.text, w.probability) for s in t.segments for w in s.words
                 ),
+                **_machine_digests(c, interview_id),
             },
         )
     return interview_id
+
+
+def _machine_digests(c, interview_id: int) -> dict:
+    """The digests of what the machine stored, taken when it is stored (see ``audit.STATE_COLUMNS``)."""
+    one = ("interview_id = ?", (interview_id,))
+    return {
+        "interview_sha256": audit.state_digest(c, "interviews", "id = ?", (interview_id,)),
+        "denoise_sha256": audit.state_digest(c, "denoise_windows", *one),
+        "name_flags_sha256": audit.state_digest(c, "name_flags/machine", *one),
+        "flags_sha256": audit.state_digest(c, "flags/machine", *one),
+        "speakers_sha256": {
+            label: audit.state_digest(c, "speakers", "interview_id = ? AND label = ?", (interview_id, label))
+            for (label,) in c.execute("SELECT label FROM speakers WHERE interview_id = ?", (interview_id,)).fetchall()
+        },
+    }
 
 
 def load_interview(db: Database, interview_id: int) -> StoredInterview:
@@ -248,6 +267,9 @@ def set_speaker(
                 "previous_role": row["role"],
                 "name_set": new_name is not None,
                 "name_changed": new_name != row["name"],
+                "speaker_sha256": audit.state_digest(
+                    c, "speakers", "interview_id = ? AND label = ?", (interview_id, label)
+                ),
             },
         )
     return Speaker(

@@ -166,6 +166,8 @@ def resolve_name_flag(
                 "reasons": list(current.flag.reasons),
                 "segment_reopened": bool(reopened),
                 "text_updated": text_updated,
+                # The decision itself (spelling, reason, who, when) stays out of the log; its digest does not.
+                "decision_sha256": audit.state_digest(c, "name_flags/decision", "id = ?", (flag_id,)),
             },
         )
     return StoredNameFlag(flag_id, current.flag, _STATUS[decision], resolution, dismiss_reason, actor, at)

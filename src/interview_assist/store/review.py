@@ -245,5 +245,8 @@ def resolve_quality_flag(db: Database, interview_id: int, flag_id: int, decision
         )
         audit.append(
             c, actor=actor, action="resolve_flag", interview_id=interview_id,
-            detail={"flag": flag_id, "kind": row["kind"], "decision": decision, "previous_status": row["status"]},
+            detail={
+                "flag": flag_id, "kind": row["kind"], "decision": decision, "previous_status": row["status"],
+                "decision_sha256": audit.state_digest(c, "flags/decision", "id = ?", (flag_id,)),
+            },
         )
