@@ -115,6 +115,11 @@ def test_the_report_figures_match_the_hand_built_interview(reviewed):
     reviewers = {x["name"]: x for x in r["reviewers"]}
     assert (reviewers["officer.a"]["actions"], reviewers["officer.a"]["review_seconds"]) == (6, pytest.approx(90.0))
     assert (reviewers["officer.b"]["actions"], reviewers["officer.b"]["review_seconds"]) == (1, 0.0)
+    assert (reviewers["officer.a"]["validated_segments"], reviewers["officer.b"]["validated_segments"]) == (3, 1)
+    # What the draft was made from, as the auditor checks it against the log.
+    t = _hand_built()
+    assert (r["audio_sha256"], r["model"], r["model_sha256"]) == (t.audio_sha256, t.model.name, t.model.sha256)
+    assert (r["denoised_windows"], r["denoise_windows"]) == (sum(d.applied for d in t.denoise), len(t.denoise))
     assert r["flags_per_minute"] == [0, 1, 1]
     assert r["confidence_per_minute"] == pytest.approx([0.75, 0.76, 0.36])
     # Figures only: neither the words nor the names are in the report.

@@ -80,6 +80,9 @@ def _interview(r: InterviewReport) -> str:
         ["measure", "value"],
         [
             ["transcribed at", r.transcribed_at],
+            ["recording sha256", r.audio_sha256],
+            ["speech model", f"{r.model} (sha256 {r.model_sha256})"],
+            ["denoised", f"{r.denoised_windows} of {r.windows} windows" if r.windows else "not denoised"],
             ["duration", format_timestamp(r.duration)],
             ["segments validated", f"{r.validated} / {r.segments} ({_pct(r.progress)})"],
             ["words", str(r.words)],
@@ -104,8 +107,9 @@ def _interview(r: InterviewReport) -> str:
     out += "<h3>Reviewers</h3>"
     if r.reviewers:
         out += _table(
-            ["reviewer", "actions", "review time", "first action", "last action"],
-            [[x.name, str(x.actions), f"{x.seconds / 60:.1f} min", x.first, x.last] for x in r.reviewers],
+            ["reviewer", "actions", "segments validated", "exports", "review time", "first action", "last action"],
+            [[x.name, str(x.actions), str(x.validated), str(x.exports), f"{x.seconds / 60:.1f} min", x.first, x.last]
+             for x in r.reviewers],
         )
     else:
         out += "<p>Nobody has reviewed this interview yet.</p>"

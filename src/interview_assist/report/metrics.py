@@ -90,10 +90,12 @@ class SpeakerEdits:
 @dataclass(frozen=True, slots=True)
 class Reviewer:
     name: str
-    actions: int
+    actions: int  # review actions (exports are counted apart)
     seconds: float
     first: str
     last: str
+    validated: int = 0  # segments that stand validated by this reviewer
+    exports: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +136,12 @@ class InterviewReport(Figures):
     interview_id: int
     audio_file: str
     transcribed_at: str
+    # What the draft was made from, as `audit verify` checks it.
+    audio_sha256: str
+    model: str
+    model_sha256: str
+    denoised_windows: int
+    windows: int
     edits_by_speaker: tuple[SpeakerEdits, ...]
     reviewers: tuple[Reviewer, ...]
     # Along the recording, one value per minute:
@@ -208,17 +216,26 @@ def interview_report(db: Database, interview_id: int) -> InterviewReport:
 
     records = audit_records(db, interview_id)
     work: dict[str, list[str]] = defaultdict(list)
+    exported: Counter = Counter()
     for rec in records:
         if rec.action in REVIEW_ACTIONS:
             work[rec.actor].append(rec.at)
+        elif rec.action == "export":
+            exported[rec.actor] += 1
+    validated_by = Counter(r.validated_by for r in states if r.status == "validated")
     reviewers = tuple(
-        Reviewer(name, len(stamps), review_time(stamps), min(stamps), max(stamps))
+        Reviewer(name, len(stamps), review_time(stamps), min(stamps), max(stamps), validated_by[name], exported[name])
         for name, stamps in sorted(work.items(), key=lambda kv: min(kv[1]))
     )
     return InterviewReport(
         interview_id=interview_id,
         audio_file=t.audio_path.rsplit("/", 1)[-1],
         transcribed_at=stored.created_at,
+        audio_sha256=t.audio_sha256,
+        model=t.model.name,
+        model_sha256=t.model.sha256,
+        denoised_windows=sum(d.applied for d in t.denoise),
+        windows=len(t.denoise),
         duration=t.duration,
         segments=len(states),
         validated=sum(r.status == "validated" for r in states),

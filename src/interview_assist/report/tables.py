@@ -45,17 +45,22 @@ def interview_dict(r: InterviewReport) -> dict[str, Any]:
     return {
         "interview_id": r.interview_id,
         "audio_file": r.audio_file,
+        "audio_sha256": r.audio_sha256,
+        "model": r.model,
+        "model_sha256": r.model_sha256,
+        "denoised_windows": r.denoised_windows,
+        "denoise_windows": r.windows,
         "transcribed_at": r.transcribed_at,
         **_figures(r),
         "edits_by_speaker": [
             {"speaker": x.speaker, "role": x.role, **_edits(x.edits)} for x in r.edits_by_speaker
         ],
         "reviewers": [
-            {"name": x.name, "actions": x.actions, "review_seconds": x.seconds, "first_action": x.first,
-             "last_action": x.last}
+            {"name": x.name, "actions": x.actions, "validated_segments": x.validated, "exports": x.exports,
+             "review_seconds": round(x.seconds, 3), "first_action": x.first, "last_action": x.last}
             for x in r.reviewers
         ],
-        "review_seconds": r.review_seconds,
+        "review_seconds": round(r.review_seconds, 3),
         "confidence_per_minute": list(r.confidence_per_minute),
         "flags_per_minute": list(r.flags_per_minute),
     }
@@ -66,7 +71,7 @@ def totals_dict(t: Totals) -> dict[str, Any]:
         "interviews": t.interviews,
         **_figures(t),
         "edits_by_role": {k: _edits(v) for k, v in t.edits_by_role.items()},
-        "review_seconds_by_reviewer": t.review_seconds_by_reviewer,
+        "review_seconds_by_reviewer": {k: round(v, 3) for k, v in t.review_seconds_by_reviewer.items()},
     }
 
 
@@ -78,7 +83,7 @@ def render_json(reports: list[InterviewReport], total: Totals | None) -> bytes:
 
 
 COLUMNS = (
-    "interview_id", "audio_file", "duration_seconds", "segments", "validated", "words", "mean_word_probability",
+    "interview_id", "audio_file", "audio_sha256", "model", "model_sha256", "duration_seconds", "segments", "validated", "words", "mean_word_probability",
     "low_probability_words",
     *[f"name_flags_{k}" for k in ("raised", *NAME_OUTCOMES)],
     *[f"{kind}_flags_{k}" for kind in QUALITY_KINDS for k in ("raised", *QUALITY_OUTCOMES)],
@@ -117,7 +122,10 @@ def render_csv(reports: list[InterviewReport], total: Totals | None) -> bytes:
     w = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
     w.writeheader()
     for r in reports:
-        w.writerow(_row(r, r.interview_id, r.audio_file, ";".join(x.name for x in r.reviewers), r.review_seconds))
+        w.writerow(
+            _row(r, r.interview_id, r.audio_file, ";".join(x.name for x in r.reviewers), r.review_seconds)
+            | {"audio_sha256": r.audio_sha256, "model": _cell(r.model), "model_sha256": r.model_sha256}
+        )
     if total is not None:
         w.writerow(_row(total, "all", f"{total.interviews} interviews", ";".join(total.review_seconds_by_reviewer),
                         sum(total.review_seconds_by_reviewer.values())))
