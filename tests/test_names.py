@@ -326,6 +326,8 @@ def test_flags_are_stored_listed_and_resolved_only_by_a_person(names_dir, tmp_pa
     assert len(still_open) == len(flags) - 3
     text = run_cli("flags", summary["id"], "--db", db_path).stdout
     assert "edited by officer.a: Gul Mohammad Nazari" in text
+    # Segments are numbered from 1, as on the review screen.
+    assert f"#{second.id} segment {second.flag.segment + 1} [" in text
 
 
 def test_a_bad_glossary_path_stores_nothing(names_dir, db_path):

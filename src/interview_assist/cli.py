@@ -355,7 +355,7 @@ def flags(interview_id: int, only_open: bool, as_json: bool, db_path: Path | Non
     for f in stored:
         g = f.flag
         state = f.status if f.open else f"{f.status} by {f.resolved_by}: {f.resolution or f.dismiss_reason}"
-        click.echo(f"#{f.id} [{format_timestamp(g.start)} → {format_timestamp(g.end)}] \"{g.text}\" · {state}")
+        click.echo(f"#{f.id} segment {g.segment + 1} [{format_timestamp(g.start)} → {format_timestamp(g.end)}] \"{g.text}\" · {state}")
         for r in g.reasons:
             click.echo(f"    - {NAME_REASONS.get(r, r)}")
         for n, s in enumerate(g.suggestions, 1):
