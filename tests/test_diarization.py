@@ -270,6 +270,16 @@ def test_speakers_command_changes_roles_with_an_audit_record(tmp_path, eval_dir)
     assert [l for l in named.stdout.splitlines() if l.startswith("S1:")][0].split("[")[1].startswith("proposed")
 
 
+def test_more_speakers_asked_for_than_the_voices_heard_is_noted(tmp_path, eval_dir):
+    """One voice (JFK), three speakers asked for: stored as heard, with a note on stderr."""
+    db = tmp_path / "s.sqlite"
+    done = run_cli("transcribe", eval_dir / "asr" / "jfk.flac", "--speakers", "3", "--db", db, "--json")
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)  # stdout stays one JSON document
+    assert len(summary["speakers"]) == 1
+    assert "note: 3 speakers were asked for; the voices in the recording were told apart as 1" in done.stderr
+
+
 def test_a_pause_stays_inside_a_turn_but_a_reply_does_not():
     from interview_assist.diarize import fill_pauses
 

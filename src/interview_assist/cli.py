@@ -188,6 +188,8 @@ def transcribe(
             store_path = db.path
             interview_id = save_transcript(db, transcript, actor=getpass.getuser())
         _report_stored(interview_id, store_path, transcript, as_json)
+        if diarize:
+            _note_speaker_count(interview_id, store_path, len(transcript.speakers), speakers)
     except KeyboardInterrupt:
         if interview_id is None:
             raise
@@ -202,6 +204,21 @@ def _check_speaker_options(diarize: bool, num: int | None, low: int | None, high
         raise InputError("speaker counts need diarization: drop --no-diarize or the speaker options")
     if num is not None and (low is not None or high is not None):
         raise InputError("give --speakers N, or --min-speakers/--max-speakers, not both")
+
+
+def _note_speaker_count(interview_id: int, store_path: Path, found: int, asked) -> None:
+    """A note on stderr when the voices told apart are not as many as the operator asked for."""
+    num, low, high = asked.num_speakers, asked.min_speakers, asked.max_speakers
+    if not found or not (
+        (num is not None and found != num) or (low is not None and found < low) or (high is not None and found > high)
+    ):
+        return
+    wanted = num if num is not None else f"{low or 1} to {high or 'any number of'}"
+    click.echo(
+        f"note: {wanted} speakers were asked for; the voices in the recording were told apart as {found}. "
+        f"Check them with: interview-assist speakers {interview_id} --db {store_path}",
+        err=True,
+    )
 
 
 def _report_stored(interview_id: int, store_path: Path, transcript, as_json: bool) -> None:
