@@ -373,20 +373,26 @@ def test_a_kept_head_shows_records_removed_from_the_end_or_a_rewritten_chain(val
     assert run_cli("audit", "verify", iid, "--head", "abc", "--db", store).returncode == 2
 
 
-def test_a_break_after_an_interviews_records_leaves_them_verified(db_path):
-    from interview_assist.store import save_transcript
+def test_a_break_after_an_interviews_records_does_not_clear_them(db_path):
+    """The record removed after interview 1's may have been interview 1's own
+    (its last one, here): a broken chain vouches for no interview."""
+    from interview_assist.store import save_transcript, validate_segment
 
     from .test_interrupt import _tiny_transcript
 
     with Database(db_path) as db:
         first = save_transcript(db, _tiny_transcript(), actor="machine")
+        validate_segment(db, first, 0, actor="officer.a")
         second = save_transcript(db, _tiny_transcript(), actor="machine")
-        db.conn.execute("UPDATE audit_log SET actor = 'x' WHERE interview_id = ?", (second,))
+        last = db.conn.execute("SELECT MAX(id) FROM audit_log WHERE interview_id = ?", (first,)).fetchone()[0]
+        db.conn.execute("UPDATE segments SET review_status = 'draft', validated_by = NULL WHERE interview_id = ?", (first,))
+        db.conn.execute("DELETE FROM audit_log WHERE id = ?", (last,))
     one = run_cli("audit", "verify", first, "--db", db_path)
-    assert one.returncode == 0 and "come before it and verify" in one.stdout, one.stdout
+    assert one.returncode == 5, one.stdout
+    assert f"record #{last} is missing before it" in one.stdout and "may have been one of them" in one.stdout
+    assert "which the broken chain cannot vouch for" in one.stdout and "Head of the chain" not in one.stdout
     two = run_cli("audit", "verify", second, "--db", db_path)
     assert two.returncode == 5 and "cannot be trusted" in two.stdout
-    assert run_cli("audit", "verify", "--all", "--db", db_path).returncode == 5
 
 
 def test_a_name_with_a_control_character_from_an_older_store_does_not_break_the_docx(validated, tmp_path):

@@ -663,7 +663,8 @@ def audit_verify(
                 b = report.broken
                 where = f" ({b.action} by {b.actor} at {b.at}, interview {b.interview_id})" if b else ""
                 then = (
-                    f"This interview's records (the last is #{report.last_record}) come before it and verify."
+                    f"This interview's records as they stand end before it (#{report.last_record}), but the "
+                    "missing or changed record may have been one of them: they cannot be trusted either."
                     if report.before_break else "Records from there on cannot be trusted."
                 )
                 click.echo(
@@ -674,7 +675,10 @@ def audit_verify(
             for note in report.notes:
                 click.echo(f"  note: {note}")
             if not report.problems:
-                click.echo("  content matches the log")
+                click.echo(
+                    "  content matches the log" if report.chain.ok
+                    else "  content matches the records as they stand, which the broken chain cannot vouch for"
+                )
         if export_file is not None:
             record = find_export(db, interview_id, export_file)
             if record is None:
@@ -694,7 +698,7 @@ def audit_verify(
                     f"Head {kept_head.strip().lower()[:16]}...: NOT IN THE CHAIN: records were removed or rewritten "
                     "since it was taken (or it is from another store)"
                 )
-        if chain.head_id is not None:
+        if chain.ok and chain.head_id is not None:
             click.echo(
                 f"Head of the chain: record #{chain.head_id}, {chain.head} "
                 "(keep it apart from the store; check later with --head)"

@@ -55,7 +55,12 @@ class IntegrityReport:
 
     @property
     def before_break(self) -> bool:
-        """The chain breaks only after this interview's records: they verify."""
+        """The chain breaks after this interview's records as they now stand.
+
+        That does not clear them: the missing or changed record may have been
+        one of this interview's (its interview id can be changed too), so the
+        interview still does not verify.
+        """
         return (
             self.chain.first_broken is not None and self.last_record is not None
             and self.last_record < self.chain.first_broken
@@ -63,7 +68,7 @@ class IntegrityReport:
 
     @property
     def ok(self) -> bool:
-        return (self.chain.ok or self.before_break) and not self.problems
+        return self.chain.ok and not self.problems
 
 
 def _record(r: sqlite3.Row) -> AuditRecord:
