@@ -292,7 +292,7 @@ def test_audit_verify_finds_the_first_broken_link_and_changed_content(validated,
         c.execute("UPDATE segments SET edited_text = 'I was never in Kunduz.' WHERE interview_id = ? AND idx = 1", (iid,))
     bad = run_cli("audit", "verify", iid, "--db", store)
     assert bad.returncode == 5 and "hash chain intact" in bad.stdout
-    assert "segment 2: its text, times or speaker differ from what" in bad.stdout
+    assert "segment 2: its text, times, speaker or validating officer differ from what officer.a validated" in bad.stdout
 
     # An ASR word changed (its timing).
     store = _copy_store(db_path, tmp_path / "tampered-word.sqlite")
@@ -338,6 +338,57 @@ def test_audit_verify_finds_decisions_speakers_and_settings_changed_outside(vali
     assert changed >= 1
     assert done.returncode == 5 and "hash chain intact" in done.stdout, done.stdout
     assert re.search(r"CHANGED OUTSIDE THE APPLICATION: .*" + found, done.stdout), done.stdout
+
+
+def test_only_the_latest_validation_of_a_segment_stands(tmp_path, db_path):
+    """A text validated, corrected and validated again: putting the first text
+    back in the file does not verify, though it was once validated. Splits and
+    merges renumber segments; the log is followed through them."""
+    from dataclasses import replace
+
+    from interview_assist.store import edit_segment, merge_with_next, reviews, save_transcript, split_before_word, validate_segment
+    from interview_assist.transcript import Segment, Word
+
+    from .test_interrupt import _tiny_transcript
+
+    def segment(k: int) -> Segment:
+        words = (Word(2.0 * k, 2.0 * k + 0.5, f" Part{k}", 0.9), Word(2.0 * k + 0.5, 2.0 * k + 1.0, " said.", 0.9))
+        return Segment(2.0 * k, 2.0 * k + 1.0, f"Part{k} said.", "en", words)
+
+    def verify(store) -> subprocess.CompletedProcess:
+        return run_cli("audit", "verify", iid, "--db", store)
+
+    with Database(db_path) as db:
+        iid = save_transcript(db, replace(_tiny_transcript(), duration=8.0, segments=tuple(segment(k) for k in range(4))), actor="machine")
+        validate_segment(db, iid, 0, actor="officer.a")
+        edit_segment(db, iid, 0, "Part0 said it.", actor="officer.a")
+        validate_segment(db, iid, 0, actor="officer.b")
+        for i in (1, 2, 3):
+            validate_segment(db, iid, i, actor="officer.a")
+    assert verify(db_path).returncode == 0
+    store = _copy_store(db_path, tmp_path / "older.sqlite")
+    with sqlite3.connect(store) as c:
+        c.execute("UPDATE segments SET edited_text = NULL, validated_by = 'officer.a' WHERE interview_id = ? AND idx = 0", (iid,))
+    bad = verify(store)
+    assert bad.returncode == 5 and "segment 1: its text, times, speaker or validating officer differ from what officer.b" in bad.stdout
+
+    # Segment 2 split in two: segments 3 and 4 become 4 and 5 and keep their validations.
+    with Database(db_path) as db:
+        split_before_word(db, iid, 1, 1, actor="officer.a")
+        assert [r.status for r in reviews(db, iid)] == ["validated", "edited", "edited", "validated", "validated"]
+        validate_segment(db, iid, 1, actor="officer.a")
+    store = _copy_store(db_path, tmp_path / "unvalidated.sqlite")
+    with sqlite3.connect(store) as c:  # the second half, never validated since the split, marked validated
+        c.execute("UPDATE segments SET review_status = 'validated', validated_by = 'officer.a' WHERE interview_id = ? AND idx = 2", (iid,))
+    bad = verify(store)
+    assert bad.returncode == 5 and "segment 3: marked validated, but no validation since its last change" in bad.stdout
+    # Merged back: the segments after it move up again.
+    with Database(db_path) as db:
+        merge_with_next(db, iid, 1, actor="officer.a")
+        validate_segment(db, iid, 1, actor="officer.a")
+        assert [r.status for r in reviews(db, iid)] == ["validated"] * 4
+    ok = verify(db_path)
+    assert ok.returncode == 0, ok.stdout
 
 
 def test_a_kept_head_shows_records_removed_from_the_end_or_a_rewritten_chain(validated, tmp_path):

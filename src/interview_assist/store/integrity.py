@@ -139,29 +139,56 @@ def verify_interview(db: Database, interview_id: int, chain: ChainCheck | None =
         if "".join(heard.split()) != "".join((s["text"] or "").split()):
             problems.append(f"segment {s['idx'] + 1}: its ASR text is not what its ASR words say")
 
-    validated = {
-        (r.detail["content_sha256"], r.actor)
-        for r in records
-        if r.action == "validate_segment" and "content_sha256" in r.detail
-    }
-    for s in c.execute(
-        "SELECT idx, start, end, speaker, text, edited_text, validated_by FROM segments "
-        "WHERE interview_id = ? AND review_status = 'validated' ORDER BY idx",
-        (interview_id,),
-    ):
-        text = s["edited_text"] if s["edited_text"] is not None else s["text"]
-        digest = audit.segment_digest(s["start"], s["end"], s["speaker"], text)
-        if (digest, s["validated_by"]) not in validated:
-            if not validated and any(r.action == "validate_segment" for r in records):
-                notes.append("validations were recorded before content digests: validated text not checked")
-                break
-            problems.append(
-                f"segment {s['idx'] + 1}: its text, times or speaker differ from what "
-                f"{s['validated_by']} validated, or no validation of it is recorded"
-            )
+    validations = [r for r in records if r.action == "validate_segment"]
+    if validations and not any("content_sha256" in r.detail for r in validations):
+        notes.append("validations were recorded before content digests: validated text not checked")
+    else:
+        latest = _latest_validations(records)
+        for s in c.execute(
+            "SELECT idx, start, end, speaker, text, edited_text, validated_by FROM segments "
+            "WHERE interview_id = ? AND review_status = 'validated' ORDER BY idx",
+            (interview_id,),
+        ):
+            text = s["edited_text"] if s["edited_text"] is not None else s["text"]
+            digest = audit.segment_digest(s["start"], s["end"], s["speaker"], text)
+            record = latest.get(s["idx"])
+            if record is None:
+                problems.append(f"segment {s['idx'] + 1}: marked validated, but no validation since its last change is recorded")
+            elif (digest, s["validated_by"]) != (record.detail.get("content_sha256"), record.actor):
+                problems.append(
+                    f"segment {s['idx'] + 1}: its text, times, speaker or validating officer differ from what "
+                    f"{record.actor} validated (audit record #{record.id})"
+                )
     return IntegrityReport(
         interview_id, chain, broken, len(records), tuple(problems), tuple(notes), records[-1].id if records else None
     )
+
+
+def _latest_validations(records: list[AuditRecord]) -> dict[int, AuditRecord]:
+    """For each segment (numbered as it is now), the validation record that
+    stands: the last one after the segment's last change.
+
+    The log is replayed: a validation stands until an edit, a decision on a
+    flag in the segment, a change of its speaker, a split or a merge; splits
+    and merges renumber the segments after them.
+    """
+    latest: dict[int, AuditRecord | None] = {}
+    for r in records:
+        d = r.detail
+        i = d.get("segment")
+        if not isinstance(i, int):
+            continue
+        if r.action == "validate_segment":
+            latest[i] = r
+        elif r.action == "merge_segments":
+            latest = {(k - 1 if k > i + 1 else k): v for k, v in latest.items() if k != i + 1}
+            latest[i] = None
+        elif r.action == "split_segment":
+            latest = {(k + 1 if k > i else k): v for k, v in latest.items()}
+            latest[i] = latest[i + 1] = None
+        else:  # edit_segment, set_segment_speaker, resolve_name_flag, resolve_flag
+            latest[i] = None
+    return {k: v for k, v in latest.items() if v is not None}
 
 
 def _speaker_problems(c: sqlite3.Connection, interview_id: int, records: list[AuditRecord], stored: AuditRecord) -> list[str]:

@@ -160,6 +160,7 @@ def resolve_name_flag(
             # The decision, not the name: names are personal data.
             detail={
                 "flag": flag_id,
+                "segment": row["segment_index"],
                 "decision": decision,
                 "previous_status": current.status,
                 "suggestion": suggestion if decision == "accept" else None,

@@ -247,6 +247,7 @@ def resolve_quality_flag(db: Database, interview_id: int, flag_id: int, decision
             c, actor=actor, action="resolve_flag", interview_id=interview_id,
             detail={
                 "flag": flag_id, "kind": row["kind"], "decision": decision, "previous_status": row["status"],
+                "segment": c.execute("SELECT idx FROM segments WHERE id = ?", (row["segment_id"],)).fetchone()[0],
                 "decision_sha256": audit.state_digest(c, "flags/decision", "id = ?", (flag_id,)),
             },
         )
