@@ -292,7 +292,7 @@ def test_audit_verify_finds_the_first_broken_link_and_changed_content(validated,
         c.execute("UPDATE segments SET edited_text = 'I was never in Kunduz.' WHERE interview_id = ? AND idx = 1", (iid,))
     bad = run_cli("audit", "verify", iid, "--db", store)
     assert bad.returncode == 5 and "hash chain intact" in bad.stdout
-    assert "segment 2: its text, times, speaker or validating officer differ from what officer.a validated" in bad.stdout
+    assert "segment 2: its text, times, speaker, language or validating officer differ from what officer.a validated" in bad.stdout
 
     # An ASR word changed (its timing).
     store = _copy_store(db_path, tmp_path / "tampered-word.sqlite")
@@ -325,6 +325,9 @@ def test_audit_verify_finds_the_first_broken_link_and_changed_content(validated,
         ("UPDATE denoise_windows SET applied = 1 - applied", r"the denoise decisions: not as stored"),
         ("UPDATE name_flags SET suggestions = '[]' WHERE id = (SELECT MIN(id) FROM name_flags)", r"the machine's name flags"),
         ("UPDATE segments SET text = 'We never met. ' || text WHERE idx = 0", r"segment 1: its ASR text is not what its ASR words say"),
+        ("UPDATE segments SET language = 'fr' WHERE idx = 0", r"segment 1: its text, times, speaker, language or validating officer"),
+        ("UPDATE speaker_turns SET speaker = 'S1' WHERE rowid = (SELECT MAX(rowid) FROM speaker_turns)", r"the diarization's speaker turns"),
+        ("UPDATE glossary SET term = 'Kabul' WHERE idx = 0", r"the case glossary"),
     ],
 )
 def test_audit_verify_finds_decisions_speakers_and_settings_changed_outside(validated, tmp_path, tamper, found):
@@ -370,7 +373,7 @@ def test_only_the_latest_validation_of_a_segment_stands(tmp_path, db_path):
     with sqlite3.connect(store) as c:
         c.execute("UPDATE segments SET edited_text = NULL, validated_by = 'officer.a' WHERE interview_id = ? AND idx = 0", (iid,))
     bad = verify(store)
-    assert bad.returncode == 5 and "segment 1: its text, times, speaker or validating officer differ from what officer.b" in bad.stdout
+    assert bad.returncode == 5 and "segment 1: its text, times, speaker, language or validating officer differ from what officer.b" in bad.stdout
 
     # Segment 2 split in two: segments 3 and 4 become 4 and 5 and keep their validations.
     with Database(db_path) as db:

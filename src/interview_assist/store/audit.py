@@ -51,6 +51,8 @@ def segment_digest(start: float, end: float, speaker: str | None, text: str) -> 
 STATE_COLUMNS = {
     "interviews": ("audio_path", "audio_sha256", "duration", "model_name", "model_sha256", "settings"),
     "denoise_windows": ("start", "end", "applied", "reason"),
+    "speaker_turns": ("exclusive", "start", "end", "speaker"),
+    "glossary": ("idx", "term", "kind"),
     "speakers": ("label", "role", "name", "confirmed", "proposed_role", "evidence"),
     # The machine's flags (never changed by a person) ...
     "name_flags/machine": ("start", "end", "text", "reasons", "suggestions"),

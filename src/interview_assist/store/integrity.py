@@ -126,10 +126,12 @@ def verify_interview(db: Database, interview_id: int, chain: ChainCheck | None =
         for key, what, where, label in (
             ("interview_sha256", "interviews", ("id = ?", (interview_id,)), "the recording's path or sha256, the model or the settings"),
             ("denoise_sha256", "denoise_windows", one, "the denoise decisions"),
+            ("turns_sha256", "speaker_turns", one, "the diarization's speaker turns"),
+            ("glossary_sha256", "glossary", one, "the case glossary"),
             ("name_flags_sha256", "name_flags/machine", one, "the machine's name flags (words, reasons, suggestions)"),
             ("flags_sha256", "flags/machine", one, "the machine's quality flags"),
         ):
-            if audit.state_digest(c, what, *where) != machine[key]:
+            if key in machine and audit.state_digest(c, what, *where) != machine[key]:
                 problems.append(f"{label}: not as stored at transcription (audit record #{stored[0].id})")
         problems += _speaker_problems(c, interview_id, records, stored[0])
         problems += _decision_problems(c, interview_id, records)
@@ -145,7 +147,7 @@ def verify_interview(db: Database, interview_id: int, chain: ChainCheck | None =
     else:
         latest = _latest_validations(records)
         for s in c.execute(
-            "SELECT idx, start, end, speaker, text, edited_text, validated_by FROM segments "
+            "SELECT idx, start, end, speaker, language, text, edited_text, validated_by FROM segments "
             "WHERE interview_id = ? AND review_status = 'validated' ORDER BY idx",
             (interview_id,),
         ):
@@ -154,9 +156,11 @@ def verify_interview(db: Database, interview_id: int, chain: ChainCheck | None =
             record = latest.get(s["idx"])
             if record is None:
                 problems.append(f"segment {s['idx'] + 1}: marked validated, but no validation since its last change is recorded")
-            elif (digest, s["validated_by"]) != (record.detail.get("content_sha256"), record.actor):
+            elif (digest, s["validated_by"]) != (record.detail.get("content_sha256"), record.actor) or (
+                "language" in record.detail and s["language"] != record.detail["language"]
+            ):
                 problems.append(
-                    f"segment {s['idx'] + 1}: its text, times, speaker or validating officer differ from what "
+                    f"segment {s['idx'] + 1}: its text, times, speaker, language or validating officer differ from what "
                     f"{record.actor} validated (audit record #{record.id})"
                 )
     return IntegrityReport(

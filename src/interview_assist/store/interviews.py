@@ -127,6 +127,8 @@ def _machine_digests(c, interview_id: int) -> dict:
     return {
         "interview_sha256": audit.state_digest(c, "interviews", "id = ?", (interview_id,)),
         "denoise_sha256": audit.state_digest(c, "denoise_windows", *one),
+        "turns_sha256": audit.state_digest(c, "speaker_turns", *one),
+        "glossary_sha256": audit.state_digest(c, "glossary", *one),
         "name_flags_sha256": audit.state_digest(c, "name_flags/machine", *one),
         "flags_sha256": audit.state_digest(c, "flags/machine", *one),
         "speakers_sha256": {

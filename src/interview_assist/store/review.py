@@ -141,7 +141,7 @@ def validate_segment(db: Database, interview_id: int, index: int, *, actor: str)
             (actor, at, interview_id, index),
         )
         seg = c.execute(
-            "SELECT start, end, speaker FROM segments WHERE interview_id = ? AND idx = ?", (interview_id, index)
+            "SELECT start, end, speaker, language FROM segments WHERE interview_id = ? AND idx = ?", (interview_id, index)
         ).fetchone()
         audit.append(
             c, actor=actor, action="validate_segment", interview_id=interview_id,
@@ -150,6 +150,7 @@ def validate_segment(db: Database, interview_id: int, index: int, *, actor: str)
                 "segment": index,
                 "previous_status": before.status,
                 "content_sha256": audit.segment_digest(seg["start"], seg["end"], seg["speaker"], before.text),
+                "language": seg["language"],  # shown in exports: "Officer (S1) (fr)"
             },
         )
         return _one(c, db, interview_id, index)
