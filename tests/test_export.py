@@ -477,6 +477,6 @@ def test_the_names_list_does_not_overstate_what_the_officer_changed():
     assert describe(decision("Ghazni", "Ghazni")).startswith('"Ghazni" kept as heard (a suggestion with the same spelling')
     assert describe(decision("Manin", "Monino")).startswith('the machine heard "Manin"; corrected to "Monino" (a suggestion')
     assert "not in the validated text" not in describe(decision("Manin", "Monino"))
-    assert 'corrected to "Monino" (a suggestion accepted), then rewritten by the officer: not in the validated text by officer.a' in (
+    assert 'corrected to "Monino" (a suggestion accepted) by officer.a at 2026-11-26T06:00:00Z. Not in the validated text: the officer rewrote' in (
         describe(decision("Manin", "Monino"), in_text=False)
     )

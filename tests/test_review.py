@@ -88,6 +88,9 @@ def test_a_name_decision_never_names_words_the_hand_edited_text_lacks(db_path):
             with pytest.raises(InputError, match='segment 2 was rewritten by hand and does not contain "K'):
                 resolve_name_flag(db, iid, flag.id, decision, actor="officer.a", **kw)
         assert name_flags(db, iid)[0].resolution == "Kunduz" and _records(db) == records, "nothing written"
+        edit_segment(db, iid, 1, "We came from Kunduzabad.", actor="officer.a")  # a longer word is not the name
+        with pytest.raises(InputError, match="does not contain"):
+            resolve_name_flag(db, iid, flag.id, "accept", suggestion=1, actor="officer.a")
         # Dismissing needs no words in the text; naming the place in it makes accepting possible again.
         resolve_name_flag(db, iid, flag.id, "dismiss", reason="not said: the officer corrected the text", actor="officer.a")
         edit_segment(db, iid, 1, "We came from Kunduz in the north.", actor="officer.a")

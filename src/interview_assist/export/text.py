@@ -39,9 +39,8 @@ def describe(n: NameDecision, in_text: bool = True) -> str:
         what = f'"{n.heard}" confirmed as heard'
     else:
         what = f'flag on "{n.heard}" dismissed: {n.dismiss_reason}'
-    if n.is_name and not in_text:
-        what += ", then rewritten by the officer: not in the validated text"
-    return f"{what}{by}. Flagged because: {why}."
+    gone = " Not in the validated text: the officer rewrote the segment afterwards." if n.is_name and not in_text else ""
+    return f"{what}{by}.{gone} Flagged because: {why}."
 
 
 def render(doc: ExportDocument) -> bytes:

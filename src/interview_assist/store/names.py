@@ -199,6 +199,11 @@ def spelled_text(c: sqlite3.Connection, segment_id: int) -> str:
     return "".join(words).strip()
 
 
+def _whole(words: str) -> re.Pattern:
+    """``words`` as whole words: "Kunduz" is not in "Kunduzabad"."""
+    return re.compile(rf"(?<!\w){re.escape(words)}(?!\w)")
+
+
 def _respell(
     c: sqlite3.Connection, row: sqlite3.Row, before: StoredNameFlag, decision: str, resolution: str | None, old_auto: str
 ) -> bool:
@@ -221,14 +226,14 @@ def _respell(
     else:
         old = before.resolution if before.status in _SPELLED else before.flag.text
         new = resolution if decision in ("accept", "edit") else before.flag.text
-        if not old or current.count(old) != 1:
-            if decision != "dismiss" and new not in current:
+        if not old or len(_whole(old).findall(current)) != 1:
+            if decision != "dismiss" and not _whole(new).search(current):
                 raise InputError(
                     f'segment {row["segment_index"] + 1} was rewritten by hand and does not contain "{new}": '
                     "write the name into the text first, or dismiss the flag with a reason"
                 )
             return False
-        new_text = current.replace(old, new)
+        new_text = _whole(old).sub(lambda _: new, current, count=1)
     if new_text == current:
         return False
     c.execute(
