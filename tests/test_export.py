@@ -310,6 +310,12 @@ def test_audit_verify_finds_the_first_broken_link_and_changed_content(validated,
     assert [r["action"] for r in records][0] == "transcribe" and records[-1]["action"] == "export"
     # The log holds decisions and digests, never the words themselves.
     assert "Kunduz" not in log.stdout and "Nazari" not in log.stdout
+    # As text, segments count from 1 (as on the screen); filters by actor (any case) and action.
+    text = run_cli("audit", "log", iid, "--action", "validate_segment", "--actor", "OFFICER.A", "--db", db_path).stdout.splitlines()
+    assert text and all(" officer.a validate_segment · " in line for line in text)
+    assert re.search(r"segment=1\b", text[0]) and not any(re.search(r"segment=0\b", line) for line in text)
+    unknown = run_cli("audit", "log", iid, "--action", "validated", "--db", db_path)
+    assert unknown.returncode == 2 and "validate_segment" in unknown.stderr
 
 
 @pytest.mark.parametrize(

@@ -721,13 +721,20 @@ def audit_log(interview_id: int, actor: str | None, action: str | None, as_json:
     """
     from dataclasses import asdict
 
+    from .errors import InputError
     from .store import Database
+    from .store.audit import ACTIONS
     from .store.integrity import audit_records
 
+    if action is not None and action not in ACTIONS:
+        raise InputError(f"no action {action!r} (actions: {', '.join(ACTIONS)})")
     _require_store(db_path)
     with Database(db_path, read_only=True) as db:
         records = audit_records(db, interview_id)
-    records = [r for r in records if (actor is None or r.actor == actor) and (action is None or r.action == action)]
+    records = [
+        r for r in records
+        if (actor is None or r.actor.casefold() == actor.strip().casefold()) and (action is None or r.action == action)
+    ]
     if as_json:
         click.echo(json.dumps([asdict(r) for r in records], indent=2, ensure_ascii=False))
         return
@@ -735,8 +742,9 @@ def audit_log(interview_id: int, actor: str | None, action: str | None, as_json:
         click.echo(f"No audit records of interview {interview_id} match.")
 
     def shown(key: str, value) -> str:
-        # Stored from 0; shown from 1, as everywhere a person reads them.
-        return f"{key}={value + 1}" if key == "segment" and isinstance(value, int) else f"{key}={value}"
+        # Segments and words are stored from 0; shown from 1, as everywhere a person reads them.
+        counted = key in ("segment", "merged", "before_word") and isinstance(value, int) and not isinstance(value, bool)
+        return f"{key}={value + 1}" if counted else f"{key}={value}"
 
     for r in records:
         detail = ", ".join(shown(k, v) for k, v in sorted(r.detail.items()) if not k.endswith("sha256") or k == "sha256")

@@ -18,6 +18,11 @@ from typing import Any
 from .connection import utc_now
 
 GENESIS = "0" * 64
+# Every action the application records.
+ACTIONS = (
+    "transcribe", "batch_failed", "edit_segment", "validate_segment", "split_segment", "merge_segments",
+    "set_segment_speaker", "set_speaker", "resolve_name_flag", "resolve_flag", "export",
+)
 
 
 def _digest(prev_hash: str, at: str, actor: str, action: str, interview_id: int | None, detail: str) -> str:
