@@ -138,6 +138,8 @@ def test_the_report_across_interviews_adds_them_up(reviewed, tmp_path):
     assert total["stock_phrase_flags_raised"] == "2" and total["stock_phrase_flags_open"] == "1"
     assert total["name_flags_accepted"] == "1" and total["name_flags_open"] == "1"
     assert float(total["review_seconds"]) == 90.0
+    assert (first["validated_by"], second["validated_by"]) == ("officer.a=3;officer.b=1", "")
+    assert first["model"] == "whisper-base" and len(first["audio_sha256"]) == 64 and first["denoise_windows"] == "0"
 
     totals = json.loads(run_cli("report", "--all", "--format", "json", "--db", db_path).stdout)["totals"]
     assert totals["edits_by_role"]["applicant"]["edit_rate"] == pytest.approx(2 / 16)

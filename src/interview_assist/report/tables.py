@@ -83,11 +83,12 @@ def render_json(reports: list[InterviewReport], total: Totals | None) -> bytes:
 
 
 COLUMNS = (
-    "interview_id", "audio_file", "audio_sha256", "model", "model_sha256", "duration_seconds", "segments", "validated", "words", "mean_word_probability",
+    "interview_id", "audio_file", "audio_sha256", "model", "model_sha256", "denoised_windows", "denoise_windows",
+    "duration_seconds", "segments", "validated", "words", "mean_word_probability",
     "low_probability_words",
     *[f"name_flags_{k}" for k in ("raised", *NAME_OUTCOMES)],
     *[f"{kind}_flags_{k}" for kind in QUALITY_KINDS for k in ("raised", *QUALITY_OUTCOMES)],
-    "asr_words", "word_edits", "edit_rate", "edited_segments", "reviewers", "review_seconds", "exports",
+    "asr_words", "word_edits", "edit_rate", "edited_segments", "reviewers", "validated_by", "review_seconds", "exports",
 )
 
 
@@ -124,7 +125,12 @@ def render_csv(reports: list[InterviewReport], total: Totals | None) -> bytes:
     for r in reports:
         w.writerow(
             _row(r, r.interview_id, r.audio_file, ";".join(x.name for x in r.reviewers), r.review_seconds)
-            | {"audio_sha256": r.audio_sha256, "model": _cell(r.model), "model_sha256": r.model_sha256}
+            | {
+                "audio_sha256": r.audio_sha256, "model": _cell(r.model), "model_sha256": r.model_sha256,
+                "denoised_windows": r.denoised_windows, "denoise_windows": r.windows,
+                # Who the validated segments stand validated by: "A. Officer=12;B. Second=3".
+                "validated_by": _cell(";".join(f"{x.name}={x.validated}" for x in r.reviewers if x.validated)),
+            }
         )
     if total is not None:
         w.writerow(_row(total, "all", f"{total.interviews} interviews", ";".join(total.review_seconds_by_reviewer),
