@@ -486,3 +486,28 @@ def test_the_names_list_does_not_overstate_what_the_officer_changed():
     assert 'corrected to "Monino" (a suggestion accepted) by officer.a at 2026-11-26T06:00:00Z. Not in the validated text: the officer rewrote' in (
         describe(decision("Manin", "Monino"), in_text=False)
     )
+
+
+def test_two_flags_on_one_spelling_each_mark_their_own_word():
+    """"Ghazni, in Ghazni province": the first flag dismissed, the second
+    confirmed. The mark goes on the second word, where that flag was heard."""
+    from interview_assist.export.document import ExportSegment, NameDecision
+    from interview_assist.export.text import marked_text
+    from interview_assist.transcript import Word
+
+    texts = [" I", " lived", " in", " Ghazni,", " in", " Ghazni", " province."]
+    words = tuple(Word(i * 0.5, i * 0.5 + 0.4, t, 0.9) for i, t in enumerate(texts))
+
+    def decision(k: int, status: str, spelling: str | None) -> NameDecision:
+        return NameDecision(k * 0.5, k * 0.5 + 0.4, "Ghazni", status, spelling, ("unknown",), "officer.a", "t",
+                            "a town is meant once" if status == "dismissed" else None, k, k)
+
+    names = (decision(3, "dismissed", None), decision(5, "confirmed", "Ghazni"))
+    seg = ExportSegment(0, 0.0, 3.5, "S2", "applicant", None, "en", False, "I lived in Ghazni, in Ghazni province.",
+                        "I lived in Ghazni, in Ghazni province.", "officer.a", "t", words, names)
+    assert marked_text(seg, {id(names[1]): 7}) == "I lived in Ghazni, in Ghazni[7] province."
+    # Spelled differently by the officer: the new spelling is marked where the words were.
+    names = (decision(3, "accepted", "Ghazni"), decision(5, "edited", "Ghaznī"))
+    seg = ExportSegment(0, 0.0, 3.5, "S2", "applicant", None, "en", False, "I lived in Ghazni, in Ghaznī province.",
+                        "I lived in Ghazni, in Ghazni province.", "officer.a", "t", words, names)
+    assert marked_text(seg, {id(names[0]): 1, id(names[1]): 2}) == "I lived in Ghazni[1], in Ghaznī[2] province."

@@ -19,6 +19,7 @@ from ..spans import format_timestamp
 from ..store import Database, load_interview, name_flags, quality_flags, reviews
 from ..transcript import NAME_REASONS, ModelUsed, Speaker, Word
 from ..store.connection import utc_now
+from ..store.names import spell_words
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +35,9 @@ class NameDecision:
     decided_by: str | None
     decided_at: str | None
     dismiss_reason: str | None = None
+    # Where the machine heard it: word positions in the segment.
+    first_word: int | None = None
+    last_word: int | None = None
 
     @property
     def corrected(self) -> bool:
@@ -90,9 +94,24 @@ class ExportSegment:
     def name_marks(self) -> list[tuple[int, int, NameDecision]]:
         """Where each kept name sits in ``text``: (first char, end char, decision), in order.
 
-        A name is found by its spelling; one the officer's own edit removed
-        is not marked (it is still listed with the decisions).
+        While the text is the ASR words with the decided spellings in place,
+        a name is where its words were heard (two flags on one word spelled
+        alike each mark their own). In a text the officer rewrote, a name is
+        found by its spelling; one the rewrite removed is not marked (it is
+        still listed with the decisions).
         """
+        kept = [n for n in self.names if n.is_name]
+        if kept and all(n.first_word is not None for n in self.names):
+            spelled = [
+                (n.first_word, n.last_word, n.spelling if n.decision in ("accepted", "edited") else None)
+                for n in self.names if n.decision != "dismissed"
+            ]
+            order = sorted(range(len(spelled)), key=lambda k: spelled[k][0])
+            text, spans = spell_words([w.text for w in self.words], [spelled[k] for k in order])
+            if text == self.text:
+                decided = [n for n in self.names if n.decision != "dismissed"]
+                marks = [(*spans[pos], decided[k]) for pos, k in enumerate(order) if decided[k].is_name]
+                return sorted(marks, key=lambda x: x[0])
         marks: list[tuple[int, int, NameDecision]] = []
         taken: list[tuple[int, int]] = []
         for n in self.names:
@@ -210,7 +229,7 @@ def build_document(db: Database, interview_id: int, *, exported_by: str) -> Expo
         by_segment.setdefault(f.flag.segment, []).append(
             NameDecision(
                 f.flag.start, f.flag.end, f.flag.text, f.status, f.resolution, f.flag.reasons,
-                f.resolved_by, f.resolved_at, f.dismiss_reason,
+                f.resolved_by, f.resolved_at, f.dismiss_reason, f.flag.first_word, f.flag.last_word,
             )
         )
     quality_by_segment: dict[int, list[QualityDecision]] = {}

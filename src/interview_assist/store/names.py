@@ -177,26 +177,57 @@ def resolve_name_flag(
 _SPELLED = ("accepted", "edited")
 
 
-def spelled_text(c: sqlite3.Connection, segment_id: int) -> str:
-    """The segment's ASR words with every accepted or edited name spelling put in place.
+def spell_words(words: list[str], names: list[tuple[int, int, str | None]]) -> tuple[str, list[tuple[int, int]]]:
+    """ASR words joined into text, with names spelled in place; and where each name is in it.
 
-    Punctuation Whisper attached to the misheard words (``" Kandas."``) stays
-    around the new spelling (``" Kunduz."``).
+    ``names`` are (first word, last word, spelling), not overlapping; a
+    spelling of None keeps the words as heard. Punctuation Whisper attached
+    to the misheard words (``" Kandas."``) stays around the new spelling
+    (``" Kunduz."``). The spans are (first char, end char) of each name's
+    letters in the returned text, in the order of ``names``.
     """
-    words = [r[0] for r in c.execute("SELECT text FROM words WHERE segment_id = ? ORDER BY idx", (segment_id,))]
-    for r in c.execute(
-        "SELECT first_word, last_word, resolution FROM name_flags WHERE segment_id = ? AND status IN (?, ?) "
-        "ORDER BY first_word DESC",
-        (segment_id, *_SPELLED),
-    ):
-        heard = "".join(words[r["first_word"] : r["last_word"] + 1])
+    starts = {first: k for k, (first, _, _) in enumerate(names)}
+    pieces: list[str] = []
+    spans: list[tuple[int, int]] = [(0, 0)] * len(names)
+    at, j = 0, 0
+    while j < len(words):
+        if j not in starts:
+            pieces.append(words[j])
+            at += len(words[j])
+            j += 1
+            continue
+        k = starts[j]
+        first, last, spelling = names[k]
+        heard = "".join(words[first : last + 1])
         lead, core = re.match(r"(\s*\W*)(.*)", heard, re.S).groups()
         trail = re.search(r"\W*$", core).group()
-        spelling = r["resolution"]
-        words[r["first_word"] : r["last_word"] + 1] = [
-            (lead or " ") + spelling + ("" if spelling.endswith(trail) else trail)
-        ]
-    return "".join(words).strip()
+        if spelling is None:
+            name = core[: len(core) - len(trail)] if trail else core
+            piece = heard
+        else:
+            lead, name = lead or " ", spelling
+            piece = lead + spelling + ("" if spelling.endswith(trail) else trail)
+        spans[k] = (at + len(lead), at + len(lead) + len(name))
+        pieces.append(piece)
+        at += len(piece)
+        j = last + 1
+    text = "".join(pieces)
+    cut = len(text) - len(text.lstrip())
+    return text.strip(), [(a - cut, b - cut) for a, b in spans]
+
+
+def spelled_text(c: sqlite3.Connection, segment_id: int) -> str:
+    """The segment's ASR words with every accepted or edited name spelling put in place."""
+    words = [r[0] for r in c.execute("SELECT text FROM words WHERE segment_id = ? ORDER BY idx", (segment_id,))]
+    names = [
+        (r["first_word"], r["last_word"], r["resolution"])
+        for r in c.execute(
+            "SELECT first_word, last_word, resolution FROM name_flags WHERE segment_id = ? AND status IN (?, ?) "
+            "ORDER BY first_word",
+            (segment_id, *_SPELLED),
+        )
+    ]
+    return spell_words(words, names)[0]
 
 
 def _whole(words: str) -> re.Pattern:
