@@ -58,6 +58,14 @@ def _status(app) -> str:
     return str(app.query_one("#status").render())
 
 
+def _visible_detail(app) -> list[str]:
+    """The detail pane's lines as the terminal shows them (what does not fit is cut off)."""
+    from interview_assist.tui.widgets.detail import DetailPane
+
+    pane = app.query_one(DetailPane)
+    return [strip.text for strip in pane.render_lines(pane.size.region)]
+
+
 def _detail(app) -> str:
     from interview_assist.tui.widgets.detail import DetailPane
 
@@ -388,6 +396,34 @@ async def test_the_keys_act_on_the_selected_flag_of_a_segment_with_two(stored):
         assert 'flag on "Farid Ann Ari" dismissed (was: accepted)' in _status(app)
     with Database(db_path) as db:
         assert [f.status for f in name_flags(db, iid)] == ["dismissed", "confirmed"]
+
+
+async def test_the_selected_flag_is_always_in_view_on_a_small_terminal(db_path, eval_dir):
+    """Five flags in one segment at 80x24: the pane holds about eight lines, so
+    earlier flags make way for the selected one, which the keys act on."""
+    text = "We went from Ghazni to Kandas and Herat, then by Islam Kala and on to Mashad with the others who came."
+    probs = [0.3 if w.strip(",.") in ("Ghazni", "Kandas", "Herat", "Kala", "Mashad") else 0.9 for w in text.split()]
+    seg = Segment(0.0, 10.0, text, "en", _words(0.0, text, probs), speaker="S2")
+    suggestion = (Suggestion("Kunduz", 100.2, "gazetteer:places", "city, AF"), Suggestion("Kandahar", 90.0, "gazetteer:places", "city, AF"))
+    flags = tuple(
+        NameFlag(0, i, j, seg.words[i].start, seg.words[j].end, " ".join(w.text.strip().strip(",.") for w in seg.words[i:j + 1]),
+                 ("unknown", "capitalised", "low-probability"), suggestion)
+        for i, j in ((3, 3), (5, 5), (7, 7), (10, 11), (15, 15))
+    )
+    t = replace(_transcript(AUDIO), segments=(seg,), name_flags=flags)
+    with Database(db_path) as db:
+        iid = save_transcript(db, t, actor="machine")
+    app = make_app(db_path, iid, "officer.a", sink=NullSink(), confirm_officer=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*["right_square_bracket"] * 4)
+        visible = _visible_detail(app)
+        assert any('▶ ⚑ "Mashad"' in line for line in visible), visible
+        assert any("earlier flags here" in line for line in visible)
+        await pilot.press("1")
+        assert '"Mashad": suggestion 1 accepted' in _status(app)
+        await pilot.press("right_square_bracket")  # back to the first: the earlier ones show again
+        visible = _visible_detail(app)
+        assert any('▶ ⚑ "Ghazni"' in line for line in visible) and not any("earlier flag" in line for line in visible)
 
 
 async def test_another_screens_decision_is_shown_not_overwritten(stored):

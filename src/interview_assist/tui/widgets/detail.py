@@ -36,6 +36,25 @@ class DetailPane(Widget):
                 return k
         return next((k for k, f in enumerate(flags) if f.open), 0)
 
+    def _fit(self, above: list[Text], blocks: list[list[Text]], selected: int) -> list[Text]:
+        """The flags' lines, with earlier flags left out when the selected one
+        would fall below the pane (what 1-5, a, c and x act on is always shown)."""
+        width, height = self.content_size.width, self.content_size.height
+        if selected == 0 or width <= 0 or height <= 0:
+            return [t for b in blocks for t in b]
+        console = self.app.console
+
+        def lines(texts: list[Text]) -> int:
+            return sum(len(t.wrap(console, width)) for t in texts)
+
+        skipped = 0
+        while skipped < selected and lines(above) + (1 if skipped else 0) + sum(lines(b) for b in blocks[skipped : selected + 1]) > height:
+            skipped += 1
+        out = [t for b in blocks[skipped:] for t in b]
+        if skipped:
+            out.insert(0, Text(f"   ↑ {skipped} earlier flag{'s' if skipped > 1 else ''} here", style="dim"))
+        return out
+
     def show(self, v: SegmentView, word_cursor: int | None = None, flag_id: int | None = None) -> None:
         head = Text.assemble(
             (f"#{v.index + 1} ", "bold"),
@@ -56,6 +75,7 @@ class DetailPane(Widget):
             parts.append(Text(f"ASR: {v.segment.text}", style="dim"))
         flags = self.in_order(v.flags)
         selected = self.selected(flags, flag_id)
+        blocks: list[list[Text]] = []  # one per flag: its line, and the selected one's suggestions
         for k, f in enumerate(flags):
             g = f.flag
             state = "open" if f.open else f"{f.status}: {f.resolution or f.dismiss_reason}"
@@ -63,10 +83,11 @@ class DetailPane(Widget):
             mark = ("▶ ", "bold") if k == selected and len(flags) > 1 else ("", "")
             # With several flags, the time tells two flags on the same word apart.
             at = f" at {format_timestamp(g.start)}" if len(flags) > 1 else ""
-            parts.append(Text.assemble(mark, ("⚑ ", "red" if f.open else "green"), (f'"{g.text}"', "bold"), f"{at} {state} · ", (why, "dim")))
+            blocks.append([Text.assemble(mark, ("⚑ ", "red" if f.open else "green"), (f'"{g.text}"', "bold"), f"{at} {state} · ", (why, "dim"))])
             if k == selected and g.suggestions:
                 # Only the selected flag's: those are what 1-5 pick (also to change a decision).
-                parts.append(Text("   " + "  ".join(f"{n}. {s.text} ({s.source.split(':')[0]})" for n, s in enumerate(g.suggestions[:5], 1))))
+                blocks[-1].append(Text("   " + "  ".join(f"{n}. {s.text} ({s.source.split(':')[0]})" for n, s in enumerate(g.suggestions[:5], 1))))
+        parts += self._fit(parts, blocks, selected)
         if len(flags) > 1:
             parts.append(Text(f"   {len(flags)} names flagged here: ] selects the next one (▶)", style="dim"))
         for q in v.quality:
