@@ -148,6 +148,8 @@ def test_an_id_beyond_sqlite_integers_is_a_usage_error(db_path):
     Database(db_path).close()
     done = run_cli("show", "99999999999999999999", "--db", db_path)
     assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    word = run_cli("report", "abc", "--db", db_path)
+    assert word.returncode == 2 and "'abc' is not a valid interview id" in word.stderr, word.stderr
 
 
 def test_a_read_only_store_is_refused_before_any_model_loads(tmp_path, eval_dir):
