@@ -100,18 +100,14 @@ class ExportSegment:
         found by its spelling; one the rewrite removed is not marked (it is
         still listed with the decisions).
         """
-        kept = [n for n in self.names if n.is_name]
-        if kept and all(n.first_word is not None for n in self.names):
-            spelled = [
-                (n.first_word, n.last_word, n.spelling if n.decision in ("accepted", "edited") else None)
-                for n in self.names if n.decision != "dismissed"
-            ]
-            order = sorted(range(len(spelled)), key=lambda k: spelled[k][0])
-            text, spans = spell_words([w.text for w in self.words], [spelled[k] for k in order])
+        decided = sorted((n for n in self.names if n.decision != "dismissed"), key=lambda n: n.first_word or 0)
+        if decided and all(n.first_word is not None for n in decided):
+            text, spans = spell_words(
+                [w.text for w in self.words],
+                [(n.first_word, n.last_word, n.spelling if n.decision in ("accepted", "edited") else None) for n in decided],
+            )
             if text == self.text:
-                decided = [n for n in self.names if n.decision != "dismissed"]
-                marks = [(*spans[pos], decided[k]) for pos, k in enumerate(order) if decided[k].is_name]
-                return sorted(marks, key=lambda x: x[0])
+                return [(a, b, n) for (a, b), n in zip(spans, decided) if n.is_name]
         marks: list[tuple[int, int, NameDecision]] = []
         taken: list[tuple[int, int]] = []
         for n in self.names:

@@ -156,6 +156,8 @@ def verify_interview(db: Database, interview_id: int, chain: ChainCheck | None =
             record = latest.get(s["idx"])
             if record is None:
                 problems.append(f"segment {s['idx'] + 1}: marked validated, but no validation since its last change is recorded")
+            elif "content_sha256" not in record.detail:
+                continue  # validated before content digests were recorded
             elif (digest, s["validated_by"]) != (record.detail.get("content_sha256"), record.actor) or (
                 "language" in record.detail and s["language"] != record.detail["language"]
             ):
