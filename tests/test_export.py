@@ -511,3 +511,74 @@ def test_two_flags_on_one_spelling_each_mark_their_own_word():
     seg = ExportSegment(0, 0.0, 3.5, "S2", "applicant", None, "en", False, "I lived in Ghazni, in Ghaznī province.",
                         "I lived in Ghazni, in Ghazni province.", "officer.a", "t", words, names)
     assert marked_text(seg, {id(names[0]): 1, id(names[1]): 2}) == "I lived in Ghazni[1], in Ghaznī[2] province."
+
+
+def test_any_sequence_of_review_actions_verifies(db_path):
+    """No false alarm: 300 review actions in a seeded random order (edits,
+    decisions changed back and forth, splits, merges, speakers, roles, two
+    officers), and `audit verify` still finds the interview as its log says;
+    then one decision changed in the file is found."""
+    import random
+
+    from interview_assist.errors import InputError
+    from interview_assist.review_session import ReviewSession
+    from interview_assist.store import reviews, save_transcript
+    from interview_assist.store.integrity import verify_interview
+    from interview_assist.transcript import ModelUsed, NameFlag, Segment, Speaker, Suggestion, Transcript, Word
+
+    def segment(k: int, text: str, speaker: str) -> Segment:
+        words = tuple(Word(3.0 * k + 0.4 * j, 3.0 * k + 0.4 * j + 0.3, " " + w, 0.9 if j % 3 else 0.4)
+                      for j, w in enumerate(text.split()))
+        return Segment(3.0 * k, 3.0 * k + 2.9, text, "en", words, speaker=speaker)
+
+    texts = ["Good morning, please sit.", "I came from Kandas to Ghazni.", "When did you leave Ghazni?",
+             "In March, with Farid Ann Ari.", "Thank you, go on."]
+    segs = tuple(segment(k, t, "S1" if k % 2 == 0 else "S2") for k, t in enumerate(texts))
+    sug = (Suggestion("Kunduz", 100.0, "gazetteer:places", "city, AF"), Suggestion("Ghazni", 99.0, "gazetteer:places", "city, AF"))
+    flags = (NameFlag(1, 3, 3, 4.2, 4.5, "Kandas", ("unknown",), sug), NameFlag(1, 5, 5, 5.0, 5.3, "Ghazni", ("unknown",), sug),
+             NameFlag(2, 4, 4, 7.6, 7.9, "Ghazni", ("unknown",), sug), NameFlag(3, 3, 5, 10.2, 11.3, "Farid Ann Ari", ("unknown",), sug))
+    speakers = (Speaker("S1", "officer", "officer", "speaks first", 7.0), Speaker("S2", "applicant", "applicant", "rest", 6.0))
+    t = Transcript("/x.wav", "a" * 64, 15.0, ModelUsed("whisper-base", "b" * 64), {"denoise": "auto"}, segs,
+                   name_flags=flags, speakers=speakers)
+    rng = random.Random(7)
+    with Database(db_path) as db:
+        iid = save_transcript(db, t, actor="machine")
+        officers = [ReviewSession(db, iid, "officer.a"), ReviewSession(db, iid, "officer.b")]
+        done, checked = 0, 0
+        for step in range(300):
+            s = rng.choice(officers)
+            s.reload()
+            i = rng.randrange(len(s))
+            v = s.view(i)
+            act = rng.choice(["validate"] * 4 + ["edit", "decide", "decide", "split", "split", "merge", "speaker", "role"])
+            try:
+                if act == "validate":
+                    s.validate(i)
+                elif act == "edit":
+                    s.edit(i, rng.choice([v.review.asr_text, v.review.text + " Yes.", "Kunduz, " + v.review.asr_text]))
+                elif act == "decide" and v.flags:
+                    f = rng.choice(v.flags)
+                    decision = rng.choice(["accept", "edit", "confirm", "dismiss"])
+                    s.resolve(f.id, decision, suggestion=rng.choice([1, 2]), text="Kondoz", reason="not a name")
+                elif act == "split" and len(v.segment.words) > 1:
+                    s.split(i, rng.randrange(1, len(v.segment.words)))
+                elif act == "merge" and i + 1 < len(s):
+                    s.merge_with_next(i)
+                elif act == "speaker":
+                    s.set_segment_speaker(i, rng.choice(["S1", "S2"]))
+                elif act == "role":
+                    s.set_role(rng.choice(["S1", "S2"]), rng.choice(["officer", "interpreter", "applicant"]))
+                done += 1
+            except InputError:
+                pass  # a refusal (open flags, a split through a name, ...) writes nothing
+            if step % 10 == 9:  # checked along the way, in every state the walk passes through
+                report = verify_interview(db, iid)
+                assert report.ok and not report.notes, (step, report.problems, report.notes)
+                checked += sum(r.status == "validated" for r in reviews(db, iid))
+    assert done > 150 and checked > 30, (done, checked)
+    ok = run_cli("audit", "verify", iid, "--db", db_path)
+    assert ok.returncode == 0, ok.stdout
+    with sqlite3.connect(db_path) as c:
+        c.execute("UPDATE name_flags SET resolved_by = 'officer.c' WHERE id = (SELECT MIN(id) FROM name_flags WHERE status != 'open')")
+    bad = run_cli("audit", "verify", iid, "--db", db_path)
+    assert bad.returncode == 5 and "its decision differs from audit record" in bad.stdout
