@@ -1,39 +1,50 @@
-"""On-device speech recognition with faster-whisper.
+"""On-device speech recognition with faster-whisper: a loaded model and its three steps.
 
-The batched pipeline of faster-whisper decodes several ≤30 s speech chunks at
-once, which on a CPU is several times faster than the sequential decoder, and
-it decodes at temperature 0 only, with no temperature fallback. A chunk whose
-reading loops (a segment with a compression ratio above 2.4, faster-whisper's
-own threshold) is read again by the sequential decoder, still at temperature
-0: as it is, then, if it loops too, with no 4-token sequence allowed twice.
-The first reading that does not loop replaces the loop; if both loop, the
-loop stays and is flagged. Sampling at higher temperatures, as faster-whisper's
-own fallback does, was tried and not kept: its random generator is seeded per
-thread once, so a second reading in the same process came out differently.
-No sampling means a recording gives the same transcript on every run.
+:class:`Transcriber` holds a verified Whisper model and exposes the steps
+the turn-by-turn decoding (:mod:`interview_assist.decoding`) is built from:
 
-Language: when none is forced, it is detected for every chunk (faster-whisper's
-``multilingual`` mode), and each segment records the language of its chunk.
+- :meth:`Transcriber.encode` runs the encoder over decode windows of up to
+  30 s, several at once;
+- :meth:`Transcriber.detect` detects the language of any stretch of an
+  encoded window from the encoder frames of that stretch alone, so one
+  encoder pass serves the language of every unit of speech in the window;
+- :meth:`Transcriber.decode` decodes encoded windows, each in its own
+  language, batched, with timestamps and word timestamps, exactly as
+  faster-whisper's batched pipeline does (temperature 0, beam search).
+
+A reading that loops (a segment with a compression ratio above 2.4,
+faster-whisper's own threshold) is read again by the sequential decoder,
+still at temperature 0: as it is, then, if it loops too, with no 4-token
+sequence allowed twice (:meth:`Transcriber.read_alone`). Sampling at higher
+temperatures, as faster-whisper's own fallback does, was tried and not kept:
+its random generator is seeded per thread once, so a second reading in the
+same process came out differently. No sampling means a recording gives the
+same transcript on every run on one machine.
 """
 
 from __future__ import annotations
 
-import bisect
 import copy
+import dataclasses
 import logging
+import math
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import ctranslate2
 import numpy as np
-from faster_whisper import BatchedInferencePipeline, WhisperModel
+from faster_whisper import WhisperModel
+from faster_whisper.audio import pad_or_trim
+from faster_whisper.tokenizer import Tokenizer
+from faster_whisper.transcribe import get_compression_ratio, get_suppressed_tokens
 
 from .errors import InputError, ModelError
+from .language import Detection
 from .models import ModelCatalog, ModelSpec
-from .spans import SAMPLE_RATE, Span
+from .packing import frames
+from .spans import Span
 from .transcript import Segment, Word
-from .vad import MAX_CHUNK_SECONDS, group_for_asr
 
 logger = logging.getLogger("interview_assist")
 
@@ -41,6 +52,13 @@ logger = logging.getLogger("interview_assist")
 LOOP_COMPRESSION_RATIO = 2.4
 # The re-readings of a looping chunk, in order: plain, then with repeats forbidden.
 REREADINGS = ({}, {"no_repeat_ngram_size": 4})
+# The encoder gives one frame every 20 ms.
+ENCODER_FRAMES_PER_SECOND = 50
+# Languages kept from each detection (Whisper ranks all it knows).
+TOP_LANGUAGES = 8
+# faster-whisper's defaults for word timestamps.
+_PREPEND_PUNCTUATIONS = "\"'“¿([{-"
+_APPEND_PUNCTUATIONS = "\"'.。,，!！?？:：”)]}、"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,45 +79,6 @@ class AsrOptions:
 
     def threads(self) -> int:
         return self.cpu_threads or os.cpu_count() or 1
-
-
-class _DetectionRecorder:
-    """Stands in for the CTranslate2 model and remembers its last language detection.
-
-    In ``multilingual`` mode the batched pipeline detects the language of each
-    chunk from the encoder output but does not put it on the segments.
-    Recording the answer avoids running the detection a second time.
-    """
-
-    def __init__(self, model):
-        self._model = model
-        self.last: list[tuple[str, float]] = []
-
-    def detect_language(self, *args, **kwargs):
-        result = self._model.detect_language(*args, **kwargs)
-        self.last = [(langs[0][0][2:-2], float(langs[0][1])) for langs in result]
-        return result
-
-    def __getattr__(self, name):
-        return getattr(self._model, name)
-
-
-class _LanguageRecordingPipeline(BatchedInferencePipeline):
-    """The batched pipeline, also keeping the language detected for each chunk."""
-
-    def __init__(self, model: WhisperModel):
-        super().__init__(model)
-        self.recorder = _DetectionRecorder(model.model)
-        model.model = self.recorder
-        self.chunk_languages: dict[float, tuple[str, float]] = {}
-
-    def forward(self, features, tokenizer, chunks_metadata, options):
-        self.recorder.last = []
-        outputs = super().forward(features, tokenizer, chunks_metadata, options)
-        if options.multilingual:
-            for meta, lang in zip(chunks_metadata, self.recorder.last):
-                self.chunk_languages[round(meta["offset"], 3)] = lang
-        return outputs
 
 
 class Vocabulary:
@@ -167,7 +146,6 @@ class Transcriber:
             raise ModelError(f"model {self.spec.name!r} failed to load: {exc}") from None
         if options.language is not None and options.language not in self.model.supported_languages:
             raise InputError(f"unknown language code {options.language!r}")
-        self._pipeline = _LanguageRecordingPipeline(self.model)
         # Outlives release(), and is shared by with_hotwords copies.
         self._vocabulary = Vocabulary(self.model.hf_tokenizer)
 
@@ -188,85 +166,116 @@ class Transcriber:
     def release(self) -> None:
         """Free the model's memory; ``spec`` and ``options`` stay readable."""
         self.model = None
-        self._pipeline = None
 
-    def transcribe(
-        self,
-        audio: np.ndarray,
-        chunks: list[Span],
-        offset: float = 0.0,
-        on_progress: Callable[[float], None] | None = None,
-        unbiased: bool = False,
-    ) -> list[Segment]:
-        """Transcribe the speech ``chunks`` (seconds into ``audio``) of one window.
-
-        ``offset`` (seconds) is added to every time, so results are relative
-        to the start of the recording. ``on_progress`` is called with the end
-        time of each segment as decoding reaches it. ``unbiased`` decodes
-        without the hotwords and initial prompt.
-        """
-        if not chunks:
-            return []
-        opts = self.options
-        forced = opts.language or (None if self.multilingual else "en")
-        ctranslate2.set_random_seed(opts.seed)
-        self._pipeline.chunk_languages.clear()
-        segments, _ = self._pipeline.transcribe(
-            audio,
-            # Without a forced language, each chunk's own detection replaces
-            # this placeholder; giving one skips a whole-window detection pass.
-            language=forced or "en",
-            multilingual=forced is None,
-            beam_size=opts.beam_size,
-            batch_size=opts.batch_size,
-            word_timestamps=True,
-            # With timestamp tokens, Whisper splits a chunk into sentences and
-            # drops less speech at chunk ends than in one untimed run (fewer
-            # gaps measured on the interview mixtures, and faster).
-            without_timestamps=False,
-            clip_timestamps=[{"start": c.start, "end": c.end} for c in chunks],
-            initial_prompt=None if unbiased else opts.initial_prompt,
-            hotwords=None if unbiased else opts.hotwords,
-        )
-        out: list[Segment] = []
-        for seg in segments:  # decoding happens batch by batch as this loop runs
-            if on_progress is not None:
-                on_progress(offset + seg.end)
-            if forced:
-                language, probability = forced, 1.0 if opts.language else None
-            else:
-                language, probability = self._language_at(seg.start)
-            out.append(_segment(seg, offset, language, probability))
-        if opts.reread_loops:
-            out = self._reread_loops(audio, chunks, out, offset, unbiased)
+    # -- the three steps --------------------------------------------------------
+    def encode(self, clips: Sequence[np.ndarray]) -> list[np.ndarray]:
+        """The encoder output of each clip (16 kHz, at most 30 s), as (frames, width) arrays."""
+        out: list[np.ndarray] = []
+        batch = max(1, self.options.batch_size)
+        for i in range(0, len(clips), batch):
+            features = np.stack([pad_or_trim(self.model.feature_extractor(c)[..., :-1]) for c in clips[i : i + batch]])
+            encoded = self.model.model.encode(_storage(features), to_cpu=False)
+            out.extend(np.array(encoded))
         return out
 
-    def _reread_loops(self, audio: np.ndarray, chunks: list[Span], segments: list[Segment], offset: float, unbiased: bool) -> list[Segment]:
-        """Each chunk whose reading loops, read again by the sequential decoder.
+    def detect(self, encoded: np.ndarray, span: Span) -> Detection:
+        """Language probabilities for ``span`` (seconds into the window) from its encoder frames alone."""
+        first, last = frames(span, ENCODER_FRAMES_PER_SECOND)
+        piece = encoded[first : min(last, encoded.shape[0])]
+        if piece.shape[0] == 0:
+            piece = encoded[first - 1 : first]
+        result = self.model.model.detect_language(_storage(piece[None]))[0]
+        return Detection(span.duration, {token[2:-2]: round(float(p), 4) for token, p in result[:TOP_LANGUAGES]})
 
-        The new reading replaces the chunk's segments only when none of its
-        own segments loops; otherwise the loop stays, and is flagged later.
+    def decode(
+        self, windows: Sequence[tuple[np.ndarray, str, float]], *, unbiased: bool = False
+    ) -> list[list[Segment]]:
+        """Decode encoded windows, each (encoder output, language, seconds of audio) -> its segments.
+
+        Times are seconds from the window's start. Windows of the same
+        language are batched; the settings are those of faster-whisper's
+        batched pipeline (beam search at temperature 0, timestamps, word
+        timestamps). ``unbiased`` decodes without the hotwords and prompt.
         """
-        for chunk in chunks:
-            inside = [chunk.start - 1e-3 <= s.start - offset < chunk.end for s in segments]
-            looping = [s for s, i in zip(segments, inside) if i and (s.compression_ratio or 0.0) > LOOP_COMPRESSION_RATIO]
-            if not looping:
-                continue
-            again = self._read_sequentially(audio, chunk, offset, looping[0], unbiased)
-            if again is None:
-                continue
-            logger.info("a looping reading at %.1f-%.1f s was read again", chunk.start + offset, chunk.end + offset)
-            segments = sorted([s for s, i in zip(segments, inside) if not i] + again, key=lambda s: s.start)
-        return segments
-
-    def _read_sequentially(self, audio: np.ndarray, chunk: Span, offset: float, looping: Segment, unbiased: bool) -> list[Segment] | None:
-        """The first of the :data:`REREADINGS` of ``chunk`` that does not loop, or None."""
         opts = self.options
-        clip = audio[int(chunk.start * SAMPLE_RATE) : int(chunk.end * SAMPLE_RATE)]
+        ctranslate2.set_random_seed(opts.seed)
+        out: list[list[Segment]] = [[] for _ in windows]
+        by_language: dict[str, list[int]] = {}
+        for i, (_, language, _) in enumerate(windows):
+            by_language.setdefault(language, []).append(i)
+        batch = max(1, opts.batch_size)
+        for language, indices in by_language.items():
+            tokenizer = self._tokenizer(language)
+            prompt = self.model.get_prompt(
+                tokenizer,
+                previous_tokens=(
+                    tokenizer.encode(opts.initial_prompt) if opts.initial_prompt and not unbiased else []
+                ),
+                without_timestamps=False,
+                hotwords=None if unbiased else opts.hotwords,
+            )
+            suppress = get_suppressed_tokens(tokenizer, [-1])
+            for k in range(0, len(indices), batch):
+                chosen = indices[k : k + batch]
+                for i, segments in zip(chosen, self._decode_batch([windows[i] for i in chosen], tokenizer, prompt, suppress)):
+                    out[i] = [replace(s, language=language) for s in segments]
+        return out
+
+    def _decode_batch(self, windows, tokenizer: Tokenizer, prompt: list[int], suppress: list[int]) -> list[list[Segment]]:
+        """One batch through CTranslate2, as ``BatchedInferencePipeline.forward`` does it."""
+        model = self.model
+        encoded = _storage(np.stack([w[0] for w in windows]))
+        results = model.model.generate(
+            encoded,
+            [list(prompt) for _ in windows],
+            beam_size=self.options.beam_size,
+            patience=1,
+            length_penalty=1,
+            max_length=model.max_length,
+            suppress_blank=True,
+            suppress_tokens=suppress,
+            return_scores=True,
+            return_no_speech_prob=True,
+            sampling_temperature=0.0,
+            repetition_penalty=1,
+            no_repeat_ngram_size=0,
+        )
+        pieces, sizes = [], []
+        for (_, _, duration), result in zip(windows, results):
+            tokens = result.sequences_ids[0]
+            avg_logprob = result.scores[0] * len(tokens) / (len(tokens) + 1)
+            size = int(math.ceil(duration) * model.frames_per_second)
+            sizes.append(size)
+            subsegments, _, _ = model._split_segments_by_timestamps(  # noqa: SLF001 - faster-whisper is pinned
+                tokenizer=tokenizer, tokens=tokens, time_offset=0.0, segment_size=size, segment_duration=duration, seek=0,
+            )
+            pieces.append(
+                [
+                    dict(
+                        text=tokenizer.decode(sub["tokens"]), tokens=sub["tokens"], start=sub["start"], end=sub["end"],
+                        seek=0, avg_logprob=avg_logprob, no_speech_prob=result.no_speech_prob,
+                        compression_ratio=get_compression_ratio(tokenizer.decode(sub["tokens"])),
+                    )
+                    for sub in subsegments
+                ]
+            )
+        if any(pieces):
+            model.add_word_timestamps(
+                pieces, tokenizer, encoded, sizes, _PREPEND_PUNCTUATIONS, _APPEND_PUNCTUATIONS, 0.0
+            )
+        return [[_segment(p) for p in window] for window in pieces]
+
+    def _tokenizer(self, language: str) -> Tokenizer:
+        return Tokenizer(self.model.hf_tokenizer, self.multilingual, task="transcribe", language=language)
+
+    def read_alone(self, audio: np.ndarray, language: str, *, unbiased: bool = False) -> list[Segment] | None:
+        """A looping stretch read again by the sequential decoder: the first reading of
+        :data:`REREADINGS` that does not loop (times from the start of ``audio``), or None."""
+        opts = self.options
         for extra in REREADINGS:
             segments, _ = self.model.transcribe(
-                clip,
-                language=looping.language,
+                audio,
+                language=language,
                 beam_size=opts.beam_size,
                 word_timestamps=True,
                 temperature=0.0,
@@ -276,91 +285,49 @@ class Transcriber:
                 hotwords=None if unbiased else opts.hotwords,
                 **extra,
             )
-            again = [_segment(seg, offset + chunk.start, looping.language, looping.language_probability) for seg in segments]
+            again = [replace(_segment(dataclasses.asdict(seg)), language=language) for seg in segments]
             if again and all(s.compression_ratio <= LOOP_COMPRESSION_RATIO for s in again):
                 return again
         return None
 
-    def _language_at(self, t: float) -> tuple[str, float | None]:
-        """The language detected for the chunk that holds time ``t``.
-
-        The table fills batch by batch while the segments are decoded.
-        """
-        starts = sorted(self._pipeline.chunk_languages)
-        i = bisect.bisect_right(starts, t + 1e-3) - 1
-        return self._pipeline.chunk_languages[starts[max(i, 0)]]
-
-    def transcribe_stretches(
-        self, audio: np.ndarray, stretches: list[Span], offset: float = 0.0, gap: float = 0.3, unbiased: bool = False
+    def transcribe(
+        self,
+        audio: np.ndarray,
+        chunks: list[Span],
+        offset: float = 0.0,
+        on_progress: Callable[[float], None] | None = None,
+        unbiased: bool = False,
     ) -> list[Segment]:
-        """Transcribe short, scattered ``stretches`` of ``audio``, packed together.
+        """Transcribe the speech ``chunks`` (seconds into ``audio``) of one stretch, one speaker.
 
-        Whisper encodes 30 s whatever the chunk length, so short stretches
-        are joined (with ``gap`` seconds of silence between them) into shared
-        chunks, and the words are mapped back to their own stretch. Returns
-        one segment per stretch that produced words.
+        Each chunk gets its own language (see :mod:`interview_assist.decoding`);
+        ``offset`` (seconds) is added to every time.
         """
-        pieces: list[np.ndarray] = []
-        placed: list[tuple[Span, Span]] = []  # (where in the packed audio, where really)
-        cursor = 0.0
-        silence = np.zeros(int(gap * SAMPLE_RATE), dtype=np.float32)
-        for real in stretches:
-            clip = audio[int(real.start * SAMPLE_RATE) : int(real.end * SAMPLE_RATE)]
-            packed = Span(cursor, cursor + clip.size / SAMPLE_RATE)
-            placed.append((packed, real))
-            pieces += [clip, silence]
-            cursor = packed.end + gap
-        if not placed:
-            return []
-        packed_audio = np.concatenate(pieces)
-        chunks = group_for_asr([p for p, _ in placed], MAX_CHUNK_SECONDS - 2)
-        by_stretch: dict[int, list[tuple[Word, Segment]]] = {}
-        for seg in self.transcribe(packed_audio, chunks, unbiased=unbiased):
-            for w in seg.words:
-                i = min(range(len(placed)), key=lambda k: _distance(placed[k][0], w.span.middle))
-                packed, real = placed[i]
-                shift = real.start - packed.start + offset
-                start = min(max(w.start + shift, real.start + offset), real.end + offset)
-                end = min(max(w.end + shift, start), real.end + offset)
-                by_stretch.setdefault(i, []).append((Word(round(start, 3), round(end, 3), w.text, w.probability), seg))
-        out = []
-        for i in sorted(by_stretch):
-            words = tuple(w for w, _ in by_stretch[i])
-            first = by_stretch[i][0][1]
-            out.append(
-                Segment(
-                    start=words[0].start,
-                    end=words[-1].end,
-                    text="".join(w.text for w in words).strip(),
-                    language=first.language,
-                    words=words,
-                    language_probability=first.language_probability,
-                    avg_logprob=first.avg_logprob,
-                    no_speech_prob=first.no_speech_prob,
-                    compression_ratio=first.compression_ratio,
-                )
-            )
-        return out
+        from .decoding import TurnDecoder
+        from .packing import Unit
+
+        return TurnDecoder(self).transcribe(
+            audio, [Unit(c) for c in chunks], offset, on_progress=on_progress, unbiased=unbiased
+        )
 
 
-def _segment(seg, offset: float, language: str, probability: float | None) -> Segment:
-    """A faster-whisper segment, its times shifted by ``offset`` seconds."""
+def _storage(array: np.ndarray) -> ctranslate2.StorageView:
+    return ctranslate2.StorageView.from_array(np.ascontiguousarray(array, dtype=np.float32))
+
+
+def _segment(seg: dict) -> Segment:
+    """A faster-whisper segment (as a dict) as ours; the language is set by the caller."""
     words = tuple(
-        Word(start=round(w.start + offset, 3), end=round(w.end + offset, 3), text=w.word, probability=round(float(w.probability), 4))
-        for w in seg.words or ()
+        Word(start=round(float(w["start"]), 3), end=round(float(w["end"]), 3), text=w["word"], probability=round(float(w["probability"]), 4))
+        for w in seg.get("words") or ()
     )
     return Segment(
-        start=round(seg.start + offset, 3),
-        end=round(seg.end + offset, 3),
-        text=seg.text.strip(),
-        language=language,
+        start=round(float(seg["start"]), 3),
+        end=round(float(seg["end"]), 3),
+        text=seg["text"].strip(),
+        language="",
         words=words,
-        language_probability=probability,
-        avg_logprob=float(seg.avg_logprob),
-        no_speech_prob=float(seg.no_speech_prob),
-        compression_ratio=float(seg.compression_ratio),
+        avg_logprob=float(seg["avg_logprob"]),
+        no_speech_prob=float(seg["no_speech_prob"]),
+        compression_ratio=float(seg["compression_ratio"]),
     )
-
-
-def _distance(span: Span, t: float) -> float:
-    return 0.0 if span.start <= t <= span.end else min(abs(t - span.start), abs(t - span.end))

@@ -127,6 +127,11 @@ def cli(verbose: bool) -> None:
     show_default=True,
     help="Pass the glossary names to the ASR as hotwords; every word taken from them is flagged for verification.",
 )
+@click.option(
+    "--speaker-language", "speaker_languages", multiple=True, metavar="SPEAKER=LANG",
+    help="Decode this speaker's speech in LANG (repeat for several, e.g. S3=fa); a language the model lacks "
+         "(e.g. S3=ti) flags all of that speaker's text. Labels are those `speakers` lists.",
+)
 @DB_OPTION
 @MODELS_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary instead of text.")
@@ -142,6 +147,7 @@ def transcribe(
     max_speakers: int | None,
     glossary_path: Path | None,
     bias: bool,
+    speaker_languages: tuple[str, ...],
     db_path: Path | None,
     models_dir: Path | None,
     as_json: bool,
@@ -165,6 +171,7 @@ def transcribe(
     from .store import Database, save_transcript
 
     _check_speaker_options(diarize, num_speakers, min_speakers, max_speakers)
+    per_speaker = _speaker_languages(speaker_languages, diarize, language)
     speakers = DiarizeOptions(num_speakers=num_speakers, min_speakers=min_speakers, max_speakers=max_speakers)
     probe(audio)  # bad input fails before the store or a model is touched
     glossary = read_glossary(glossary_path) if glossary_path is not None else ()
@@ -177,6 +184,7 @@ def transcribe(
         interpreter=interpreter,
         speakers=speakers,
         names=NameOptions(bias=bias),
+        speaker_languages=per_speaker,
     )
     interview_id = None
     try:
@@ -204,6 +212,19 @@ def _check_speaker_options(diarize: bool, num: int | None, low: int | None, high
         raise InputError("speaker counts need diarization: drop --no-diarize or the speaker options")
     if num is not None and (low is not None or high is not None):
         raise InputError("give --speakers N, or --min-speakers/--max-speakers, not both")
+
+
+def _speaker_languages(values: tuple[str, ...], diarize: bool, language: str | None):
+    """The --speaker-language pairs, refused where nothing would use them."""
+    from .errors import InputError
+    from .language import parse_speaker_languages
+
+    pairs = parse_speaker_languages(values)
+    if pairs and not diarize:
+        raise InputError("--speaker-language needs diarization: drop --no-diarize")
+    if pairs and language:
+        raise InputError("--language forces one language for everybody: give it or --speaker-language, not both")
+    return pairs
 
 
 def _note_speaker_count(interview_id: int, store_path: Path, found: int, asked) -> None:
@@ -286,11 +307,14 @@ def _report_stored(interview_id: int, store_path: Path, transcript, as_json: boo
               help="Case glossary for every recording (a manifest's glossary column overrides it).")
 @click.option("--bias/--no-bias", default=True, show_default=True,
               help="Pass the glossary names to the ASR as hotwords; every word taken from them is flagged.")
+@click.option("--speaker-language", "speaker_languages", multiple=True, metavar="SPEAKER=LANG",
+              help="Decode this speaker's speech in LANG in every recording (repeat; e.g. S3=fa).")
 @DB_OPTION
 def batch(
     paths: tuple[Path, ...], workers: int, scheduler: str | None, threads_per_worker: int, language: str | None,
     model: str | None, denoise: str, diarize: bool, interpreter: bool, num_speakers: int | None,
-    min_speakers: int | None, max_speakers: int | None, glossary_path: Path | None, bias: bool, db_path: Path | None,
+    min_speakers: int | None, max_speakers: int | None, glossary_path: Path | None, bias: bool,
+    speaker_languages: tuple[str, ...], db_path: Path | None,
 ) -> None:
     """Transcribe many recordings into drafts: files, folders, or CSV manifests.
 
@@ -322,6 +346,7 @@ def batch(
         model=model, language=language.lower() if language else None, denoise=denoise, diarize=diarize,
         interpreter=interpreter, speakers=num_speakers, min_speakers=min_speakers, max_speakers=max_speakers,
         glossary=str(glossary_path.resolve()) if glossary_path else None, bias=bias,
+        speaker_languages=_speaker_languages(speaker_languages, diarize, language),
     )
     jobs = collect_jobs(list(paths), defaults)
     if not jobs:

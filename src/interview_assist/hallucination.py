@@ -1,4 +1,4 @@
-"""Find the ways Whisper invents or drops speech, so a reviewer sees them.
+"""Find the ways Whisper invents or drops speech, or may have heard the wrong language, so a reviewer sees them.
 
 Segments are never deleted here: a suspicious segment keeps its text and gets
 a :class:`Flag` with the reason. Speech that the VAD heard but for which no
@@ -118,6 +118,15 @@ def segment_flags(segments: list[Segment], settings: HallucinationSettings) -> l
                 Flag("no_speech", "the model heard no speech here but wrote text", seg.start, seg.end, i)
             )
     return flags
+
+
+def language_flags(segments: list[Segment]) -> list[Flag]:
+    """A ``language`` flag on every segment whose language is in doubt (see :mod:`interview_assist.language`)."""
+    return [
+        Flag("language", seg.language_doubt, seg.start, seg.end, i)
+        for i, seg in enumerate(segments)
+        if seg.language_doubt
+    ]
 
 
 def gap_segments(

@@ -1,9 +1,23 @@
-"""From a recording to a draft transcript: decode, denoise, VAD, ASR, flags.
+"""From a recording to a draft transcript, in this order:
 
-The recording is streamed in windows of a few minutes. Each window is cut at a
-pause in speech, so no word straddles two windows, and the audio after the cut
-is carried into the next one. Peak memory therefore depends on the window
-length, not on the length of the recording.
+1. **speakers**: diarization of the whole recording first, in a process of its
+   own (:mod:`interview_assist.diarize_process`), so that speech recognition
+   knows who speaks when; the speaker models are gone before the speech model
+   loads;
+2. **windows**: the recording is streamed in windows of a few minutes, each
+   cut at a pause in speech, so no word straddles two windows; memory depends
+   on the window length, not on the length of the recording;
+3. **speech**: voice activity detection on the original audio, and the
+   denoise decision for the window;
+4. **units**: the speech cut at every change of speaker
+   (:mod:`interview_assist.packing`);
+5. **text**: every unit decoded in its own language, detected per unit with
+   the speaker's languages as prior, in packed decode windows
+   (:mod:`interview_assist.decoding`);
+6. **flags**: loops, invented phrases, gaps and doubtful languages
+   (:mod:`interview_assist.hallucination`), then every word given its
+   speaker (:mod:`interview_assist.attribution`), roles proposed, and names
+   flagged (:mod:`interview_assist.names`).
 
 Nothing here writes anywhere: :func:`transcribe` returns a
 :class:`~interview_assist.transcript.Transcript` and the caller stores it.
@@ -23,22 +37,24 @@ import numpy as np
 from . import audio as audio_io
 from .asr import AsrOptions, Transcriber
 from .attribution import attribute
+from .decoding import TurnDecoder
 from .denoise import DenoiseMode, DenoiseSettings, auto_decision, estimate_noise, reduce_noise
 from .diarize import DiarizeOptions, Diarizer
 from .diarize_process import DiarizationRun, diarize_in_child
 from .errors import AudioError
 from .heap import limit_heap_growth, release_free_memory
-from .hallucination import HallucinationSettings, gap_reason, gap_segments, segment_flags
+from .hallucination import HallucinationSettings, gap_reason, gap_segments, language_flags, segment_flags
 from .models import ModelCatalog
 from .names.detect import NameFinder, NameOptions
 from .names.gazetteer import Gazetteer
 from .names.normalize import key
 from .names.glossary import hotwords, list_word_keys
+from .packing import speech_units
 from .progress import ProgressHook, no_progress
 from .roles import expected_participants, propose_roles
 from .spans import SAMPLE_RATE, Span
-from .transcript import DenoiseDecision, Diarization, Flag, GlossaryEntry, ModelUsed, Segment, Transcript
-from .vad import VadSettings, group_for_asr, speech_spans
+from .transcript import DenoiseDecision, Diarization, Flag, GlossaryEntry, ModelUsed, Segment, SpeakerTurn, Transcript
+from .vad import VadSettings, speech_spans, uncovered
 
 logger = logging.getLogger("interview_assist")
 
@@ -60,20 +76,19 @@ class PipelineOptions:
     interpreter: bool = True
     speakers: DiarizeOptions = field(default_factory=DiarizeOptions)
     names: NameOptions = field(default_factory=NameOptions)
-    # Recordings at least this long are diarized first, in a process of
-    # their own: torch stays resident once imported, and on top of the ASR
-    # pass's memory it took a 3-hour run over 1.5 GiB. The process costs a
-    # few seconds (start, imports, model load), which matter only for short
-    # recordings, where memory is no concern (1.36 GiB at 1 hour in one
-    # process). 0: always.
-    separate_diarization_seconds: float = 3600.0
+    # Languages set by a person for some speakers, as (label, code) pairs: their
+    # speech is decoded in that language; a code the model lacks (e.g. ti)
+    # flags all of it instead. ``asr.language`` forces one for everybody.
+    speaker_languages: tuple[tuple[str, str], ...] = ()
     window_seconds: float = 240.0
     # Only pauses in the last part of a window are considered for the cut.
     cut_search_seconds: float = 60.0
 
     def __post_init__(self) -> None:
-        # Accept "auto" as well as DenoiseMode.AUTO at the API edge.
+        # Accept "auto" as well as DenoiseMode.AUTO, and a mapping of speaker languages, at the API edge.
         object.__setattr__(self, "denoise", DenoiseMode(self.denoise))
+        pairs = self.speaker_languages.items() if isinstance(self.speaker_languages, dict) else self.speaker_languages
+        object.__setattr__(self, "speaker_languages", tuple(sorted((str(k), str(v)) for k, v in pairs)))
 
     @property
     def speaker_counts(self) -> DiarizeOptions:
@@ -183,19 +198,24 @@ def transcribe(
     """
     info = audio_io.probe(path)
     total = info.declared_duration
-    early: DiarizationRun | None = None
-    if options.diarize and diarizer is None and (total or 0.0) >= options.separate_diarization_seconds:
-        # First, in a process of its own: the speaker models are gone before
-        # the speech model loads, and torch never enters this process.
-        early = diarize_in_child(
-            path, options.speakers, options.speaker_counts,
-            models_dir=catalog.directory if catalog is not None else None, progress=progress, total=total,
-            threads=options.asr.cpu_threads,
-        )
+    diarization, diarization_models = None, None
+    if options.diarize:
+        # First: speech recognition needs the turns. In a process of its own
+        # unless models were handed in, so the speaker models (and torch) are
+        # gone before the speech model loads.
+        if diarizer is None:
+            run = diarize_in_child(
+                path, options.speakers, options.speaker_counts,
+                models_dir=catalog.directory if catalog is not None else None, progress=progress, total=total,
+                threads=options.asr.cpu_threads,
+            )
+            diarization, diarization_models, diarized = run.diarization, run.models, run.seconds_fed
+        else:
+            diarization, diarized = _diarize(path, options, diarizer, progress, total)
+            diarization_models = tuple(ModelUsed(spec.name, spec.sha256) for spec in diarizer.models)
     if gazetteer is None:
         progress("load gazetteers", completed=0, total=None)
         gazetteer = Gazetteer.load()
-    own_transcriber = transcriber is None
     if transcriber is None:
         progress("load model", completed=0, total=None)
         transcriber = Transcriber(catalog or ModelCatalog(), options.model, options.asr)
@@ -206,6 +226,10 @@ def transcribe(
         transcriber = transcriber.with_hotwords(hotwords(glossary))
     list_words = list_word_keys(glossary) if biased else set()
     unbiased: list[Segment] = []
+    decoder = TurnDecoder(
+        transcriber, speaker_languages=dict(options.speaker_languages), gap_seconds=options.hallucination.gap_seconds
+    )
+    turns = sorted(diarization.exclusive, key=lambda t: t.start) if diarization is not None else []
 
     segments: list[Segment] = []
     gaps: list[Span] = []
@@ -229,24 +253,17 @@ def transcribe(
         kept = [Span(s.start, min(s.end, cut)) for s in speech if s.start < cut]
         n = int(round(cut * SAMPLE_RATE)) or win.samples.size
         window_audio = speech_input[:n]
-        window_segments = transcriber.transcribe(
-            window_audio,
-            group_for_asr(kept),
-            win.offset,
+        units = speech_units(kept, _turns_within(turns, win.offset, win.offset + cut))
+        window_segments = decoder.transcribe(
+            window_audio, units, win.offset,
             on_progress=lambda t: progress("transcribe", completed=t, total=total),
         )
         heard = [s.shifted(win.offset) for s in kept]
-        window_segments = _with_skipped(transcriber, window_audio, win.offset, heard, window_segments, options)
         missed = gap_segments(heard, window_segments, options.hallucination)
         if list_words:
             # Where the list may have put words in, hear the audio again without it.
-            suspect = [s.span for s in window_segments if _has_list_word(s, list_words)]
-            again = transcriber.transcribe_stretches(
-                window_audio, [s.shifted(-win.offset) for s in suspect], win.offset, unbiased=True
-            )
-            unbiased += _with_skipped(
-                transcriber, window_audio, win.offset, _within(heard, suspect), again, options, unbiased=True
-            )
+            suspect = [s for s in window_segments if _has_list_word(s, list_words)]
+            unbiased += _hear_again(decoder, window_audio, win.offset, heard, suspect, options)
         segments.extend(window_segments)
         gaps.extend(missed)
         duration = win.offset + cut
@@ -257,17 +274,8 @@ def transcribe(
         del win, speech_input, window_audio
         release_free_memory()
 
-    diarization, diarization_models = None, None
-    if early is not None:
-        _check_same_length(path, duration, early.seconds_fed)
-        diarization, diarization_models = early.diarization, early.models
-    elif options.diarize:
-        # A second pass here, after transcription: the speech model is
-        # released first, so the two models are never loaded together.
-        if own_transcriber:
-            transcriber.release()
-        diarizer, diarization = _diarize(path, options, catalog, diarizer, progress, total, duration)
-        diarization_models = tuple(ModelUsed(spec.name, spec.sha256) for spec in diarizer.models)
+    if diarization is not None:
+        _check_same_length(path, duration, diarized)
     transcript = _assemble(
         info, duration, transcriber, diarization_models, options, segments, gaps, decisions, diarization
     )
@@ -276,26 +284,31 @@ def transcribe(
     return replace(transcript, glossary=tuple(glossary), name_flags=tuple(finder.flag(transcript.segments, unbiased)))
 
 
-def _with_skipped(
-    transcriber: Transcriber,
-    audio: np.ndarray,
-    offset: float,
-    speech: list[Span],
-    segments: list[Segment],
-    options: PipelineOptions,
-    unbiased: bool = False,
-) -> list[Segment]:
-    """``segments``, and what they skipped of ``speech`` heard again on its own.
+def _turns_within(turns: list[SpeakerTurn], start: float, end: float) -> list[SpeakerTurn]:
+    """The turns overlapping [start, end), in the window's own clock (0 at ``start``)."""
+    return [
+        SpeakerTurn(t.start - start, t.end - start, t.speaker) for t in turns if t.end > start and t.start < end
+    ]
 
-    Whisper tends to stop early in a long chunk and skip its last sentence;
-    alone, the skipped stretch is usually transcribed. ``audio`` starts at
-    ``offset`` seconds; ``speech`` and the segments are in recording time.
+
+def _hear_again(
+    decoder: TurnDecoder, audio: np.ndarray, offset: float, heard: list[Span], suspect: list[Segment], options: PipelineOptions
+) -> list[Segment]:
+    """The ``suspect`` segments decoded again without the case glossary, each in its language.
+
+    What that reading skips of the speech inside them is heard once more on
+    its own, as for the first reading.
     """
-    missed = gap_segments(speech, segments, options.hallucination)
-    if not missed:
-        return segments
-    relative = [g.shifted(-offset) for g in missed]
-    return segments + transcriber.transcribe_stretches(audio, relative, offset, unbiased=unbiased)
+    stretches = [(s.span.shifted(-offset), s.language) for s in suspect]
+    again = decoder.transcribe_stretches(audio, stretches, offset, unbiased=True)
+    covered = [w.span for s in again for w in s.words]
+    missed = []
+    for seg in suspect:
+        inside = _within(heard, [seg.span])
+        missed += [(m.shifted(-offset), seg.language) for m in uncovered(inside, covered, options.hallucination.gap_seconds)]
+    if missed:
+        again += decoder.transcribe_stretches(audio, missed, offset, unbiased=True)
+    return again
 
 
 def _within(spans: list[Span], bounds: list[Span]) -> list[Span]:
@@ -312,26 +325,22 @@ def _has_list_word(segment: Segment, keys: set[str]) -> bool:
 def _diarize(
     path: str | os.PathLike[str],
     options: PipelineOptions,
-    catalog: ModelCatalog | None,
-    diarizer: Diarizer | None,
+    diarizer: Diarizer,
     progress: ProgressHook,
     total: float | None,
-    duration: float,
-) -> tuple[Diarizer, Diarization]:
-    """Diarize the original audio, decoded again block by block."""
+) -> tuple[Diarization, float]:
+    """Diarize with models already loaded in this process: the audio decoded block by block."""
     # torch allocates and frees large tensors for every window; glibc's low
     # mmap threshold, right for the ASR's buffers, made that twice as slow.
     limit_heap_growth(mmap_threshold=32 << 20, trim_threshold=64 << 20)
-    if diarizer is None:
-        progress("load diarization models", completed=0, total=None)
-        diarizer = Diarizer(catalog or ModelCatalog(), options.speakers)
     stream = diarizer.stream(options.speaker_counts, progress=progress, total=total)
     fed = 0
     for block in audio_io.stream(path):
         stream.feed(block)
         fed += block.size
-    _check_same_length(path, duration, fed / SAMPLE_RATE)
-    return diarizer, stream.finish()
+    diarization = stream.finish()
+    limit_heap_growth()  # back to the speech pass's setting
+    return diarization, fed / SAMPLE_RATE
 
 
 def _check_same_length(path: str | os.PathLike[str], transcribed: float, diarized: float) -> None:
@@ -368,7 +377,7 @@ def _assemble(
 ) -> Transcript:
     placeholders = [Segment(start=g.start, end=g.end, text="", language="") for g in gaps]
     ordered = attribute(sorted(segments + placeholders, key=lambda s: (s.start, s.end)), diarization)
-    flags: list[Flag] = segment_flags(ordered, options.hallucination)
+    flags: list[Flag] = segment_flags(ordered, options.hallucination) + language_flags(ordered)
     for i, seg in enumerate(ordered):
         if not seg.text and not seg.words:
             flags.append(Flag("gap", gap_reason(seg.span), seg.start, seg.end, i))

@@ -41,6 +41,8 @@ class Segment:
     compression_ratio: float | None = None
     speaker: str | None = None
     overlap: bool = False
+    # Why the language is in doubt (the reason of a "language" flag), None when it is not.
+    language_doubt: str | None = None
 
     @property
     def span(self) -> Span:
@@ -54,7 +56,7 @@ class Flag:
     ``segment`` is the index of the flagged segment in its transcript.
     """
 
-    kind: str  # "loop" | "stock_phrase" | "gap" | "no_speech" (name flags: ``NameFlag``)
+    kind: str  # "loop" | "stock_phrase" | "gap" | "no_speech" | "language" (name flags: ``NameFlag``)
     reason: str
     start: float
     end: float

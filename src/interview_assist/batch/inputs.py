@@ -36,9 +36,12 @@ class JobOptions:
     max_speakers: int | None = None
     glossary: str | None = None  # a file; its content's sha256 enters the key
     bias: bool = True
+    speaker_languages: tuple[tuple[str, str], ...] = ()
 
     def key_fields(self) -> dict[str, Any]:
         fields = asdict(self)
+        if not self.speaker_languages:  # keys of batches from before the setting existed stay valid
+            del fields["speaker_languages"]
         if self.glossary is not None:
             try:
                 fields["glossary"] = hashlib.sha256(Path(self.glossary).read_bytes()).hexdigest()

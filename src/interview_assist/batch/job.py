@@ -58,6 +58,7 @@ def transcribe_one(path: str, options: JobOptions, audio_sha256: str, threads: i
                 num_speakers=options.speakers, min_speakers=options.min_speakers, max_speakers=options.max_speakers
             ),
             names=NameOptions(bias=options.bias),
+            speaker_languages=options.speaker_languages,
         )
         transcript = transcribe(Path(path), pipeline_options, catalog=ModelCatalog(), glossary=glossary,
                                 progress=progress)

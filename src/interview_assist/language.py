@@ -1,0 +1,278 @@
+"""Which language each unit of speech is in, and when that is in doubt.
+
+Whisper's language detection runs on each unit of speech alone (see
+:mod:`interview_assist.decoding`), which gives a probability for every
+language it knows. That evidence is weak on a short unit ("yes", "okay"), so
+it is combined with a *prior*: the languages the same speaker used in their
+other units, by speaking time. The choice is the language of highest
+posterior probability (Bayes' rule: detection times prior).
+
+A choice is *in doubt* when the evidence for it is weak: on a unit long enough
+to judge, the unit's own detection gives the language less than
+:data:`CONFIDENT_PROBABILITY` (faster-whisper's own threshold for a detected
+language); on a short unit, the posterior or the speaker's usual detection
+probability for that language is below it. Such units are flagged for the
+reviewer: the text may be a translation into another language, or invented.
+So is every unit of a speaker whose language was set to one the model lacks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+# faster-whisper's ``language_detection_threshold``: below it, its own
+# detection does not count a language as detected.
+CONFIDENT_PROBABILITY = 0.5
+# Detection on less speech than this is weak: the speaker's prior decides.
+MIN_DETECTION_SECONDS = 2.0
+# The prior counts as this many seconds of speech spread over the recording's
+# languages, so that a speaker heard for a few seconds is not pinned to one.
+PRIOR_SECONDS = 10.0
+# A switch inside a unit is looked for in units at least this long, and
+# accepted when both parts are detected confidently, in different languages.
+SWITCH_MIN_SECONDS = 2 * MIN_DETECTION_SECONDS
+SWITCH_PROBABILITY = 0.8
+# Detection of sub-stretches when looking for a switch: length and step.
+PROBE_SECONDS = 2.5
+PROBE_STEP_SECONDS = 1.0
+# A speaker is predicted to keep a language when it holds this share of
+# their speech (and enough of it was heard), before detection confirms it.
+PREDICT_SHARE = 0.9
+PREDICT_MIN_SECONDS = 20.0
+
+# Languages met in asylum interviews that Whisper has no token for. A
+# speaker may be set to one of them; their text is then flagged throughout.
+UNSUPPORTED_LANGUAGES: dict[str, str] = {
+    "aa": "Afar",
+    "ak": "Akan",
+    "bej": "Beja",
+    "ckb": "Kurdish (Sorani)",
+    "din": "Dinka",
+    "ee": "Ewe",
+    "ff": "Fula",
+    "ig": "Igbo",
+    "kmr": "Kurdish (Kurmanji)",
+    "kri": "Krio",
+    "ku": "Kurdish",
+    "nus": "Nuer",
+    "om": "Oromo",
+    "rw": "Kinyarwanda",
+    "ti": "Tigrinya",
+    "tig": "Tigre",
+    "wo": "Wolof",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Detection:
+    """Whisper's language probabilities for one stretch of speech (the most likely first)."""
+
+    seconds: float
+    probabilities: Mapping[str, float]
+
+    @property
+    def best(self) -> tuple[str, float]:
+        language = max(self.probabilities, key=self.probabilities.__getitem__)
+        return language, self.probabilities[language]
+
+    def p(self, language: str) -> float:
+        return self.probabilities.get(language, 0.0)
+
+
+@dataclass(frozen=True, slots=True)
+class LanguageChoice:
+    """The language a unit is decoded in, why, and whether it is in doubt."""
+
+    language: str  # a language the model knows: what the text is decoded in
+    probability: float | None  # the evidence: detection on the unit, or the speaker's (None when forced)
+    source: str  # "detected" | "speaker" | "forced" | "set"
+    doubt: str | None = None  # the reason for a language flag, or None
+    declared: str | None = None  # a language set for the speaker that the model lacks
+
+    @property
+    def stored_language(self) -> str:
+        """What the segment records: the speaker's declared language where the model lacks it."""
+        return self.declared or self.language
+
+
+def parse_speaker_languages(values) -> tuple[tuple[str, str], ...]:
+    """``("S3=ti", "S1=fr")`` as sorted (label, code) pairs; a bad label or unknown code is refused."""
+    import re
+
+    from faster_whisper.tokenizer import _LANGUAGE_CODES
+
+    from .errors import InputError
+
+    out: dict[str, str] = {}
+    for value in values:
+        label, sep, code = value.partition("=")
+        label, code = label.strip().upper(), code.strip().lower()
+        if not sep or not re.fullmatch(r"S[1-9][0-9]*", label):
+            raise InputError(f"--speaker-language takes SPEAKER=LANGUAGE, e.g. S3=fa, not {value!r}")
+        if code not in _LANGUAGE_CODES and code not in UNSUPPORTED_LANGUAGES:
+            raise InputError(
+                f"unknown language code {code!r} for {label} (a Whisper language, or one it lacks: "
+                f"{', '.join(sorted(UNSUPPORTED_LANGUAGES))})"
+            )
+        if label in out and out[label] != code:
+            raise InputError(f"{label} is given two languages ({out[label]} and {code})")
+        out[label] = code
+    return tuple(sorted(out.items()))
+
+
+def language_name(code: str) -> str:
+    return UNSUPPORTED_LANGUAGES.get(code) or _WHISPER_NAMES.get(code, code)
+
+
+def doubt_reason(language: str, probability: float) -> str:
+    return (
+        f"language not recognised with confidence: this text may be a translation or invented "
+        f"({language}, p = {probability:.2f})"
+    )
+
+
+def unsupported_reason(declared: str, decoded: str) -> str:
+    return (
+        f"the speaker's language, {language_name(declared)} ({declared}), is not one the speech model knows: "
+        f"this text may be a translation or invented (decoded as {decoded})"
+    )
+
+
+@dataclass
+class LanguageHistory:
+    """Speaking time per speaker and language so far, with how sure detection was.
+
+    It serves as the prior for the next units, and carries from one
+    processing window of a long recording to the next.
+    """
+
+    seconds: dict[str | None, dict[str, float]] = field(default_factory=dict)
+    # Per speaker and language: detection-probability-weighted seconds of long units.
+    sure: dict[str | None, dict[str, float]] = field(default_factory=dict)
+    judged: dict[str | None, dict[str, float]] = field(default_factory=dict)
+
+    def add(self, speaker: str | None, language: str, seconds: float, probability: float | None) -> None:
+        own = self.seconds.setdefault(speaker, {})
+        own[language] = max(0.0, own.get(language, 0.0) + seconds)
+        if probability is not None and abs(seconds) >= MIN_DETECTION_SECONDS:
+            sure = self.sure.setdefault(speaker, {})
+            judged = self.judged.setdefault(speaker, {})
+            sure[language] = max(0.0, sure.get(language, 0.0) + probability * seconds)
+            judged[language] = max(0.0, judged.get(language, 0.0) + seconds)
+
+    def without(self, speaker: str | None, language: str, seconds: float, probability: float | None) -> LanguageHistory:
+        """This history less one unit's evidence (as :meth:`add` counted it)."""
+        out = self.merged(LanguageHistory())
+        out.add(speaker, language, -seconds, probability)
+        return out
+
+    def merged(self, other: LanguageHistory) -> LanguageHistory:
+        out = LanguageHistory()
+        for h in (self, other):
+            for attr in ("seconds", "sure", "judged"):
+                for speaker, langs in getattr(h, attr).items():
+                    mine = getattr(out, attr).setdefault(speaker, {})
+                    for lang, v in langs.items():
+                        mine[lang] = mine.get(lang, 0.0) + v
+        return out
+
+    def recording(self) -> dict[str, float]:
+        total: dict[str, float] = {}
+        for langs in self.seconds.values():
+            for lang, v in langs.items():
+                total[lang] = total.get(lang, 0.0) + v
+        return total
+
+    def prior(self, speaker: str | None, languages: Sequence[str]) -> dict[str, float]:
+        """P(language) for ``speaker`` over ``languages``: their own time, smoothed with the recording's."""
+        own = self.seconds.get(speaker, {})
+        everyone = self.recording()
+        heard = sum(everyone.values())
+        floor = 1e-3
+        weights = {}
+        for lang in languages:
+            background = (everyone.get(lang, 0.0) / heard) if heard else 0.0
+            weights[lang] = own.get(lang, 0.0) + PRIOR_SECONDS * (0.9 * background + 0.1 / len(languages)) + floor
+        total = sum(weights.values())
+        return {lang: w / total for lang, w in weights.items()}
+
+    def usual_probability(self, speaker: str | None, language: str) -> float | None:
+        """The speaker's mean detection probability for ``language`` on long units, if any were judged."""
+        judged = self.judged.get(speaker, {}).get(language, 0.0)
+        if judged <= 1e-6:
+            return None
+        return self.sure[speaker][language] / judged
+
+    def predict(self, speaker: str | None, previous: str | None) -> str | None:
+        """The language ``speaker`` most likely speaks next, or None when there is no telling.
+
+        A speaker heard mostly in one language keeps it; a speaker heard in
+        two (an interpreter) is predicted to answer in the one the previous
+        speaker did not use.
+        """
+        own = self.seconds.get(speaker, {})
+        heard = sum(own.values())
+        if heard < PREDICT_MIN_SECONDS:
+            return None
+        ranked = sorted(own, key=own.__getitem__, reverse=True)
+        if own[ranked[0]] >= PREDICT_SHARE * heard:
+            return ranked[0]
+        pair = ranked[:2]
+        if previous in pair and own[pair[1]] >= (1 - PREDICT_SHARE) * heard:
+            return pair[1] if previous == pair[0] else pair[0]
+        return None
+
+
+def choose(detection: Detection, prior: Mapping[str, float], usual: float | None = None) -> LanguageChoice:
+    """The language of one unit from its detection and the speaker's prior.
+
+    ``usual`` is the speaker's usual detection probability for the chosen
+    language (for a short unit, whose own detection says little).
+    """
+    candidates = set(prior) | set(detection.probabilities)
+    posterior = {lang: detection.p(lang) * prior.get(lang, 1e-6) for lang in candidates}
+    total = sum(posterior.values()) or 1.0
+    language = max(posterior, key=posterior.__getitem__)
+    post = posterior[language] / total
+    if detection.seconds >= MIN_DETECTION_SECONDS:
+        probability, source = detection.p(language), "detected"
+    else:
+        probability = min(post, usual) if usual is not None else post
+        source = "speaker" if language != detection.best[0] else "detected"
+    doubt = doubt_reason(language, probability) if probability < CONFIDENT_PROBABILITY else None
+    return LanguageChoice(language, round(probability, 4), source, doubt)
+
+
+def switch_point(probes: Sequence[tuple[float, Detection]]) -> list[float]:
+    """Candidate times where the language changes inside a unit, from detections of its sub-stretches.
+
+    ``probes`` are (centre time, detection) in time order. A candidate lies
+    between two neighbouring probes whose best languages differ and are both
+    among the unit's two most likely languages overall.
+    """
+    if len(probes) < 2:
+        return []
+    totals: dict[str, float] = {}
+    for _, d in probes:
+        for lang, p in d.probabilities.items():
+            totals[lang] = totals.get(lang, 0.0) + p
+    top = sorted(totals, key=totals.__getitem__, reverse=True)[:2]
+    out = []
+    for (t0, a), (t1, b) in zip(probes, probes[1:]):
+        la, lb = a.best[0], b.best[0]
+        if la != lb and la in top and lb in top:
+            out.append((t0 + t1) / 2)
+    return out
+
+
+# Whisper's language names for the codes it knows (faster_whisper.tokenizer has only the codes).
+_WHISPER_NAMES = {
+    "en": "English", "fr": "French", "de": "German", "es": "Spanish", "it": "Italian", "pt": "Portuguese",
+    "nl": "Dutch", "ar": "Arabic", "fa": "Persian", "ps": "Pashto", "ur": "Urdu", "tr": "Turkish",
+    "ru": "Russian", "uk": "Ukrainian", "so": "Somali", "am": "Amharic", "sw": "Swahili", "ha": "Hausa",
+    "yo": "Yoruba", "ln": "Lingala", "bn": "Bengali", "hi": "Hindi", "pa": "Punjabi", "ta": "Tamil",
+    "zh": "Chinese", "vi": "Vietnamese", "sq": "Albanian", "sr": "Serbian", "hy": "Armenian",
+    "ka": "Georgian", "az": "Azerbaijani", "uz": "Uzbek", "tk": "Turkmen", "pl": "Polish", "ro": "Romanian",
+    "el": "Greek", "he": "Hebrew", "mn": "Mongolian", "ne": "Nepali", "si": "Sinhala", "my": "Burmese",
+}
