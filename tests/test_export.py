@@ -157,11 +157,13 @@ def test_every_format_parses_and_carries_its_provenance(validated, tmp_path):
     subs = list(srt.parse(files["srt"].read_text()))
     assert len(subs) == n + 1 and audio_sha in subs[0].content
     assert [s.content.split(": ", 1)[1] for s in subs[1:]] == [s["text"] or "[no words]" for s in segments]
+    assert [s.content.split(": ", 1)[0].rsplit(" ", 1)[1] for s in subs[1:]] == [f"({s['language']})" for s in segments]
     assert subs[1].start.total_seconds() == pytest.approx(segments[0]["start"], abs=0.001)
 
     vtt = webvtt.read(str(files["vtt"]))
     assert len(vtt.captions) == n
-    assert vtt.captions[0].voice and vtt.captions[0].voice.endswith(f"({segments[0]['speaker']})")
+    # The voice names the speaker and the segment's language, as the other formats do: "Officer (S1) (en)".
+    assert [c.voice for c in vtt.captions] == [f"{s['role'].capitalize()} ({s['speaker']}) ({s['language']})" for s in segments]
     h, m, sec = vtt.captions[-1].end.split(":")
     assert int(h) * 3600 + int(m) * 60 + float(sec) == pytest.approx(segments[-1]["end"], abs=0.001)
     assert audio_sha in files["vtt"].read_text().split("\n\n")[1]  # the NOTE block

@@ -121,6 +121,12 @@ def test_the_report_figures_match_the_hand_built_interview(reviewed):
     assert (r["audio_sha256"], r["model"], r["model_sha256"]) == (t.audio_sha256, t.model.name, t.model.sha256)
     assert (r["denoised_windows"], r["denoise_windows"]) == (sum(d.applied for d in t.denoise), len(t.denoise))
     assert r["flags_per_minute"] == [0, 1, 1]
+    # Segment time by speaker and language; no language flag, so nothing in doubt.
+    assert (r["speech_seconds"], r["uncertain_language_seconds"], r["uncertain_language_share"]) == (38.0, 0.0, 0.0)
+    assert r["speech_by_language"] == {"en": {"seconds": 38.0, "uncertain_seconds": 0.0, "uncertain_share": 0.0}}
+    assert [(x["speaker"], x["role"], x["language"], x["seconds"]) for x in r["languages_by_speaker"]] == [
+        ("S1", "officer", "en", 18.0), ("S2", "applicant", "en", 20.0)]
+    assert r["language_flags"] == {"raised": 0, "open": 0, "confirmed": 0, "dismissed": 0}
     assert r["confidence_per_minute"] == pytest.approx([0.75, 0.76, 0.36])
     # Figures only: neither the words nor the names are in the report.
     assert "Kunduz" not in done.stdout and "born" not in done.stdout
@@ -140,6 +146,8 @@ def test_the_report_across_interviews_adds_them_up(reviewed, tmp_path):
     assert float(total["review_seconds"]) == 90.0
     assert (first["validated_by"], second["validated_by"]) == ("officer.a=3;officer.b=1", "")
     assert first["model"] == "whisper-base" and len(first["audio_sha256"]) == 64 and first["denoise_windows"] == "0"
+    assert (first["languages"], total["languages"], total["speech_seconds"]) == ("en 38.0 s", "en 76.0 s", "76.0")
+    assert first["speaker_languages"] == "S1 officer en 18.0 s; S2 applicant en 20.0 s"
 
     totals = json.loads(run_cli("report", "--all", "--format", "json", "--db", db_path).stdout)["totals"]
     assert totals["edits_by_role"]["applicant"]["edit_rate"] == pytest.approx(2 / 16)
@@ -158,8 +166,9 @@ def test_the_html_report_is_self_contained_with_its_plots(reviewed, tmp_path):
     assert all(u.startswith("#") for u in re.findall(r"url\(([^)]*)\)", page))
     references = re.findall(r'href="([^"]*)"', page)
     assert references and all(r.startswith("#") for r in references)  # only inside the page's own SVG
-    # Per interview: confidence timeline, flags per minute, edit rate per speaker; plus 3 overview plots.
-    assert page.count("<svg") == 2 * 3 + 3
+    # Per interview: confidence timeline, flags per minute, speech per speaker by language, edit rate per
+    # speaker; plus 3 overview plots.
+    assert page.count("<svg") == 2 * 4 + 3
     assert "25.0 %" in page  # the applicant's edit rate
     assert "1.5 min" in page  # officer.a's review time
     again = run_cli("report", "--all", "--out", out, "--db", db_path)

@@ -126,13 +126,13 @@ def test_a_looping_chunk_is_read_again_by_the_sequential_decoder(eval_dir, catal
     from interview_assist.asr import LOOP_COMPRESSION_RATIO, Transcriber
     from interview_assist.audio import load
     from interview_assist.denoise import reduce_noise
-    from interview_assist.vad import group_for_asr, speech_spans
+    from interview_assist.vad import speech_spans
 
     no_reread = Transcriber(catalog, "whisper-base", replace(base_transcriber.options, reread_loops=False))
     candidates = (("fleurs-fr-003.ogg", "brown", 10, True), ("fleurs-fr-001.ogg", "white", 20, True), ("fleurs-fr-003.ogg", "brown", 0, False))
     for clip, kind, snr, denoised in candidates:
         x = _noisy(load(eval_dir / "asr" / clip), kind, snr, zlib.crc32(f"{clip}|{kind}|{snr}".encode()))
-        chunks = group_for_asr(speech_spans(x))
+        chunks = speech_spans(x)
         audio = reduce_noise(x) if denoised else x
         first = no_reread.transcribe(audio, chunks)
         if any(s.compression_ratio > LOOP_COMPRESSION_RATIO for s in first):

@@ -512,12 +512,30 @@ def speakers(
     if not stored.transcript.speakers:
         click.echo(f"Interview {interview_id} was transcribed without diarization: no speakers.")
         return
-    for sp in stored.transcript.speakers:
+    t = stored.transcript
+    languages: dict[str, dict[str, float]] = {}
+    doubtful: dict[str, int] = {}
+    flagged = {f.segment for f in t.flags if f.kind == "language"}
+    for i, seg in enumerate(t.segments):
+        if seg.speaker and seg.language:
+            own = languages.setdefault(seg.speaker, {})
+            own[seg.language] = own.get(seg.language, 0.0) + seg.end - seg.start
+            doubtful[seg.speaker] = doubtful.get(seg.speaker, 0) + (i in flagged)
+    for sp in t.speakers:
         state = "confirmed" if sp.confirmed else "proposed"
         name_part = f" {sp.name}" if sp.name else ""
+        own = languages.get(sp.label, {})
+        heard = sum(own.values()) or 1.0
+        spoken = ", ".join(f"{lang} {100 * sec / heard:.0f} %" for lang, sec in sorted(own.items(), key=lambda kv: -kv[1]))
+        doubt = f" ({doubtful[sp.label]} segments with a doubtful language)" if doubtful.get(sp.label) else ""
         click.echo(
-            f"{sp.label}: {sp.role}{name_part} [{state}] · {sp.speaking_time:.0f} s · "
+            f"{sp.label}: {sp.role}{name_part} [{state}] · {sp.speaking_time:.0f} s · speaks {spoken or '-'}{doubt} · "
             f"machine proposal: {sp.proposed_role} ({sp.evidence})"
+        )
+    if any(doubtful.values()) or len({lang for own in languages.values() for lang in own}) > 1:
+        click.echo(
+            "A speaker's language wrong? Transcribe the recording again with e.g. --speaker-language S3=fa "
+            "(a language the model lacks, e.g. S3=ti, flags that speaker's text for review)."
         )
 
 

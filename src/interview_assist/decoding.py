@@ -1,26 +1,24 @@
-"""Speech to text unit by unit, each unit in its own language, in packed decode windows.
+"""Speech to text unit by unit, each unit of speech in its own language.
 
-A unit is one speaker's speech (:mod:`interview_assist.packing`). For the units
+A unit is one speaker's speech (:mod:`interview_assist.units`). For the units
 of one processing window, :class:`TurnDecoder`:
 
-1. decides what is decided already: a language forced for the recording, or
-   set for a speaker; predicts the others from the speaker's languages so far
-   (:class:`~interview_assist.language.LanguageHistory`), or leaves them open;
-2. packs the units by that language (open ones together, in time order) into
-   windows of at most 30 s and runs the encoder once per window;
-3. detects each unit's language from its own encoder frames, and looks inside
-   a long unit for a switch of language, splitting it there;
-4. chooses each unit's language from its detection and the speaker's prior
-   (their other units, in this window and before);
-5. decodes every window whose units all got one language from the encoder
-   pass it already had, and packs the other units again, by language, for a
-   pass of their own, so that no decode window mixes languages;
-6. maps the words back to their units, reads a looping unit again alone, and
-   hears again, alone, speech of a unit that no word came out of.
-
-The cost is one encoder pass per window when the predictions hold (a
-speaker who keeps to one language, an interpreter who alternates), plus one
-per window whose units had to be packed again.
+1. takes what is decided already: a language forced for the recording, or
+   set by a person for a speaker;
+2. encodes every unit on its own, at its own length (with 2 s of silence
+   after it; see :meth:`Transcriber.encode`), several at once;
+3. detects each unit's language from its own encoding, and looks inside a
+   long unit for a switch of language: candidates where detections of short
+   stretches of it change, each checked by encoding the parts on both sides
+   alone; a unit is split where both parts are confidently in different
+   languages;
+4. chooses each unit's language from its detection and the speaker's prior:
+   the languages of their other units, in this window and before
+   (:mod:`interview_assist.language`);
+5. decodes every unit (or part) in its language from its own encoding, so no
+   decode crosses a change of speaker or of language;
+6. reads a looping unit again alone with the sequential decoder, and hears
+   again, alone, speech of a unit that no word came out of.
 """
 
 from __future__ import annotations
@@ -43,27 +41,27 @@ from .language import (
     LanguageChoice,
     LanguageHistory,
     choose,
+    detected,
     switch_point,
     unsupported_reason,
 )
-from .packing import MAX_PACK_SECONDS, Pack, Unit, pack_units, unit_at
 from .spans import SAMPLE_RATE, Span, seconds_to_samples
-from .transcript import Segment, Word
+from .transcript import Segment
+from .units import Unit
 from .vad import uncovered
 
 logger = logging.getLogger("interview_assist")
 
-_OPEN = "?"
-
 
 @dataclass(frozen=True, slots=True)
 class _Piece:
-    """A unit as decoded: possibly half of a unit split at a switch of language."""
+    """A unit as decoded: the whole unit, or a part of one split at a switch of language."""
 
     unit: Unit
-    pack: int  # the first-round pack it was encoded in
+    encoded: np.ndarray
     detection: Detection | None = None  # None when the language was decided before listening
     fixed: LanguageChoice | None = None
+    switched: bool = False  # a part of a unit split where its language changes
 
 
 class TurnDecoder:
@@ -85,9 +83,7 @@ class TurnDecoder:
         self.history = history if history is not None else LanguageHistory()
         self.speaker_languages = dict(speaker_languages or {})
         self.gap_seconds = gap_seconds
-        self._previous: str | None = None  # language of the last unit decoded
 
-    # -- the whole step ---------------------------------------------------------
     def transcribe(
         self,
         audio: np.ndarray,
@@ -101,28 +97,46 @@ class TurnDecoder:
         if not units:
             return []
         tr = self.transcriber
-        fixed = [self._fixed(u) for u in units]
-        keys = self._keys(units, fixed)
-        first = _packs_by_key(units, keys)
-        encoded = tr.encode([p.audio(audio) for p, _ in first])
-        pieces, split_packs = self._detect(audio, units, fixed, first, encoded)
+        pieces = self._pieces(audio, units)
         choices = self._choose(pieces)
-        windows, owners = self._plan(audio, pieces, choices, first, encoded, split_packs)
-        decoded = tr.decode([(enc, lang, pack.duration) for pack, enc, lang in windows], unbiased=unbiased)
-        by_piece: dict[int, list[Segment]] = {}
-        for (pack, _, _), segments, owner in zip(windows, decoded, owners):
-            for i, seg in _map_back(segments, pack, [pieces[k].unit for k in owner], owner):
-                by_piece.setdefault(i, []).append(seg)
+        decoded = tr.decode([(p.encoded, c.language) for p, c in zip(pieces, choices)], unbiased=unbiased)
         out: list[Segment] = []
-        for i, piece in enumerate(pieces):
-            segments = self._reread_if_looping(audio, piece.unit, choices[i], by_piece.get(i, []), unbiased)
-            segments += self._skipped(audio, piece.unit, choices[i], segments, unbiased)
-            out += [_finish(s, choices[i], offset) for s in segments]
+        for piece, choice, segments in zip(pieces, choices, decoded):
+            segments = _placed(segments, piece.unit.span)
+            segments = self._reread_if_looping(audio, piece.unit, choice, segments, unbiased)
+            segments += self._skipped(audio, piece.unit, choice, segments, unbiased)
+            out += [_finish(s, choice, offset) for s in segments]
             if on_progress is not None:
                 on_progress(offset + piece.unit.span.end)
         self._remember(pieces, choices)
         out.sort(key=lambda s: (s.start, s.end))
         return out
+
+    def languages(self, audio: np.ndarray, units: Sequence[Unit]) -> list[LanguageChoice]:
+        """The language each unit would be decoded in (a unit split at a switch: its first part's).
+
+        Nothing is decoded and the history is left as it was.
+        """
+        pieces = self._pieces(audio, units)
+        choices = self._choose(pieces)
+        first: dict[Span, LanguageChoice] = {}
+        for piece, choice in zip(pieces, choices):
+            for unit in units:
+                if unit.span.start <= piece.unit.span.start < unit.span.end:
+                    first.setdefault(unit.span, choice)
+        return [first[u.span] for u in units]
+
+    def _pieces(self, audio: np.ndarray, units: Sequence[Unit]) -> list[_Piece]:
+        """Every unit encoded, its language detected (or decided before listening), split at switches."""
+        tr = self.transcriber
+        pieces: list[_Piece] = []
+        for unit, enc in zip(units, tr.encode([_clip(audio, u.span) for u in units])):
+            fixed = self._fixed(unit)
+            if fixed is not None:
+                pieces.append(_Piece(unit, enc, fixed=fixed))
+            else:
+                pieces += self._split(audio, unit, enc, tr.detect(enc))
+        return pieces
 
     def transcribe_stretches(
         self,
@@ -132,38 +146,27 @@ class TurnDecoder:
         *,
         unbiased: bool = False,
     ) -> list[Segment]:
-        """Short, scattered stretches (seconds into ``audio``), each in its given language.
+        """Short stretches (seconds into ``audio``), each decoded alone in its given language.
 
-        Stretches of one language are packed together with silence between
-        them, and each word goes back to its own stretch. One segment per
-        stretch that produced words, in recording time.
+        One segment per stretch that produced words, in recording time.
         """
-        units = [Unit(span) for span, _ in stretches]
-        windows: list[tuple[Pack, np.ndarray, str]] = []
-        owners: list[list[int]] = []
-        for language in dict.fromkeys(lang for _, lang in stretches):
-            chosen = [i for i, (_, lang) in enumerate(stretches) if lang == language]
-            packs = pack_units(chosen, units, max_seconds=MAX_PACK_SECONDS - 2, adjacent=False)
-            for pack, enc in zip(packs, self.transcriber.encode([p.audio(audio) for p in packs])):
-                windows.append((pack, enc, language))
-                owners.append(list(pack.units))
-        decoded = self.transcriber.decode([(enc, lang, p.duration) for p, enc, lang in windows], unbiased=unbiased)
-        words: dict[int, list[tuple[Word, Segment]]] = {}
-        for (pack, _, _), segments, owner in zip(windows, decoded, owners):
-            for i, seg in _map_back(segments, pack, [units[k] for k in owner], owner):
-                words.setdefault(i, []).extend((w, seg) for w in seg.words)
+        if not stretches:
+            return []
+        encoded = self.transcriber.encode([_clip(audio, span) for span, _ in stretches])
+        decoded = self.transcriber.decode([(e, lang) for e, (_, lang) in zip(encoded, stretches)], unbiased=unbiased)
         out = []
-        for i in sorted(words):
-            ws = tuple(w for w, _ in words[i])
-            first = words[i][0][1]
+        for (span, language), segments in zip(stretches, decoded):
+            placed = _placed(segments, span)
+            words = tuple(w for s in placed for w in s.words)
+            if not words:
+                continue
             out.append(
-                replace(
-                    first,
-                    start=round(ws[0].start + offset, 3),
-                    end=round(ws[-1].end + offset, 3),
-                    text="".join(w.text for w in ws).strip(),
-                    words=tuple(replace(w, start=round(w.start + offset, 3), end=round(w.end + offset, 3)) for w in ws),
-                    language=stretches[i][1],
+                _shift(
+                    replace(
+                        placed[0], start=words[0].start, end=words[-1].end,
+                        text="".join(w.text for w in words).strip(), words=words, language=language,
+                    ),
+                    offset,
                 )
             )
         return out
@@ -179,71 +182,47 @@ class TurnDecoder:
             return LanguageChoice(declared, None, "set")
         return None
 
-    def _keys(self, units: Sequence[Unit], fixed: Sequence[LanguageChoice | None]) -> list[str]:
-        """The language each unit is packed for first: decided, predicted, or open."""
-        keys = []
-        previous = self._previous
-        for unit, choice in zip(units, fixed):
-            if choice is not None:
-                key = choice.language
-            else:
-                key = self.history.predict(unit.speaker, previous) or _OPEN
-            keys.append(key)
-            if key != _OPEN:
-                previous = key
-        return keys
+    # -- 3. switches inside a unit -------------------------------------------------
+    def _split(self, audio: np.ndarray, unit: Unit, encoded: np.ndarray, detection: Detection) -> list[_Piece]:
+        """The unit, or its parts where its language changes, each with its own encoding and detection.
 
-    # -- 3. detection, and switches inside a unit --------------------------------
-    def _detect(self, audio, units, fixed, first, encoded) -> tuple[list[_Piece], set[int]]:
-        tr = self.transcriber
-        pieces: list[_Piece] = []
-        split_packs: set[int] = set()
-        pack_of = {u: k for k, (pack, _) in enumerate(first) for u in pack.units}
-        for i, unit in enumerate(units):
-            k = pack_of[i]
-            pack, enc = first[k][0], encoded[k]
-            if fixed[i] is not None:
-                pieces.append(_Piece(unit, k, fixed=fixed[i]))
-                continue
-            where = pack.packed_span(i, units)
-            detection = tr.detect(enc, where)
-            parts = self._split(audio, unit, where, enc, detection)
-            if len(parts) > 1:
-                split_packs.add(k)
-            pieces += [_Piece(u, k, d) for u, d in parts]
-        return pieces, split_packs
-
-    def _split(self, audio, unit: Unit, where: Span, enc, detection: Detection) -> list[tuple[Unit, Detection]]:
-        """The unit cut where its language changes, each part with its own detection.
-
-        Candidate cuts lie where detections of short sub-stretches change
-        language, moved to the quietest moment nearby. Each part between two
-        cuts is detected on its own; neighbours found in one language are
-        joined, and a cut stays only if the parts on both sides are long
-        enough and confidently in different languages (the weakest cut goes
-        first, until all that remain hold).
+        Candidate cuts lie where detections of short stretches of the unit's
+        encoding change language (a rough guide: detection is less sure away
+        from the start of a window), moved to the quietest moment nearby.
+        The parts between cuts are then encoded and detected alone; parts
+        found in one language are joined again, and a cut stays only if the
+        parts on both sides are long enough and confidently in different
+        languages (the weakest cut goes first, until all that remain hold).
         """
+        whole = [_Piece(unit, encoded, detection)]
         if unit.span.duration < SWITCH_MIN_SECONDS:
-            return [(unit, detection)]
+            return whole
         tr = self.transcriber
-        shift = where.start - unit.span.start  # packed time = real time + shift
+        length = unit.span.duration
         probes = []
-        t = where.start
-        while t + PROBE_SECONDS <= where.end + 1e-6:
-            probes.append((t + PROBE_SECONDS / 2, tr.detect(enc, Span(t, t + PROBE_SECONDS))))
+        t = 0.0
+        while t + PROBE_SECONDS <= length + 1e-6:
+            probes.append((t + PROBE_SECONDS / 2, tr.detect(encoded, Span(t, t + PROBE_SECONDS))))
             t += PROBE_STEP_SECONDS
-        cuts = sorted({round(_quietest(audio, c - shift, unit.span), 3) for c in switch_point(probes)})
+        candidates = switch_point(probes)
+        if not candidates:
+            return whole
+        cuts = sorted({round(_quietest(audio, unit.span.start + c, unit.span), 3) for c in candidates})
+        found: dict[Span, tuple[np.ndarray, Detection]] = {}
         while cuts:
             edges = [unit.span.start, *cuts, unit.span.end]
             parts = [Span(a, b) for a, b in zip(edges, edges[1:])]
-            found = [tr.detect(enc, p.shifted(shift)) for p in parts]
+            new = [p for p in parts if p not in found]
+            for p, enc in zip(new, tr.encode([_clip(audio, p) for p in new])):
+                found[p] = (enc, tr.detect(enc))
+            heard = [found[p][1] for p in parts]
             # A cut between two parts heard in one language is no switch.
-            same = [k for k in range(len(cuts)) if found[k].best[0] == found[k + 1].best[0]]
+            same = [k for k in range(len(cuts)) if heard[k].best[0] == heard[k + 1].best[0]]
             if same:
                 del cuts[same[0]]
                 continue
             strength = [
-                min(found[k].best[1], found[k + 1].best[1])
+                min(heard[k].best[1], heard[k + 1].best[1])
                 if min(parts[k].duration, parts[k + 1].duration) >= MIN_DETECTION_SECONDS else 0.0
                 for k in range(len(cuts))
             ]
@@ -253,65 +232,39 @@ class TurnDecoder:
                 continue
             logger.info(
                 "language switches inside a turn at %s s (%s)",
-                ", ".join(f"{c:.2f}" for c in cuts), " -> ".join(d.best[0] for d in found),
+                ", ".join(f"{c:.2f}" for c in cuts), " -> ".join(d.best[0] for d in heard),
             )
-            return [(Unit(p, unit.speaker), d) for p, d in zip(parts, found)]
-        return [(unit, detection)]
+            return [_Piece(unit.part(p), found[p][0], found[p][1], switched=True) for p in parts]
+        return whole
 
     # -- 4. the choice -----------------------------------------------------------
     def _choose(self, pieces: Sequence[_Piece]) -> list[LanguageChoice]:
         # This window's evidence: the best language of every piece long enough to judge.
         window = LanguageHistory()
         for p in pieces:
-            if p.detection is not None:
-                window.add(p.unit.speaker, p.detection.best[0], p.detection.seconds, p.detection.best[1])
+            if p.detection is not None and p.detection.seconds >= MIN_DETECTION_SECONDS:
+                window.add(p.unit.speaker, p.detection.best[0], p.unit.span.duration, p.detection.best[1])
         evidence = self.history.merged(window)
         return [p.fixed if p.fixed is not None else self._choice(p, evidence) for p in pieces]
 
     def _choice(self, piece: _Piece, evidence: LanguageHistory) -> LanguageChoice:
         d, speaker = piece.detection, piece.unit.speaker
-        # The prior is the speaker's other speech: this piece's own evidence is left out.
-        others = evidence.without(speaker, d.best[0], d.seconds, d.best[1])
-        languages = sorted(set(d.probabilities) | set(others.recording()))
-        prior = others.prior(speaker, languages)
-        choice = choose(d, prior)
-        usual = others.usual_probability(speaker, choice.language)
-        if usual is not None:
-            choice = choose(d, prior, usual)
+        if piece.switched:  # the switch was found with confident detections on both sides
+            choice = detected(d)
+        else:
+            # The prior is the speaker's other speech: this piece's own evidence is left out.
+            long = d.seconds >= MIN_DETECTION_SECONDS
+            others = evidence.without(speaker, d.best[0], piece.unit.span.duration, d.best[1]) if long else evidence
+            languages = sorted(set(d.probabilities) | set(others.recording()))
+            prior = others.prior(speaker, languages)
+            choice = choose(d, prior)
+            usual = others.usual_probability(speaker, choice.language)
+            if usual is not None:
+                choice = choose(d, prior, usual)
         declared = self.speaker_languages.get(speaker) if speaker is not None else None
         if declared:  # set to a language the model lacks: decoded as detected, flagged throughout
             choice = replace(choice, declared=declared, source="set", doubt=unsupported_reason(declared, choice.language))
         return choice
-
-    # -- 5. which windows can be decoded as encoded ------------------------------
-    def _plan(self, audio, pieces, choices, first, encoded, split_packs):
-        windows: list[tuple[Pack, np.ndarray, str]] = []
-        owners: list[list[int]] = []
-        of_pack: dict[int, list[int]] = {}
-        for i, p in enumerate(pieces):
-            of_pack.setdefault(p.pack, []).append(i)
-        again: list[int] = []
-        for k, (pack, _) in enumerate(first):
-            members = of_pack.get(k, [])
-            languages = {choices[i].language for i in members}
-            if k not in split_packs and len(languages) == 1:
-                windows.append((pack, encoded[k], languages.pop()))
-                owners.append(members)
-            else:
-                again += members
-        if again:
-            units = [p.unit for p in pieces]
-            packs: list[tuple[Pack, str]] = []
-            for language in dict.fromkeys(choices[i].language for i in again):
-                chosen = [i for i in again if choices[i].language == language]
-                packs += [(pack, language) for pack in pack_units(chosen, units)]
-            for (pack, language), enc in zip(packs, self.transcriber.encode([p.audio(audio) for p, _ in packs])):
-                windows.append((pack, enc, language))
-                owners.append(list(pack.units))
-            logger.info("%d of %d decode windows mixed languages and were packed again", len({pieces[i].pack for i in again}), len(first))
-        # Pack indices of re-packed windows are piece indices; first-round packs hold unit
-        # indices: both are translated to piece indices by position in ``owners``.
-        return windows, owners
 
     # -- 6. loops and skipped speech ---------------------------------------------
     def _reread_if_looping(self, audio, unit: Unit, choice: LanguageChoice, segments: list[Segment], unbiased: bool) -> list[Segment]:
@@ -319,81 +272,56 @@ class TurnDecoder:
             return segments
         if not any((s.compression_ratio or 0.0) > LOOP_COMPRESSION_RATIO for s in segments):
             return segments
-        clip = audio[seconds_to_samples(unit.span.start) : seconds_to_samples(unit.span.end)]
-        again = self.transcriber.read_alone(clip, choice.language, unbiased=unbiased)
+        again = self.transcriber.read_alone(_clip(audio, unit.span), choice.language, unbiased=unbiased)
         if again is None:
             return segments
         logger.info("a looping reading at %.1f-%.1f s was read again", unit.span.start, unit.span.end)
-        return [_shift(s, unit.span.start) for s in again]
+        return _placed(again, unit.span)
 
     def _skipped(self, audio, unit: Unit, choice: LanguageChoice, segments: list[Segment], unbiased: bool) -> list[Segment]:
         """Speech of the unit with no word, heard again alone (Whisper skips a last sentence at times)."""
         covered = [w.span for s in segments for w in s.words] or [s.span for s in segments if s.text]
-        missed = uncovered([unit.span], covered, self.gap_seconds)
-        if not missed:
-            return []
+        missed = uncovered(list(unit.heard), covered, self.gap_seconds)
         return self.transcribe_stretches(audio, [(m, choice.language) for m in missed], 0.0, unbiased=unbiased)
 
     def _remember(self, pieces: Sequence[_Piece], choices: Sequence[LanguageChoice]) -> None:
         for p, c in zip(pieces, choices):
-            if c.source == "forced":
-                continue
-            self.history.add(p.unit.speaker, c.language, p.unit.span.duration, c.probability if c.source == "detected" else None)
-            self._previous = c.language
+            if c.source != "forced":
+                judged = c.probability if c.source == "detected" and p.detection is not None else None
+                self.history.add(p.unit.speaker, c.language, p.unit.span.duration, judged)
 
 
-def _packs_by_key(units: Sequence[Unit], keys: Sequence[str]) -> list[tuple[Pack, str]]:
+def _clip(audio: np.ndarray, span: Span) -> np.ndarray:
+    return audio[seconds_to_samples(span.start) : seconds_to_samples(span.end)]
+
+
+def _placed(segments: Sequence[Segment], span: Span) -> list[Segment]:
+    """Segments decoded from ``span`` alone, in the audio's time, their words inside the span.
+
+    Words that start in the silence after the clip are the decoder's
+    invention and are dropped, with segments left without words there.
+    """
+
+    def clamp(t: float) -> float:
+        return round(min(max(t + span.start, span.start), span.end), 3)
+
     out = []
-    for key in dict.fromkeys(keys):
-        chosen = [i for i, k in enumerate(keys) if k == key]
-        out += [(pack, key) for pack in pack_units(chosen, units)]
+    for seg in segments:
+        kept = [w for w in seg.words if w.start < span.duration]
+        if seg.words and not kept or not seg.words and seg.start >= span.duration:
+            continue
+        words = tuple(replace(w, start=clamp(w.start), end=max(clamp(w.end), clamp(w.start))) for w in kept)
+        start, end = clamp(seg.start), max(clamp(seg.end), clamp(seg.start))
+        if words:
+            start, end = min(start, words[0].start), max(end, words[-1].end)
+        text = seg.text if len(kept) == len(seg.words) else "".join(w.text for w in words).strip()
+        out.append(replace(seg, start=start, end=end, words=words, text=text))
     return out
 
 
-def _map_back(segments: Sequence[Segment], pack: Pack, units: Sequence[Unit], owner: Sequence[int]):
-    """(owner index, segment in real time) for each piece of each decoded segment.
-
-    ``pack`` refers to units by their index in the list it was packed from;
-    ``units[j]`` is the unit ``owner[j]``, in the order of ``pack.units``.
-    """
-    index_of = {u: j for j, u in enumerate(pack.units)}
-    local = {u: units[index_of[u]] for u in pack.units}
-    for seg in segments:
-        groups: list[tuple[int, list[Word]]] = []
-        for w in seg.words:
-            start, end, run = pack.to_real(w.start, w.end)
-            u = unit_at(local, run, (start + end) / 2)
-            word = replace(w, start=round(start, 3), end=round(end, 3))
-            if groups and groups[-1][0] == u:
-                groups[-1][1].append(word)
-            else:
-                groups.append((u, [word]))
-        if not groups:
-            if not seg.text:
-                continue
-            start, end, run = pack.to_real(seg.start, seg.end)
-            u = unit_at(local, run, (start + end) / 2)
-            yield owner[index_of[u]], replace(seg, start=round(start, 3), end=round(end, 3))
-            continue
-        whole = len(groups) == 1
-        for u, words in groups:
-            start, end = words[0].start, words[-1].end
-            if whole:
-                s0, s1, _ = pack.to_real(seg.start, seg.end)
-                start, end = min(start, s0), max(end, s1)
-            yield owner[index_of[u]], replace(
-                seg,
-                start=round(start, 3),
-                end=round(end, 3),
-                text=seg.text if whole else "".join(w.text for w in words).strip(),
-                words=tuple(words),
-            )
-
-
 def _finish(seg: Segment, choice: LanguageChoice, offset: float) -> Segment:
-    shifted = _shift(seg, offset)
     return replace(
-        shifted,
+        _shift(seg, offset),
         language=choice.stored_language,
         language_probability=choice.probability,
         language_doubt=choice.doubt,
@@ -410,16 +338,16 @@ def _shift(seg: Segment, seconds: float) -> Segment:
 
 
 def _quietest(audio: np.ndarray, t: float, within: Span, reach: float = 0.5, frame: float = 0.02) -> float:
-    """The quietest 20 ms of ``audio`` within ``reach`` of ``t`` (and inside ``within``): where to cut."""
+    """The quietest 20 ms of ``audio`` within ``reach`` of ``t`` (and a second inside ``within``): where to cut."""
     lo = max(within.start + MIN_DETECTION_SECONDS / 2, t - reach)
     hi = min(within.end - MIN_DETECTION_SECONDS / 2, t + reach)
     if hi - lo < frame:
         return t
-    a, b = seconds_to_samples(lo), seconds_to_samples(hi)
     step = int(frame * SAMPLE_RATE)
-    x = audio[a:b]
+    x = audio[seconds_to_samples(lo) : seconds_to_samples(hi)]
     n = x.size // step
     if n == 0:
         return t
     energy = (x[: n * step].reshape(n, step).astype(np.float64) ** 2).mean(axis=1)
     return lo + (int(np.argmin(energy)) + 0.5) * frame
+

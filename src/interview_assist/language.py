@@ -2,18 +2,24 @@
 
 Whisper's language detection runs on each unit of speech alone (see
 :mod:`interview_assist.decoding`), which gives a probability for every
-language it knows. That evidence is weak on a short unit ("yes", "okay"), so
-it is combined with a *prior*: the languages the same speaker used in their
-other units, by speaking time. The choice is the language of highest
-posterior probability (Bayes' rule: detection times prior).
+language it knows. That evidence is weak on a short unit ("yes", "okay"): on
+the first word or two of the FLEURS clips it named the wrong language for
+six of ten French pieces. So it is combined with a *prior*: the languages
+the same speaker used in their other units, by speaking time, smoothed with
+the languages of the whole recording. The choice is the language of highest
+posterior probability, Bayes' rule with the detection as likelihood, which
+counts in full from :data:`MIN_DETECTION_SECONDS` of speech and less below
+(raised to the power duration / that length). The parts of a unit split at
+a switch of language keep the languages the switch was found with.
 
-A choice is *in doubt* when the evidence for it is weak: on a unit long enough
-to judge, the unit's own detection gives the language less than
-:data:`CONFIDENT_PROBABILITY` (faster-whisper's own threshold for a detected
-language); on a short unit, the posterior or the speaker's usual detection
-probability for that language is below it. Such units are flagged for the
-reviewer: the text may be a translation into another language, or invented.
-So is every unit of a speaker whose language was set to one the model lacks.
+A choice is *in doubt* when the evidence for it is weak (see :func:`choose`;
+the bar is :data:`CONFIDENT_PROBABILITY`, faster-whisper's own threshold for
+a detected language). Such units are flagged for the reviewer: the text may
+be a translation into another language, or invented. So is every unit of a
+speaker whose language was set to one the model lacks. A language the model
+lacks can also be heard, wrongly but surely, as one it knows (synthetic
+Oromo was detected as Thai at 0.96): setting the speaker's language is the
+safeguard there.
 """
 
 from __future__ import annotations
@@ -26,9 +32,12 @@ from dataclasses import dataclass, field
 CONFIDENT_PROBABILITY = 0.5
 # Detection on less speech than this is weak: the speaker's prior decides.
 MIN_DETECTION_SECONDS = 2.0
-# The prior counts as this many seconds of speech spread over the recording's
-# languages, so that a speaker heard for a few seconds is not pinned to one.
-PRIOR_SECONDS = 10.0
+# The prior: a speaker's own languages count for at most PRIOR_OWN_SECONDS of
+# speech (a speaker heard for an hour is not pinned harder than one heard for
+# half a minute), and the recording's languages for PRIOR_SECONDS more, so
+# that a speaker heard for a few seconds is not pinned to one language.
+PRIOR_OWN_SECONDS = 30.0
+PRIOR_SECONDS = 2.0
 # A switch inside a unit is looked for in units at least this long, and
 # accepted when both parts are detected confidently, in different languages.
 SWITCH_MIN_SECONDS = 2 * MIN_DETECTION_SECONDS
@@ -36,10 +45,6 @@ SWITCH_PROBABILITY = 0.8
 # Detection of sub-stretches when looking for a switch: length and step.
 PROBE_SECONDS = 2.5
 PROBE_STEP_SECONDS = 1.0
-# A speaker is predicted to keep a language when it holds this share of
-# their speech (and enough of it was heard), before detection confirms it.
-PREDICT_SHARE = 0.9
-PREDICT_MIN_SECONDS = 20.0
 
 # Languages met in asylum interviews that Whisper has no token for. A
 # speaker may be set to one of them; their text is then flagged throughout.
@@ -139,6 +144,24 @@ def unsupported_reason(declared: str, decoded: str) -> str:
     )
 
 
+def declared_languages(segments, speaker_languages: Mapping[str, str]):
+    """Segments of a speaker set to a language the model lacks carry it, with its flag.
+
+    Decoding judged units of speech; attribution then gave each word the
+    speaker whose turn covers it, which at a change of speaker may be
+    another than the unit's. The setting follows the speaker.
+    """
+    from dataclasses import replace
+
+    out = []
+    for seg in segments:
+        declared = speaker_languages.get(seg.speaker) if seg.speaker is not None else None
+        if declared in UNSUPPORTED_LANGUAGES and seg.text and seg.language != declared:
+            seg = replace(seg, language=declared, language_doubt=unsupported_reason(declared, seg.language or "?"))
+        out.append(seg)
+    return out
+
+
 @dataclass
 class LanguageHistory:
     """Speaking time per speaker and language so far, with how sure detection was.
@@ -187,13 +210,15 @@ class LanguageHistory:
     def prior(self, speaker: str | None, languages: Sequence[str]) -> dict[str, float]:
         """P(language) for ``speaker`` over ``languages``: their own time, smoothed with the recording's."""
         own = self.seconds.get(speaker, {})
+        own_total = sum(own.values())
+        strength = min(own_total, PRIOR_OWN_SECONDS)
         everyone = self.recording()
         heard = sum(everyone.values())
-        floor = 1e-3
         weights = {}
         for lang in languages:
-            background = (everyone.get(lang, 0.0) / heard) if heard else 0.0
-            weights[lang] = own.get(lang, 0.0) + PRIOR_SECONDS * (0.9 * background + 0.1 / len(languages)) + floor
+            background = 0.9 * (everyone.get(lang, 0.0) / heard if heard else 0.0) + 0.1 / len(languages)
+            share = own.get(lang, 0.0) / own_total if own_total else 0.0
+            weights[lang] = strength * share + PRIOR_SECONDS * background
         total = sum(weights.values())
         return {lang: w / total for lang, w in weights.items()}
 
@@ -204,44 +229,50 @@ class LanguageHistory:
             return None
         return self.sure[speaker][language] / judged
 
-    def predict(self, speaker: str | None, previous: str | None) -> str | None:
-        """The language ``speaker`` most likely speaks next, or None when there is no telling.
-
-        A speaker heard mostly in one language keeps it; a speaker heard in
-        two (an interpreter) is predicted to answer in the one the previous
-        speaker did not use.
-        """
-        own = self.seconds.get(speaker, {})
-        heard = sum(own.values())
-        if heard < PREDICT_MIN_SECONDS:
-            return None
-        ranked = sorted(own, key=own.__getitem__, reverse=True)
-        if own[ranked[0]] >= PREDICT_SHARE * heard:
-            return ranked[0]
-        pair = ranked[:2]
-        if previous in pair and own[pair[1]] >= (1 - PREDICT_SHARE) * heard:
-            return pair[1] if previous == pair[0] else pair[0]
-        return None
-
 
 def choose(detection: Detection, prior: Mapping[str, float], usual: float | None = None) -> LanguageChoice:
     """The language of one unit from its detection and the speaker's prior.
 
     ``usual`` is the speaker's usual detection probability for the chosen
-    language (for a short unit, whose own detection says little).
+    language on their other long units (None when there are none). The choice
+    is in doubt:
+
+    - on a long unit, when the prior overrode the unit's own detection (the
+      text may be a translation), or when detection was unsure
+      (:data:`CONFIDENT_PROBABILITY`) and the speaker is not usually heard
+      surely in that language;
+    - on a short unit, when the posterior, or the speaker's usual
+      probability for the language, is unsure.
     """
     candidates = set(prior) | set(detection.probabilities)
-    posterior = {lang: detection.p(lang) * prior.get(lang, 1e-6) for lang in candidates}
+    weight = min(1.0, detection.seconds / MIN_DETECTION_SECONDS)
+    floor = min(detection.probabilities.values(), default=1e-4) / 10  # a language detection ranked below all kept
+    posterior = {
+        lang: max(detection.p(lang), floor) ** weight * prior.get(lang, 1e-6) for lang in candidates
+    }
     total = sum(posterior.values()) or 1.0
     language = max(posterior, key=posterior.__getitem__)
     post = posterior[language] / total
+    own = detection.p(language)
+    surely_heard = usual is not None and usual >= CONFIDENT_PROBABILITY
     if detection.seconds >= MIN_DETECTION_SECONDS:
-        probability, source = detection.p(language), "detected"
+        probability, source = own, "detected" if language == detection.best[0] else "speaker"
+        doubtful = source == "speaker" or (
+            own < CONFIDENT_PROBABILITY and not (surely_heard and post >= CONFIDENT_PROBABILITY)
+        )
     else:
         probability = min(post, usual) if usual is not None else post
         source = "speaker" if language != detection.best[0] else "detected"
-    doubt = doubt_reason(language, probability) if probability < CONFIDENT_PROBABILITY else None
+        doubtful = probability < CONFIDENT_PROBABILITY
+    doubt = doubt_reason(language, probability) if doubtful else None
     return LanguageChoice(language, round(probability, 4), source, doubt)
+
+
+def detected(detection: Detection) -> LanguageChoice:
+    """The language as detected, with no prior (a part of a unit split at a switch of language)."""
+    language, probability = detection.best
+    doubt = doubt_reason(language, probability) if probability < CONFIDENT_PROBABILITY else None
+    return LanguageChoice(language, round(probability, 4), "detected", doubt)
 
 
 def switch_point(probes: Sequence[tuple[float, Detection]]) -> list[float]:

@@ -10,10 +10,10 @@
 3. **speech**: voice activity detection on the original audio, and the
    denoise decision for the window;
 4. **units**: the speech cut at every change of speaker
-   (:mod:`interview_assist.packing`);
-5. **text**: every unit decoded in its own language, detected per unit with
-   the speaker's languages as prior, in packed decode windows
-   (:mod:`interview_assist.decoding`);
+   (:mod:`interview_assist.units`);
+5. **text**: every unit decoded on its own, in its own language, detected
+   per unit with the speaker's languages as prior, and split where its
+   language switches (:mod:`interview_assist.decoding`);
 6. **flags**: loops, invented phrases, gaps and doubtful languages
    (:mod:`interview_assist.hallucination`), then every word given its
    speaker (:mod:`interview_assist.attribution`), roles proposed, and names
@@ -40,16 +40,17 @@ from .attribution import attribute
 from .decoding import TurnDecoder
 from .denoise import DenoiseMode, DenoiseSettings, auto_decision, estimate_noise, reduce_noise
 from .diarize import DiarizeOptions, Diarizer
-from .diarize_process import DiarizationRun, diarize_in_child
+from .diarize_process import diarize_in_child
 from .errors import AudioError
 from .heap import limit_heap_growth, release_free_memory
+from .language import declared_languages
 from .hallucination import HallucinationSettings, gap_reason, gap_segments, language_flags, segment_flags
 from .models import ModelCatalog
 from .names.detect import NameFinder, NameOptions
 from .names.gazetteer import Gazetteer
 from .names.normalize import key
 from .names.glossary import hotwords, list_word_keys
-from .packing import speech_units
+from .units import speech_units
 from .progress import ProgressHook, no_progress
 from .roles import expected_participants, propose_roles
 from .spans import SAMPLE_RATE, Span
@@ -377,6 +378,7 @@ def _assemble(
 ) -> Transcript:
     placeholders = [Segment(start=g.start, end=g.end, text="", language="") for g in gaps]
     ordered = attribute(sorted(segments + placeholders, key=lambda s: (s.start, s.end)), diarization)
+    ordered = declared_languages(ordered, dict(options.speaker_languages))
     flags: list[Flag] = segment_flags(ordered, options.hallucination) + language_flags(ordered)
     for i, seg in enumerate(ordered):
         if not seg.text and not seg.words:

@@ -13,8 +13,9 @@ from faster_whisper.vad import VadOptions, get_speech_timestamps
 
 from .spans import SAMPLE_RATE, Span
 
-# Whisper sees at most 30 s at once.
-MAX_CHUNK_SECONDS = 30.0
+# Whisper sees at most 30 s at once; a unit of speech is decoded with 2 s of
+# silence after it (see asr.ENCODE_PAD_SECONDS).
+MAX_SPEECH_SECONDS = 28.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,32 +26,17 @@ class VadSettings:
 
 
 def speech_spans(audio: np.ndarray, settings: VadSettings = VadSettings()) -> list[Span]:
-    """Regions of ``audio`` (16 kHz mono) that hold speech, each ≤ 30 s."""
+    """Regions of ``audio`` (16 kHz mono) that hold speech, each ≤ 28 s."""
     if audio.size == 0:
         return []
     options = VadOptions(
         threshold=settings.threshold,
         min_silence_duration_ms=int(settings.min_silence_seconds * 1000),
         speech_pad_ms=int(settings.speech_pad_seconds * 1000),
-        max_speech_duration_s=MAX_CHUNK_SECONDS,
+        max_speech_duration_s=MAX_SPEECH_SECONDS,
     )
     stamps = get_speech_timestamps(audio, options, sampling_rate=SAMPLE_RATE)
     return [Span(s["start"] / SAMPLE_RATE, s["end"] / SAMPLE_RATE) for s in stamps]
-
-
-def group_for_asr(spans: list[Span], max_seconds: float = MAX_CHUNK_SECONDS) -> list[Span]:
-    """Merge neighbouring speech spans into chunks no longer than ``max_seconds``.
-
-    Each chunk covers its speech from the first start to the last end, pauses
-    included, so word times need no remapping.
-    """
-    chunks: list[Span] = []
-    for span in spans:
-        if chunks and span.end - chunks[-1].start <= max_seconds:
-            chunks[-1] = Span(chunks[-1].start, span.end)
-        else:
-            chunks.append(span)
-    return chunks
 
 
 def uncovered(speech: list[Span], covered: list[Span], min_seconds: float) -> list[Span]:

@@ -51,7 +51,7 @@ class NameDecision:
 
 @dataclass(frozen=True, slots=True)
 class QualityDecision:
-    kind: str  # loop | stock_phrase | gap | no_speech
+    kind: str  # loop | stock_phrase | gap | no_speech | language
     reason: str
     start: float
     end: float
@@ -78,6 +78,7 @@ class ExportSegment:
     words: tuple[Word, ...]
     names: tuple[NameDecision, ...] = ()
     quality: tuple[QualityDecision, ...] = ()
+    language_probability: float | None = None  # the recogniser's, for the language it chose
 
     @property
     def edited(self) -> bool:
@@ -90,6 +91,11 @@ class ExportSegment:
             return self.speaker or "Unknown speaker"
         name = f" {self.speaker_name}" if self.speaker_name else ""
         return f"{self.role.capitalize()}{name} ({self.speaker})"
+
+    @property
+    def who_and_language(self) -> str:
+        """"Officer (S1) (fr)": who speaks, and the segment's language (every segment shows it)."""
+        return f"{self.who} ({self.language})" if self.language else self.who
 
     def name_marks(self) -> list[tuple[int, int, NameDecision]]:
         """Where each kept name sits in ``text``: (first char, end char, decision), in order.
@@ -242,6 +248,7 @@ def build_document(db: Database, interview_id: int, *, exported_by: str) -> Expo
                 speaker_name=sp.name if sp else None, language=s.language, overlap=s.overlap,
                 text=r.text, asr_text=r.asr_text, validated_by=r.validated_by or "", validated_at=r.validated_at or "",
                 words=s.words, names=tuple(by_segment.get(i, ())), quality=tuple(quality_by_segment.get(i, ())),
+                language_probability=s.language_probability,
             )
         )
     officers: dict[str, None] = {}

@@ -79,13 +79,11 @@ def render(doc: ExportDocument) -> bytes:
 
     d.add_heading("Transcript", level=1)
     d.add_paragraph(LEGEND).runs[0].italic = True
-    several = len(doc.languages) > 1
     numbers = note_numbers(doc)
     for s in doc.segments:
         para = d.add_paragraph()
-        lang = f" ({s.language})" if several and s.language else ""
         overlap = " [overlapping speech]" if s.overlap else ""
-        para.add_run(f"[{format_timestamp(s.start)} - {format_timestamp(s.end)}] {_x(s.who)}{lang}{overlap}: ").bold = True
+        para.add_run(f"[{format_timestamp(s.start)} - {format_timestamp(s.end)}] {_x(s.who_and_language)}{overlap}: ").bold = True
         text = _x(s.text)
         at = 0
         for a, b, n in s.name_marks():

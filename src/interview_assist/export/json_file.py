@@ -50,6 +50,7 @@ def as_dict(doc: ExportDocument) -> dict[str, Any]:
                 "role": s.role,
                 "speaker_name": s.speaker_name,
                 "language": s.language,
+                "language_probability": s.language_probability,
                 "overlap": s.overlap,
                 "text": s.text,
                 "asr_text": s.asr_text,

@@ -52,13 +52,11 @@ def render(doc: ExportDocument) -> bytes:
         lines.append(f"Speaker {sp.label}: {sp.role}{name}")
     if doc.speakers:
         lines.append("")
-    several = len(doc.languages) > 1
     numbers = note_numbers(doc)
     for s in doc.segments:
-        lang = f" ({s.language})" if several and s.language else ""
         overlap = " [overlapping speech]" if s.overlap else ""
         lines.append(
-            f"[{format_timestamp(s.start)} - {format_timestamp(s.end)}] {s.who}{lang}{overlap}: "
+            f"[{format_timestamp(s.start)} - {format_timestamp(s.end)}] {s.who_and_language}{overlap}: "
             f"{marked_text(s, numbers) or '[no words]'}"
         )
     if doc.names:

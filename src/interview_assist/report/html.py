@@ -11,13 +11,24 @@ from html import escape
 from ..spans import format_timestamp
 from ..transcript import NAME_REASONS
 from . import plots
-from .metrics import IDLE_SECONDS, LOW_PROBABILITY, NAME_OUTCOMES, QUALITY_OUTCOMES, Edits, InterviewReport, Outcomes, Totals
+from .metrics import (
+    IDLE_SECONDS,
+    LOW_PROBABILITY,
+    NAME_OUTCOMES,
+    QUALITY_OUTCOMES,
+    Edits,
+    InterviewReport,
+    Outcomes,
+    Speech,
+    Totals,
+)
 
 QUALITY_NAMES = {
     "stock_phrase": "hallucination: invented stock phrase",
     "loop": "hallucination: repeated loop",
     "no_speech": "text where no speech was detected",
     "gap": "speech dropped without a word (gap)",
+    "language": "language not recognised with confidence (or not one the speech model knows)",
 }
 CSS = """
 body { font: 14px/1.4 system-ui, sans-serif; margin: 2em auto; max-width: 60em; color: #222; }
@@ -61,7 +72,7 @@ def _flag_tables(name: Outcomes, by_reason: dict[str, Outcomes], by_kind: dict[s
     kinds = {k: by_kind.get(k, Outcomes()) for k in QUALITY_NAMES} | by_kind
     rows = [[QUALITY_NAMES.get(k, k), str(o.raised), *[str(o[x]) for x in QUALITY_OUTCOMES]] for k, o in kinds.items()]
     total = sum(kinds.values(), Outcomes())
-    out += "<h3>Hallucination, loop and gap flags</h3>"
+    out += "<h3>Hallucination, loop, gap and language flags</h3>"
     out += _table(["kind", "raised", *QUALITY_OUTCOMES], rows, ["all", str(total.raised), *[str(total[x]) for x in QUALITY_OUTCOMES]])
     return out
 
@@ -71,6 +82,39 @@ def _edit_row(label: str, e: Edits) -> list[str]:
 
 
 EDIT_HEADER = ["speaker", "segments", "edited segments", "ASR words", "word edits", "edit rate"]
+SPEECH_HEADER = ["speech (s)", "share of speech", "language in doubt (s)", "in doubt"]
+
+
+def _speech_cells(x: Speech, whole: Speech) -> list[str]:
+    return [f"{x.seconds:.1f}", _pct(x.seconds / whole.seconds if whole.seconds else None), f"{x.uncertain:.1f}",
+            _pct(x.uncertain_share)]
+
+
+def _in_doubt(x: Speech) -> str:
+    return f"{x.uncertain:.1f} s of {x.seconds:.1f} s ({_pct(x.uncertain_share)})"
+
+
+def _language_flags(o: Outcomes) -> str:
+    decided = ", ".join(f"{o[k]} {k}" for k in QUALITY_OUTCOMES)
+    return f'<p class="note">Language flags: {o.raised} raised ({decided}). A segment counts as in doubt while it ' \
+           "carries a language flag, whatever was decided about it.</p>"
+
+
+def _languages(r: InterviewReport) -> str:
+    """The table "Languages by speaker", its note and its plot."""
+    out = "<h3>Languages by speaker</h3>"
+    rows = [[x.speaker, x.role or "-", x.language, *_speech_cells(x.speech, r.speech)] for x in r.languages_by_speaker]
+    out += _table(["speaker", "role", "language", *SPEECH_HEADER], rows, ["all", "", "", *_speech_cells(r.speech, r.speech)])
+    out += _language_flags(r.language_flags)
+    if r.languages_by_speaker:
+        roles = {x.speaker: x.role for x in r.languages_by_speaker}
+        seconds = [
+            {x.language: (x.speech.seconds, x.speech.uncertain) for x in r.languages_by_speaker if x.speaker == sp}
+            for sp in roles
+        ]
+        labels = [f"{sp} ({role})" if role else sp for sp, role in roles.items()]
+        out += "<figure>" + plots.speech_by_language(labels, list(r.speech_by_language), seconds) + "</figure>"
+    return out
 
 
 def _interview(r: InterviewReport) -> str:
@@ -90,6 +134,9 @@ def _interview(r: InterviewReport) -> str:
             [f"words below probability {LOW_PROBABILITY}", f"{r.low_probability_words} ({_pct(r.low_probability_words / r.words if r.words else None)})"],
             ["flags per minute", _num(per_min / r.minutes if r.minutes else None, 2)],
             ["edit rate", _pct(r.edits.rate)],
+            ["speech (segment time)", f"{r.speech.seconds:.1f} s"],
+            ["languages", "; ".join(f"{k} {v.seconds:.1f} s" for k, v in r.speech_by_language.items()) or "-"],
+            ["language in doubt", _in_doubt(r.speech)],
             ["review time", f"{r.review_seconds / 60:.1f} min"],
             ["exports", str(r.exports)],
         ],
@@ -99,6 +146,7 @@ def _interview(r: InterviewReport) -> str:
     ) + "</figure>"
     out += "<h3>Flags per minute</h3><figure>" + plots.flags_per_minute(list(r.flags_per_minute)) + "</figure>"
     out += _flag_tables(r.name_flags, r.name_flags_by_reason, r.quality_flags_by_kind)
+    out += _languages(r)
     out += "<h3>Edit rate per speaker</h3>"
     out += _table(EDIT_HEADER, [_edit_row(x.label, x.edits) for x in r.edits_by_speaker], _edit_row("all", r.edits))
     rated = [x for x in r.edits_by_speaker if x.edits.rate is not None]
@@ -121,15 +169,15 @@ def _overview(reports: list[InterviewReport], t: Totals) -> str:
     rows = [
         [str(r.interview_id), r.audio_file, format_timestamp(r.duration), f"{r.validated} / {r.segments}",
          _num(r.mean_probability), _num((r.name_flags.raised + r.quality_flags.raised) / r.minutes if r.minutes else None, 2),
-         _pct(r.edits.rate), f"{r.review_seconds / 60:.1f}"]
+         _pct(r.edits.rate), _pct(r.speech.uncertain_share), f"{r.review_seconds / 60:.1f}"]
         for r in reports
     ]
     minutes = t.duration / 60
     total = ["all", f"{t.interviews} interviews", format_timestamp(t.duration), f"{t.validated} / {t.segments}",
              _num(t.mean_probability), _num((t.name_flags.raised + t.quality_flags.raised) / minutes if minutes else None, 2),
-             _pct(t.edits.rate), f"{sum(t.review_seconds_by_reviewer.values()) / 60:.1f}"]
+             _pct(t.edits.rate), _pct(t.speech.uncertain_share), f"{sum(t.review_seconds_by_reviewer.values()) / 60:.1f}"]
     out += _table(["id", "recording", "duration", "validated", "mean word probability", "flags / min", "edit rate",
-                   "review min"], rows, total)
+                   "language in doubt", "review min"], rows, total)
     labels = [f"#{r.interview_id}" for r in reports]
     out += "<h3>Mean word probability per interview</h3><figure>" + plots.bars(
         labels, [r.mean_probability or 0.0 for r in reports], "mean word probability") + "</figure>"
@@ -137,6 +185,10 @@ def _overview(reports: list[InterviewReport], t: Totals) -> str:
         labels, [(r.name_flags.raised + r.quality_flags.raised) / r.minutes if r.minutes else 0.0 for r in reports],
         "flags per minute of audio") + "</figure>"
     out += _flag_tables(t.name_flags, t.name_flags_by_reason, t.quality_flags_by_kind)
+    out += "<h3>Speech per language</h3>"
+    out += _table(["language", *SPEECH_HEADER], [[k, *_speech_cells(v, t.speech)] for k, v in t.speech_by_language.items()],
+                  ["all", *_speech_cells(t.speech, t.speech)])
+    out += _language_flags(t.language_flags)
     out += "<h3>Edit rate per role</h3>"
     out += _table(["role", *EDIT_HEADER[1:]], [_edit_row(k, e) for k, e in t.edits_by_role.items()], _edit_row("all", t.edits))
     rated = [(k, e.rate) for k, e in t.edits_by_role.items() if e.rate is not None]
@@ -154,6 +206,10 @@ METHOD = f"""<h2>How the figures are computed</h2><ul class="note">
 Segments not yet reviewed count as unedited.</li>
 <li>Review time: per reviewer, the pauses between consecutive review actions in the audit log, leaving out pauses of
 {IDLE_SECONDS / 60:.0f} minutes or more (breaks).</li>
+<li>Speech time: segment time (from the start to the end of each segment), by the segment's speaker and language;
+pauses between segments count nothing. Language in doubt: the segment time of the segments that carry a language flag
+(a language not recognised with confidence, or a speaker's language the speech model does not know), whatever was
+decided about the flag, over the speech time.</li>
 <li>This report holds figures only, never transcript text or names.</li></ul>"""
 
 

@@ -13,7 +13,20 @@ the interview itself. How each figure is computed:
   (:mod:`interview_assist.textnorm`); per speaker by the segment's speaker;
 - review time: per reviewer, the sum of the pauses between consecutive
   review actions that are shorter than ``IDLE_SECONDS``; a longer pause is a
-  break and counts nothing.
+  break and counts nothing;
+- speech time: segment time (end minus start of each segment, as the
+  segments stand after any split or merge), per speaker (the segment's
+  speaker, "-" without one, with the speaker's current role) and per
+  language (the segment's language code, "-" without one); the speakers'
+  and languages' times add up to the interview's speech time. Pauses
+  between segments count nothing, overlapping speech counts for the speaker
+  the segment is attributed to;
+- language in doubt: the segment time of the segments that carry a
+  ``language`` flag (a language not recognised with confidence, or a
+  speaker's language the speech model does not know), whatever was decided
+  about the flag, each segment once however many such flags it has; its
+  share is over the speech time. How those flags were decided is counted
+  with the other quality flags (``quality_flags_by_kind["language"]``).
 """
 
 from __future__ import annotations
@@ -77,6 +90,31 @@ class Edits:
 
 
 @dataclass(frozen=True, slots=True)
+class Speech:
+    """Seconds of segment time, and how many of them lie in segments whose language is in doubt."""
+
+    seconds: float = 0.0
+    uncertain: float = 0.0
+
+    @property
+    def uncertain_share(self) -> float | None:
+        return self.uncertain / self.seconds if self.seconds else None
+
+    def __add__(self, other: Speech) -> Speech:
+        return Speech(self.seconds + other.seconds, self.uncertain + other.uncertain)
+
+
+@dataclass(frozen=True, slots=True)
+class SpeakerLanguage:
+    """How long one speaker spoke in one language."""
+
+    speaker: str  # S1, or "-" for segments without a speaker
+    role: str | None
+    language: str  # ISO code, or "-" for segments without one
+    speech: Speech
+
+
+@dataclass(frozen=True, slots=True)
 class SpeakerEdits:
     speaker: str  # S1, or "-" for segments without a speaker
     role: str | None
@@ -110,9 +148,11 @@ class Figures:
     low_probability_words: int
     name_flags: Outcomes
     name_flags_by_reason: dict[str, Outcomes]
-    quality_flags_by_kind: dict[str, Outcomes]  # loop, stock_phrase, gap, no_speech
+    quality_flags_by_kind: dict[str, Outcomes]  # loop, stock_phrase, gap, no_speech, language
     edits: Edits
     exports: int
+    speech: Speech  # segment time, and the part of it whose language is in doubt
+    speech_by_language: dict[str, Speech]  # language code -> its speech, most first
 
     @property
     def mean_probability(self) -> float | None:
@@ -130,6 +170,11 @@ class Figures:
     def minutes(self) -> float:
         return self.duration / 60.0
 
+    @property
+    def language_flags(self) -> Outcomes:
+        """The ``language`` flags, and how they were decided."""
+        return self.quality_flags_by_kind.get("language", Outcomes())
+
 
 @dataclass(frozen=True, slots=True)
 class InterviewReport(Figures):
@@ -143,6 +188,7 @@ class InterviewReport(Figures):
     denoised_windows: int
     windows: int
     edits_by_speaker: tuple[SpeakerEdits, ...]
+    languages_by_speaker: tuple[SpeakerLanguage, ...]  # by speaker, then most speech first
     reviewers: tuple[Reviewer, ...]
     # Along the recording, one value per minute:
     confidence_per_minute: tuple[float | None, ...]
@@ -174,6 +220,21 @@ def edit_distance(asr_text: str, text: str) -> tuple[int, int]:
     return Levenshtein.distance(a, b), len(a)
 
 
+def by_speech(speech: dict[str, Speech]) -> dict[str, Speech]:
+    """Most speech first (then by key, so that equal times keep one order)."""
+    return dict(sorted(speech.items(), key=lambda kv: (-kv[1].seconds, kv[0])))
+
+
+def speech_time(segments, in_doubt: set[int]) -> dict[tuple[str, str], Speech]:
+    """(speaker, language) -> segment time; ``in_doubt`` holds the indexes of segments with a language flag."""
+    out: dict[tuple[str, str], Speech] = {}
+    for i, s in enumerate(segments):
+        seconds = max(s.end - s.start, 0.0)
+        key = (s.speaker or "-", s.language or "-")
+        out[key] = out.get(key, Speech()) + Speech(seconds, seconds if i in in_doubt else 0.0)
+    return out
+
+
 def interview_report(db: Database, interview_id: int) -> InterviewReport:
     stored = load_interview(db, interview_id)
     t = stored.transcript
@@ -202,9 +263,16 @@ def interview_report(db: Database, interview_id: int) -> InterviewReport:
             by_reason[r][f.status] += 1
         flags_minute[min(int(f.flag.start // 60), minutes - 1)] += 1
     by_kind: dict[str, Counter] = defaultdict(Counter)
+    in_doubt: set[int] = set()
     for q in quality_flags(db, interview_id):
         by_kind[q.kind][q.status] += 1
         flags_minute[min(int(q.start // 60), minutes - 1)] += 1
+        if q.kind == "language":
+            in_doubt.add(q.segment)
+    spoken = speech_time(t.segments, in_doubt)
+    by_language: dict[str, Speech] = {}
+    for (_, language), x in spoken.items():
+        by_language[language] = by_language.get(language, Speech()) + x
 
     edits = Edits()
     by_speaker: dict[str, Edits] = {}
@@ -249,6 +317,12 @@ def interview_report(db: Database, interview_id: int) -> InterviewReport:
         edits_by_speaker=tuple(
             SpeakerEdits(label, t.role_of(label), e) for label, e in sorted(by_speaker.items())
         ),
+        languages_by_speaker=tuple(
+            SpeakerLanguage(speaker, t.role_of(speaker), language, x)
+            for (speaker, language), x in sorted(spoken.items(), key=lambda kv: (kv[0][0], -kv[1].seconds, kv[0][1]))
+        ),
+        speech=sum(spoken.values(), Speech()),
+        speech_by_language=by_speech(by_language),
         reviewers=reviewers,
         exports=sum(rec.action == "export" for rec in records),
         confidence_per_minute=tuple(p / n if n else None for p, n in zip(prob_sum, prob_n)),
@@ -294,6 +368,8 @@ def totals(reports: list[InterviewReport]) -> Totals:
         edits_by_role=dict(sorted(by_role.items())),
         review_seconds_by_reviewer=_merge(({x.name: x.seconds for x in r.reviewers} for r in reports), 0.0),
         exports=sum(r.exports for r in reports),
+        speech=sum((r.speech for r in reports), Speech()),
+        speech_by_language=by_speech(_merge((r.speech_by_language for r in reports), Speech())),
     )
 
 

@@ -9,6 +9,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 plt.rcParams.update({"svg.fonttype": "path", "svg.hashsalt": "interview-assist", "font.size": 9})
@@ -54,4 +55,31 @@ def bars(labels: list[str], values: list[float], xlabel: str) -> str:
     ax.invert_yaxis()
     ax.set_xlabel(xlabel)
     ax.set_xlim(0, max([0.05, *values]) * 1.15)
+    return _svg(fig)
+
+
+def speech_by_language(labels: list[str], languages: list[str], seconds: list[dict[str, tuple[float, float]]]) -> str:
+    """One bar per speaker, split by language; the part whose language is in doubt hatched.
+
+    ``seconds[k][language]`` is (speech, of which in doubt) of speaker ``labels[k]``.
+    """
+    fig, ax = plt.subplots(figsize=(6.5, 0.8 + 0.35 * max(len(labels), 1)))
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    left = [0.0] * len(labels)
+    for n, language in enumerate(languages):
+        colour = colours[n % len(colours)]
+        sure = [s.get(language, (0.0, 0.0))[0] - s.get(language, (0.0, 0.0))[1] for s in seconds]
+        doubt = [s.get(language, (0.0, 0.0))[1] for s in seconds]
+        ax.barh(labels, sure, left=left, color=colour, label=language)
+        left = [a + b for a, b in zip(left, sure)]
+        ax.barh(labels, doubt, left=left, color=colour, alpha=0.45, hatch="//", edgecolor="white", linewidth=0)
+        left = [a + b for a, b in zip(left, doubt)]
+    handles, names = ax.get_legend_handles_labels()
+    if any(d for s in seconds for _, d in s.values()):
+        handles.append(Patch(facecolor="white", edgecolor="grey", hatch="//"))
+        names.append("language in doubt")
+    ax.invert_yaxis()
+    ax.set_xlabel("speech (seconds of segment time)")
+    ax.set_xlim(0, max([1.0, *left]) * 1.05)
+    ax.legend(handles, names, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
     return _svg(fig)

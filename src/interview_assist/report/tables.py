@@ -7,9 +7,9 @@ import io
 import json
 from typing import Any
 
-from .metrics import NAME_OUTCOMES, QUALITY_OUTCOMES, Edits, Figures, InterviewReport, Outcomes, Totals
+from .metrics import NAME_OUTCOMES, QUALITY_OUTCOMES, Edits, Figures, InterviewReport, Outcomes, Speech, Totals
 
-QUALITY_KINDS = ("loop", "stock_phrase", "no_speech", "gap")
+QUALITY_KINDS = ("loop", "stock_phrase", "no_speech", "gap", "language")
 
 
 def _outcomes(o: Outcomes, outcomes: tuple[str, ...]) -> dict[str, int]:
@@ -21,6 +21,10 @@ def _edits(e: Edits) -> dict[str, Any]:
         "asr_words": e.asr_words, "word_edits": e.distance, "edit_rate": e.rate,
         "segments": e.segments, "edited_segments": e.edited_segments,
     }
+
+
+def _speech(x: Speech) -> dict[str, Any]:
+    return {"seconds": round(x.seconds, 3), "uncertain_seconds": round(x.uncertain, 3), "uncertain_share": x.uncertain_share}
 
 
 def _figures(f: Figures) -> dict[str, Any]:
@@ -38,6 +42,12 @@ def _figures(f: Figures) -> dict[str, Any]:
         "quality_flags_by_kind": {k: _outcomes(v, QUALITY_OUTCOMES) for k, v in f.quality_flags_by_kind.items()},
         "edits": _edits(f.edits),
         "exports": f.exports,
+        # Segment time per language; "uncertain": in segments with a language flag, whatever its decision.
+        "speech_seconds": round(f.speech.seconds, 3),
+        "speech_by_language": {k: _speech(v) for k, v in f.speech_by_language.items()},
+        "uncertain_language_seconds": round(f.speech.uncertain, 3),
+        "uncertain_language_share": f.speech.uncertain_share,
+        "language_flags": _outcomes(f.language_flags, QUALITY_OUTCOMES),
     }
 
 
@@ -54,6 +64,10 @@ def interview_dict(r: InterviewReport) -> dict[str, Any]:
         **_figures(r),
         "edits_by_speaker": [
             {"speaker": x.speaker, "role": x.role, **_edits(x.edits)} for x in r.edits_by_speaker
+        ],
+        "languages_by_speaker": [
+            {"speaker": x.speaker, "role": x.role, "language": x.language, **_speech(x.speech)}
+            for x in r.languages_by_speaker
         ],
         "reviewers": [
             {"name": x.name, "actions": x.actions, "validated_segments": x.validated, "exports": x.exports,
@@ -89,12 +103,18 @@ COLUMNS = (
     *[f"name_flags_{k}" for k in ("raised", *NAME_OUTCOMES)],
     *[f"{kind}_flags_{k}" for kind in QUALITY_KINDS for k in ("raised", *QUALITY_OUTCOMES)],
     "asr_words", "word_edits", "edit_rate", "edited_segments", "reviewers", "validated_by", "review_seconds", "exports",
+    "speech_seconds", "languages", "speaker_languages", "uncertain_language_seconds", "uncertain_language_share",
 )
 
 
 def _cell(text: str) -> str:
     """Text a spreadsheet will not run as a formula."""
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _seconds(items) -> str:
+    """"fr 120.3 s; en 98.1 s" from (label, Speech) pairs."""
+    return "; ".join(f"{label} {x.seconds:.1f} s" for label, x in items)
 
 
 def _row(r: Figures, ident: Any, audio: str, reviewers: str, review_seconds: float) -> dict[str, Any]:
@@ -107,6 +127,9 @@ def _row(r: Figures, ident: Any, audio: str, reviewers: str, review_seconds: flo
         "edit_rate": "" if r.edits.rate is None else round(r.edits.rate, 4),
         "edited_segments": r.edits.edited_segments, "reviewers": _cell(reviewers),
         "review_seconds": round(review_seconds, 1), "exports": r.exports,
+        "speech_seconds": round(r.speech.seconds, 3), "languages": _cell(_seconds(r.speech_by_language.items())),
+        "uncertain_language_seconds": round(r.speech.uncertain, 3),
+        "uncertain_language_share": "" if r.speech.uncertain_share is None else round(r.speech.uncertain_share, 4),
     }
     for k in NAME_OUTCOMES:
         row[f"name_flags_{k}"] = r.name_flags[k]
@@ -130,6 +153,10 @@ def render_csv(reports: list[InterviewReport], total: Totals | None) -> bytes:
                 "denoised_windows": r.denoised_windows, "denoise_windows": r.windows,
                 # Who the validated segments stand validated by: "A. Officer=12;B. Second=3".
                 "validated_by": _cell(";".join(f"{x.name}={x.validated}" for x in r.reviewers if x.validated)),
+                # "S1 officer en 7.6 s; S2 interpreter ti 11.4 s".
+                "speaker_languages": _cell(_seconds(
+                    (" ".join(filter(None, (x.speaker, x.role, x.language))), x.speech) for x in r.languages_by_speaker
+                )),
             }
         )
     if total is not None:

@@ -262,12 +262,13 @@ class ReviewApp(App):
         self.push_screen(prompt, done)
 
     def _first_open_quality(self):
-        return next(iter(self.session.view(self.current).open_quality), None)
+        """The quality flag c and x act on (the pane keeps it in view), or None: they act on a name flag."""
+        return DetailPane.quality_target(self.session.view(self.current))
 
     def action_confirm_name(self) -> None:
         if not self._guard():
             return
-        if (q := self._first_open_quality()) is not None and not self.session.view(self.current).open_flags:
+        if (q := self._first_open_quality()) is not None:
             self._run(lambda: self.session.resolve_quality(q.id, "confirm"), self.current, f"{q.kind} flag checked against the audio")
             return
         if (flag := self._selected_flag()) is None:
@@ -279,7 +280,7 @@ class ReviewApp(App):
             return
         i = self.current
         blank = "dismissing a flag needs a reason: the flag is unchanged"
-        if (q := self._first_open_quality()) is not None and not self.session.view(i).open_flags:
+        if (q := self._first_open_quality()) is not None:
             self._ask(
                 TextPrompt(f"Why dismiss the {q.kind} flag?", placeholder="reason (required)"), blank,
                 lambda reason: self._run(lambda: self.session.resolve_quality(q.id, "dismiss", reason), i, f"{q.kind} flag dismissed"),

@@ -1,4 +1,5 @@
-"""The detail pane: the current segment in full, its state and its name flags with suggestions."""
+"""The detail pane: the current segment in full, its state, its quality flags (loop,
+gap, language...) with their reasons, and its name flags with suggestions."""
 
 from __future__ import annotations
 
@@ -36,9 +37,15 @@ class DetailPane(Widget):
                 return k
         return next((k for k, f in enumerate(flags) if f.open), 0)
 
-    def _fit(self, above: list[Text], blocks: list[list[Text]], selected: int) -> list[Text]:
+    @staticmethod
+    def quality_target(v: SegmentView):
+        """The quality flag that c and x act on: the first open one, once no name flag of the segment is open."""
+        return None if v.open_flags else next(iter(v.open_quality), None)
+
+    def _fit(self, above: list[Text], blocks: list[list[Text]], selected: int, kinds: list[str]) -> list[Text]:
         """The flags' lines, with earlier flags left out when the selected one
-        would fall below the pane (what 1-5, a, c and x act on is always shown)."""
+        would fall below the pane (what 1-5, a, c and x act on is always shown);
+        ``kinds`` names each block's flag for the note that counts those left out."""
         width, height = self.content_size.width, self.content_size.height
         if selected == 0 or width <= 0 or height <= 0:
             return [t for b in blocks for t in b]
@@ -52,7 +59,8 @@ class DetailPane(Widget):
             skipped += 1
         out = [t for b in blocks[skipped:] for t in b]
         if skipped:
-            out.insert(0, Text(f"   ↑ {skipped} earlier flag{'s' if skipped > 1 else ''} here", style="dim"))
+            what = ", ".join(dict.fromkeys(kinds[:skipped]))
+            out.insert(0, Text(f"   ↑ {skipped} earlier flag{'s' if skipped > 1 else ''} here ({what})", style="dim"))
         return out
 
     def show(self, v: SegmentView, word_cursor: int | None = None, flag_id: int | None = None) -> None:
@@ -75,7 +83,18 @@ class DetailPane(Widget):
             parts.append(Text(f"ASR: {v.segment.text}", style="dim"))
         flags = self.in_order(v.flags)
         selected = self.selected(flags, flag_id)
-        blocks: list[list[Text]] = []  # one per flag: its line, and the selected one's suggestions
+        # Quality flags first: they are about the whole text (a loop, a language in doubt: it may be
+        # a translation or invented), which the officer reads before deciding on the names in it.
+        blocks: list[list[Text]] = []  # one per flag: its line(s)
+        for q in v.quality:
+            state = "open" if q.open else f"{q.status}" + (f": {q.note}" if q.note else "")
+            blocks.append([Text.assemble(("⚠ ", "red" if q.open else "green"), (q.kind, "bold"), f" {state} · ", (q.reason, "dim"))])
+        target = self.quality_target(v)
+        # What c and x act on is kept in view: that quality flag, else the selected name flag.
+        if target is not None:
+            acted_on = v.quality.index(target)
+        else:
+            acted_on = len(blocks) + selected if flags else 0
         for k, f in enumerate(flags):
             g = f.flag
             state = "open" if f.open else f"{f.status}: {f.resolution or f.dismiss_reason}"
@@ -87,11 +106,9 @@ class DetailPane(Widget):
             if k == selected and g.suggestions:
                 # Only the selected flag's: those are what 1-5 pick (also to change a decision).
                 blocks[-1].append(Text("   " + "  ".join(f"{n}. {s.text} ({s.source.split(':')[0]})" for n, s in enumerate(g.suggestions[:5], 1))))
-        parts += self._fit(parts, blocks, selected)
+        kinds = [q.kind for q in v.quality] + ["name"] * len(flags)
+        parts += self._fit(parts, blocks, acted_on, kinds)
         if len(flags) > 1:
             parts.append(Text(f"   {len(flags)} names flagged here: ] selects the next one (▶)", style="dim"))
-        for q in v.quality:
-            state = "open" if q.open else f"{q.status}" + (f": {q.note}" if q.note else "")
-            parts.append(Text.assemble(("⚠ ", "red" if q.open else "green"), (q.kind, "bold"), f" {state} · ", (q.reason, "dim")))
         self._content = Group(*parts)
         self.refresh()  # a fixed-size pane: no layout pass needed
