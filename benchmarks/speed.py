@@ -1,16 +1,24 @@
-"""Speed: `transcribe` against bare faster-whisper on the same file, side by side.
+"""Speed of a whole run, as a user waits for it: the CLI against bare faster-whisper and its peer.
 
-Both use the same model (whisper-base), compute type (int8), threads, beam
-size (5) and word timestamps. Bare faster-whisper is the sequential
-``WhisperModel.transcribe(path)`` as a user would run it: it decodes the whole
-file itself. The pipeline side is the CLI's path after loading the model:
-the process-wide malloc setting of the CLI, probing and hashing the file,
-streaming decode, the denoise decision, VAD, batched ASR, the second pass,
-flags, and the write to a fresh store.
+Four commands on the same file, each a fresh process timed from start to
+exit (imports, model loading, decoding, everything), with the peak memory of
+its whole process tree (the CLI's diarization child included), sampled every
+0.1 s:
 
-Each run is a fresh process (so process-wide settings do not leak from one
-side to the other) and times only the transcription, not the model load.
-Runs alternate (bare, pipeline, bare, pipeline...) so drift hits both.
+- **bare**: faster-whisper's sequential ``WhisperModel.transcribe(path)``,
+  beam 5, word timestamps, language detected (what a user of the library
+  runs);
+- **peer**: faster-whisper's ``BatchedInferencePipeline`` with batch 8, its
+  defaults otherwise (no word timestamps), what WhisperX-style tools run;
+  ``peer+words`` is the same with word timestamps, as the CLI gives them;
+- **cli**: ``interview-assist transcribe FILE --db fresh.sqlite``: diarization
+  first, turn-by-turn ASR, flags, the store;
+- **cli --no-diarize**.
+
+Same model (whisper-base), int8, all cores. Runs alternate (bare, peer,
+peer+words, cli, cli --no-diarize, bare, ...) so drift hits all; the median
+of ``--repeats`` runs is shown. Ratios: cli / bare (target <= 1.1) and
+cli --no-diarize / peer (target <= 1.2).
 
 Usage: python benchmarks/speed.py [--repeats N] [FILE...]
 """
@@ -18,88 +26,89 @@ Usage: python benchmarks/speed.py [--repeats N] [FILE...]
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import EVAL, REPO, header, looped_recording  # noqa: E402
+from common import EVAL, REPO, git_revision, header  # noqa: E402
 
 BARE = """
-import sys, time, interview_assist
+import sys
 from faster_whisper import WhisperModel
 m = WhisperModel(sys.argv[2], device="cpu", compute_type="int8", local_files_only=True)
-t = time.perf_counter()
 segments, info = m.transcribe(sys.argv[1], beam_size=5, word_timestamps=True)
-n = sum(1 for _ in segments)
-print(time.perf_counter() - t, info.duration)
+print(sum(1 for _ in segments))
 """
 
-PIPELINE = """
-import sys, tempfile, time
-from pathlib import Path
-from interview_assist.heap import limit_heap_growth
-limit_heap_growth()
-from interview_assist.asr import AsrOptions, Transcriber
-from interview_assist.denoise import DenoiseMode
-from interview_assist.models import ModelCatalog
-from interview_assist.pipeline import PipelineOptions, transcribe
-from interview_assist.store import Database, save_transcript
-catalog = ModelCatalog()
-tr = Transcriber(catalog, "whisper-base", AsrOptions())
-diarize = sys.argv[3] == "diarize"
-diarizer = None
-if diarize:
-    from interview_assist.diarize import Diarizer
-    diarizer = Diarizer(catalog)
-with tempfile.TemporaryDirectory() as tmp:
+PEER = """
+import sys
+from faster_whisper import BatchedInferencePipeline, WhisperModel
+m = WhisperModel(sys.argv[2], device="cpu", compute_type="int8", local_files_only=True)
+segments, info = BatchedInferencePipeline(m).transcribe(sys.argv[1], batch_size=8, word_timestamps=sys.argv[3] == "words")
+print(sum(1 for _ in segments))
+"""
+
+OFFLINE = {"HF_HUB_OFFLINE": "1", "ORT_DISABLE_TELEMETRY": "1", "PYANNOTE_METRICS_ENABLED": "0"}
+
+
+def timed(cmd: list[str]) -> tuple[float, int]:
+    """Wall seconds and peak summed RSS (MiB) of ``cmd`` and its children."""
+    import psutil
+
     t = time.perf_counter()
-    options = PipelineOptions(denoise=DenoiseMode(sys.argv[2]), diarize=diarize)
-    result = transcribe(sys.argv[1], options, transcriber=tr, diarizer=diarizer)
-    with Database(Path(tmp) / "s.sqlite") as db:
-        save_transcript(db, result, actor="benchmark")
-    print(time.perf_counter() - t, result.duration)
-"""
-
-
-def run(code: str, *args: str) -> tuple[float, float]:
-    out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, cwd=REPO)
-    if out.returncode:
-        raise SystemExit(out.stderr)
-    seconds, duration = out.stdout.split()[-2:]
-    return float(seconds), float(duration)
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=REPO, env={**os.environ, **OFFLINE})
+    root, peak = psutil.Process(p.pid), 0
+    while p.poll() is None:
+        try:
+            peak = max(peak, sum(x.memory_info().rss for x in [root, *root.children(recursive=True)]))
+        except psutil.Error:
+            pass
+        time.sleep(0.1)
+    seconds = time.perf_counter() - t
+    if p.returncode:
+        raise SystemExit(f"{cmd[:3]} failed: {p.stderr.read().decode()[-2000:]}")
+    return seconds, peak // 2**20
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("files", nargs="*", type=Path)
     ap.add_argument("--repeats", type=int, default=2)
-    ap.add_argument("--denoise", default="auto")
     args = ap.parse_args()
-    files = args.files or [
-        EVAL / "asr" / "harvard_osr_0030.wav",
-        REPO / "examples" / "interview_v01.flac",
-        looped_recording(10),
-    ]
+    files = args.files or [REPO / "examples" / "interview_v01.flac", EVAL / "interviews" / "interview_v02.flac",
+                           EVAL / "codeswitch" / "cs_v01.flac"]
     from interview_assist.models import ModelCatalog
 
-    base_dir = str(ModelCatalog().get("whisper-base").directory)
-    print(header("Speed: transcribe vs bare faster-whisper (whisper-base, int8)"))
-    print(f"all cores, beam 5, word timestamps, denoise {args.denoise}; {args.repeats} runs each, alternating; median shown\n")
-    print("| file | audio (s) | bare faster-whisper (s) | transcribe --no-diarize (s) | ratio | transcribe with diarization (s) | ratio | RTF transcribe |")
-    print("|---|---|---|---|---|---|---|---|")
+    model = str(ModelCatalog().get("whisper-base").directory)
+    py, cli = sys.executable, [sys.executable, "-m", "interview_assist"]
+    print(header("Speed of a whole run: the CLI against bare faster-whisper and its batched peer"))
+    print(f"commit {git_revision()}; {args.repeats} runs each, alternating; median seconds (peak MiB of the process tree)\n")
+    print("| file | audio (s) | bare | peer | peer+words | cli | cli --no-diarize | cli / bare | no-diarize / peer | no-diarize / peer+words |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    import soundfile as sf
+
     for path in files:
-        bare, plain, full = [], [], []
+        runs: dict[str, list[tuple[float, int]]] = {k: [] for k in ("bare", "peer", "words", "cli", "plain")}
         for _ in range(args.repeats):
-            seconds, duration = run(BARE, str(path), base_dir)
-            bare.append(seconds)
-            plain.append(run(PIPELINE, str(path), args.denoise, "no-diarize")[0])
-            full.append(run(PIPELINE, str(path), args.denoise, "diarize")[0])
-        b, p, f = (statistics.median(x) for x in (bare, plain, full))
+            runs["bare"].append(timed([py, "-c", BARE, str(path), model]))
+            runs["peer"].append(timed([py, "-c", PEER, str(path), model, "plain"]))
+            runs["words"].append(timed([py, "-c", PEER, str(path), model, "words"]))
+            for key, extra in (("cli", []), ("plain", ["--no-diarize"])):
+                with tempfile.TemporaryDirectory() as tmp:
+                    runs[key].append(timed([*cli, "transcribe", str(path), "--db", str(Path(tmp) / "s.sqlite"), *extra]))
+        med = {k: statistics.median(s for s, _ in v) for k, v in runs.items()}
+        mem = {k: max(m for _, m in v) for k, v in runs.items()}
+        cell = {k: f"{med[k]:.1f} ({mem[k]})" for k in med}
         print(
-            f"| {path.name} | {duration:.0f} | {b:.1f} | {p:.1f} | **{p / b:.2f}** | {f:.1f} | **{f / b:.2f}** | {f / duration:.3f} |",
+            f"| {path.name} | {sf.info(str(path)).duration:.0f} | {cell['bare']} | {cell['peer']} | {cell['words']} | "
+            f"{cell['cli']} | {cell['plain']} | **{med['cli'] / med['bare']:.2f}** | **{med['plain'] / med['peer']:.2f}** | "
+            f"{med['plain'] / med['words']:.2f} |",
             flush=True,
         )
 

@@ -34,7 +34,6 @@ from .language import (
     MIN_DETECTION_SECONDS,
     PROBE_SECONDS,
     PROBE_STEP_SECONDS,
-    SWITCH_MIN_SECONDS,
     SWITCH_PROBABILITY,
     UNSUPPORTED_LANGUAGES,
     Detection,
@@ -42,6 +41,7 @@ from .language import (
     LanguageHistory,
     choose,
     detected,
+    may_switch,
     switch_point,
     unsupported_reason,
 )
@@ -186,7 +186,8 @@ class TurnDecoder:
     def _split(self, audio: np.ndarray, unit: Unit, encoded: np.ndarray, detection: Detection) -> list[_Piece]:
         """The unit, or its parts where its language changes, each with its own encoding and detection.
 
-        Candidate cuts lie where detections of short stretches of the unit's
+        Only a unit whose detection leaves room for a second language is
+        looked into. Candidate cuts lie where detections of short stretches of the unit's
         encoding change language (a rough guide: detection is less sure away
         from the start of a window), moved to the quietest moment nearby.
         The parts between cuts are then encoded and detected alone; parts
@@ -195,7 +196,7 @@ class TurnDecoder:
         languages (the weakest cut goes first, until all that remain hold).
         """
         whole = [_Piece(unit, encoded, detection)]
-        if unit.span.duration < SWITCH_MIN_SECONDS:
+        if not may_switch(detection):
             return whole
         tr = self.transcriber
         length = unit.span.duration
@@ -204,7 +205,7 @@ class TurnDecoder:
         while t + PROBE_SECONDS <= length + 1e-6:
             probes.append((t + PROBE_SECONDS / 2, tr.detect(encoded, Span(t, t + PROBE_SECONDS))))
             t += PROBE_STEP_SECONDS
-        candidates = switch_point(probes)
+        candidates = switch_point(probes, detection)
         if not candidates:
             return whole
         cuts = sorted({round(_quietest(audio, unit.span.start + c, unit.span), 3) for c in candidates})

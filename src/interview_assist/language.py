@@ -42,6 +42,9 @@ PRIOR_SECONDS = 2.0
 # accepted when both parts are detected confidently, in different languages.
 SWITCH_MIN_SECONDS = 2 * MIN_DETECTION_SECONDS
 SWITCH_PROBABILITY = 0.8
+# ...and only in units whose detection as a whole gives a second language at
+# least this much: speech in one language leaves the others near zero.
+SWITCH_SECOND_LANGUAGE = 0.05
 # Detection of sub-stretches when looking for a switch: length and step.
 PROBE_SECONDS = 2.5
 PROBE_STEP_SECONDS = 1.0
@@ -275,20 +278,22 @@ def detected(detection: Detection) -> LanguageChoice:
     return LanguageChoice(language, round(probability, 4), "detected", doubt)
 
 
-def switch_point(probes: Sequence[tuple[float, Detection]]) -> list[float]:
+def may_switch(detection: Detection) -> bool:
+    """Whether a unit's detection leaves room for a second language in it."""
+    ranked = sorted(detection.probabilities.values(), reverse=True)
+    return detection.seconds >= SWITCH_MIN_SECONDS and len(ranked) > 1 and ranked[1] >= SWITCH_SECOND_LANGUAGE
+
+
+def switch_point(probes: Sequence[tuple[float, Detection]], whole: Detection) -> list[float]:
     """Candidate times where the language changes inside a unit, from detections of its sub-stretches.
 
     ``probes`` are (centre time, detection) in time order. A candidate lies
     between two neighbouring probes whose best languages differ and are both
-    among the unit's two most likely languages overall.
+    among the two most likely languages of the ``whole`` unit.
     """
     if len(probes) < 2:
         return []
-    totals: dict[str, float] = {}
-    for _, d in probes:
-        for lang, p in d.probabilities.items():
-            totals[lang] = totals.get(lang, 0.0) + p
-    top = sorted(totals, key=totals.__getitem__, reverse=True)[:2]
+    top = sorted(whole.probabilities, key=whole.probabilities.__getitem__, reverse=True)[:2]
     out = []
     for (t0, a), (t1, b) in zip(probes, probes[1:]):
         la, lb = a.best[0], b.best[0]
