@@ -66,7 +66,7 @@ from interview_assist.denoise import (  # noqa: E402
 )
 from interview_assist.models import ModelCatalog  # noqa: E402
 from interview_assist.textnorm import normalise  # noqa: E402
-from interview_assist.vad import VadSettings, group_for_asr, speech_spans  # noqa: E402
+from interview_assist.vad import VadSettings, speech_spans  # noqa: E402
 
 ASR_CLIPS = ["jfk.flac", "harvard_osr_0030.wav"] + [f"fleurs-{l}-00{i}.ogg" for l in ("en", "fr") for i in range(5)]
 FREESOUND = "clean_freesound_33711.wav"
@@ -127,7 +127,7 @@ def fingerprint(tr: Transcriber) -> dict:
 
 def reading(tr: Transcriber, audio: np.ndarray, speech) -> dict:
     """One transcript with what the model said about its own confidence."""
-    segments = tr.transcribe(audio, group_for_asr(speech))
+    segments = tr.transcribe(audio, speech)
     return {
         "text": " ".join(s.text for s in segments),
         "word_probs": [w.probability for s in segments for w in s.words],

@@ -112,7 +112,7 @@ def test_a_short_turn_between_two_long_ones_keeps_its_speakers_language(eval_dir
     units = speech_units(speech_spans(audio), turns)
     decoder = TurnDecoder(base_transcriber)
     reply = turns[2]
-    choices = dict(zip(units, decoder.languages(audio, units)))
+    choices = dict(decoder.plan(audio, units))
     short_units = [u for u in units if u.span.overlap(reply.span) > 0]
     assert [u.speaker for u in short_units] == ["S1"] and short_units[0].span.duration < 2.0
     assert choices[short_units[0]].language == "fr", (
@@ -162,3 +162,44 @@ def test_speech_in_no_language_the_model_knows_is_flagged(eval_dir, base_transcr
     assert odd and all(s.language_doubt for s in odd), [(s.language, s.language_probability, s.text) for s in odd]
     assert all("may be a translation or invented" in s.language_doubt for s in odd)
     assert french and not any(s.language_doubt for s in french), [(s.language, s.language_probability) for s in french]
+
+
+# The rules that cut speech into units, on hand-made spans and turns (no model).
+
+def _units(speech, turns):
+    from interview_assist.transcript import SpeakerTurn
+    from interview_assist.units import speech_units
+
+    return speech_units([Span(a, b) for a, b in speech], [SpeakerTurn(a, b, s) for a, b, s in turns])
+
+
+def test_speech_without_a_pause_is_cut_where_the_speaker_changes():
+    units = _units([(0.0, 6.0)], [(0.0, 3.2, "S1"), (3.2, 6.0, "S2")])
+    assert [(u.span.start, u.span.end, u.speaker) for u in units] == [(0.0, 3.2, "S1"), (3.2, 6.0, "S2")]
+
+
+def test_a_change_of_speaker_that_leaves_less_than_a_second_on_one_side_does_not_cut():
+    # Diarization often hears a second voice for a moment inside one sentence:
+    # cutting there would cost the words around the cut.
+    units = _units([(0.0, 6.0)], [(0.0, 5.4, "S1"), (5.4, 6.0, "S2")])
+    assert [(u.span.start, u.span.end, u.speaker) for u in units] == [(0.0, 6.0, "S1")]
+
+
+def test_one_speakers_speech_is_joined_across_a_short_pause_only():
+    turns = [(0.0, 20.0, "S1")]
+    assert len(_units([(0.0, 2.0), (2.2, 4.0)], turns)) == 1
+    assert len(_units([(0.0, 2.0), (2.6, 4.0)], turns)) == 2
+
+
+def test_a_unit_never_holds_two_speakers_across_a_pause():
+    units = _units([(0.0, 2.0), (2.1, 4.0)], [(0.0, 2.05, "S1"), (2.05, 4.0, "S2")])
+    assert [u.speaker for u in units] == ["S1", "S2"]
+
+
+def test_decoding_margins_never_reach_past_a_neighbour():
+    from interview_assist.units import MARGIN_SECONDS, widened
+
+    units = _units([(1.0, 2.0), (2.2, 4.0), (6.0, 7.0)], [(0.0, 2.1, "S1"), (2.1, 5.0, "S2"), (5.0, 8.0, "S1")])
+    wide = widened(units, MARGIN_SECONDS, end=7.1)
+    assert [(u.span.start, u.span.end) for u in wide] == [(0.7, 2.1), (2.1, 4.3), (5.7, 7.1)]
+    assert [u.heard for u in wide] == [u.heard for u in units]

@@ -29,26 +29,12 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .asr import LOOP_COMPRESSION_RATIO, Transcriber
-from .language import (
-    MIN_DETECTION_SECONDS,
-    PROBE_SECONDS,
-    PROBE_STEP_SECONDS,
-    SWITCH_PROBABILITY,
-    UNSUPPORTED_LANGUAGES,
-    Detection,
-    LanguageChoice,
-    LanguageHistory,
-    choose,
-    detected,
-    may_switch,
-    switch_point,
-    unsupported_reason,
-)
-from .spans import SAMPLE_RATE, Span, seconds_to_samples
-from .transcript import Segment
-from .units import Unit
-from .vad import uncovered
+from interview_assist.asr import LOOP_COMPRESSION_RATIO, Transcriber
+from interview_assist.language import MIN_DETECTION_SECONDS, PROBE_SECONDS, PROBE_STEP_SECONDS, SWITCH_PROBABILITY, UNSUPPORTED_LANGUAGES, Detection, LanguageChoice, LanguageHistory, choose, detected, may_switch, switch_point, unsupported_reason
+from interview_assist.spans import Span, samples_to_seconds, seconds_to_samples
+from interview_assist.transcript import Segment
+from interview_assist.units import MARGIN_SECONDS, Unit, widened
+from interview_assist.vad import uncovered
 
 logger = logging.getLogger("interview_assist")
 
@@ -102,7 +88,7 @@ class TurnDecoder:
         decoded = tr.decode([(p.encoded, c.language) for p, c in zip(pieces, choices)], unbiased=unbiased)
         out: list[Segment] = []
         for piece, choice, segments in zip(pieces, choices, decoded):
-            segments = _placed(segments, piece.unit.span)
+            segments = _placed(segments, piece.unit.span, piece.unit.heard)
             segments = self._reread_if_looping(audio, piece.unit, choice, segments, unbiased)
             segments += self._skipped(audio, piece.unit, choice, segments, unbiased)
             out += [_finish(s, choice, offset) for s in segments]
@@ -112,23 +98,18 @@ class TurnDecoder:
         out.sort(key=lambda s: (s.start, s.end))
         return out
 
-    def languages(self, audio: np.ndarray, units: Sequence[Unit]) -> list[LanguageChoice]:
-        """The language each unit would be decoded in (a unit split at a switch: its first part's).
+    def plan(self, audio: np.ndarray, units: Sequence[Unit]) -> list[tuple[Unit, LanguageChoice]]:
+        """The units as they would be decoded (split where their language switches), each with its language.
 
         Nothing is decoded and the history is left as it was.
         """
         pieces = self._pieces(audio, units)
-        choices = self._choose(pieces)
-        first: dict[Span, LanguageChoice] = {}
-        for piece, choice in zip(pieces, choices):
-            for unit in units:
-                if unit.span.start <= piece.unit.span.start < unit.span.end:
-                    first.setdefault(unit.span, choice)
-        return [first[u.span] for u in units]
+        return [(p.unit, c) for p, c in zip(pieces, self._choose(pieces))]
 
     def _pieces(self, audio: np.ndarray, units: Sequence[Unit]) -> list[_Piece]:
         """Every unit encoded, its language detected (or decided before listening), split at switches."""
         tr = self.transcriber
+        units = widened(units, MARGIN_SECONDS, samples_to_seconds(audio.size))
         pieces: list[_Piece] = []
         for unit, enc in zip(units, tr.encode([_clip(audio, u.span) for u in units])):
             fixed = self._fixed(unit)
@@ -277,7 +258,7 @@ class TurnDecoder:
         if again is None:
             return segments
         logger.info("a looping reading at %.1f-%.1f s was read again", unit.span.start, unit.span.end)
-        return _placed(again, unit.span)
+        return _placed(again, unit.span, unit.heard)
 
     def _skipped(self, audio, unit: Unit, choice: LanguageChoice, segments: list[Segment], unbiased: bool) -> list[Segment]:
         """Speech of the unit with no word, heard again alone (Whisper skips a last sentence at times)."""
@@ -296,15 +277,21 @@ def _clip(audio: np.ndarray, span: Span) -> np.ndarray:
     return audio[seconds_to_samples(span.start) : seconds_to_samples(span.end)]
 
 
-def _placed(segments: Sequence[Segment], span: Span) -> list[Segment]:
+def _placed(segments: Sequence[Segment], span: Span, heard: Sequence[Span] = ()) -> list[Segment]:
     """Segments decoded from ``span`` alone, in the audio's time, their words inside the span.
 
     Words that start in the silence after the clip are the decoder's
-    invention and are dropped, with segments left without words there.
+    invention and are dropped, with segments left without words there. Word
+    times are kept within the speech the VAD ``heard`` in the span, when
+    given (Whisper starts a first word at the start of its window, in the
+    margin before the speech).
     """
+    lo = max(span.start, heard[0].start) if heard else span.start
+    hi = min(span.end, heard[-1].end) if heard else span.end
+    lo, hi = min(lo, hi), max(lo, hi)
 
     def clamp(t: float) -> float:
-        return round(min(max(t + span.start, span.start), span.end), 3)
+        return round(min(max(t + span.start, lo), hi), 3)
 
     out = []
     for seg in segments:
@@ -344,7 +331,7 @@ def _quietest(audio: np.ndarray, t: float, within: Span, reach: float = 0.5, fra
     hi = min(within.end - MIN_DETECTION_SECONDS / 2, t + reach)
     if hi - lo < frame:
         return t
-    step = int(frame * SAMPLE_RATE)
+    step = seconds_to_samples(frame)
     x = audio[seconds_to_samples(lo) : seconds_to_samples(hi)]
     n = x.size // step
     if n == 0:

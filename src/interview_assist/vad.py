@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 from faster_whisper.vad import VadOptions, get_speech_timestamps
 
-from .spans import SAMPLE_RATE, Span
+from interview_assist.spans import SAMPLE_RATE, Span, samples_to_seconds
 
 # Whisper sees at most 30 s at once; a unit of speech is decoded with 2 s of
 # silence after it (see asr.ENCODE_PAD_SECONDS).
@@ -22,7 +22,9 @@ MAX_SPEECH_SECONDS = 28.0
 class VadSettings:
     threshold: float = 0.5
     min_silence_seconds: float = 0.16
-    speech_pad_seconds: float = 0.4
+    # Tight: a pause of a third of a second between two voices is kept (see
+    # units.JOIN_PAUSE_SECONDS); units get their margins when they are decoded.
+    speech_pad_seconds: float = 0.1
 
 
 def speech_spans(audio: np.ndarray, settings: VadSettings = VadSettings()) -> list[Span]:
@@ -36,7 +38,7 @@ def speech_spans(audio: np.ndarray, settings: VadSettings = VadSettings()) -> li
         max_speech_duration_s=MAX_SPEECH_SECONDS,
     )
     stamps = get_speech_timestamps(audio, options, sampling_rate=SAMPLE_RATE)
-    return [Span(s["start"] / SAMPLE_RATE, s["end"] / SAMPLE_RATE) for s in stamps]
+    return [Span(samples_to_seconds(s["start"]), samples_to_seconds(s["end"])) for s in stamps]
 
 
 def uncovered(speech: list[Span], covered: list[Span], min_seconds: float) -> list[Span]:
