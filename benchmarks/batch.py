@@ -47,7 +47,7 @@ def recordings(dest: Path, passes: int) -> float:
     """
     import soundfile as sf
 
-    from interview_assist.audio import load
+    from interview_assist.audio.decode import load
 
     files = sorted((EVAL / "interviews").glob("*.flac")) + sorted((EVAL / "names").glob("*.wav")) + sorted(
         (EVAL / "asr").glob("fleurs-*.ogg")

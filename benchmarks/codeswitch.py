@@ -11,7 +11,7 @@ line (a name such as ``cs_r01``, or the path of a ``.flac`` with its
   .transcribe(clip, beam_size=5, word_timestamps=True)``, language detected
   per clip. Cached in ``.cache/codeswitch/NAME.oracle.json``, keyed by the
   sha256 of the model weights, of the audio and of the reference.
-* **pipeline**: ``interview_assist.pipeline.transcribe(path, PipelineOptions(),
+* **pipeline**: ``interview_assist.pipeline.run.transcribe(path, PipelineOptions(),
   transcriber=Transcriber(ModelCatalog(), "whisper-base", AsrOptions()),
   diarizer=Diarizer(ModelCatalog()))``: default options, diarization on;
   the models are loaded once. Its segments are kept in
@@ -27,7 +27,7 @@ Scoring, by time overlap with the reference clips:
   For the oracle, a clip counts whole when its detected language is right.
 * **WER**: per clip, the pipeline's words whose midpoint (start+end)/2 falls
   in [start, end), joined, against the clip's text; corpus WER per file over
-  its clips (jiwer, after ``interview_assist.textnorm.normalise``); the oracle
+  its clips (jiwer, after ``interview_assist.core.textnorm.normalise``); the oracle
   likewise with its per-clip text. ratio = pipeline / oracle (target <= 1.1;
   language target >= 97 %). Words outside every clip are not scored; their
   number is shown as "stray words".
@@ -65,9 +65,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import CACHE, EVAL, REPO, git_revision, header  # noqa: E402
-
 import jiwer  # noqa: E402
+from common import CACHE, EVAL, REPO, git_revision, header  # noqa: E402
 
 SR = 16000
 OUT = CACHE / "codeswitch"
@@ -163,10 +162,17 @@ class Pipeline:
         import inspect
 
         import interview_assist
-        from interview_assist.asr import AsrOptions, Transcriber
-        from interview_assist.diarize import Diarizer
-        from interview_assist.models import ModelCatalog
-        from interview_assist.pipeline import PipelineOptions, transcribe
+
+        try:  # the layout of this checkout
+            from interview_assist.asr.transcriber import AsrOptions, Transcriber
+            from interview_assist.core.models import ModelCatalog
+            from interview_assist.pipeline.run import PipelineOptions, transcribe
+            from interview_assist.speakers.diarize import Diarizer
+        except ImportError:  # a --base checkout from before the packages (flat modules)
+            from interview_assist.asr import AsrOptions, Transcriber  # type: ignore[no-redef]
+            from interview_assist.diarize import Diarizer  # type: ignore[no-redef]
+            from interview_assist.models import ModelCatalog  # type: ignore[no-redef]
+            from interview_assist.pipeline import PipelineOptions, transcribe  # type: ignore[no-redef]
 
         self.source = Path(interview_assist.__file__).resolve().parents[2]
         started = time.perf_counter()
@@ -225,7 +231,10 @@ def covered(start: float, end: float, spans: list[tuple[float, float]]) -> float
 
 
 def normalised(text: str) -> str:
-    from interview_assist.textnorm import normalise
+    try:
+        from interview_assist.core.textnorm import normalise
+    except ImportError:  # a --base checkout from before the packages
+        from interview_assist.textnorm import normalise  # type: ignore[no-redef]
 
     return normalise(text)
 

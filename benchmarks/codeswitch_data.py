@@ -153,10 +153,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import CACHE, EVAL  # noqa: E402
-
 import numpy as np  # noqa: E402
 import soundfile as sf  # noqa: E402
+from common import CACHE, EVAL  # noqa: E402
 
 SR = 16000
 FRAME = 320  # 20 ms
@@ -881,7 +880,7 @@ def probe(langs: list[str], variants: list[str], speed: int) -> None:
     from faster_whisper import WhisperModel
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-    from interview_assist.textnorm import normalise
+    from interview_assist.core.textnorm import normalise
 
     model = WhisperModel(str(Path(__file__).resolve().parents[1] / "models" / "whisper-base"), device="cpu",
                          compute_type="int8", local_files_only=True)

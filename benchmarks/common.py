@@ -35,7 +35,7 @@ def header(title: str) -> str:
 
 def looped_recording(minutes: int) -> Path:
     """A FLAC of ``minutes`` made by looping the real interview mixtures."""
-    from interview_assist.audio import load
+    from interview_assist.audio.decode import load
 
     CACHE.mkdir(parents=True, exist_ok=True)
     path = CACHE / f"interview_loop_{minutes}min.flac"

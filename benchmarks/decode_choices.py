@@ -35,22 +35,22 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import EVAL, git_revision, header  # noqa: E402
-
-import interview_assist  # noqa: E402,F401
 import jiwer  # noqa: E402
 import numpy as np  # noqa: E402
+from common import EVAL, git_revision, header  # noqa: E402
 from faster_whisper.audio import pad_or_trim  # noqa: E402
 
-from interview_assist.asr import AsrOptions, Transcriber, _storage  # noqa: E402
-from interview_assist.audio import load  # noqa: E402
-from interview_assist.decoding import TurnDecoder, _clip, _placed  # noqa: E402
-from interview_assist.diarize import DiarizeOptions, Diarizer  # noqa: E402
-from interview_assist.models import ModelCatalog  # noqa: E402
-from interview_assist.spans import SAMPLE_RATE, Span, seconds_to_samples  # noqa: E402
-from interview_assist.textnorm import normalise  # noqa: E402
-from interview_assist.units import speech_units  # noqa: E402
-from interview_assist.vad import speech_spans  # noqa: E402
+import interview_assist  # noqa: E402,F401
+from interview_assist.asr.decoding import TurnDecoder, _clip, _placed  # noqa: E402
+from interview_assist.asr.transcriber import AsrOptions, Transcriber, _storage  # noqa: E402
+from interview_assist.asr.units import speech_units  # noqa: E402
+from interview_assist.audio.decode import load  # noqa: E402
+from interview_assist.audio.vad import speech_spans  # noqa: E402
+from interview_assist.core.models import ModelCatalog  # noqa: E402
+from interview_assist.core.spans import Span, seconds_to_samples  # noqa: E402
+from interview_assist.core.textnorm import normalise  # noqa: E402
+from interview_assist.speakers.diarize import Diarizer
+from interview_assist.speakers.options import DiarizeOptions  # noqa: E402
 
 GAP = 0.3
 

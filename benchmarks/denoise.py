@@ -30,7 +30,7 @@ ASR results are cached in benchmarks/.cache/denoise_<model>.json, keyed by a
 fingerprint of the model weights, decoding, VAD and denoiser settings and the
 library versions; a change to any of them starts a fresh cache. Decisions
 (auto, model pick) are recomputed on every run, so changing them needs no new
-decoding. WER uses interview_assist.textnorm.
+decoding. WER uses interview_assist.core.textnorm.
 
 Usage: python benchmarks/denoise.py [--model whisper-base] [--model tiny.en] [--more]
 """
@@ -47,15 +47,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import jiwer  # noqa: E402
+import numpy as np  # noqa: E402
 from common import CACHE, EVAL, header  # noqa: E402
 
 import interview_assist  # noqa: E402,F401
-import jiwer  # noqa: E402
-import numpy as np  # noqa: E402
-
-from interview_assist.asr import AsrOptions, Transcriber  # noqa: E402
-from interview_assist.audio import load  # noqa: E402
-from interview_assist.denoise import (  # noqa: E402
+from interview_assist.asr.transcriber import AsrOptions, Transcriber  # noqa: E402
+from interview_assist.audio.decode import load  # noqa: E402
+from interview_assist.audio.denoise import (  # noqa: E402
     AUTO_MAX_SNR_DB,
     AUTO_MIN_FLATNESS,
     DenoiseSettings,
@@ -64,9 +63,9 @@ from interview_assist.denoise import (  # noqa: E402
     estimate_noise,
     reduce_noise,
 )
-from interview_assist.models import ModelCatalog  # noqa: E402
-from interview_assist.textnorm import normalise  # noqa: E402
-from interview_assist.vad import VadSettings, speech_spans  # noqa: E402
+from interview_assist.audio.vad import VadSettings, speech_spans  # noqa: E402
+from interview_assist.core.models import ModelCatalog  # noqa: E402
+from interview_assist.core.textnorm import normalise  # noqa: E402
 
 ASR_CLIPS = ["jfk.flac", "harvard_osr_0030.wav"] + [f"fleurs-{l}-00{i}.ogg" for l in ("en", "fr") for i in range(5)]
 FREESOUND = "clean_freesound_33711.wav"

@@ -26,11 +26,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import EVAL, header  # noqa: E402
 
 import interview_assist  # noqa: E402,F401
-import numpy as np  # noqa: E402
-
-from interview_assist.audio import load  # noqa: E402
-from interview_assist.diarize import DiarizeOptions, Diarizer  # noqa: E402
-from interview_assist.models import ModelCatalog  # noqa: E402
+from interview_assist.audio.decode import load  # noqa: E402
+from interview_assist.core.models import ModelCatalog  # noqa: E402
+from interview_assist.speakers.diarize import Diarizer
+from interview_assist.speakers.options import DiarizeOptions  # noqa: E402
 
 
 def reference(path: Path):

@@ -24,15 +24,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import numpy as np  # noqa: E402
 from common import EVAL, header  # noqa: E402
 from denoise import mixture  # noqa: E402
 
 import interview_assist  # noqa: E402,F401
-import numpy as np  # noqa: E402
-
-from interview_assist.audio import load  # noqa: E402
-from interview_assist.diarize import DiarizeOptions, Diarizer  # noqa: E402
-from interview_assist.models import ModelCatalog  # noqa: E402
+from interview_assist.audio.decode import load  # noqa: E402
+from interview_assist.core.models import ModelCatalog  # noqa: E402
+from interview_assist.speakers.diarize import Diarizer
+from interview_assist.speakers.options import DiarizeOptions  # noqa: E402
 
 SR = 16000
 # (officer, interpreter, applicant) LibriSpeech speakers; none is a role

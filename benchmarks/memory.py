@@ -16,7 +16,6 @@ import json
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -74,7 +73,7 @@ def main() -> None:
     ap.add_argument("--bare-minutes", type=int, nargs="*", default=[10, 60])
     ap.add_argument("--no-diarize", action="store_true", help="the speech pass alone")
     args = ap.parse_args()
-    from interview_assist.models import ModelCatalog
+    from interview_assist.core.models import ModelCatalog
 
     base_dir = str(ModelCatalog().get("whisper-base").directory)
     print(header("Peak memory (RSS) by recording length"))

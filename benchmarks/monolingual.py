@@ -51,8 +51,8 @@ def oracle(flac: Path) -> list[str]:
         return json.loads(cached.read_text())
     from faster_whisper import WhisperModel
 
-    from interview_assist.audio import load
-    from interview_assist.models import ModelCatalog
+    from interview_assist.audio.decode import load
+    from interview_assist.core.models import ModelCatalog
 
     model = WhisperModel(str(ModelCatalog().get("whisper-base").directory), device="cpu", compute_type="int8", local_files_only=True)
     audio = load(flac)
@@ -67,10 +67,10 @@ def oracle(flac: Path) -> list[str]:
 
 def run_pipeline(files) -> dict[str, str]:
     import interview_assist  # noqa: F401
-    from interview_assist.asr import AsrOptions, Transcriber
-    from interview_assist.diarize import Diarizer
-    from interview_assist.models import ModelCatalog
-    from interview_assist.pipeline import PipelineOptions, transcribe
+    from interview_assist.asr.transcriber import AsrOptions, Transcriber
+    from interview_assist.core.models import ModelCatalog
+    from interview_assist.pipeline.run import PipelineOptions, transcribe
+    from interview_assist.speakers.diarize import Diarizer
 
     catalog = ModelCatalog()
     tr, d = Transcriber(catalog, "whisper-base", AsrOptions()), Diarizer(catalog)
@@ -91,7 +91,7 @@ def main() -> None:
         return
     import jiwer
 
-    from interview_assist.textnorm import normalise
+    from interview_assist.core.textnorm import normalise
 
     current = run_pipeline(files)
     base = None

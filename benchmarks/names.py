@@ -32,14 +32,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import EVAL, header  # noqa: E402
 from names_scoring import Score, read_reference, score  # noqa: E402
 
-from interview_assist.asr import AsrOptions, Transcriber  # noqa: E402
-from interview_assist.models import ModelCatalog  # noqa: E402
+from interview_assist.asr.transcriber import AsrOptions, Transcriber  # noqa: E402
+from interview_assist.core.models import ModelCatalog  # noqa: E402
+from interview_assist.core.textnorm import normalise  # noqa: E402
+from interview_assist.core.transcript import GlossaryEntry  # noqa: E402
 from interview_assist.names.detect import NameFinder, NameOptions  # noqa: E402
 from interview_assist.names.gazetteer import Gazetteer  # noqa: E402
 from interview_assist.names.glossary import list_word_keys  # noqa: E402
-from interview_assist.pipeline import PipelineOptions, transcribe  # noqa: E402
-from interview_assist.textnorm import normalise  # noqa: E402
-from interview_assist.transcript import GlossaryEntry  # noqa: E402
+from interview_assist.pipeline.run import PipelineOptions, transcribe  # noqa: E402
 
 CONDITIONS = (("no glossary", False, False), ("glossary, not biased", True, False), ("glossary, biased", True, True))
 

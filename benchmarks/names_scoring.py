@@ -22,9 +22,9 @@ from pathlib import Path
 
 from rapidfuzz.distance import Levenshtein
 
+from interview_assist.core.transcript import NameFlag, Suggestion, Transcript
 from interview_assist.names.gazetteer import Gazetteer, Place
 from interview_assist.names.normalize import key
-from interview_assist.transcript import NameFlag, Suggestion, Transcript
 
 
 @dataclass(frozen=True)

@@ -83,7 +83,7 @@ def main() -> None:
     args = ap.parse_args()
     files = args.files or [REPO / "examples" / "interview_v01.flac", EVAL / "interviews" / "interview_v02.flac",
                            EVAL / "codeswitch" / "cs_v01.flac"]
-    from interview_assist.models import ModelCatalog
+    from interview_assist.core.models import ModelCatalog
 
     model = str(ModelCatalog().get("whisper-base").directory)
     py, cli = sys.executable, [sys.executable, "-m", "interview_assist"]

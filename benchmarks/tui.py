@@ -44,9 +44,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import header  # noqa: E402
 
-from interview_assist.playback import NullSink  # noqa: E402
+from interview_assist.core.transcript import ModelUsed, NameFlag, Segment, Suggestion, Transcript, Word  # noqa: E402
+from interview_assist.review.playback import NullSink  # noqa: E402
 from interview_assist.store import Database, save_transcript  # noqa: E402
-from interview_assist.transcript import ModelUsed, NameFlag, Segment, Suggestion, Transcript, Word  # noqa: E402
 from interview_assist.tui import make_app  # noqa: E402
 
 SIZE = (120, 40)

@@ -4,7 +4,7 @@ Same model, compute type and beam size on both sides; bare faster-whisper is
 the sequential ``WhisperModel.transcribe`` with word timestamps, detecting the
 language itself, as the pipeline does. WER is corpus-level per language
 (errors over all reference words), after the normaliser stated in
-``interview_assist.textnorm`` (lower case, punctuation removed, apostrophes
+``interview_assist.core.textnorm`` (lower case, punctuation removed, apostrophes
 and hyphens split, accents kept).
 
 Usage: python benchmarks/wer.py [--models whisper-base tiny.en]
@@ -18,16 +18,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import EVAL, header  # noqa: E402
-
-import interview_assist  # noqa: E402,F401
 import jiwer  # noqa: E402
+from common import EVAL, header  # noqa: E402
 from faster_whisper import WhisperModel  # noqa: E402
 
-from interview_assist.asr import AsrOptions, Transcriber  # noqa: E402
-from interview_assist.models import ModelCatalog  # noqa: E402
-from interview_assist.pipeline import PipelineOptions, transcribe  # noqa: E402
-from interview_assist.textnorm import normalise  # noqa: E402
+import interview_assist  # noqa: E402,F401
+from interview_assist.asr.transcriber import AsrOptions, Transcriber  # noqa: E402
+from interview_assist.core.models import ModelCatalog  # noqa: E402
+from interview_assist.core.textnorm import normalise  # noqa: E402
+from interview_assist.pipeline.run import PipelineOptions, transcribe  # noqa: E402
 
 CLIPS = {
     "en": ["jfk.flac", "harvard_osr_0030.wav", *[f"fleurs-en-00{i}.ogg" for i in range(5)]],

@@ -13,6 +13,19 @@ from pathlib import Path
 
 import pytest
 
+# The fast tier (`pytest -m "not slow"`, under 2 minutes) is what a developer
+# runs on every change; CI runs everything. A test is slow when it loads a
+# speech or speaker model, in this process or in the CLI it starts: through
+# the fixtures below, or marked so by hand.
+SLOW_FIXTURES = frozenset({"base_transcriber", "diarizer", "interview"})  # interview: test_export's, by the CLI
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    for item in items:
+        if SLOW_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 REPO = Path(__file__).resolve().parents[1]
 EVAL = Path(os.environ.get("INTERVIEW_ASSIST_EVAL", REPO.parent / "shared" / "eval"))
 CLI = [sys.executable, "-m", "interview_assist"]
@@ -29,7 +42,7 @@ def eval_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def catalog():
-    from interview_assist.models import ModelCatalog
+    from interview_assist.core.models import ModelCatalog
 
     return ModelCatalog()
 
@@ -37,7 +50,7 @@ def catalog():
 @pytest.fixture(scope="session")
 def base_transcriber(catalog):
     """The default multilingual model, loaded once for the session."""
-    from interview_assist.asr import AsrOptions, Transcriber
+    from interview_assist.asr.transcriber import AsrOptions, Transcriber
 
     return Transcriber(catalog, "whisper-base", AsrOptions())
 
@@ -83,7 +96,7 @@ def count_interviews(db_path: Path) -> int:
 @pytest.fixture(scope="session")
 def diarizer(catalog):
     """pyannote with the local segmentation and CAM++ weights, loaded once."""
-    from interview_assist.diarize import Diarizer
+    from interview_assist.speakers.diarize import Diarizer
 
     return Diarizer(catalog)
 

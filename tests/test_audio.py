@@ -6,8 +6,8 @@ import av
 import numpy as np
 import pytest
 
-from interview_assist.audio import load, probe, stream
-from interview_assist.pipeline import transcribe
+from interview_assist.audio.decode import load, probe, stream
+from interview_assist.pipeline.run import transcribe
 
 from .wer import wer
 

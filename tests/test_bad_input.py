@@ -103,6 +103,7 @@ def test_store_in_unwritable_folder(tmp_path, eval_dir):
     assert "cannot open the store" in done.stderr
 
 
+@pytest.mark.slow
 def test_truncated_file_found_late_stores_nothing(tmp_path, eval_dir, db_path):
     """Truncation is only visible at the end of decoding; still nothing is stored."""
     src = (eval_dir / "interviews" / "interview_v01.flac").read_bytes()

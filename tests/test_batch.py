@@ -53,6 +53,7 @@ def folder(eval_dir, tmp_path) -> Path:
     return d
 
 
+@pytest.mark.slow
 def test_bad_files_are_reported_and_a_rerun_skips_what_is_done(folder, db_path):
     first = run_cli("batch", folder, "--workers", "2", "--no-diarize", "--db", db_path)
     assert first.returncode == 1, first.stderr  # some files failed
@@ -78,6 +79,7 @@ def test_bad_files_are_reported_and_a_rerun_skips_what_is_done(folder, db_path):
     assert "Summary: 1 done, 0 skipped" in other.stdout and len(_stored(db_path)) == 3
 
 
+@pytest.mark.slow
 def test_a_manifest_gives_options_per_file_and_the_result_equals_transcribe(eval_dir, tmp_path, db_path):
     names = eval_dir / "names" / "names_v01.wav"
     (tmp_path / "case.txt").write_text("Farid Nazari\tperson\nKunduz\tplace\n")
@@ -138,6 +140,7 @@ def _wait_for(predicate, timeout: float, what: str) -> None:
     raise AssertionError(f"timed out waiting for {what}")
 
 
+@pytest.mark.slow
 def test_a_killed_batch_continues_where_it_stopped(eval_dir, tmp_path, db_path):
     d = tmp_path / "backlog"
     d.mkdir()
@@ -212,6 +215,7 @@ def cluster(tmp_path):
         p.wait()
 
 
+@pytest.mark.slow
 def test_a_cluster_batch_stores_through_one_writer_and_survives_a_worker_crash(cluster, eval_dir, tmp_path, db_path):
     address, client = cluster
     d = tmp_path / "backlog"
@@ -256,11 +260,11 @@ def test_options_for_the_whole_batch_are_checked_before_anything_runs(folder, db
 
 
 def test_a_manifest_speaker_count_is_ascii_digits(tmp_path):
-    from interview_assist.batch import JobOptions
     from interview_assist.batch.inputs import read_manifest
-    from interview_assist.errors import InputError
+    from interview_assist.core.errors import InputError
+    from interview_assist.pipeline.settings import RunSettings
 
     manifest = tmp_path / "m.csv"
     manifest.write_text("path,speakers\nx.flac,²\n")
     with pytest.raises(InputError, match="speakers must be a whole number"):
-        read_manifest(manifest, JobOptions())
+        read_manifest(manifest, RunSettings())

@@ -7,8 +7,8 @@ import tempfile
 import numpy as np
 import pytest
 
-from interview_assist.audio import load
-from interview_assist.denoise import DenoiseMode, auto_decision, estimate_noise, reduce_noise
+from interview_assist.audio.decode import load
+from interview_assist.audio.denoise import DenoiseMode, auto_decision, estimate_noise, reduce_noise
 
 
 def _add_noise(clean: np.ndarray, snr_db: float, seed: int = 0, colour: str = "white") -> np.ndarray:
@@ -20,6 +20,7 @@ def _add_noise(clean: np.ndarray, snr_db: float, seed: int = 0, colour: str = "w
     return (clean + noise).astype(np.float32)
 
 
+@pytest.mark.slow
 def test_long_audio_is_denoised_without_temporary_files(eval_dir, monkeypatch):
     """noisereduce spills to a temp file past its chunk size; ours never may."""
 
@@ -65,8 +66,8 @@ def test_a_model_can_have_strong_rumble_gated_and_the_pipeline_asks_it(eval_dir,
     """tiny.en reads strong rumble better gated; whisper-base better left alone."""
     import soundfile as sf
 
-    from interview_assist.asr import AsrOptions, Transcriber
-    from interview_assist.pipeline import PipelineOptions, transcribe
+    from interview_assist.asr.transcriber import AsrOptions, Transcriber
+    from interview_assist.pipeline.run import PipelineOptions, transcribe
 
     tiny, base = catalog.get("tiny.en"), catalog.get("whisper-base")
     assert tiny.denoise_coloured_min_snr_db == 0.0 and base.denoise_coloured_min_snr_db is None

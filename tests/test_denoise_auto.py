@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from interview_assist.audio import load
-from interview_assist.denoise import DenoiseMode, auto_decision, estimate_noise, reduce_noise
-from interview_assist.pipeline import PipelineOptions, _denoise
-from interview_assist.spans import SAMPLE_RATE
+from interview_assist.audio.decode import load
+from interview_assist.audio.denoise import DenoiseMode, auto_decision, estimate_noise, reduce_noise
+from interview_assist.core.spans import SAMPLE_RATE
+from interview_assist.pipeline.run import PipelineOptions, _denoise
 
 
 def _with_white_noise(clean: np.ndarray, snr_db: float, seed: int) -> np.ndarray:

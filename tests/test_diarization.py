@@ -8,13 +8,13 @@ import warnings
 import numpy as np
 import pytest
 
-from interview_assist.attribution import attribute
-from interview_assist.audio import load
-from interview_assist.diarize import DiarizeOptions
-from interview_assist.errors import ChecksumMismatch
-from interview_assist.models import ModelCatalog
-from interview_assist.roles import propose_roles
-from interview_assist.transcript import Diarization, Segment, SpeakerTurn, Word
+from interview_assist.audio.decode import load
+from interview_assist.core.errors import ChecksumMismatch
+from interview_assist.core.models import ModelCatalog
+from interview_assist.core.transcript import Diarization, Segment, SpeakerTurn, Word
+from interview_assist.speakers.attribution import attribute
+from interview_assist.speakers.options import DiarizeOptions
+from interview_assist.speakers.roles import propose_roles
 
 from .conftest import as_annotation, read_rttm, run_cli
 
@@ -74,7 +74,7 @@ def test_turn_edges_run_on_over_an_opened_microphone_but_not_over_a_steady_backg
     digital silence: the reference counts it in the turn, the segmentation
     model does not. On pyannote's sample, a telephone call with a steady
     background, no edge moves."""
-    from interview_assist.diarize import Diarizer
+    from interview_assist.speakers.diarize import Diarizer
 
     v01 = load(eval_dir / "interviews" / "interview_v01.flac")
     result = diarizer.diarize(v01, DiarizeOptions(num_speakers=3))
@@ -92,7 +92,7 @@ def test_turn_edges_run_on_over_an_opened_microphone_but_not_over_a_steady_backg
 
 
 def test_edges_run_on_until_the_background_and_never_meet():
-    from interview_assist.diarize import extend_edges
+    from interview_assist.speakers.turn_edges import extend_edges
 
     levels = np.full(500, -70.0, dtype=np.float32)  # 10 s of a steady background, 50 frames/s
     levels[:25] = -40.0  # sound from the start (0-0.5 s)
@@ -118,9 +118,10 @@ def test_edges_run_on_until_the_background_and_never_meet():
     assert all(a.end <= b.start for a, b in zip(out, out[1:])), out
 
 
+@pytest.mark.slow
 def test_result_does_not_depend_on_how_the_audio_is_fed(catalog, eval_dir):
     """Windows of one minute, fed in odd-sized blocks, give the same turns as one pass."""
-    from interview_assist.diarize import Diarizer
+    from interview_assist.speakers.diarize import Diarizer
 
     audio = load(eval_dir / "interviews" / "interview_v01.flac")[: 16000 * 150]
     counts = DiarizeOptions(num_speakers=3)
@@ -145,7 +146,7 @@ def test_tampered_embedding_model_is_refused(tmp_path, catalog):
     shutil.copytree(catalog.directory, models, ignore=shutil.ignore_patterns("whisper-base", "tiny.en"))
     with open(models / "campplus" / "camplusplus.py", "a") as fh:
         fh.write("\n# changed\n")
-    from interview_assist.diarize import Diarizer
+    from interview_assist.speakers.diarize import Diarizer
 
     with pytest.raises(ChecksumMismatch, match="camplusplus.py"):
         Diarizer(ModelCatalog(models))
@@ -181,6 +182,7 @@ def test_words_in_a_pause_go_to_the_nearest_turn_and_overlaps_are_marked():
     assert out[-1].overlap
 
 
+@pytest.mark.slow
 def test_every_word_of_a_real_interview_has_a_speaker(tmp_path, eval_dir):
     db = tmp_path / "s.sqlite"
     # interview_v01 is not used here: its first officer turn is merged with the
@@ -237,6 +239,7 @@ def test_roles_without_an_interpreter_and_a_brief_extra_voice():
     assert all(s.evidence for s in speakers)
 
 
+@pytest.mark.slow
 def test_speakers_command_changes_roles_with_an_audit_record(tmp_path, eval_dir):
     db = tmp_path / "s.sqlite"
     done = run_cli("transcribe", eval_dir / "diarization" / "pyannote_sample.wav", "--no-interpreter", "--db", db, "--json")
@@ -270,6 +273,7 @@ def test_speakers_command_changes_roles_with_an_audit_record(tmp_path, eval_dir)
     assert [l for l in named.stdout.splitlines() if l.startswith("S1:")][0].split("[")[1].startswith("proposed")
 
 
+@pytest.mark.slow
 def test_more_speakers_asked_for_than_the_voices_heard_is_noted(tmp_path, eval_dir):
     """One voice (JFK), three speakers asked for: stored as heard, with a note on stderr."""
     db = tmp_path / "s.sqlite"
@@ -281,7 +285,7 @@ def test_more_speakers_asked_for_than_the_voices_heard_is_noted(tmp_path, eval_d
 
 
 def test_a_pause_stays_inside_a_turn_but_a_reply_does_not():
-    from interview_assist.diarize import fill_pauses
+    from interview_assist.speakers.turn_edges import fill_pauses
 
     turns = [
         SpeakerTurn(0.0, 3.0, "A"), SpeakerTurn(3.8, 6.0, "A"),  # a pause: joined
@@ -296,7 +300,7 @@ def test_a_pause_stays_inside_a_turn_but_a_reply_does_not():
 
 def test_clustering_a_subset_of_the_embeddings_keeps_the_speakers(catalog, diarizer, eval_dir):
     """Long recordings cluster a spread subset; on a short one the turns must not change."""
-    from interview_assist.diarize import Diarizer
+    from interview_assist.speakers.diarize import Diarizer
 
     audio = load(eval_dir / "interviews" / "interview_v02.flac")[: 16000 * 150]
     counts = DiarizeOptions(num_speakers=3)
@@ -312,8 +316,8 @@ def test_diarizing_in_a_separate_process_gives_the_same_transcript(base_transcri
     import subprocess
     import sys
 
-    from interview_assist.diarize import DiarizeOptions
-    from interview_assist.pipeline import PipelineOptions, transcribe
+    from interview_assist.pipeline.run import PipelineOptions, transcribe
+    from interview_assist.speakers.options import DiarizeOptions
 
     audio = eval_dir / "diarization" / "pyannote_sample.wav"
     speakers = DiarizeOptions(num_speakers=2)
@@ -323,7 +327,7 @@ def test_diarizing_in_a_separate_process_gives_the_same_transcript(base_transcri
     assert apart.settings["diarization_models"] == here.settings["diarization_models"]
     # In a fresh process, the separate path never imports torch into the parent.
     code = (
-        "import sys; from interview_assist.pipeline import PipelineOptions, transcribe; "
+        "import sys; from interview_assist.pipeline.run import PipelineOptions, transcribe; "
         f"t = transcribe({str(audio)!r}, PipelineOptions(interpreter=False)); "
         "print(len(t.speakers), 'torch' in sys.modules)"
     )

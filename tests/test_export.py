@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import shutil
 import sqlite3
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from interview_assist.review_session import ReviewSession
+from interview_assist.review.session import ReviewSession
 from interview_assist.store import Database
 
 from .conftest import run_cli
@@ -357,8 +356,8 @@ def test_only_the_latest_validation_of_a_segment_stands(tmp_path, db_path):
     merges renumber segments; the log is followed through them."""
     from dataclasses import replace
 
+    from interview_assist.core.transcript import Segment, Word
     from interview_assist.store import edit_segment, merge_with_next, reviews, save_transcript, split_before_word, validate_segment
-    from interview_assist.transcript import Segment, Word
 
     from .test_interrupt import _tiny_transcript
 
@@ -493,9 +492,9 @@ def test_the_names_list_does_not_overstate_what_the_officer_changed():
 def test_two_flags_on_one_spelling_each_mark_their_own_word():
     """"Ghazni, in Ghazni province": the first flag dismissed, the second
     confirmed. The mark goes on the second word, where that flag was heard."""
+    from interview_assist.core.transcript import Word
     from interview_assist.export.document import ExportSegment, NameDecision
     from interview_assist.export.text import marked_text
-    from interview_assist.transcript import Word
 
     texts = [" I", " lived", " in", " Ghazni,", " in", " Ghazni", " province."]
     words = tuple(Word(i * 0.5, i * 0.5 + 0.4, t, 0.9) for i, t in enumerate(texts))
@@ -522,11 +521,11 @@ def test_any_sequence_of_review_actions_verifies(db_path):
     then one decision changed in the file is found."""
     import random
 
-    from interview_assist.errors import InputError
-    from interview_assist.review_session import ReviewSession
+    from interview_assist.core.errors import InputError
+    from interview_assist.core.transcript import ModelUsed, NameFlag, Segment, Speaker, Suggestion, Transcript, Word
+    from interview_assist.review.session import ReviewSession
     from interview_assist.store import reviews, save_transcript
     from interview_assist.store.integrity import verify_interview
-    from interview_assist.transcript import ModelUsed, NameFlag, Segment, Speaker, Suggestion, Transcript, Word
 
     def segment(k: int, text: str, speaker: str) -> Segment:
         words = tuple(Word(3.0 * k + 0.4 * j, 3.0 * k + 0.4 * j + 0.3, " " + w, 0.9 if j % 3 else 0.4)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from interview_assist.hallucination import HallucinationSettings, gap_segments, segment_flags
-from interview_assist.spans import Span
-from interview_assist.transcript import Segment, Word
+from interview_assist.asr.hallucination import HallucinationSettings, gap_segments, segment_flags
+from interview_assist.core.spans import Span
+from interview_assist.core.transcript import Segment, Word
 
 S = HallucinationSettings()
 

@@ -9,13 +9,14 @@ import time
 
 import pytest
 
+from interview_assist.core.transcript import ModelUsed, Segment, Transcript, Word
 from interview_assist.store import Database, save_transcript
 from interview_assist.store import audit as audit_module
-from interview_assist.transcript import ModelUsed, Segment, Transcript, Word
 
 from .conftest import CLI, REPO, count_interviews
 
 
+@pytest.mark.slow
 def test_ctrl_c_during_transcription_stores_nothing(tmp_path, db_path):
     proc = subprocess.Popen(
         [*CLI, "transcribe", str(REPO / "examples" / "interview_v01.flac"), "--db", str(db_path)],
@@ -78,7 +79,7 @@ def test_ctrl_c_inside_a_decoder_read_is_not_lost(monkeypatch):
     """PyAV swallows exceptions raised in its read callback; Ctrl-C must still stop the decode."""
     import builtins
 
-    from interview_assist import audio as audio_module
+    from interview_assist.audio import decode as audio_module
 
     real_open = builtins.open
     reads = {"n": 0}
@@ -112,12 +113,13 @@ def test_a_swallowed_ctrl_c_is_still_remembered_before_storing():
     """Where a library drops the KeyboardInterrupt, the CLI still refuses to store."""
     import os
 
-    from interview_assist.cli import _Interrupts
+    import interview_assist.cli
+    from interview_assist.cli.interrupts import Interrupts
 
     # As in a terminal, even when the suite runs with SIGINT ignored.
     outer = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
-        with _Interrupts() as interrupts:
+        with Interrupts() as interrupts:
             try:  # a library that swallows every exception in a callback
                 os.kill(os.getpid(), signal.SIGINT)
                 time.sleep(0.5)
@@ -126,5 +128,77 @@ def test_a_swallowed_ctrl_c_is_still_remembered_before_storing():
             with pytest.raises(KeyboardInterrupt):
                 interrupts.check()
         assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        assert interview_assist.cli.interrupted()  # any later failure of the run is reported as the interruption
     finally:
         signal.signal(signal.SIGINT, outer)
+        interview_assist.cli._seen.clear()
+
+
+# A Ctrl-C at any moment: while the libraries are still being imported, and
+# in the diarization child as a terminal sends it (to the whole process group).
+
+_INTERRUPT_ON_IMPORT = """
+import os, signal, sys
+
+TARGET = sys.argv[1]
+
+class InterruptOnImport:
+    # Where a real Ctrl-C would land: as the import of TARGET starts.
+    def find_spec(self, name, path=None, target=None):
+        if name == TARGET:
+            sys.meta_path.remove(self)
+            print("interrupting the import of " + name, file=sys.stderr, flush=True)
+            os.kill(os.getpid(), signal.SIGINT)
+        return None
+
+sys.meta_path.insert(0, InterruptOnImport())
+del sys.argv[1]
+sys.argv[0] = "interview-assist"
+from interview_assist.cli import main
+main()
+"""
+
+
+@pytest.mark.parametrize("module", ["interview_assist.cli.app", "av", "onnxruntime", "ctranslate2"])
+def test_ctrl_c_while_a_library_is_imported_ends_with_130_and_stores_nothing(db_path, module):
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", _INTERRUPT_ON_IMPORT, module, "transcribe", str(REPO / "examples" / "interview_v01.flac"),
+         "--no-diarize", "--db", str(db_path)],
+        capture_output=True, text=True, cwd=REPO, timeout=300,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    assert f"interrupting the import of {module}" in done.stderr, "the module was never imported: nothing was tested"
+    assert done.returncode == 130, done.stderr
+    assert "Traceback" not in done.stderr, done.stderr
+    assert done.stderr.strip().splitlines()[-1] == "interview-assist: error: interrupted; nothing was stored"
+    assert not db_path.exists() or count_interviews(db_path) == 0
+
+
+@pytest.mark.slow
+def test_ctrl_c_to_the_process_group_during_diarization_stores_nothing(db_path):
+    """A terminal's Ctrl-C reaches the diarization child too: no traceback from either, 130, nothing stored."""
+    import os
+
+    import psutil
+
+    proc = subprocess.Popen(
+        [*CLI, "transcribe", str(REPO / "examples" / "interview_v01.flac"), "--db", str(db_path)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO, start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    deadline = time.monotonic() + 120
+    while not psutil.Process(proc.pid).children() and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    assert proc.poll() is None, "the transcription ended before diarization started"
+    time.sleep(3)  # the child is importing torch or diarizing
+    child = psutil.Process(proc.pid).children()
+    assert child, "no diarization child to interrupt"
+    os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err, err
+    assert err.strip().splitlines()[-1] == "interview-assist: error: interrupted; nothing was stored"
+    assert not psutil.pid_exists(child[0].pid) or child[0].status() == psutil.STATUS_ZOMBIE
+    assert count_interviews(db_path) == 0

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from interview_assist.playback import NullSink
-from interview_assist.review_session import ReviewSession
+from interview_assist.review.playback import NullSink
+from interview_assist.review.session import ReviewSession
 from interview_assist.store import Database, name_flags, quality_flags, save_transcript
 from interview_assist.tui import make_app
 
@@ -41,7 +41,7 @@ class Stored:
 @pytest.fixture(scope="module")
 def stored(eval_dir, catalog, base_transcriber, diarizer, tmp_path_factory) -> Stored:
     """The draft as the machine stored it, not reviewed."""
-    from interview_assist.pipeline import PipelineOptions, transcribe
+    from interview_assist.pipeline.run import PipelineOptions, transcribe
 
     t = transcribe(
         eval_dir / "diarization" / "pyannote_sample.wav", PipelineOptions(speaker_languages={"S2": "ti"}),

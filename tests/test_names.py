@@ -15,14 +15,14 @@ from dataclasses import replace
 
 import pytest
 
-from interview_assist.errors import InputError, NotFound
+from interview_assist.core.errors import InputError, NotFound
+from interview_assist.core.transcript import GlossaryEntry, Segment, Word
+from interview_assist.names.detect import NameFinder, NameOptions
 from interview_assist.names.gazetteer import Gazetteer, similarity
 from interview_assist.names.glossary import list_word_keys, parse_glossary, read_glossary
 from interview_assist.names.normalize import fold, key, skeleton
-from interview_assist.names.detect import NameFinder, NameOptions
-from interview_assist.pipeline import PipelineOptions, transcribe
-from interview_assist.store import Database, name_flags, resolve_name_flag, save_transcript
-from interview_assist.transcript import GlossaryEntry, Segment, Word
+from interview_assist.pipeline.run import PipelineOptions, transcribe
+from interview_assist.store import Database, name_flags, resolve_name_flag
 
 from .conftest import REPO, run_cli
 
@@ -42,6 +42,7 @@ def glossary_of(stem) -> tuple[GlossaryEntry, ...]:
 # -- gazetteers --------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_gazetteer_build_is_reproducible(tmp_path):
     out = tmp_path / "places.tsv.gz"
     subprocess.run([sys.executable, str(REPO / "scripts" / "build_gazetteers.py"), "--out", str(out)], check=True, capture_output=True)
@@ -232,7 +233,7 @@ def test_a_glossary_name_is_suggested_for_one_word_of_a_longer_flag(gazetteer):
 def test_the_pipeline_judges_words_by_the_loaded_model_even_after_its_release(eval_dir, base_transcriber, gazetteer, monkeypatch):
     import copy
 
-    import interview_assist.pipeline as pipeline
+    import interview_assist.pipeline.run as pipeline
 
     seen = []
 
@@ -251,7 +252,7 @@ def test_the_pipeline_judges_words_by_the_loaded_model_even_after_its_release(ev
 
 def test_the_decode_without_the_list_hears_each_suspect_stretch_to_its_end(names_dir, base_transcriber, gazetteer, monkeypatch):
     """Whisper stops early in a long stretch; the names at its end need the comparison most."""
-    from interview_assist.decoding import TurnDecoder
+    from interview_assist.asr.decoding import TurnDecoder
 
     stem = names_dir / "names_v01"
     first_pass, heard = [], []
@@ -295,6 +296,7 @@ def test_biasing_flags_every_name_taken_from_the_list(names_dir, base_transcribe
     assert differs and all(any(s.source == "unbiased decode" for s in f.suggestions) for f in differs)
 
 
+@pytest.mark.slow
 def test_flags_are_stored_listed_and_resolved_only_by_a_person(names_dir, tmp_path, db_path):
     glossary = tmp_path / "case.txt"
     glossary.write_text("Farid Nazari\tperson\nKunduz\tplace\nMoria\tplace\n")

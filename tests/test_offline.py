@@ -83,6 +83,7 @@ def test_network_is_blocked_in_the_test_namespace():
     assert done.stdout.strip() == "101"  # ENETUNREACH: not even loopback is up
 
 
+@pytest.mark.slow
 def test_full_transcription_opens_no_socket(tmp_path, eval_dir):
     db = tmp_path / "store.sqlite"
     done, calls = _network_calls(
@@ -97,7 +98,7 @@ def test_full_transcription_opens_no_socket(tmp_path, eval_dir):
 
 def test_offline_switches_are_set_before_dependencies_load():
     code = (
-        "import sys, os, interview_assist.pipeline\n"
+        "import sys, os, interview_assist.pipeline.run\n"
         "import huggingface_hub.constants as hub\n"
         "print(hub.HF_HUB_OFFLINE, os.environ['HF_HUB_OFFLINE'], os.environ['ORT_DISABLE_TELEMETRY'], "
         "os.environ['PYANNOTE_METRICS_ENABLED'])\n"
@@ -131,6 +132,7 @@ def _known_code_file(path: str, tmpdir) -> bool:
 WRITE = re.compile(r'open(?:at)?\((?:AT_FDCWD, )?"([^"]+)", [^)]*(O_WRONLY|O_RDWR|O_CREAT)')
 
 
+@pytest.mark.slow
 def test_audio_never_reaches_disk_outside_the_store(tmp_path, eval_dir):
     """With denoising on, the only files written are the store's own."""
     store_dir = tmp_path / "store"

@@ -14,6 +14,7 @@ import re
 
 import pytest
 
+from interview_assist.core.transcript import Flag, ModelUsed, NameFlag, Segment, Speaker, Suggestion, Transcript, Word
 from interview_assist.store import (
     Database,
     audit,
@@ -25,7 +26,6 @@ from interview_assist.store import (
     save_transcript,
     validate_segment,
 )
-from interview_assist.transcript import Flag, ModelUsed, NameFlag, Segment, Speaker, Suggestion, Transcript, Word
 
 from .conftest import run_cli
 
@@ -64,7 +64,7 @@ def _hand_built() -> Transcript:
 class Clock:
     """Stands in for the audit log's clock: seconds after a fixed start."""
 
-    start = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.timezone.utc)
+    start = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
 
     def __init__(self) -> None:
         self.seconds = 0.0
@@ -154,6 +154,7 @@ def test_the_report_across_interviews_adds_them_up(reviewed, tmp_path):
     assert totals["review_seconds_by_reviewer"] == {"officer.a": 90.0, "officer.b": 0.0}
 
 
+@pytest.mark.slow
 def test_the_html_report_is_self_contained_with_its_plots(reviewed, tmp_path):
     db_path, iid, _ = reviewed
     out = tmp_path / "qa.html"

@@ -7,10 +7,12 @@ from dataclasses import replace
 
 import pytest
 
-from interview_assist.errors import InputError, NotFound
+from interview_assist.core.errors import InputError, NotFound
+from interview_assist.core.transcript import NameFlag, Segment, Suggestion, Word
 from interview_assist.store import (
     Database,
     ReviewProgress,
+    audit,
     edit_segment,
     name_flags,
     progress,
@@ -19,8 +21,6 @@ from interview_assist.store import (
     save_transcript,
     validate_segment,
 )
-from interview_assist.store import audit
-from interview_assist.transcript import NameFlag, Segment, Suggestion, Word
 
 from .test_interrupt import _tiny_transcript
 
@@ -121,8 +121,8 @@ def test_an_empty_edit_is_refused_and_the_text_stands(db_path):
 
 def test_two_sessions_on_one_interview_never_overwrite_each_other_unseen(db_path):
     """Officer A's screen was loaded before officer B decided: A's next action is refused, then A sees B's decision."""
-    from interview_assist.errors import ConcurrentChange
-    from interview_assist.review_session import ReviewSession
+    from interview_assist.core.errors import ConcurrentChange
+    from interview_assist.review.session import ReviewSession
 
     with Database(db_path) as db_a, Database(db_path) as db_b:
         iid = _interview(db_a)

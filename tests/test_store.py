@@ -8,9 +8,8 @@ from dataclasses import replace
 
 import pytest
 
-from interview_assist.errors import StoreError
-from interview_assist.store import Database, load_interview, save_transcript
-from interview_assist.store import audit
+from interview_assist.core.errors import StoreError
+from interview_assist.store import Database, audit, load_interview, save_transcript
 from interview_assist.store.migrations import MIGRATIONS
 
 from .test_interrupt import _tiny_transcript

@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from interview_assist.pipeline import PipelineOptions, transcribe
+from interview_assist.core.textnorm import normalise
+from interview_assist.pipeline.run import transcribe
 
 from .conftest import run_cli
 from .wer import wer
@@ -38,7 +39,7 @@ def test_language_is_detected_per_segment(eval_dir, tmp_path, catalog, base_tran
     import numpy as np
     import soundfile as sf
 
-    from interview_assist.audio import load
+    from interview_assist.audio.decode import load
 
     en = load(eval_dir / "asr" / "fleurs-en-000.ogg")
     fr = load(eval_dir / "asr" / "fleurs-fr-001.ogg")
@@ -53,8 +54,9 @@ def test_language_is_detected_per_segment(eval_dir, tmp_path, catalog, base_tran
     assert after == {"fr"}
 
 
+@pytest.mark.slow
 def test_forced_language(eval_dir, catalog):
-    from interview_assist.asr import AsrOptions, Transcriber
+    from interview_assist.asr.transcriber import AsrOptions, Transcriber
 
     tr = Transcriber(catalog, "whisper-base", AsrOptions(language="fr"))
     t = transcribe(eval_dir / "asr" / "jfk.flac", catalog=catalog, transcriber=tr)
@@ -69,6 +71,7 @@ def test_same_recording_same_transcript(eval_dir, catalog, base_transcriber):
     assert first.flags == second.flags
 
 
+@pytest.mark.slow
 def test_cli_transcribe_then_show(eval_dir, db_path):
     done = run_cli("transcribe", eval_dir / "asr" / "jfk.flac", "--db", db_path, "--json", "--denoise", "off")
     assert done.returncode == 0, done.stderr
@@ -87,13 +90,16 @@ def test_cli_transcribe_then_show(eval_dir, db_path):
     assert {"start", "end", "text", "probability"} <= seg["words"][0].keys()
 
     text = run_cli("show", summary["id"], "--db", db_path)
-    assert text.returncode == 0 and "ask not what your country" in text.stdout.lower()
+    assert text.returncode == 0, text.stderr
+    # Where the segments break (and the model's capitals) differs between CPUs: the words, in order, do not.
+    spoken = normalise(" ".join(line.split(") ", 2)[-1] for line in text.stdout.splitlines() if line.startswith("[")))
+    assert "ask not what your country can do for you" in spoken, spoken
 
 
 def test_audio_hash_is_of_the_original_file(eval_dir):
     import hashlib
 
-    from interview_assist.audio import probe
+    from interview_assist.audio.decode import probe
 
     path = eval_dir / "asr" / "jfk.flac"
     assert probe(path).sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
@@ -123,10 +129,10 @@ def test_a_looping_chunk_is_read_again_by_the_sequential_decoder(eval_dir, catal
     import zlib
     from dataclasses import replace
 
-    from interview_assist.asr import LOOP_COMPRESSION_RATIO, Transcriber
-    from interview_assist.audio import load
-    from interview_assist.denoise import reduce_noise
-    from interview_assist.vad import speech_spans
+    from interview_assist.asr.transcriber import LOOP_COMPRESSION_RATIO, Transcriber
+    from interview_assist.audio.decode import load
+    from interview_assist.audio.denoise import reduce_noise
+    from interview_assist.audio.vad import speech_spans
 
     no_reread = Transcriber(catalog, "whisper-base", replace(base_transcriber.options, reread_loops=False))
     candidates = (("fleurs-fr-003.ogg", "brown", 10, True), ("fleurs-fr-001.ogg", "white", 20, True), ("fleurs-fr-003.ogg", "brown", 0, False))

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import json
 import shutil
-import sys
 import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from interview_assist.playback import NullSink
+from interview_assist.core.transcript import ModelUsed, NameFlag, Segment, Suggestion, Transcript, Word
+from interview_assist.review.playback import NullSink
 from interview_assist.store import Database, audit, name_flags, reviews, save_transcript
-from interview_assist.transcript import ModelUsed, NameFlag, Segment, Suggestion, Transcript, Word
 from interview_assist.tui import make_app
 
 from .conftest import EVAL, REPO
@@ -212,8 +212,8 @@ def test_real_terminal_through_tmux(db_path, eval_dir):
 
 def test_the_engine_imports_no_textual():
     code = (
-        "import sys, interview_assist.pipeline, interview_assist.store, interview_assist.review_session, "
-        "interview_assist.playback, interview_assist.names.detect, interview_assist.cli; "
+        "import sys, interview_assist.pipeline.run, interview_assist.store, interview_assist.review.session, "
+        "interview_assist.review.playback, interview_assist.names.detect, interview_assist.cli; "
         "print('textual' in sys.modules)"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
@@ -221,7 +221,7 @@ def test_the_engine_imports_no_textual():
 
 
 async def test_speaker_of_a_segment_and_role_of_a_speaker_everywhere(db_path, eval_dir):
-    from interview_assist.transcript import Speaker
+    from interview_assist.core.transcript import Speaker
 
     t = _transcript(AUDIO)
     speakers = (Speaker("S1", "officer", "officer", "speaks first", 2.7), Speaker("S2", "applicant", "applicant", "rest", 4.6))
@@ -244,7 +244,7 @@ async def test_speaker_of_a_segment_and_role_of_a_speaker_everywhere(db_path, ev
 
 
 async def test_a_proposed_role_is_marked_until_someone_confirms_it(db_path, eval_dir):
-    from interview_assist.transcript import Speaker
+    from interview_assist.core.transcript import Speaker
 
     t = _transcript(AUDIO)
     speakers = (
@@ -298,7 +298,7 @@ async def test_split_and_merge_keep_every_word_and_flag(stored):
 
 
 async def test_quality_flags_block_validation_until_checked(db_path, eval_dir):
-    from interview_assist.transcript import Flag
+    from interview_assist.core.transcript import Flag
 
     t = replace(_transcript(AUDIO), flags=(Flag("loop", "the same phrase three times", 0.0, 2.7, 0),))
     with Database(db_path) as db:
@@ -320,7 +320,7 @@ def test_a_command_line_player_gets_the_pcm(tmp_path):
     """CommandSink pipes 16-bit mono PCM at the asked rate to the player's stdin (a stand-in player here)."""
     import numpy as np
 
-    from interview_assist.playback import CommandSink
+    from interview_assist.review.playback import CommandSink
 
     out = tmp_path / "played.raw"
     sink = CommandSink(["sh", "-c", f"cat > {out}; echo {{rate}} > {out}.rate"])
@@ -427,7 +427,7 @@ async def test_the_selected_flag_is_always_in_view_on_a_small_terminal(db_path, 
 
 
 async def test_another_screens_decision_is_shown_not_overwritten(stored):
-    from interview_assist.review_session import ReviewSession
+    from interview_assist.review.session import ReviewSession
 
     db_path, iid = stored
     app = make_app(db_path, iid, "officer.a", sink=NullSink(), confirm_officer=False)
@@ -445,7 +445,7 @@ async def test_another_screens_decision_is_shown_not_overwritten(stored):
 
 
 async def test_without_an_audio_player_playback_says_so(stored):
-    from interview_assist.playback import NoPlayer
+    from interview_assist.review.playback import NoPlayer
 
     db_path, iid = stored
     app = make_app(db_path, iid, "officer.a", sink=NoPlayer(), confirm_officer=False)
@@ -460,8 +460,8 @@ def test_a_player_that_fails_is_reported(tmp_path):
     """A player exiting with an error (no sound card) raises with its last line of stderr."""
     import numpy as np
 
-    from interview_assist.errors import PlaybackError
-    from interview_assist.playback import CommandSink
+    from interview_assist.core.errors import PlaybackError
+    from interview_assist.review.playback import CommandSink
 
     sink = CommandSink(["sh", "-c", "cat > /dev/null; echo 'cannot open audio device default' >&2; exit 1"])
     with pytest.raises(PlaybackError, match="exit code 1.*cannot open audio device"):

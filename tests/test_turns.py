@@ -12,10 +12,10 @@ import json
 import numpy as np
 import pytest
 
-from interview_assist.audio import load
-from interview_assist.pipeline import PipelineOptions, transcribe
-from interview_assist.spans import SAMPLE_RATE, Span
-from interview_assist.textnorm import normalise
+from interview_assist.audio.decode import load
+from interview_assist.core.spans import SAMPLE_RATE, Span
+from interview_assist.core.textnorm import normalise
+from interview_assist.pipeline.run import PipelineOptions, transcribe
 
 from .wer import wer
 
@@ -83,10 +83,10 @@ def _first_words(transcriber, audio: np.ndarray, n: int) -> np.ndarray:
 def test_a_short_turn_between_two_long_ones_keeps_its_speakers_language(eval_dir, base_transcriber):
     """With the turns known: the officer's two-word reply is French like the rest of their speech,
     although Whisper's detection on those words alone names another language."""
-    from interview_assist.decoding import TurnDecoder
-    from interview_assist.units import speech_units
-    from interview_assist.transcript import SpeakerTurn
-    from interview_assist.vad import speech_spans
+    from interview_assist.asr.decoding import TurnDecoder
+    from interview_assist.asr.units import speech_units
+    from interview_assist.audio.vad import speech_spans
+    from interview_assist.core.transcript import SpeakerTurn
 
     asr = eval_dir / "asr"
     # Of the first two words of each French clip (cut where the model heard them end), the piece
@@ -140,10 +140,10 @@ def test_a_speaker_set_to_a_language_the_model_lacks_is_flagged_throughout(eval_
 def test_speech_in_no_language_the_model_knows_is_flagged(eval_dir, base_transcriber):
     """Real speech played backwards sounds like speech but is no language: Whisper's detection is
     unsure, and the text it writes is flagged as possibly invented; the French turns are not."""
-    from interview_assist.decoding import TurnDecoder
-    from interview_assist.units import speech_units
-    from interview_assist.transcript import SpeakerTurn
-    from interview_assist.vad import speech_spans
+    from interview_assist.asr.decoding import TurnDecoder
+    from interview_assist.asr.units import speech_units
+    from interview_assist.audio.vad import speech_spans
+    from interview_assist.core.transcript import SpeakerTurn
 
     asr = eval_dir / "asr"
     reversed_speech = load(asr / "fleurs-en-002.ogg")[::-1].copy()
@@ -167,8 +167,8 @@ def test_speech_in_no_language_the_model_knows_is_flagged(eval_dir, base_transcr
 # The rules that cut speech into units, on hand-made spans and turns (no model).
 
 def _units(speech, turns):
-    from interview_assist.transcript import SpeakerTurn
-    from interview_assist.units import speech_units
+    from interview_assist.asr.units import speech_units
+    from interview_assist.core.transcript import SpeakerTurn
 
     return speech_units([Span(a, b) for a, b in speech], [SpeakerTurn(a, b, s) for a, b, s in turns])
 
@@ -197,7 +197,7 @@ def test_a_unit_never_holds_two_speakers_across_a_pause():
 
 
 def test_decoding_margins_never_reach_past_a_neighbour():
-    from interview_assist.units import MARGIN_SECONDS, widened
+    from interview_assist.asr.units import MARGIN_SECONDS, widened
 
     units = _units([(1.0, 2.0), (2.2, 4.0), (6.0, 7.0)], [(0.0, 2.1, "S1"), (2.1, 5.0, "S2"), (5.0, 8.0, "S1")])
     wide = widened(units, MARGIN_SECONDS, end=7.1)

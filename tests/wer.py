@@ -1,8 +1,8 @@
-"""WER with the project's stated normaliser (interview_assist.textnorm)."""
+"""WER with the project's stated normaliser (interview_assist.core.textnorm)."""
 
 import jiwer
 
-from interview_assist.textnorm import normalise
+from interview_assist.core.textnorm import normalise
 
 
 def wer(reference: str, hypothesis: str) -> float:

@@ -1,3 +1,3 @@
-from .cli import main
+from interview_assist.cli import main
 
 main()

@@ -12,48 +12,20 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
-from ..errors import InputError
+from interview_assist.core.errors import InputError
+from interview_assist.pipeline.settings import RunSettings
 
 AUDIO_SUFFIXES = frozenset({".wav", ".flac", ".mp3", ".ogg", ".opus", ".m4a", ".mp4", ".aac", ".wma", ".webm", ".mka"})
 MANIFEST_COLUMNS = ("path", "speakers", "language", "glossary", "interpreter")
 
 
 @dataclass(frozen=True, slots=True)
-class JobOptions:
-    """The settings one recording is transcribed with (all of them enter the job's key)."""
-
-    model: str | None = None
-    language: str | None = None
-    denoise: str = "auto"
-    diarize: bool = True
-    interpreter: bool = True
-    speakers: int | None = None
-    min_speakers: int | None = None
-    max_speakers: int | None = None
-    glossary: str | None = None  # a file; its content's sha256 enters the key
-    bias: bool = True
-    speaker_languages: tuple[tuple[str, str], ...] = ()
-
-    def key_fields(self) -> dict[str, Any]:
-        fields = asdict(self)
-        if not self.speaker_languages:  # keys of batches from before the setting existed stay valid
-            del fields["speaker_languages"]
-        if self.glossary is not None:
-            try:
-                fields["glossary"] = hashlib.sha256(Path(self.glossary).read_bytes()).hexdigest()
-            except OSError:
-                fields["glossary"] = f"unreadable:{self.glossary}"
-        return fields
-
-
-@dataclass(frozen=True, slots=True)
 class Job:
     path: Path
-    options: JobOptions
+    options: RunSettings
     source: str  # where it was named: the command line, a folder or a manifest line
 
     def key(self, audio_sha256: str) -> str:
@@ -72,7 +44,7 @@ def _truthy(text: str, where: str) -> bool:
     raise InputError(f"{where}: interpreter must be yes or no, not {text!r}")
 
 
-def read_manifest(path: Path, defaults: JobOptions) -> list[Job]:
+def read_manifest(path: Path, defaults: RunSettings) -> list[Job]:
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except OSError as exc:
@@ -107,7 +79,7 @@ def read_manifest(path: Path, defaults: JobOptions) -> list[Job]:
     return jobs
 
 
-def collect_jobs(paths: list[Path], defaults: JobOptions) -> list[Job]:
+def collect_jobs(paths: list[Path], defaults: RunSettings) -> list[Job]:
     """Every recording named by ``paths``, once each (the first mention wins), in order."""
     jobs: list[Job] = []
     for p in paths:
@@ -118,7 +90,7 @@ def collect_jobs(paths: list[Path], defaults: JobOptions) -> list[Job]:
             jobs += read_manifest(p, defaults)
         else:
             jobs.append(Job(p.absolute(), defaults, "command line"))
-    seen: set[tuple[Path, JobOptions]] = set()
+    seen: set[tuple[Path, RunSettings]] = set()
     unique = []
     for j in jobs:
         if (j.path, j.options) not in seen:

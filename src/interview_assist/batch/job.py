@@ -19,10 +19,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import _offline  # noqa: F401  (before any model library)
-from ..errors import InterviewAssistError
-from ..transcript import Transcript
-from .inputs import JobOptions
+from interview_assist import _offline  # noqa: F401  (before any model library)
+from interview_assist.core.errors import InterviewAssistError
+from interview_assist.core.transcript import Transcript
+from interview_assist.pipeline.settings import RunSettings
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,33 +33,18 @@ class JobResult:
     pid: int
 
 
-def transcribe_one(path: str, options: JobOptions, audio_sha256: str, threads: int, progress) -> JobResult:
+def transcribe_one(path: str, options: RunSettings, audio_sha256: str, threads: int, progress) -> JobResult:
     """Transcribe one recording; a bad recording is a result with an error, not an exception."""
     t0 = time.perf_counter()
     try:
-        from ..asr import AsrOptions
-        from ..denoise import DenoiseMode
-        from ..diarize import DiarizeOptions
-        from ..heap import limit_heap_growth
-        from ..models import ModelCatalog
-        from ..names.detect import NameOptions
-        from ..names.glossary import read_glossary
-        from ..pipeline import PipelineOptions, transcribe
+        from interview_assist.core.heap import limit_heap_growth
+        from interview_assist.core.models import ModelCatalog
+        from interview_assist.names.glossary import read_glossary
+        from interview_assist.pipeline.run import PipelineOptions, transcribe
 
         limit_heap_growth()  # as the CLI does: keeps memory flat on long audio
         glossary = read_glossary(options.glossary) if options.glossary else ()
-        pipeline_options = PipelineOptions(
-            model=options.model,
-            denoise=DenoiseMode(options.denoise),
-            asr=AsrOptions(language=options.language, cpu_threads=threads),
-            diarize=options.diarize,
-            interpreter=options.interpreter,
-            speakers=DiarizeOptions(
-                num_speakers=options.speakers, min_speakers=options.min_speakers, max_speakers=options.max_speakers
-            ),
-            names=NameOptions(bias=options.bias),
-            speaker_languages=options.speaker_languages,
-        )
+        pipeline_options = PipelineOptions.from_settings(options, cpu_threads=threads)
         transcript = transcribe(Path(path), pipeline_options, catalog=ModelCatalog(), glossary=glossary,
                                 progress=progress)
         if audio_sha256 and transcript.audio_sha256 != audio_sha256:

@@ -12,20 +12,20 @@ it again skips everything stored.
 from __future__ import annotations
 
 import logging
-import signal
 import os
+import signal
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from ..audio import probe
-from ..errors import InputError, InterviewAssistError
-from ..store import Database
-from ..store.batch import batch_item, record_done, record_failure
-from .inputs import Job
-from .job import JobResult
-from .worker import PROGRESS_TOPIC, run_job
+from interview_assist.audio.decode import probe
+from interview_assist.batch.inputs import Job
+from interview_assist.batch.job import JobResult
+from interview_assist.batch.worker import PROGRESS_TOPIC, run_job
+from interview_assist.core.errors import InputError, InterviewAssistError
+from interview_assist.store import Database
+from interview_assist.store.batch import batch_item, record_done, record_failure
 
 logger = logging.getLogger("interview_assist")
 

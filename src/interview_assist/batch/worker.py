@@ -19,8 +19,8 @@ import subprocess
 import sys
 import threading
 
-from .inputs import JobOptions
-from .job import JobResult
+from interview_assist.batch.job import JobResult
+from interview_assist.pipeline.settings import RunSettings
 
 PROGRESS_TOPIC = "interview-assist-progress"
 
@@ -60,7 +60,7 @@ def job_environment(threads: int) -> dict[str, str]:
     return env
 
 
-def run_job(path: str, options: JobOptions, audio_sha256: str, threads: int = 0) -> JobResult:
+def run_job(path: str, options: RunSettings, audio_sha256: str, threads: int = 0) -> JobResult:
     """Transcribe one recording in its own process; a failure is a result with an error, not an exception."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "interview_assist.batch.job"],

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import click
 
-from .batch import BatchEvents, BatchSummary, FileOutcome
-from .spans import format_timestamp
+from interview_assist.batch import BatchEvents, BatchSummary, FileOutcome
+from interview_assist.core.spans import format_timestamp
 
 
 class BatchDisplay:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from . import docx_file, json_file, rttm, subtitles, text
-from .document import ExportBlocked, ExportDocument, build_document
+from interview_assist.export import docx_file, json_file, rttm, subtitles, text
+from interview_assist.export.document import ExportBlocked, ExportDocument, build_document
 
 FORMATS: dict[str, Callable[[ExportDocument], bytes]] = {
     "docx": docx_file.render,
@@ -21,6 +21,6 @@ FORMATS: dict[str, Callable[[ExportDocument], bytes]] = {
     "rttm": rttm.render,
 }
 
-from .writer import ExportResult, export_interview  # noqa: E402  (needs FORMATS)
+from interview_assist.export.writer import ExportResult, export_interview  # noqa: E402  (needs FORMATS)
 
 __all__ = ["FORMATS", "ExportBlocked", "ExportDocument", "ExportResult", "build_document", "export_interview"]

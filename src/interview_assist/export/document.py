@@ -13,13 +13,14 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from .. import __version__
-from ..errors import InputError
-from ..spans import format_timestamp
-from ..store import Database, load_interview, name_flags, quality_flags, reviews
-from ..transcript import NAME_REASONS, ModelUsed, Speaker, Word
-from ..store.connection import utc_now
-from ..store.names import spell_words
+from interview_assist import __version__
+from interview_assist.core.errors import InputError
+from interview_assist.core.spans import format_timestamp
+from interview_assist.core.transcript import NAME_REASONS, ModelUsed, Speaker, Word
+from interview_assist.store import Database, load_interview, name_flags, quality_flags, reviews
+from interview_assist.store.audit import chain_head
+from interview_assist.store.connection import utc_now
+from interview_assist.store.names import spell_words
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,12 +256,11 @@ def build_document(db: Database, interview_id: int, *, exported_by: str) -> Expo
     for s in sorted(segments, key=lambda s: s.validated_at):
         officers.setdefault(s.validated_by)
     stamps = sorted(s.validated_at for s in segments)
-    head = db.conn.execute("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
     models = [t.model] + [ModelUsed(n, h) for n, h in (t.settings.get("diarization_models") or {}).items()]
     provenance = Provenance(
         interview_id=interview_id, audio_path=t.audio_path, audio_sha256=t.audio_sha256, duration=t.duration,
         transcribed_at=stored.created_at, models=tuple(models), settings=t.settings, officers=tuple(officers),
         first_validated_at=stamps[0], last_validated_at=stamps[-1], exported_by=exported_by, exported_at=utc_now(),
-        audit_head=head[0] if head else "",
+        audit_head=chain_head(db.conn),
     )
     return ExportDocument(provenance, t.speakers, tuple(segments))

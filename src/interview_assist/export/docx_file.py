@@ -16,10 +16,10 @@ from docx import Document
 from docx.enum.text import WD_COLOR_INDEX
 from docx.shared import Pt
 
-from ..spans import format_timestamp
-from ..transcript import NAME_REASONS
-from .document import ExportDocument
-from .text import note_numbers
+from interview_assist.core.spans import format_timestamp
+from interview_assist.core.transcript import NAME_REASONS
+from interview_assist.export.document import ExportDocument
+from interview_assist.export.text import note_numbers
 
 LEGEND = (
     "Names the software flagged as uncertain are marked: a name corrected by the officer is bold, "

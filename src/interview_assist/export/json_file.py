@@ -11,7 +11,7 @@ from dataclasses import asdict
 from importlib import resources
 from typing import Any
 
-from .document import ExportDocument
+from interview_assist.export.document import ExportDocument
 
 SCHEMA_ID = "interview-assist/export/1"
 

@@ -6,7 +6,7 @@ NIST's scoring tools skip.
 
 from __future__ import annotations
 
-from .document import ExportDocument
+from interview_assist.export.document import ExportDocument
 
 
 def render(doc: ExportDocument) -> bytes:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from .document import ExportDocument, ExportSegment
+from interview_assist.export.document import ExportDocument, ExportSegment
 
 # A language tag WebVTT's <lang> takes as it is (BCP 47 shape: "fr", "zh-Hant").
 _TAG = re.compile(r"[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ..spans import format_timestamp
-from ..transcript import NAME_REASONS
-from .document import ExportDocument, ExportSegment, NameDecision
+from interview_assist.core.spans import format_timestamp
+from interview_assist.core.transcript import NAME_REASONS
+from interview_assist.export.document import ExportDocument, ExportSegment, NameDecision
 
 
 def marked_text(segment: ExportSegment, numbers: dict[int, int]) -> str:

@@ -23,11 +23,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import InputError, StoreError
-from ..store import Database
-from ..store import audit
-from . import FORMATS
-from .document import build_document
+from interview_assist.core.errors import InputError, StoreError
+from interview_assist.export import FORMATS
+from interview_assist.export.document import build_document
+from interview_assist.store import Database, audit
 
 
 @dataclass(frozen=True, slots=True)

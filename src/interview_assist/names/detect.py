@@ -25,128 +25,25 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz, process
 
-from ..transcript import GlossaryEntry, NameFlag, Segment, Suggestion, Word
-from .gazetteer import Gazetteer, similarity
-from .normalize import key, sound
+from interview_assist.core.transcript import GlossaryEntry, NameFlag, Segment, Suggestion
+from interview_assist.names.gazetteer import Gazetteer, similarity
+from interview_assist.names.normalize import key, sound
+from interview_assist.names.options import NameOptions
+from interview_assist.names.tokens import EDGE_PUNCT, PARTICLES, POSSESSIVE, SENTENCE_END, Token, join_tokens, not_a_name, tokens_of
 
 if TYPE_CHECKING:
-    from ..asr import Vocabulary
-
-
-@dataclass(frozen=True, slots=True)
-class NameOptions:
-    """How names are found and flagged; stored with every interview."""
-
-    # Pass the case glossary to Whisper as hotwords.
-    bias: bool = True
-    # A known name heard below this probability is still flagged.
-    low_probability: float = 0.5
-    # Ordinary words at least this much like a glossary name (0-100), with one
-    # of them below ``low_probability``, are flagged as a possible name.
-    sounds_like_glossary: float = 82.0
-    # Ordinary words below this probability are flagged as possibly a name
-    # the ASR did not know (0 switches this off).
-    very_low_probability: float = 0.1
-    # Two or three ordinary words, one of them doubtful, spelled this much
-    # like a well-known place (0-100, letters only), are flagged as that
-    # place split into words ("kill is" for Kilis).
-    split_place_ratio: float = 88.0
-    # Well-known: a town of at least this many people, or a place of any
-    # other kind (subdivision, country, an agency's camp or village).
-    split_place_min_population: int = 50_000
-    # A word of at least this many letters that the speech model writes in
-    # ``unknown_word_pieces`` or more tokens, heard below
-    # ``low_probability``, is flagged as a possible name: the model spelled
-    # out something it did not know ("unseparation" for Anseba). Only where
-    # the vocabulary holds the ordinary words of the language whole or in
-    # two: in French, "ajouté" and "critiques" come in pieces too.
-    unknown_word_letters: int = 5
-    unknown_word_pieces: int = 3
-    unknown_word_languages: tuple[str, ...] = ("en",)
-    min_suggestion_score: float = 70.0
-    suggestions: int = 5
+    from interview_assist.asr.transcriber import Vocabulary
 
 
 # Points added to a case glossary suggestion (shown in its score).
 GLOSSARY_PRIOR = 15.0
 # Points taken from a glossary name matched by one word of a longer flag.
 PART_PENALTY = 5.0
-
-# Capitalised words that are not names of people or places.
-_NOT_NAMES = set(
-    """
-    i i'm i've i'll i'd mr mrs ms miss dr sir madam ok okay yes no
-    january february march april may june july august september october november december
-    monday tuesday wednesday thursday friday saturday sunday
-    janvier fevrier mars avril mai juin juillet aout septembre octobre novembre decembre
-    lundi mardi mercredi jeudi vendredi samedi dimanche monsieur madame
-    english french german spanish italian greek arabic persian farsi dari pashto urdu kurdish
-    tigrinya amharic somali turkish russian ukrainian bengali
-    afghan syrian iraqi iranian pakistani bangladeshi eritrean ethiopian sudanese nigerian
-    guinean ivorian malian congolese cameroonian venezuelan colombian georgian albanian moroccan
-    algerian tunisian egyptian libyan yemeni palestinian bulgarian serbian european african arab
-    american british
-    muslim christian sunni shia god allah quran bible ramadan eid
-    europe africa asia america
-    coast guard police army red cross crescent un unhcr eu
-    """.split()
-)
-_PARTICLES = {"al", "el", "ez", "es", "ed", "ad", "as", "ar", "e", "i", "bin", "ibn", "bint", "abu", "ben", "de", "du", "des", "da", "di", "la", "van", "von", "der"}
-# Closed-class English and French words (articles, prepositions, conjunctions,
-# pronouns, auxiliaries). Whisper capitalises the first word of each of its
-# segments whether or not a sentence starts there ("..., and said to him," /
-# "In making a post-mortem"); such a word is taken as the start of a sentence.
-# Name particles (de, la, al, ...) are left out: they begin names ("La Paz").
-_FUNCTION_WORDS = frozenset(
-    """
-    a an the and or but nor so yet if when while where what which who whom whose why how that this these those
-    there here then than as at by for from in into of off on onto out over to up upon with within without about
-    above after against along among around before behind below between beyond down during except inside near
-    since through toward towards under until via is are was were be been am do does did have has had it its
-    he she we they you me him her us them my your his our their not also because although though unless whether
-    all any each every some both either neither such very just only even still again now well oh o please can could
-    would should shall must might let
-    le les un une et ou mais donc ni car si quand que qui quoi dont où à au aux en dans sur sous chez par pour
-    avec sans vers entre avant après pendant depuis contre je tu il elle on nous vous ils elles me te se lui leur
-    mon ma mes ton ta tes son sa ses notre nos votre vos ce cet cette ces cela ça est sont était être avoir ai ont
-    avait oui non pas plus très alors puis aussi comme lorsque parce puisque tout tous toute toutes
-    """.split()
-) - _PARTICLES
-_SENTENCE_END = re.compile(r"[.?!:;…]$")
-_POSSESSIVE = re.compile(r"['’]s$")
-_EDGE_PUNCT = re.compile(r"^[\s\"'“”‘’(\[]+|[\s\"'“”‘’)\].,?!:;…]+$")
-
-
-@dataclass(slots=True)
-class _Token:
-    index: int
-    word: Word
-    text: str  # without surrounding punctuation
-    capital: bool
-    initial: bool  # first word of a sentence
-    joined: bool  # written joined to the previous word ("Al" "-Khatib")
-    closes: bool  # punctuation after it ends a name span
-
-
-def _tokens(words: Sequence[Word], starts_sentence: bool) -> list[_Token]:
-    out: list[_Token] = []
-    initial = starts_sentence
-    for j, w in enumerate(words):
-        raw = w.text.strip()
-        text = _EDGE_PUNCT.sub("", raw)
-        joined = raw.startswith("-")
-        text = text.lstrip("-")
-        if j == 0 and text.lower() in _FUNCTION_WORDS:
-            initial = True  # capitalised as the first word of a Whisper segment, not as a name
-        out.append(_Token(j, w, text, text[:1].isupper(), initial and not joined, joined, bool(re.search(r"[.,?!:;…]$", raw))))
-        initial = bool(_SENTENCE_END.search(raw))
-    return out
-
 
 class NameFinder:
     """Flags names in transcripts, against the gazetteers and one case glossary."""
@@ -192,7 +89,7 @@ class NameFinder:
         for i, seg in enumerate(segments):
             if seg.words:
                 flags += self.flag_segment(i, seg, starts_sentence)
-                starts_sentence = bool(_SENTENCE_END.search(seg.words[-1].text.strip()))
+                starts_sentence = bool(SENTENCE_END.search(seg.words[-1].text.strip()))
         if unbiased:
             flags = [self._compare(f, unbiased) for f in flags]
         return flags
@@ -200,7 +97,7 @@ class NameFinder:
     # -- one segment ------------------------------------------------------------
 
     def flag_segment(self, index: int, seg: Segment, starts_sentence: bool = True) -> list[NameFlag]:
-        toks = _tokens(seg.words, starts_sentence)
+        toks = tokens_of(seg.words, starts_sentence)
         flags: list[NameFlag] = []
         covered: set[int] = set()
         for span in self._capital_spans(toks):
@@ -221,37 +118,37 @@ class NameFinder:
             covered.update(span)
             flags.append(self._make(index, toks, span, ["sounds-like-place", "low-probability"]))
         for span in self._doubtful_spans(toks, covered):
-            span = self._extend(toks, span, _join(toks, span))
+            span = self._extend(toks, span, join_tokens(toks, span))
             if covered.intersection(span):
                 continue
             covered.update(span)
             flags.append(self._make(index, toks, span, ["low-probability"]))
         # After the runs of nearly guessed words, which may hold these too.
         for span in self._unknown_word_spans(toks, covered, seg.language):
-            longer = self._extend(toks, span, _join(toks, span))
+            longer = self._extend(toks, span, join_tokens(toks, span))
             span = span if covered.intersection(longer) else longer
             covered.update(span)
             flags.append(self._make(index, toks, span, ["unknown-word", "low-probability"]))
         return sorted(flags, key=lambda f: f.first_word)
 
-    def _capital_spans(self, toks: list[_Token]) -> list[list[int]]:
+    def _capital_spans(self, toks: list[Token]) -> list[list[int]]:
         spans: list[list[int]] = []
         cur: list[int] = []
 
         def close() -> None:
-            while cur and toks[cur[-1]].text.lower() in _PARTICLES:
+            while cur and toks[cur[-1]].text.lower() in PARTICLES:
                 cur.pop()
             if cur:
                 spans.append(cur.copy())
             cur.clear()
 
         for t in toks:
-            name_like = t.capital and key(t.text) and not _not_a_name(t.text)
+            name_like = t.capital and key(t.text) and not not_a_name(t.text)
             if t.joined and cur:
                 cur.append(t.index)
             elif name_like and not (t.initial and not self._initial_is_name(t)):
                 cur.append(t.index)
-            elif cur and t.text.lower() in _PARTICLES and not toks[cur[-1]].closes:
+            elif cur and t.text.lower() in PARTICLES and not toks[cur[-1]].closes:
                 cur.append(t.index)
             else:
                 close()
@@ -261,9 +158,9 @@ class NameFinder:
         close()
         return spans
 
-    def _without_countries(self, toks: list[_Token], span: list[int]) -> list[int]:
+    def _without_countries(self, toks: list[Token], span: list[int]) -> list[int]:
         """"Manin Turkey" is a doubtful name next to a country, not one name."""
-        if len(span) < 2 or self.gazetteer.exact(_join(toks, span)):
+        if len(span) < 2 or self.gazetteer.exact(join_tokens(toks, span)):
             return span
 
         def country(j: int) -> bool:
@@ -275,13 +172,13 @@ class NameFinder:
             span = span[1:]
         return span if not (len(span) == 1 and country(span[0])) else []
 
-    def _initial_is_name(self, t: _Token) -> bool:
+    def _initial_is_name(self, t: Token) -> bool:
         """A capitalised first word of a sentence counts as a name only if the case glossary has it."""
         k = key(t.text)
         return k in self._glossary_keys or k in self._glossary_words
 
-    def _judge_capital(self, index: int, toks: list[_Token], span: list[int]) -> NameFlag | None:
-        text = _join(toks, span)
+    def _judge_capital(self, index: int, toks: list[Token], span: list[int]) -> NameFlag | None:
+        text = join_tokens(toks, span)
         k = key(text)
         low = min(toks[j].word.probability for j in span) < self.options.low_probability
         reasons: list[str] = []
@@ -305,7 +202,7 @@ class NameFinder:
         span = self._extend(toks, span, text)
         return self._make(index, toks, span, reasons)
 
-    def _extend(self, toks: list[_Token], span: list[int], text: str) -> list[int]:
+    def _extend(self, toks: list[Token], span: list[int], text: str) -> list[int]:
         """Take in up to two doubtful neighbours when they make a better-known name.
 
         The ASR often splits a name into a proper noun and ordinary words
@@ -325,12 +222,12 @@ class NameFinder:
                 if any(toks[j].closes for j in range(first, last)) or 2 * doubtful < len(extra):
                     continue
                 longer = list(range(first, last + 1))
-                score = self._best_score(_join(toks, longer))
+                score = self._best_score(join_tokens(toks, longer))
                 if score > best_score:
                     best, best_score = longer, score
         return best
 
-    def _list_word_spans(self, toks: list[_Token], covered: set[int]) -> list[list[int]]:
+    def _list_word_spans(self, toks: list[Token], covered: set[int]) -> list[list[int]]:
         """With biasing, every word equal to a list word is flagged, wherever it is."""
         if not self.biased:
             return []
@@ -344,7 +241,7 @@ class NameFinder:
                 spans.append([t.index])
         return spans
 
-    def _unknown_word_spans(self, toks: list[_Token], covered: set[int], language: str | None) -> list[list[int]]:
+    def _unknown_word_spans(self, toks: list[Token], covered: set[int], language: str | None) -> list[list[int]]:
         """Single ordinary words the speech model wrote in pieces, heard with doubt."""
         opts = self.options
         if self.vocabulary is None or language not in opts.unknown_word_languages:
@@ -354,12 +251,12 @@ class NameFinder:
             # Capitalised mid-sentence, it is a proper noun, judged above.
             if t.index in covered or (t.capital and not t.initial) or t.word.probability >= opts.low_probability:
                 continue
-            word = _POSSESSIVE.sub("", t.text)
+            word = POSSESSIVE.sub("", t.text)
             if len(word) >= opts.unknown_word_letters and word.isalpha() and self.vocabulary.pieces(word) >= opts.unknown_word_pieces:
                 spans.append([t.index])
         return spans
 
-    def _doubtful_spans(self, toks: list[_Token], covered: set[int]) -> list[list[int]]:
+    def _doubtful_spans(self, toks: list[Token], covered: set[int]) -> list[list[int]]:
         """Runs of words the ASR was nearly guessing (a name it did not know, often)."""
         limit = self.options.very_low_probability
         spans: list[list[int]] = []
@@ -372,7 +269,7 @@ class NameFinder:
                 spans.append([t.index])
         return spans
 
-    def _sounds_like_spans(self, toks: list[_Token], covered: set[int]) -> list[list[int]]:
+    def _sounds_like_spans(self, toks: list[Token], covered: set[int]) -> list[list[int]]:
         """Ordinary, doubtful words that sound like a glossary name ("kill is" for Kilis).
 
         Judged on spelling and on merged sounds only: bare consonant
@@ -389,7 +286,7 @@ class NameFinder:
                     continue
                 if min(toks[j].word.probability for j in span) >= opts.low_probability:
                     continue
-                k = key(_join(toks, span))
+                k = key(join_tokens(toks, span))
                 if len(k) < 4:
                     continue
                 spelled = process.extractOne(k, self._choice_keys, scorer=fuzz.ratio)
@@ -401,7 +298,7 @@ class NameFinder:
                     found.append((best, span))
         return _best_disjoint(found)
 
-    def _split_place_spans(self, toks: list[_Token], covered: set[int]) -> list[list[int]]:
+    def _split_place_spans(self, toks: list[Token], covered: set[int]) -> list[list[int]]:
         """Ordinary words, one of them doubtful, that spell a well-known place ("kill is").
 
         Only runs of two or three words and close spellings: compared by
@@ -418,7 +315,7 @@ class NameFinder:
                     continue
                 if min(t.word.probability for t in words) >= opts.low_probability:
                     continue
-                k = key(_join(toks, span))
+                k = key(join_tokens(toks, span))
                 if len(k) < 5:
                     continue
                 if k not in self._split_cache:
@@ -465,8 +362,8 @@ class NameFinder:
         s = self.suggest(text)
         return s[0].score if s else 0.0
 
-    def _make(self, index: int, toks: list[_Token], span: list[int], reasons: list[str]) -> NameFlag:
-        text = _join(toks, span)
+    def _make(self, index: int, toks: list[Token], span: list[int], reasons: list[str]) -> NameFlag:
+        text = join_tokens(toks, span)
         words = [toks[j].word for j in span]
         return NameFlag(
             segment=index,
@@ -487,7 +384,7 @@ class NameFinder:
         ]
         if not heard:
             return flag
-        text = _EDGE_PUNCT.sub("", "".join(w.text for w in heard).strip())
+        text = EDGE_PUNCT.sub("", "".join(w.text for w in heard).strip())
         if not key(text) or key(text) == key(flag.text):
             return flag
         # Both readings are evidence: rank the matches of each together
@@ -519,16 +416,3 @@ def _rank(s: Suggestion) -> tuple[bool, float]:
     """The case file's names first: a near-perfect match with some village is
     weak evidence when the heard word is itself a mishearing."""
     return (s.source != "glossary", -s.score)
-
-
-def _not_a_name(text: str) -> bool:
-    word = text.lower()
-    return word in _NOT_NAMES or (word.endswith("s") and word[:-1] in _NOT_NAMES)
-
-
-def _join(toks: list[_Token], span: list[int]) -> str:
-    out = ""
-    for j in span:
-        t = toks[j]
-        out += ("-" if t.joined else (" " if out else "")) + t.text
-    return out

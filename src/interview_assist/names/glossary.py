@@ -15,9 +15,9 @@ import os
 import re
 from pathlib import Path
 
-from ..errors import InputError
-from ..transcript import GlossaryEntry
-from .normalize import key
+from interview_assist.core.errors import InputError
+from interview_assist.core.transcript import GlossaryEntry
+from interview_assist.names.normalize import key
 
 KINDS = ("person", "place", "name")
 MAX_ENTRIES = 500

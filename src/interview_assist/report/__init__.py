@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ..store import Database
-from ..store.connection import utc_now
-from .metrics import InterviewReport, Totals, all_reports, interview_report, totals
+from interview_assist.report.metrics import InterviewReport, Totals, all_reports, interview_report, totals
+from interview_assist.store import Database
+from interview_assist.store.connection import utc_now
 
 FORMATS = ("html", "json", "csv")
 
@@ -17,10 +17,10 @@ def render_report(db: Database, interview_id: int | None, fmt: str) -> bytes:
     else:
         reports, total = [interview_report(db, interview_id)], None
     if fmt == "html":
-        from .html import render
+        from interview_assist.report.html import render
 
         return render(reports, total, utc_now())
-    from .tables import render_csv, render_json
+    from interview_assist.report.tables import render_csv, render_json
 
     return (render_json if fmt == "json" else render_csv)(reports, total)
 

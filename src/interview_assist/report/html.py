@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from html import escape
 
-from ..spans import format_timestamp
-from ..transcript import NAME_REASONS
-from . import plots
-from .metrics import (
+from interview_assist.core.spans import format_timestamp
+from interview_assist.core.transcript import NAME_REASONS
+from interview_assist.report import plots
+from interview_assist.report.metrics import (
     IDLE_SECONDS,
     LOW_PROBABILITY,
     NAME_OUTCOMES,

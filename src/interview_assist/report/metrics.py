@@ -10,7 +10,7 @@ the interview itself. How each figure is computed:
 - edit rate: word-level Levenshtein distance between the ASR text and the
   text that stands (after the officer's edits and name decisions), divided
   by the number of ASR words, both normalised as for WER
-  (:mod:`interview_assist.textnorm`); per speaker by the segment's speaker;
+  (:mod:`interview_assist.core.textnorm`); per speaker by the segment's speaker;
 - review time: per reviewer, the sum of the pauses between consecutive
   review actions that are shorter than ``IDLE_SECONDS``; a longer pause is a
   break and counts nothing;
@@ -38,9 +38,9 @@ from dataclasses import dataclass, field
 
 from rapidfuzz.distance import Levenshtein
 
-from ..store import Database, load_interview, name_flags, quality_flags, reviews
-from ..store.integrity import audit_records
-from ..textnorm import normalise
+from interview_assist.core.textnorm import normalise
+from interview_assist.store import Database, interview_ids, load_interview, name_flags, quality_flags, reviews
+from interview_assist.store.integrity import audit_records
 
 IDLE_SECONDS = 300.0
 LOW_PROBABILITY = 0.5
@@ -374,4 +374,4 @@ def totals(reports: list[InterviewReport]) -> Totals:
 
 
 def all_reports(db: Database) -> list[InterviewReport]:
-    return [interview_report(db, r[0]) for r in db.conn.execute("SELECT id FROM interviews ORDER BY id")]
+    return [interview_report(db, iid) for iid in interview_ids(db)]

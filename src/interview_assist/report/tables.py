@@ -7,7 +7,7 @@ import io
 import json
 from typing import Any
 
-from .metrics import NAME_OUTCOMES, QUALITY_OUTCOMES, Edits, Figures, InterviewReport, Outcomes, Speech, Totals
+from interview_assist.report.metrics import NAME_OUTCOMES, QUALITY_OUTCOMES, Edits, Figures, InterviewReport, Outcomes, Speech, Totals
 
 QUALITY_KINDS = ("loop", "stock_phrase", "no_speech", "gap", "language")
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from dataclasses import dataclass
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
-from .connection import utc_now
+from interview_assist.store.connection import utc_now
 
 GENESIS = "0" * 64
 # Every action the application records.
@@ -134,3 +134,9 @@ def verify(db: sqlite3.Connection) -> ChainCheck:
         prev, prev_id = row["hash"], row["id"]
         hashes.add(prev)
     return ChainCheck(n, None, "", prev_id or None, prev, frozenset(hashes))
+
+
+def chain_head(conn) -> str:
+    """The hash of the newest record in the store's audit chain ("" for an empty log)."""
+    row = conn.execute("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+    return row[0] if row else ""

@@ -11,10 +11,10 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from ..transcript import Transcript
-from . import audit
-from .connection import Database, utc_now
-from .interviews import save_transcript
+from interview_assist.core.transcript import Transcript
+from interview_assist.store import audit
+from interview_assist.store.connection import Database, utc_now
+from interview_assist.store.interviews import save_transcript
 
 
 @dataclass(frozen=True, slots=True)

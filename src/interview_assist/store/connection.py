@@ -3,7 +3,7 @@
 One file, created with permissions 0600, in WAL mode. Every write goes
 through :meth:`Database.atomic`, which nests with SAVEPOINTs and rolls back on
 any exception, Ctrl-C included. SQLite errors are translated into
-:class:`~interview_assist.errors.StoreError` here.
+:class:`~interview_assist.core.errors.StoreError` here.
 
 Commands that only read open the store read-only: nothing is created,
 migrated or switched to WAL, and a store on read-only media or in a folder
@@ -20,8 +20,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from ..errors import StoreError
-from .migrations import MIGRATIONS, Migration
+from interview_assist.core.errors import StoreError
+from interview_assist.store.migrations import MIGRATIONS, Migration
 
 DB_ENV = "INTERVIEW_ASSIST_DB"
 
@@ -34,7 +34,7 @@ def default_db_path() -> Path:
 
 
 def utc_now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
 
 
 def _translate(exc: sqlite3.Error, path: Path) -> StoreError:

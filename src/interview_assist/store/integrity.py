@@ -27,10 +27,10 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import audit
-from .audit import ChainCheck
-from .connection import Database
-from .review import _require_interview
+from interview_assist.store import audit
+from interview_assist.store.audit import ChainCheck
+from interview_assist.store.connection import Database
+from interview_assist.store.review import _require_interview
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,9 +254,13 @@ def _decision_problems(c: sqlite3.Connection, interview_id: int, records: list[A
 
 def find_export(db: Database, interview_id: int, path: Path) -> AuditRecord | None:
     """The export record whose sha256 matches the file at ``path``, if the file is one of ours, unchanged."""
-    from ..audio import file_sha256  # any file: its errors say why it cannot be read
+    from interview_assist.core.errors import InputError
+    from interview_assist.core.hashing import file_sha256
 
-    digest = file_sha256(path)
+    try:
+        digest = file_sha256(path)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     for r in audit_records(db, interview_id):
         if r.action == "export" and r.detail.get("sha256") == digest:
             return r

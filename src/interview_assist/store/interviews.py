@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from ..errors import InputError, NotFound
-from ..people import person_name
-from ..transcript import (
+from interview_assist.core.errors import InputError, NotFound
+from interview_assist.core.people import person_name
+from interview_assist.core.transcript import (
     ROLES,
     DenoiseDecision,
     Diarization,
@@ -19,9 +19,9 @@ from ..transcript import (
     Transcript,
     Word,
 )
-from . import audit
-from . import names as name_store
-from .connection import Database, utc_now
+from interview_assist.store import audit
+from interview_assist.store import names as name_store
+from interview_assist.store.connection import Database, utc_now
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,3 +278,8 @@ def set_speaker(
         label=label, role=new_role, proposed_role=row["proposed_role"], evidence=row["evidence"],
         speaking_time=row["speaking_time"], name=new_name, confirmed=bool(confirmed),
     )
+
+
+def interview_ids(db: Database) -> list[int]:
+    """Every interview in the store, oldest first."""
+    return [r[0] for r in db.conn.execute("SELECT id FROM interviews ORDER BY id")]

@@ -15,10 +15,10 @@ import re
 import sqlite3
 from dataclasses import asdict, dataclass
 
-from ..errors import InputError, NotFound
-from ..transcript import GlossaryEntry, NameFlag, Suggestion, Transcript
-from . import audit
-from .connection import Database, utc_now
+from interview_assist.core.errors import InputError, NotFound
+from interview_assist.core.transcript import GlossaryEntry, NameFlag, Suggestion, Transcript
+from interview_assist.store import audit
+from interview_assist.store.connection import Database, utc_now
 
 DECISIONS = ("accept", "edit", "confirm", "dismiss")
 _STATUS = {"accept": "accepted", "edit": "edited", "confirm": "confirmed", "dismiss": "dismissed"}

@@ -15,9 +15,9 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
-from ..errors import InputError, NotFound
-from . import audit
-from .connection import Database, utc_now
+from interview_assist.core.errors import InputError, NotFound
+from interview_assist.store import audit
+from interview_assist.store.connection import Database, utc_now
 
 STATES = ("draft", "edited", "validated")
 

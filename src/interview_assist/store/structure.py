@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import sqlite3
 
-from ..errors import InputError
-from . import audit
-from .connection import Database
-from .review import _one
+from interview_assist.core.errors import InputError
+from interview_assist.store import audit
+from interview_assist.store.connection import Database
+from interview_assist.store.review import _one
 
 
 def _renumber(c: sqlite3.Connection, interview_id: int, after: int, delta: int) -> None:

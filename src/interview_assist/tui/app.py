@@ -1,8 +1,7 @@
-"""The review app: a segment list, the current segment in detail, and key actions.
+"""The review app: holds the store, the officer's session and the player, and shows the review screen.
 
-Every action goes through :class:`~interview_assist.review_session.ReviewSession`,
-which writes to the store at once with the audit record; the screen only
-repaints the row it touched. Playback runs in a worker thread.
+The screen and its keys are in :mod:`.screens.review`; the dialogs in
+:mod:`.dialogs`.
 """
 
 from __future__ import annotations
@@ -10,68 +9,21 @@ from __future__ import annotations
 import gc
 from pathlib import Path
 
-from textual import work
-from textual.app import App, ComposeResult
-from textual.binding import Binding
-from textual.widgets import Footer, Header
-from textual.worker import Worker, WorkerState
+from textual.app import App
 
-from ..errors import ConcurrentChange, InterviewAssistError
-from ..playback import AudioSink, Player, default_sink
-from ..review_session import ReviewSession
-from ..spans import Span
-from ..store import Database
-from .dialogs import HelpScreen, OfficerConfirm, TextPrompt
-from .widgets.detail import DetailPane
-from .widgets.segment_table import SegmentTable
-from .widgets.status import StatusLine
+from interview_assist.review.playback import AudioSink, Player, default_sink
+from interview_assist.review.session import ReviewSession
+from interview_assist.store import Database
+from interview_assist.tui.dialogs import OfficerConfirm
+from interview_assist.tui.screens.review import ReviewScreen, parse_time
+from interview_assist.tui.widgets.segment_table import SegmentTable
 
-SLOW = 0.75
-BACK_SECONDS = 5.0
-
-
-def parse_time(text: str) -> float:
-    """"1:02:03", "62:03" or "3723" (seconds) → seconds."""
-    parts = text.strip().split(":")
-    if not 1 <= len(parts) <= 3:
-        raise ValueError(text)
-    seconds = 0.0
-    for p in parts:
-        seconds = seconds * 60 + float(p)
-    return seconds
+__all__ = ["ReviewApp", "parse_time"]
 
 
 class ReviewApp(App):
     CSS_PATH = "app.tcss"
     TITLE = "interview-assist review"
-    # The footer shows the short descriptions (help first, so that an 80-column
-    # terminal, which cuts the footer, still shows it); the help screen the long ones.
-    BINDINGS = [
-        Binding("question_mark", "help", "Help", id="review.help", tooltip="all keys"),
-        Binding("v", "validate", "Validate", id="review.validate", tooltip="validate this segment (as the officer named above)"),
-        Binding("e", "edit", "Edit", id="review.edit", tooltip="edit this segment's text (the ASR text is kept)"),
-        Binding("n", "next_unvalidated", "Next", id="review.next_unvalidated", tooltip="next segment not validated yet"),
-        Binding("f", "next_flag", "Flag", id="review.next_flag", tooltip="next segment with an open flag"),
-        Binding("right_square_bracket", "select_flag", "Next flag here", id="review.select_flag", show=False,
-                tooltip="select the next name flag of this segment (the one the keys below act on, marked ▶)"),
-        Binding("1", "accept(1)", "Accept", id="review.accept_1", tooltip="accept suggestion 1 for the selected name"),
-        *(Binding(str(n), f"accept({n})", f"Accept suggestion {n}", id=f"review.accept_{n}", show=False) for n in range(2, 6)),
-        Binding("a", "spell_name", "Spell", id="review.spell_name", tooltip="type the selected name's correct spelling"),
-        Binding("c", "confirm_name", "Confirm", id="review.confirm_name", tooltip="confirm the selected name as heard (or a quality flag as checked)"),
-        Binding("x", "dismiss_flag", "Dismiss", id="review.dismiss_flag", tooltip="dismiss the selected flag, with a reason (e.g. not a name)"),
-        Binding("w", "set_speaker", "Speaker", id="review.set_speaker", show=False, tooltip="change who speaks in this segment"),
-        Binding("r", "set_role", "Role", id="review.set_role", show=False, tooltip="set or confirm the role of this segment's speaker, everywhere (a role with ? is the machine's proposal)"),
-        Binding("m", "merge", "Merge with next", id="review.merge", show=False, tooltip="merge this segment with the next one"),
-        Binding("slash", "split", "Split", id="review.split", show=False, tooltip="split this segment before a word (by number)"),
-        Binding("p", "play", "Play", id="review.play", tooltip="play this segment"),
-        Binding("s", "play_slow", "Slower", id="review.play_slow", show=False, tooltip="play this segment slower"),
-        Binding("comma", "word(-1)", "Previous word", id="review.word_previous", show=False, tooltip="previous word (where o plays from)"),
-        Binding("full_stop", "word(1)", "Next word", id="review.word_next", show=False, tooltip="next word (where o plays from)"),
-        Binding("o", "play_from_word", "Play from word", id="review.play_from_word", show=False, tooltip="play from the selected word"),
-        Binding("b", "play_back", "Back 5 s", id="review.play_back", show=False, tooltip="play from 5 s before this segment"),
-        Binding("t", "jump", "Jump to time", id="review.jump", show=False, tooltip="jump to a time (h:mm:ss, m:ss or seconds)"),
-        Binding("q", "quit", "Quit", id="review.quit", tooltip="quit (everything is already stored)"),
-    ]
 
     def __init__(self, db_path: Path | None, interview_id: int, officer: str, *, sink: AudioSink | None = None, confirm_officer: bool = True):
         super().__init__()
@@ -79,32 +31,21 @@ class ReviewApp(App):
         self.session = ReviewSession(self.db, interview_id, officer)
         self.player = Player(self.session.transcript.audio_path, sink if sink is not None else default_sink())
         self.confirmed = not confirm_officer
-        self.message = ""
-        self.word_cursor = 0  # within the current segment, for "play from this word"
-        self.flag_id: int | None = None  # the selected name flag of the current segment (None: its first open one)
 
-    # -- layout ---------------------------------------------------------------------
-
-    def compose(self) -> ComposeResult:
-        yield Header()
-        yield SegmentTable(self.session, on_row=self._row_changed, id="segments")
-        yield DetailPane(id="detail")
-        yield StatusLine(id="status")
-        yield Footer(show_command_palette=False)
+    def get_default_screen(self) -> ReviewScreen:
+        self.review = ReviewScreen()
+        return self.review
 
     def on_mount(self) -> None:
         self.sub_title = f"interview {self.session.interview_id} · officer {self.session.officer}"
-        self.table.move_cursor(row=self.session.first_to_review())
-        self.table.focus()
-        self._show_current()
-        self._freeze_loaded()
+        self.freeze_loaded()
         if not self.confirmed:
             self.push_screen(OfficerConfirm(self.session.officer, f"interview {self.session.interview_id}"), self._officer_answered)
 
     def _officer_answered(self, yes: bool | None) -> None:
         if yes:
             self.confirmed = True
-            self._say(f"reviewing as {self.session.officer}")
+            self.review._say(f"reviewing as {self.session.officer}")
         else:
             self.exit(return_code=1)
 
@@ -114,7 +55,7 @@ class ReviewApp(App):
         gc.unfreeze()
 
     @staticmethod
-    def _freeze_loaded() -> None:
+    def freeze_loaded() -> None:
         """Keep the loaded interview out of the cyclic garbage collector's full passes.
 
         With 2,500 segments the process holds about 150,000 long-lived objects;
@@ -123,341 +64,12 @@ class ReviewApp(App):
         """
         gc.freeze()
 
+    # What the review screen shows, for whoever drives the app (tests, Pilot).
+
     @property
     def table(self) -> SegmentTable:
-        return self.query_one(SegmentTable)
+        return self.review.table
 
     @property
     def current(self) -> int:
-        return self.table.cursor_row
-
-    def _row_changed(self, index: int) -> None:
-        self.word_cursor = 0
-        self.flag_id = None
-        self.message = ""  # a message is about the segment it was said on
-        self._show_current()
-
-    def _show_current(self) -> None:
-        if len(self.session):
-            self.query_one(DetailPane).show(self.session.view(self.current), self.word_cursor, self.flag_id)
-        self._status()
-
-    def _status(self) -> None:
-        s = self.session
-        self.query_one(StatusLine).show(
-            f"validated {s.validated} / {len(s)} · open flags {s.open_flags} · officer {s.officer}\n{self.message}"
-        )
-
-    def _say(self, message: str) -> None:
-        self.message = message
-        self._status()
-
-    def _repaint(self, index: int) -> None:
-        self.table.refresh_segment(index)
-        self._show_current()
-
-    def _go(self, index: int | None, none_left: str) -> None:
-        if index is None:
-            self._say(none_left)
-        else:
-            self.table.move_cursor(row=index)
-
-    def _guard(self) -> bool:
-        if not self.confirmed:
-            self._say("confirm who is reviewing first")
-        return self.confirmed
-
-    # -- review actions ----------------------------------------------------------------
-
-    def action_validate(self) -> None:
-        if not self._guard():
-            return
-        i = self.current
-        self._run(lambda: self.session.validate(i), i, f"segment {i + 1} validated")
-
-    def action_edit(self) -> None:
-        if not self._guard():
-            return
-        i = self.current
-        v = self.session.view(i)
-
-        def done(text: str | None) -> None:
-            if text is None:
-                return
-            if " ".join(text.split()) == v.review.text:
-                self._say(f"segment {i + 1} unchanged")
-                return
-            self._run(lambda: self.session.edit(i, text), i, f"segment {i + 1} edited")
-
-        self.push_screen(TextPrompt(f"Edit segment {i + 1} (the ASR text is kept)", v.review.text), done)
-
-    def action_next_unvalidated(self) -> None:
-        self._go(
-            self.session.next_unvalidated(self.current),
-            f"every segment is validated: export with  interview-assist export {self.session.interview_id} --format docx",
-        )
-
-    def action_next_flag(self) -> None:
-        self._go(self.session.next_flag(self.current), "no open flags")
-
-    def _selected_flag(self):
-        """The selected name flag of this segment, or None with a message."""
-        flags = DetailPane.in_order(self.session.view(self.current).flags)
-        if not flags:
-            self._say("this segment has no name flag")
-            return None
-        return flags[DetailPane.selected(flags, self.flag_id)]
-
-    def _decide(self, flag, action, index: int, success: str) -> None:
-        """Record a decision on ``flag``, which stays selected: ] then goes to the one after it."""
-        self.flag_id = flag.id
-        self._run(action, index, success)
-
-    @staticmethod
-    def _was(flag) -> str:
-        """" (was: ...)" for a decision that replaces an earlier one."""
-        return "" if flag.open else f" (was: {flag.status})"
-
-    def action_select_flag(self) -> None:
-        flags = DetailPane.in_order(self.session.view(self.current).flags)
-        if len(flags) < 2:
-            self._say("this segment has one name flag" if flags else "this segment has no name flag")
-            return
-        self.flag_id = flags[(DetailPane.selected(flags, self.flag_id) + 1) % len(flags)].id
-        self._show_current()
-
-    def action_accept(self, n: int) -> None:
-        if not self._guard() or (flag := self._selected_flag()) is None:
-            return
-        self._decide(
-            flag, lambda: self.session.resolve(flag.id, "accept", suggestion=n), self.current,
-            f'"{flag.flag.text}": suggestion {n} accepted' + self._was(flag),
-        )
-
-    def action_spell_name(self) -> None:
-        if not self._guard() or (flag := self._selected_flag()) is None:
-            return
-        i = self.current
-        start = flag.resolution if flag.status in ("accepted", "edited") and flag.resolution else flag.flag.text
-        self._ask(
-            TextPrompt(f'How is "{flag.flag.text}" written? (heard at {flag.flag.start:.1f} s)', start),
-            "nothing typed: the flag is unchanged",
-            lambda text: self._decide(
-                flag, lambda: self.session.resolve(flag.id, "edit", text=text), i,
-                f'"{flag.flag.text}" spelled "{" ".join(text.split())}"' + self._was(flag),
-            ),
-        )
-
-    def _ask(self, prompt: TextPrompt, blank: str, act) -> None:
-        """Show ``prompt``: Escape does nothing, a blank answer says ``blank``, any other goes to ``act``."""
-
-        def done(text: str | None) -> None:
-            if text is None:
-                return
-            if not text.strip():
-                self._say(blank)
-                return
-            act(text)
-
-        self.push_screen(prompt, done)
-
-    def _first_open_quality(self):
-        """The quality flag c and x act on (the pane keeps it in view), or None: they act on a name flag."""
-        return DetailPane.quality_target(self.session.view(self.current))
-
-    def action_confirm_name(self) -> None:
-        if not self._guard():
-            return
-        if (q := self._first_open_quality()) is not None:
-            self._run(lambda: self.session.resolve_quality(q.id, "confirm"), self.current, f"{q.kind} flag checked against the audio")
-            return
-        if (flag := self._selected_flag()) is None:
-            return
-        self._decide(flag, lambda: self.session.resolve(flag.id, "confirm"), self.current, f'"{flag.flag.text}" confirmed as heard' + self._was(flag))
-
-    def action_dismiss_flag(self) -> None:
-        if not self._guard():
-            return
-        i = self.current
-        blank = "dismissing a flag needs a reason: the flag is unchanged"
-        if (q := self._first_open_quality()) is not None:
-            self._ask(
-                TextPrompt(f"Why dismiss the {q.kind} flag?", placeholder="reason (required)"), blank,
-                lambda reason: self._run(lambda: self.session.resolve_quality(q.id, "dismiss", reason), i, f"{q.kind} flag dismissed"),
-            )
-            return
-        if (flag := self._selected_flag()) is None:
-            return
-        self._ask(
-            TextPrompt(f'Why dismiss the flag on "{flag.flag.text}"?', placeholder="reason (required), e.g. not a name"), blank,
-            lambda reason: self._decide(
-                flag, lambda: self.session.resolve(flag.id, "dismiss", reason=reason), i,
-                f'flag on "{flag.flag.text}" dismissed' + self._was(flag),
-            ),
-        )
-
-    def _attempt(self, action) -> bool:
-        """Run one session action; a refusal is shown on the status line (False).
-
-        When another screen changed the interview meanwhile, this one reloads
-        it, so the officer sees that change before deciding again.
-        """
-        try:
-            action()
-        except ConcurrentChange as exc:
-            self.session.reload()
-            self.table.rebuild(min(self.current, len(self.session) - 1))
-            self._show_current()
-            self._freeze_loaded()
-            self._say(f"{exc}. The screen now shows the stored interview: check it, then try again.")
-            self.bell()
-            return False
-        except InterviewAssistError as exc:
-            self._say(str(exc))
-            self.bell()
-            return False
-        return True
-
-    def _run(self, action, index: int, success: str) -> None:
-        if self._attempt(action):
-            self._repaint(index)
-            self._say(success)
-
-    def action_set_speaker(self) -> None:
-        if not self._guard():
-            return
-        i = self.current
-        labels = ", ".join(f"{sp.label} ({sp.role})" for sp in self.session.transcript.speakers) or "none: not diarized"
-        current = self.session.view(i).segment.speaker or ""
-
-        def done(label: str | None) -> None:
-            if label and label.strip() != current:
-                self._run(lambda: self.session.set_segment_speaker(i, label.strip().upper()), i, f"segment {i + 1} now {label.strip().upper()}")
-
-        self.push_screen(TextPrompt(f"Speaker of segment {i + 1} ({labels})", current), done)
-
-    def action_set_role(self) -> None:
-        if not self._guard():
-            return
-        v = self.session.view(self.current)
-        label, before = v.segment.speaker, v.role
-        if not label:
-            self._say("this segment has no speaker")
-            return
-
-        def done(role: str | None) -> None:
-            if not role or not self._attempt(lambda: self.session.set_role(label, role.strip().lower())):
-                return
-            role_ = role.strip().lower()
-            for j in self.session.indices_of(label):
-                self.table.refresh_segment(j)
-            self._show_current()
-            same = [sp.label for sp in self.session.transcript.speakers if sp.role == role_ and sp.label != label and role_ != "other"]
-            done_ = f"{label} confirmed as {role_}" if role_ == before else f"{label} is now {role_}"
-            self._say(f"{done_} everywhere" + (f" (so is {', '.join(same)}: check)" if same else ""))
-
-        # Prefilled with the current role: Enter confirms a proposed one.
-        self.push_screen(TextPrompt(f"Role of {label} everywhere (officer, interpreter, applicant, other)", before or ""), done)
-
-    def action_merge(self) -> None:
-        if not self._guard():
-            return
-        i = self.current
-        if not self._attempt(lambda: self.session.merge_with_next(i)):
-            return
-        self.table.rebuild(i)
-        self._show_current()
-        self._freeze_loaded()
-        self._say(f"segments {i + 1} and {i + 2} merged")
-
-    def action_split(self) -> None:
-        if not self._guard():
-            return
-        i = self.current
-        words = self.session.view(i).segment.words
-        listing = " ".join(f"{k}:{w.text.strip()}" for k, w in enumerate(words[:40], 1))
-
-        def done(answer: str | None) -> None:
-            if not answer:
-                return
-            try:
-                k = int(answer.strip())
-            except ValueError:
-                self._say(f"not a word number: {answer!r}")
-                return
-            if not self._attempt(lambda: self.session.split(i, k - 1)):
-                return
-            self.table.rebuild(i)
-            self._show_current()
-            self._freeze_loaded()
-            self._say(f"segment {i + 1} split before word {k}")
-
-        self.push_screen(TextPrompt(f"Split segment {i + 1} before word number: {listing}"), done)
-
-    def action_jump(self) -> None:
-        def done(text: str | None) -> None:
-            if not text:
-                return
-            try:
-                self.table.move_cursor(row=self.session.at_time(parse_time(text)))
-            except ValueError:
-                self._say(f"not a time: {text!r} (use h:mm:ss, m:ss or seconds)")
-
-        self.push_screen(TextPrompt("Jump to time", placeholder="h:mm:ss, m:ss or seconds"), done)
-
-    def action_help(self) -> None:
-        lines = [("up/down", "move between segments")]
-        for b in self.BINDINGS:
-            if b.action.startswith("accept("):
-                if b.key == "1":
-                    lines.append(("1-5", "accept suggestion 1-5 of the selected name (changes an earlier decision too)"))
-                continue
-            key = (
-                b.key.replace("question_mark", "?").replace("slash", "/").replace("comma", ",").replace("full_stop", ".")
-                .replace("right_square_bracket", "]")
-            )
-            lines.append((key, b.tooltip or b.description))
-        self.push_screen(HelpScreen(lines))
-
-    # -- playback ------------------------------------------------------------------------
-
-    def action_word(self, step: int) -> None:
-        words = self.session.view(self.current).segment.words
-        if words:
-            self.word_cursor = min(max(self.word_cursor + step, 0), len(words) - 1)
-            self._show_current()
-
-    def action_play_from_word(self) -> None:
-        v = self.session.view(self.current)
-        if not v.segment.words:
-            self.action_play()
-            return
-        w = v.segment.words[min(self.word_cursor, len(v.segment.words) - 1)]
-        self._play(Span(w.start, v.segment.end), 1.0)
-
-    def action_play(self) -> None:
-        seg = self.session.view(self.current).segment
-        self._play(Span(seg.start, seg.end), 1.0)
-
-    def action_play_slow(self) -> None:
-        seg = self.session.view(self.current).segment
-        self._play(Span(seg.start, seg.end), SLOW)
-
-    def action_play_back(self) -> None:
-        seg = self.session.view(self.current).segment
-        self._play(Span(max(seg.start - BACK_SECONDS, 0.0), seg.end), 1.0)
-
-    def _play(self, span: Span, speed: float) -> None:
-        self._say(f"playing {span.start:.1f}-{span.end:.1f} s" + (" slower" if speed != 1.0 else ""))
-        self._play_worker(span, speed)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="playback")
-    def _play_worker(self, span: Span, speed: float) -> None:
-        self.player.play(span, speed)
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.state is WorkerState.ERROR:
-            self._say(f"playback failed: {event.worker.error}")
-            self.bell()
-        elif event.state is WorkerState.SUCCESS and self.message.startswith("playing "):
-            self._say("")  # a "playing" line must not outlast the sound
+        return self.review.current

@@ -7,10 +7,10 @@ from rich.console import Group
 from rich.text import Text
 from textual.widget import Widget
 
-from ...review_session import SegmentView
-from ...spans import format_timestamp
-from ...transcript import NAME_REASONS
-from .render import segment_text, state_text
+from interview_assist.core.spans import format_timestamp
+from interview_assist.core.transcript import NAME_REASONS
+from interview_assist.review.session import SegmentView
+from interview_assist.tui.widgets.render import segment_text, state_text
 
 
 class DetailPane(Widget):

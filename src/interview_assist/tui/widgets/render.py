@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from ...review_session import SegmentView
+from interview_assist.review.session import SegmentView
 
 LOW_PROBABILITY = 0.5
 

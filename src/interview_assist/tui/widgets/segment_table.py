@@ -8,9 +8,9 @@ from rich.text import Text
 from textual.coordinate import Coordinate
 from textual.widgets import DataTable
 
-from ...review_session import ReviewSession, SegmentView
-from ...spans import format_timestamp
-from .render import segment_text, state_text
+from interview_assist.core.spans import format_timestamp
+from interview_assist.review.session import ReviewSession, SegmentView
+from interview_assist.tui.widgets.render import segment_text, state_text
 
 COLUMNS = ("time", "who", "lang", "state", "flags", "text")
 

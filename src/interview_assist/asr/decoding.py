@@ -1,0 +1,355 @@
+"""Speech to text unit by unit, each unit of speech in its own language.
+
+A unit is one speaker's speech (:mod:`interview_assist.asr.units`). For the units
+of one processing window, :class:`TurnDecoder`:
+
+1. takes what is decided already: a language forced for the recording, or
+   set by a person for a speaker;
+2. encodes every unit on its own, at its own length (with 2 s of silence
+   after it; see :meth:`Transcriber.encode`), several at once;
+3. detects each unit's language from its own encoding, and looks inside a
+   long unit for a switch of language: candidates where detections of short
+   stretches of it change, each checked by encoding the parts on both sides
+   alone; a unit is split where both parts are confidently in different
+   languages;
+4. chooses each unit's language from its detection and the speaker's prior:
+   the languages of their other units, in this window and before
+   (:mod:`interview_assist.asr.language`);
+5. decodes every unit (or part) in its language from its own encoding, so no
+   decode crosses a change of speaker or of language;
+6. reads a looping unit again alone with the sequential decoder, and hears
+   again, alone, speech of a unit that no word came out of.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from interview_assist.asr.language import (
+    MIN_DETECTION_SECONDS,
+    PROBE_SECONDS,
+    PROBE_STEP_SECONDS,
+    SWITCH_PROBABILITY,
+    UNSUPPORTED_LANGUAGES,
+    Detection,
+    LanguageChoice,
+    LanguageHistory,
+    choose,
+    detected,
+    may_switch,
+    switch_point,
+    unsupported_reason,
+)
+from interview_assist.asr.transcriber import LOOP_COMPRESSION_RATIO, Transcriber
+from interview_assist.asr.units import MARGIN_SECONDS, Unit, widened
+from interview_assist.audio.vad import uncovered
+from interview_assist.core.spans import Span, samples_to_seconds, seconds_to_samples
+from interview_assist.core.transcript import Segment
+
+logger = logging.getLogger("interview_assist")
+
+
+@dataclass(frozen=True, slots=True)
+class _Piece:
+    """A unit as decoded: the whole unit, or a part of one split at a switch of language."""
+
+    unit: Unit
+    encoded: np.ndarray
+    detection: Detection | None = None  # None when the language was decided before listening
+    fixed: LanguageChoice | None = None
+    switched: bool = False  # a part of a unit split where its language changes
+
+
+class TurnDecoder:
+    """Decodes units of speech in their own languages, remembering each speaker's languages.
+
+    One decoder serves one recording: its history carries from one
+    processing window to the next. ``speaker_languages`` maps speaker labels
+    to a language set by a person (possibly one the model lacks).
+    """
+
+    def __init__(
+        self,
+        transcriber: Transcriber,
+        history: LanguageHistory | None = None,
+        speaker_languages: Mapping[str, str] | None = None,
+        gap_seconds: float = 2.0,
+    ):
+        self.transcriber = transcriber
+        self.history = history if history is not None else LanguageHistory()
+        self.speaker_languages = dict(speaker_languages or {})
+        self.gap_seconds = gap_seconds
+
+    def transcribe(
+        self,
+        audio: np.ndarray,
+        units: Sequence[Unit],
+        offset: float = 0.0,
+        *,
+        on_progress: Callable[[float], None] | None = None,
+        unbiased: bool = False,
+    ) -> list[Segment]:
+        """Segments of ``units`` (seconds into ``audio``), in recording time (``offset`` added)."""
+        if not units:
+            return []
+        tr = self.transcriber
+        pieces = self._pieces(audio, units)
+        choices = self._choose(pieces)
+        decoded = tr.decode([(p.encoded, c.language) for p, c in zip(pieces, choices)], unbiased=unbiased)
+        out: list[Segment] = []
+        for piece, choice, segments in zip(pieces, choices, decoded):
+            segments = _placed(segments, piece.unit.span, piece.unit.heard)
+            segments = self._reread_if_looping(audio, piece.unit, choice, segments, unbiased)
+            segments += self._skipped(audio, piece.unit, choice, segments, unbiased)
+            out += [_finish(s, choice, offset) for s in segments]
+            if on_progress is not None:
+                on_progress(offset + piece.unit.span.end)
+        self._remember(pieces, choices)
+        out.sort(key=lambda s: (s.start, s.end))
+        return out
+
+    def plan(self, audio: np.ndarray, units: Sequence[Unit]) -> list[tuple[Unit, LanguageChoice]]:
+        """The units as they would be decoded (split where their language switches), each with its language.
+
+        Nothing is decoded and the history is left as it was.
+        """
+        pieces = self._pieces(audio, units)
+        return [(p.unit, c) for p, c in zip(pieces, self._choose(pieces))]
+
+    def _pieces(self, audio: np.ndarray, units: Sequence[Unit]) -> list[_Piece]:
+        """Every unit encoded, its language detected (or decided before listening), split at switches."""
+        tr = self.transcriber
+        units = widened(units, MARGIN_SECONDS, samples_to_seconds(audio.size))
+        pieces: list[_Piece] = []
+        for unit, enc in zip(units, tr.encode([_clip(audio, u.span) for u in units])):
+            fixed = self._fixed(unit)
+            if fixed is not None:
+                pieces.append(_Piece(unit, enc, fixed=fixed))
+            else:
+                pieces += self._split(audio, unit, enc, tr.detect(enc))
+        return pieces
+
+    def transcribe_stretches(
+        self,
+        audio: np.ndarray,
+        stretches: Sequence[tuple[Span, str]],
+        offset: float = 0.0,
+        *,
+        unbiased: bool = False,
+    ) -> list[Segment]:
+        """Short stretches (seconds into ``audio``), each decoded alone in its given language.
+
+        One segment per stretch that produced words, in recording time.
+        """
+        if not stretches:
+            return []
+        encoded = self.transcriber.encode([_clip(audio, span) for span, _ in stretches])
+        decoded = self.transcriber.decode([(e, lang) for e, (_, lang) in zip(encoded, stretches)], unbiased=unbiased)
+        out = []
+        for (span, language), segments in zip(stretches, decoded):
+            placed = _placed(segments, span)
+            words = tuple(w for s in placed for w in s.words)
+            if not words:
+                continue
+            out.append(
+                _shift(
+                    replace(
+                        placed[0], start=words[0].start, end=words[-1].end,
+                        text="".join(w.text for w in words).strip(), words=words, language=language,
+                    ),
+                    offset,
+                )
+            )
+        return out
+
+    # -- 1. what is known before listening -------------------------------------
+    def _fixed(self, unit: Unit) -> LanguageChoice | None:
+        tr = self.transcriber
+        forced = tr.options.language or (None if tr.multilingual else "en")
+        if forced:
+            return LanguageChoice(forced, 1.0 if tr.options.language else None, "forced")
+        declared = self.speaker_languages.get(unit.speaker) if unit.speaker is not None else None
+        if declared and declared not in UNSUPPORTED_LANGUAGES:
+            return LanguageChoice(declared, None, "set")
+        return None
+
+    # -- 3. switches inside a unit -------------------------------------------------
+    def _split(self, audio: np.ndarray, unit: Unit, encoded: np.ndarray, detection: Detection) -> list[_Piece]:
+        """The unit, or its parts where its language changes, each with its own encoding and detection.
+
+        Only a unit whose detection leaves room for a second language is
+        looked into. Candidate cuts lie where detections of short stretches of the unit's
+        encoding change language (a rough guide: detection is less sure away
+        from the start of a window), moved to the quietest moment nearby.
+        The parts between cuts are then encoded and detected alone; parts
+        found in one language are joined again, and a cut stays only if the
+        parts on both sides are long enough and confidently in different
+        languages (the weakest cut goes first, until all that remain hold).
+        """
+        whole = [_Piece(unit, encoded, detection)]
+        if not may_switch(detection):
+            return whole
+        tr = self.transcriber
+        length = unit.span.duration
+        probes = []
+        t = 0.0
+        while t + PROBE_SECONDS <= length + 1e-6:
+            probes.append((t + PROBE_SECONDS / 2, tr.detect(encoded, Span(t, t + PROBE_SECONDS))))
+            t += PROBE_STEP_SECONDS
+        candidates = switch_point(probes, detection)
+        if not candidates:
+            return whole
+        cuts = sorted({round(_quietest(audio, unit.span.start + c, unit.span), 3) for c in candidates})
+        found: dict[Span, tuple[np.ndarray, Detection]] = {}
+        while cuts:
+            edges = [unit.span.start, *cuts, unit.span.end]
+            parts = [Span(a, b) for a, b in zip(edges, edges[1:])]
+            new = [p for p in parts if p not in found]
+            for p, enc in zip(new, tr.encode([_clip(audio, p) for p in new])):
+                found[p] = (enc, tr.detect(enc))
+            heard = [found[p][1] for p in parts]
+            # A cut between two parts heard in one language is no switch.
+            same = [k for k in range(len(cuts)) if heard[k].best[0] == heard[k + 1].best[0]]
+            if same:
+                del cuts[same[0]]
+                continue
+            strength = [
+                min(heard[k].best[1], heard[k + 1].best[1])
+                if min(parts[k].duration, parts[k + 1].duration) >= MIN_DETECTION_SECONDS else 0.0
+                for k in range(len(cuts))
+            ]
+            weakest = int(np.argmin(strength))
+            if strength[weakest] < SWITCH_PROBABILITY:
+                del cuts[weakest]
+                continue
+            logger.info(
+                "language switches inside a turn at %s s (%s)",
+                ", ".join(f"{c:.2f}" for c in cuts), " -> ".join(d.best[0] for d in heard),
+            )
+            return [_Piece(unit.part(p), found[p][0], found[p][1], switched=True) for p in parts]
+        return whole
+
+    # -- 4. the choice -----------------------------------------------------------
+    def _choose(self, pieces: Sequence[_Piece]) -> list[LanguageChoice]:
+        # This window's evidence: the best language of every piece long enough to judge.
+        window = LanguageHistory()
+        for p in pieces:
+            if p.detection is not None and p.detection.seconds >= MIN_DETECTION_SECONDS:
+                window.add(p.unit.speaker, p.detection.best[0], p.unit.span.duration, p.detection.best[1])
+        evidence = self.history.merged(window)
+        return [p.fixed if p.fixed is not None else self._choice(p, evidence) for p in pieces]
+
+    def _choice(self, piece: _Piece, evidence: LanguageHistory) -> LanguageChoice:
+        d, speaker = piece.detection, piece.unit.speaker
+        if piece.switched:  # the switch was found with confident detections on both sides
+            choice = detected(d)
+        else:
+            # The prior is the speaker's other speech: this piece's own evidence is left out.
+            long = d.seconds >= MIN_DETECTION_SECONDS
+            others = evidence.without(speaker, d.best[0], piece.unit.span.duration, d.best[1]) if long else evidence
+            languages = sorted(set(d.probabilities) | set(others.recording()))
+            prior = others.prior(speaker, languages)
+            choice = choose(d, prior)
+            usual = others.usual_probability(speaker, choice.language)
+            if usual is not None:
+                choice = choose(d, prior, usual)
+        declared = self.speaker_languages.get(speaker) if speaker is not None else None
+        if declared:  # set to a language the model lacks: decoded as detected, flagged throughout
+            choice = replace(choice, declared=declared, source="set", doubt=unsupported_reason(declared, choice.language))
+        return choice
+
+    # -- 6. loops and skipped speech ---------------------------------------------
+    def _reread_if_looping(self, audio, unit: Unit, choice: LanguageChoice, segments: list[Segment], unbiased: bool) -> list[Segment]:
+        if not self.transcriber.options.reread_loops:
+            return segments
+        if not any((s.compression_ratio or 0.0) > LOOP_COMPRESSION_RATIO for s in segments):
+            return segments
+        again = self.transcriber.read_alone(_clip(audio, unit.span), choice.language, unbiased=unbiased)
+        if again is None:
+            return segments
+        logger.info("a looping reading at %.1f-%.1f s was read again", unit.span.start, unit.span.end)
+        return _placed(again, unit.span, unit.heard)
+
+    def _skipped(self, audio, unit: Unit, choice: LanguageChoice, segments: list[Segment], unbiased: bool) -> list[Segment]:
+        """Speech of the unit with no word, heard again alone (Whisper skips a last sentence at times)."""
+        covered = [w.span for s in segments for w in s.words] or [s.span for s in segments if s.text]
+        missed = uncovered(list(unit.heard), covered, self.gap_seconds)
+        return self.transcribe_stretches(audio, [(m, choice.language) for m in missed], 0.0, unbiased=unbiased)
+
+    def _remember(self, pieces: Sequence[_Piece], choices: Sequence[LanguageChoice]) -> None:
+        for p, c in zip(pieces, choices):
+            if c.source != "forced":
+                judged = c.probability if c.source == "detected" and p.detection is not None else None
+                self.history.add(p.unit.speaker, c.language, p.unit.span.duration, judged)
+
+
+def _clip(audio: np.ndarray, span: Span) -> np.ndarray:
+    return audio[seconds_to_samples(span.start) : seconds_to_samples(span.end)]
+
+
+def _placed(segments: Sequence[Segment], span: Span, heard: Sequence[Span] = ()) -> list[Segment]:
+    """Segments decoded from ``span`` alone, in the audio's time, their words inside the span.
+
+    Words that start in the silence after the clip are the decoder's
+    invention and are dropped, with segments left without words there. Word
+    times are kept within the speech the VAD ``heard`` in the span, when
+    given (Whisper starts a first word at the start of its window, in the
+    margin before the speech).
+    """
+    lo = max(span.start, heard[0].start) if heard else span.start
+    hi = min(span.end, heard[-1].end) if heard else span.end
+    lo, hi = min(lo, hi), max(lo, hi)
+
+    def clamp(t: float) -> float:
+        return round(min(max(t + span.start, lo), hi), 3)
+
+    out = []
+    for seg in segments:
+        kept = [w for w in seg.words if w.start < span.duration]
+        if seg.words and not kept or not seg.words and seg.start >= span.duration:
+            continue
+        words = tuple(replace(w, start=clamp(w.start), end=max(clamp(w.end), clamp(w.start))) for w in kept)
+        start, end = clamp(seg.start), max(clamp(seg.end), clamp(seg.start))
+        if words:
+            start, end = min(start, words[0].start), max(end, words[-1].end)
+        text = seg.text if len(kept) == len(seg.words) else "".join(w.text for w in words).strip()
+        out.append(replace(seg, start=start, end=end, words=words, text=text))
+    return out
+
+
+def _finish(seg: Segment, choice: LanguageChoice, offset: float) -> Segment:
+    return replace(
+        _shift(seg, offset),
+        language=choice.stored_language,
+        language_probability=choice.probability,
+        language_doubt=choice.doubt,
+    )
+
+
+def _shift(seg: Segment, seconds: float) -> Segment:
+    return replace(
+        seg,
+        start=round(seg.start + seconds, 3),
+        end=round(seg.end + seconds, 3),
+        words=tuple(replace(w, start=round(w.start + seconds, 3), end=round(w.end + seconds, 3)) for w in seg.words),
+    )
+
+
+def _quietest(audio: np.ndarray, t: float, within: Span, reach: float = 0.5, frame: float = 0.02) -> float:
+    """The quietest 20 ms of ``audio`` within ``reach`` of ``t`` (and a second inside ``within``): where to cut."""
+    lo = max(within.start + MIN_DETECTION_SECONDS / 2, t - reach)
+    hi = min(within.end - MIN_DETECTION_SECONDS / 2, t + reach)
+    if hi - lo < frame:
+        return t
+    step = seconds_to_samples(frame)
+    x = audio[seconds_to_samples(lo) : seconds_to_samples(hi)]
+    n = x.size // step
+    if n == 0:
+        return t
+    energy = (x[: n * step].reshape(n, step).astype(np.float64) ** 2).mean(axis=1)
+    return lo + (int(np.argmin(energy)) + 0.5) * frame
+

@@ -1,0 +1,144 @@
+"""Find the ways Whisper invents or drops speech, or may have heard the wrong language, so a reviewer sees them.
+
+Segments are never deleted here: a suspicious segment keeps its text and gets
+a :class:`Flag` with the reason. Speech that the VAD heard but for which no
+word came out gets an empty placeholder segment, flagged ``gap``, so the
+reviewer can listen to it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from interview_assist.audio.vad import uncovered
+from interview_assist.core.spans import Span, format_timestamp
+from interview_assist.core.transcript import Flag, Segment
+
+# Phrases Whisper is known to invent from its subtitle training data. Matched
+# on normalised text; each is specific enough not to be everyday speech.
+STOCK_PHRASES: tuple[str, ...] = (
+    "thanks for watching",
+    "thank you for watching",
+    "thanks for listening",
+    "please subscribe",
+    "like and subscribe",
+    "subscribe to my channel",
+    "subtitles by",
+    "subtitled by",
+    "captions by",
+    "transcribed by",
+    "translated by",
+    "amara org",
+    "www mooji org",
+    "merci d avoir regarde",
+    "merci de votre attention",
+    "sous titres realises par",
+    "sous titrage",
+    "untertitel im auftrag",
+    "untertitelung",
+    "vielen dank furs zuschauen",
+    "gracias por ver",
+    "subtitulos por",
+    "spasibo za vnimanie",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class HallucinationSettings:
+    # A phrase of 1-6 words repeated this many times in a row is a loop.
+    loop_repeats: int = 3
+    single_word_repeats: int = 4
+    # gzip ratio above which Whisper itself treats text as repetitive.
+    compression_ratio: float = 2.4
+    # Same text in this many consecutive segments.
+    repeated_segments: int = 3
+    # Speech (VAD) with no word at all for at least this long.
+    gap_seconds: float = 2.0
+    # Whisper's own "there was no speech" signal, joined with low confidence.
+    no_speech_prob: float = 0.6
+    no_speech_logprob: float = -1.0
+
+
+def normalise(text: str) -> str:
+    """Lower case, accents off, punctuation to spaces."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+    return " ".join(re.sub(r"[^\w]+", " ", text).split())
+
+
+def _longest_repeat(tokens: list[str], max_n: int = 6) -> tuple[int, int]:
+    """(n, count): the n-gram repeated most times in a row."""
+    best = (0, 1)
+    for n in range(1, min(max_n, len(tokens) // 2) + 1):
+        for start in range(len(tokens) - n):
+            count = 1
+            pos = start + n
+            while tokens[pos : pos + n] == tokens[start : start + n]:
+                count += 1
+                pos += n
+            if count > best[1]:
+                best = (n, count)
+    return best
+
+
+def segment_flags(segments: list[Segment], settings: HallucinationSettings) -> list[Flag]:
+    """Flags for loops, stock phrases and non-speech hallucinations."""
+    flags: list[Flag] = []
+    normalised = [normalise(s.text) for s in segments]
+    for i, (seg, norm) in enumerate(zip(segments, normalised)):
+        tokens = norm.split()
+        n, count = _longest_repeat(tokens)
+        if (n == 1 and count >= settings.single_word_repeats) or (
+            n > 1 and count >= settings.loop_repeats
+        ):
+            flags.append(Flag("loop", f"a {n}-word phrase repeats {count} times", seg.start, seg.end, i))
+        elif seg.compression_ratio is not None and seg.compression_ratio > settings.compression_ratio:
+            flags.append(
+                Flag("loop", f"repetitive text (compression ratio {seg.compression_ratio:.1f})", seg.start, seg.end, i)
+            )
+        run = settings.repeated_segments
+        if tokens and i >= run - 1 and all(normalised[i - k] == norm for k in range(1, run)):
+            flags.append(Flag("loop", f"same text in {run} segments in a row", seg.start, seg.end, i))
+        padded = f" {norm} "
+        for phrase in STOCK_PHRASES:
+            if f" {phrase} " in padded:
+                flags.append(
+                    Flag("stock_phrase", f"typical invented phrase: \"{phrase}\"", seg.start, seg.end, i)
+                )
+                break
+        if (
+            seg.no_speech_prob is not None
+            and seg.avg_logprob is not None
+            and seg.no_speech_prob > settings.no_speech_prob
+            and seg.avg_logprob < settings.no_speech_logprob
+        ):
+            flags.append(
+                Flag("no_speech", "the model heard no speech here but wrote text", seg.start, seg.end, i)
+            )
+    return flags
+
+
+def language_flags(segments: list[Segment]) -> list[Flag]:
+    """A ``language`` flag on every segment whose language is in doubt (see :mod:`interview_assist.asr.language`)."""
+    return [
+        Flag("language", seg.language_doubt, seg.start, seg.end, i)
+        for i, seg in enumerate(segments)
+        if seg.language_doubt
+    ]
+
+
+def gap_segments(
+    speech: list[Span], segments: list[Segment], settings: HallucinationSettings
+) -> list[Span]:
+    """Stretches of detected speech, ≥ ``gap_seconds``, with no transcribed word."""
+    covered = [w.span for s in segments for w in s.words] or [s.span for s in segments if s.text]
+    return uncovered(speech, covered, settings.gap_seconds)
+
+
+def gap_reason(span: Span) -> str:
+    return (
+        f"speech detected from {format_timestamp(span.start)} to {format_timestamp(span.end)} "
+        "but nothing was transcribed: listen to it"
+    )

@@ -1,0 +1,314 @@
+"""Which language each unit of speech is in, and when that is in doubt.
+
+Whisper's language detection runs on each unit of speech alone (see
+:mod:`interview_assist.asr.decoding`), which gives a probability for every
+language it knows. That evidence is weak on a short unit ("yes", "okay"): on
+the first word or two of the FLEURS clips it named the wrong language for
+six of ten French pieces. So it is combined with a *prior*: the languages
+the same speaker used in their other units, by speaking time, smoothed with
+the languages of the whole recording. The choice is the language of highest
+posterior probability, Bayes' rule with the detection as likelihood, which
+counts in full from :data:`MIN_DETECTION_SECONDS` of speech and less below
+(raised to the power duration / that length). The parts of a unit split at
+a switch of language keep the languages the switch was found with.
+
+A choice is *in doubt* when the evidence for it is weak (see :func:`choose`;
+the bar is :data:`CONFIDENT_PROBABILITY`, faster-whisper's own threshold for
+a detected language). Such units are flagged for the reviewer: the text may
+be a translation into another language, or invented. So is every unit of a
+speaker whose language was set to one the model lacks. A language the model
+lacks can also be heard, wrongly but surely, as one it knows (synthetic
+Oromo was detected as Thai at 0.96): setting the speaker's language is the
+safeguard there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+# faster-whisper's ``language_detection_threshold``: below it, its own
+# detection does not count a language as detected.
+CONFIDENT_PROBABILITY = 0.5
+# Detection on less speech than this is weak: the speaker's prior decides.
+MIN_DETECTION_SECONDS = 2.0
+# The prior: a speaker's own languages count for at most PRIOR_OWN_SECONDS of
+# speech (a speaker heard for an hour is not pinned harder than one heard for
+# half a minute), and the recording's languages for PRIOR_SECONDS more, so
+# that a speaker heard for a few seconds is not pinned to one language.
+PRIOR_OWN_SECONDS = 30.0
+PRIOR_SECONDS = 2.0
+# A switch inside a unit is looked for in units at least this long, and
+# accepted when both parts are detected confidently, in different languages.
+SWITCH_MIN_SECONDS = 2 * MIN_DETECTION_SECONDS
+SWITCH_PROBABILITY = 0.8
+# ...and only in units whose detection as a whole gives a second language at
+# least this much: speech in one language leaves the others near zero.
+SWITCH_SECOND_LANGUAGE = 0.05
+# Detection of sub-stretches when looking for a switch: length and step.
+PROBE_SECONDS = 2.5
+PROBE_STEP_SECONDS = 1.0
+
+# Languages met in asylum interviews that Whisper has no token for. A
+# speaker may be set to one of them; their text is then flagged throughout.
+UNSUPPORTED_LANGUAGES: dict[str, str] = {
+    "aa": "Afar",
+    "ak": "Akan",
+    "bej": "Beja",
+    "ckb": "Kurdish (Sorani)",
+    "din": "Dinka",
+    "ee": "Ewe",
+    "ff": "Fula",
+    "ig": "Igbo",
+    "kmr": "Kurdish (Kurmanji)",
+    "kri": "Krio",
+    "ku": "Kurdish",
+    "nus": "Nuer",
+    "om": "Oromo",
+    "rw": "Kinyarwanda",
+    "ti": "Tigrinya",
+    "tig": "Tigre",
+    "wo": "Wolof",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Detection:
+    """Whisper's language probabilities for one stretch of speech (the most likely first)."""
+
+    seconds: float
+    probabilities: Mapping[str, float]
+
+    @property
+    def best(self) -> tuple[str, float]:
+        language = max(self.probabilities, key=self.probabilities.__getitem__)
+        return language, self.probabilities[language]
+
+    def p(self, language: str) -> float:
+        return self.probabilities.get(language, 0.0)
+
+
+@dataclass(frozen=True, slots=True)
+class LanguageChoice:
+    """The language a unit is decoded in, why, and whether it is in doubt."""
+
+    language: str  # a language the model knows: what the text is decoded in
+    probability: float | None  # the evidence: detection on the unit, or the speaker's (None when forced)
+    source: str  # "detected" | "speaker" | "forced" | "set"
+    doubt: str | None = None  # the reason for a language flag, or None
+    declared: str | None = None  # a language set for the speaker that the model lacks
+
+    @property
+    def stored_language(self) -> str:
+        """What the segment records: the speaker's declared language where the model lacks it."""
+        return self.declared or self.language
+
+
+def parse_speaker_languages(values) -> tuple[tuple[str, str], ...]:
+    """``("S3=ti", "S1=fr")`` as sorted (label, code) pairs; a bad label or unknown code is refused."""
+    import re
+
+    from faster_whisper.tokenizer import _LANGUAGE_CODES
+
+    from interview_assist.core.errors import InputError
+
+    out: dict[str, str] = {}
+    for value in values:
+        label, sep, code = value.partition("=")
+        label, code = label.strip().upper(), code.strip().lower()
+        if not sep or not re.fullmatch(r"S[1-9][0-9]*", label):
+            raise InputError(f"--speaker-language takes SPEAKER=LANGUAGE, e.g. S3=fa, not {value!r}")
+        if code not in _LANGUAGE_CODES and code not in UNSUPPORTED_LANGUAGES:
+            raise InputError(
+                f"unknown language code {code!r} for {label} (a Whisper language, or one it lacks: "
+                f"{', '.join(sorted(UNSUPPORTED_LANGUAGES))})"
+            )
+        if label in out and out[label] != code:
+            raise InputError(f"{label} is given two languages ({out[label]} and {code})")
+        out[label] = code
+    return tuple(sorted(out.items()))
+
+
+def language_name(code: str) -> str:
+    return UNSUPPORTED_LANGUAGES.get(code) or _WHISPER_NAMES.get(code, code)
+
+
+def doubt_reason(language: str, probability: float) -> str:
+    return (
+        f"language not recognised with confidence: this text may be a translation or invented "
+        f"({language}, p = {probability:.2f})"
+    )
+
+
+def unsupported_reason(declared: str, decoded: str) -> str:
+    return (
+        f"the speaker's language, {language_name(declared)} ({declared}), is not one the speech model knows: "
+        f"this text may be a translation or invented (decoded as {decoded})"
+    )
+
+
+def declared_languages(segments, speaker_languages: Mapping[str, str]):
+    """Segments of a speaker set to a language the model lacks carry it, with its flag.
+
+    Decoding judged units of speech; attribution then gave each word the
+    speaker whose turn covers it, which at a change of speaker may be
+    another than the unit's. The setting follows the speaker.
+    """
+    from dataclasses import replace
+
+    out = []
+    for seg in segments:
+        declared = speaker_languages.get(seg.speaker) if seg.speaker is not None else None
+        if declared in UNSUPPORTED_LANGUAGES and seg.text and seg.language != declared:
+            seg = replace(seg, language=declared, language_doubt=unsupported_reason(declared, seg.language or "?"))
+        out.append(seg)
+    return out
+
+
+@dataclass
+class LanguageHistory:
+    """Speaking time per speaker and language so far, with how sure detection was.
+
+    It serves as the prior for the next units, and carries from one
+    processing window of a long recording to the next.
+    """
+
+    seconds: dict[str | None, dict[str, float]] = field(default_factory=dict)
+    # Per speaker and language: detection-probability-weighted seconds of long units.
+    sure: dict[str | None, dict[str, float]] = field(default_factory=dict)
+    judged: dict[str | None, dict[str, float]] = field(default_factory=dict)
+
+    def add(self, speaker: str | None, language: str, seconds: float, probability: float | None) -> None:
+        own = self.seconds.setdefault(speaker, {})
+        own[language] = max(0.0, own.get(language, 0.0) + seconds)
+        if probability is not None and abs(seconds) >= MIN_DETECTION_SECONDS:
+            sure = self.sure.setdefault(speaker, {})
+            judged = self.judged.setdefault(speaker, {})
+            sure[language] = max(0.0, sure.get(language, 0.0) + probability * seconds)
+            judged[language] = max(0.0, judged.get(language, 0.0) + seconds)
+
+    def without(self, speaker: str | None, language: str, seconds: float, probability: float | None) -> LanguageHistory:
+        """This history less one unit's evidence (as :meth:`add` counted it)."""
+        out = self.merged(LanguageHistory())
+        out.add(speaker, language, -seconds, probability)
+        return out
+
+    def merged(self, other: LanguageHistory) -> LanguageHistory:
+        out = LanguageHistory()
+        for h in (self, other):
+            for attr in ("seconds", "sure", "judged"):
+                for speaker, langs in getattr(h, attr).items():
+                    mine = getattr(out, attr).setdefault(speaker, {})
+                    for lang, v in langs.items():
+                        mine[lang] = mine.get(lang, 0.0) + v
+        return out
+
+    def recording(self) -> dict[str, float]:
+        total: dict[str, float] = {}
+        for langs in self.seconds.values():
+            for lang, v in langs.items():
+                total[lang] = total.get(lang, 0.0) + v
+        return total
+
+    def prior(self, speaker: str | None, languages: Sequence[str]) -> dict[str, float]:
+        """P(language) for ``speaker`` over ``languages``: their own time, smoothed with the recording's."""
+        own = self.seconds.get(speaker, {})
+        own_total = sum(own.values())
+        strength = min(own_total, PRIOR_OWN_SECONDS)
+        everyone = self.recording()
+        heard = sum(everyone.values())
+        weights = {}
+        for lang in languages:
+            background = 0.9 * (everyone.get(lang, 0.0) / heard if heard else 0.0) + 0.1 / len(languages)
+            share = own.get(lang, 0.0) / own_total if own_total else 0.0
+            weights[lang] = strength * share + PRIOR_SECONDS * background
+        total = sum(weights.values())
+        return {lang: w / total for lang, w in weights.items()}
+
+    def usual_probability(self, speaker: str | None, language: str) -> float | None:
+        """The speaker's mean detection probability for ``language`` on long units, if any were judged."""
+        judged = self.judged.get(speaker, {}).get(language, 0.0)
+        if judged <= 1e-6:
+            return None
+        return self.sure[speaker][language] / judged
+
+
+def choose(detection: Detection, prior: Mapping[str, float], usual: float | None = None) -> LanguageChoice:
+    """The language of one unit from its detection and the speaker's prior.
+
+    ``usual`` is the speaker's usual detection probability for the chosen
+    language on their other long units (None when there are none). The choice
+    is in doubt:
+
+    - on a long unit, when the prior overrode the unit's own detection (the
+      text may be a translation), or when detection was unsure
+      (:data:`CONFIDENT_PROBABILITY`) and the speaker is not usually heard
+      surely in that language;
+    - on a short unit, when the posterior, or the speaker's usual
+      probability for the language, is unsure.
+    """
+    candidates = set(prior) | set(detection.probabilities)
+    weight = min(1.0, detection.seconds / MIN_DETECTION_SECONDS)
+    floor = min(detection.probabilities.values(), default=1e-4) / 10  # a language detection ranked below all kept
+    posterior = {
+        lang: max(detection.p(lang), floor) ** weight * prior.get(lang, 1e-6) for lang in candidates
+    }
+    total = sum(posterior.values()) or 1.0
+    language = max(posterior, key=posterior.__getitem__)
+    post = posterior[language] / total
+    own = detection.p(language)
+    surely_heard = usual is not None and usual >= CONFIDENT_PROBABILITY
+    if detection.seconds >= MIN_DETECTION_SECONDS:
+        probability, source = own, "detected" if language == detection.best[0] else "speaker"
+        doubtful = source == "speaker" or (
+            own < CONFIDENT_PROBABILITY and not (surely_heard and post >= CONFIDENT_PROBABILITY)
+        )
+    else:
+        probability = min(post, usual) if usual is not None else post
+        source = "speaker" if language != detection.best[0] else "detected"
+        doubtful = probability < CONFIDENT_PROBABILITY
+    doubt = doubt_reason(language, probability) if doubtful else None
+    return LanguageChoice(language, round(probability, 4), source, doubt)
+
+
+def detected(detection: Detection) -> LanguageChoice:
+    """The language as detected, with no prior (a part of a unit split at a switch of language)."""
+    language, probability = detection.best
+    doubt = doubt_reason(language, probability) if probability < CONFIDENT_PROBABILITY else None
+    return LanguageChoice(language, round(probability, 4), "detected", doubt)
+
+
+def may_switch(detection: Detection) -> bool:
+    """Whether a unit's detection leaves room for a second language in it."""
+    ranked = sorted(detection.probabilities.values(), reverse=True)
+    return detection.seconds >= SWITCH_MIN_SECONDS and len(ranked) > 1 and ranked[1] >= SWITCH_SECOND_LANGUAGE
+
+
+def switch_point(probes: Sequence[tuple[float, Detection]], whole: Detection) -> list[float]:
+    """Candidate times where the language changes inside a unit, from detections of its sub-stretches.
+
+    ``probes`` are (centre time, detection) in time order. A candidate lies
+    between two neighbouring probes whose best languages differ and are both
+    among the two most likely languages of the ``whole`` unit.
+    """
+    if len(probes) < 2:
+        return []
+    top = sorted(whole.probabilities, key=whole.probabilities.__getitem__, reverse=True)[:2]
+    out = []
+    for (t0, a), (t1, b) in zip(probes, probes[1:]):
+        la, lb = a.best[0], b.best[0]
+        if la != lb and la in top and lb in top:
+            out.append((t0 + t1) / 2)
+    return out
+
+
+# Whisper's language names for the codes it knows (faster_whisper.tokenizer has only the codes).
+_WHISPER_NAMES = {
+    "en": "English", "fr": "French", "de": "German", "es": "Spanish", "it": "Italian", "pt": "Portuguese",
+    "nl": "Dutch", "ar": "Arabic", "fa": "Persian", "ps": "Pashto", "ur": "Urdu", "tr": "Turkish",
+    "ru": "Russian", "uk": "Ukrainian", "so": "Somali", "am": "Amharic", "sw": "Swahili", "ha": "Hausa",
+    "yo": "Yoruba", "ln": "Lingala", "bn": "Bengali", "hi": "Hindi", "pa": "Punjabi", "ta": "Tamil",
+    "zh": "Chinese", "vi": "Vietnamese", "sq": "Albanian", "sr": "Serbian", "hy": "Armenian",
+    "ka": "Georgian", "az": "Azerbaijani", "uz": "Uzbek", "tk": "Turkmen", "pl": "Polish", "ro": "Romanian",
+    "el": "Greek", "he": "Hebrew", "mn": "Mongolian", "ne": "Nepali", "si": "Sinhala", "my": "Burmese",
+}

@@ -1,0 +1,358 @@
+"""On-device speech recognition with faster-whisper: a loaded model and its three steps.
+
+:class:`Transcriber` holds a verified Whisper model and exposes the steps
+the turn-by-turn decoding (:mod:`interview_assist.asr.decoding`) is built from:
+
+- :meth:`Transcriber.encode` runs the encoder over clips of speech (a
+  speaker's turn), each at its own length with 2 s of silence after it,
+  several at once;
+- :meth:`Transcriber.detect` detects the language of an encoded clip (or,
+  roughly, of part of one);
+- :meth:`Transcriber.decode` decodes encoded clips, each in its own
+  language, batched, with timestamps and word timestamps, with the settings
+  of faster-whisper's batched pipeline (temperature 0, beam search).
+
+Whisper pads every window to 30 s; here a clip is encoded at its length
+plus 2 s. The encoder's work grows with its input, so a 6 s turn costs a
+fifth of a 30 s window, and decoding each turn alone costs no more than
+decoding windows of several turns. Measured on the code-switched interview
+with each turn alone: WER 0.223 with 3 s of silence after it, 0.238 with 1
+s, 0.226 padded to 30 s; with no silence after it the decoder loops.
+
+A reading that loops (a segment with a compression ratio above 2.4,
+faster-whisper's own threshold) is read again by the sequential decoder,
+still at temperature 0: as it is, then, if it loops too, with no 4-token
+sequence allowed twice (:meth:`Transcriber.read_alone`). Sampling at higher
+temperatures, as faster-whisper's own fallback does, was tried and not kept:
+its random generator is seeded per thread once, so a second reading in the
+same process came out differently. No sampling means a recording gives the
+same transcript on every run on one machine.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import logging
+import math
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+import ctranslate2
+import numpy as np
+from faster_whisper import WhisperModel
+from faster_whisper.audio import pad_or_trim
+from faster_whisper.tokenizer import Tokenizer
+from faster_whisper.transcribe import get_compression_ratio, get_suppressed_tokens
+
+from interview_assist.asr.language import Detection
+from interview_assist.core.errors import InputError, ModelError
+from interview_assist.core.models import ModelCatalog, ModelSpec
+from interview_assist.core.spans import Span
+from interview_assist.core.transcript import Segment, Word
+
+logger = logging.getLogger("interview_assist")
+
+# faster-whisper's threshold above which a reading is repetitive (a loop).
+LOOP_COMPRESSION_RATIO = 2.4
+# The re-readings of a looping chunk, in order: plain, then with repeats forbidden.
+REREADINGS = ({}, {"no_repeat_ngram_size": 4})
+# The encoder gives one frame every 20 ms.
+ENCODER_FRAMES_PER_SECOND = 50
+# Silence after a clip in its encoder window: the decoder needs some to end
+# its transcript (with none it loops), not the 30 s Whisper pads to.
+ENCODE_PAD_SECONDS = 2.0
+ENCODE_PAD_FRAMES = int(ENCODE_PAD_SECONDS * 100)
+N_FRAMES = 3000  # 30 s of feature frames, the most Whisper reads
+# faster-whisper's defaults for word timestamps.
+_PREPEND_PUNCTUATIONS = "\"'“¿([{-"
+_APPEND_PUNCTUATIONS = "\"'.。,，!！?？:：”)]}、"
+
+
+@dataclass(frozen=True, slots=True)
+class AsrOptions:
+    """Decoding settings; all of them are stored with each interview."""
+
+    language: str | None = None
+    beam_size: int = 5
+    # 4 is as fast as 8 on 2 cores and needs about 200 MiB less at peak.
+    batch_size: int = 4
+    compute_type: str = "int8"
+    cpu_threads: int = 0  # 0: every core
+    seed: int = 0
+    initial_prompt: str | None = None
+    hotwords: str | None = None
+    # Read a looping chunk again with the sequential decoder (see the module docstring).
+    reread_loops: bool = True
+
+    def threads(self) -> int:
+        return self.cpu_threads or os.cpu_count() or 1
+
+
+class Vocabulary:
+    """How a Whisper model writes words: whole, or in pieces.
+
+    Ordinary words of English are mostly one token of the model's vocabulary,
+    or two. A word it writes in three or more pieces and hears with little
+    confidence is often its guess at a name it does not know
+    ("unseparation", un-se-par-ation, for Anseba).
+    """
+
+    def __init__(self, tokenizer) -> None:
+        from tokenizers.pre_tokenizers import ByteLevel
+
+        self._tokenizer = tokenizer
+        self._bytes = ByteLevel(add_prefix_space=False)
+        self._pieces: dict[str, int] = {}
+
+    def pieces(self, word: str) -> int:
+        """1 for a word the vocabulary holds whole, else the tokens it is encoded with."""
+        if word not in self._pieces:
+            self._pieces[word] = self._count(word)
+        return self._pieces[word]
+
+    def _count(self, word: str) -> int:
+        # Whole: a token of its own after a space, in any common casing.
+        for form in {word, word.lower(), word.capitalize()}:
+            (piece, _), *rest = self._bytes.pre_tokenize_str(" " + form)
+            if not rest and self._tokenizer.token_to_id(piece) is not None:
+                return 1
+        return len(self._tokenizer.encode(" " + word, add_special_tokens=False).ids)
+
+
+def check_language(code: str) -> None:
+    """Refuse a language code no Whisper model knows (before any work, e.g. for a whole batch)."""
+    from faster_whisper.tokenizer import _LANGUAGE_CODES  # what WhisperModel.supported_languages lists
+
+    if code not in _LANGUAGE_CODES:
+        raise InputError(f"unknown language code {code!r}")
+
+
+class Transcriber:
+    """A loaded, verified Whisper model. Load once, transcribe many windows."""
+
+    def __init__(self, catalog: ModelCatalog, model: str | None, options: AsrOptions):
+        self.spec: ModelSpec = catalog.get(model)
+        if self.spec.kind != "whisper":
+            raise ModelError(f"model {self.spec.name!r} is not a Whisper model")
+        if self.spec.english_only and options.language not in (None, "en"):
+            raise InputError(
+                f"model {self.spec.name!r} transcribes English only; "
+                f"--language {options.language} needs a multilingual model"
+            )
+        catalog.verify(self.spec)
+        self.options = options
+        try:
+            self.model = WhisperModel(
+                str(self.spec.directory),
+                device="cpu",
+                compute_type=options.compute_type,
+                cpu_threads=options.threads(),
+                local_files_only=True,
+            )
+        except (RuntimeError, ValueError, OSError) as exc:
+            raise ModelError(f"model {self.spec.name!r} failed to load: {exc}") from None
+        if options.language is not None and options.language not in self.model.supported_languages:
+            raise InputError(f"unknown language code {options.language!r}")
+        # Outlives release(), and is shared by with_hotwords copies.
+        self._vocabulary = Vocabulary(self.model.hf_tokenizer)
+
+    @property
+    def multilingual(self) -> bool:
+        return self.model.model.is_multilingual
+
+    def vocabulary(self) -> Vocabulary:
+        """The model's word pieces; kept after :meth:`release`."""
+        return self._vocabulary
+
+    def with_hotwords(self, hotwords: str | None) -> Transcriber:
+        """The same loaded model, decoding with these hotwords (one interview's glossary)."""
+        twin = copy.copy(self)
+        twin.options = replace(self.options, hotwords=hotwords)
+        return twin
+
+    def release(self) -> None:
+        """Free the model's memory; ``spec`` and ``options`` stay readable."""
+        self.model = None
+
+    # -- the three steps --------------------------------------------------------
+    def encode(self, clips: Sequence[np.ndarray]) -> list[np.ndarray]:
+        """The encoder output of each clip (16 kHz, at most 28 s), followed by a little silence.
+
+        A clip is encoded at its own length plus :data:`ENCODE_PAD_SECONDS`,
+        not padded to 30 s: the encoder's work grows with its input, and
+        Whisper's language detection and decoding need the speech at the
+        start of the window, with silence after it, not 30 s of it. Clips of
+        similar length are encoded together; a batch is padded to its longest
+        clip, so outputs of one batch have the same shape (and can be decoded
+        together).
+        """
+        out: list[np.ndarray | None] = [None] * len(clips)
+        features = [self.model.feature_extractor(c)[..., :-1] for c in clips]
+        order = sorted(range(len(clips)), key=lambda i: features[i].shape[-1])
+        batch = max(1, self.options.batch_size)
+        for k in range(0, len(order), batch):
+            chosen = order[k : k + batch]
+            length = min(N_FRAMES, max(features[i].shape[-1] for i in chosen) + ENCODE_PAD_FRAMES)
+            length += length % 2  # two feature frames make one encoder frame
+            stacked = np.stack([pad_or_trim(features[i], length) for i in chosen])
+            encoded = np.array(self.model.model.encode(_storage(stacked), to_cpu=False))
+            for i, e in zip(chosen, encoded):
+                out[i] = e
+        return out  # type: ignore[return-value]
+
+    def detect(self, encoded: np.ndarray, span: Span | None = None) -> Detection:
+        """Language probabilities of an encoded clip (or of ``span`` of it, seconds from its start)."""
+        piece = encoded
+        seconds = encoded.shape[0] / ENCODER_FRAMES_PER_SECOND
+        if span is not None:
+            first = int(span.start * ENCODER_FRAMES_PER_SECOND)
+            last = int(math.ceil(span.end * ENCODER_FRAMES_PER_SECOND))
+            piece = encoded[first : max(first + 1, min(last, encoded.shape[0]))]
+            seconds = span.duration
+        result = self.model.model.detect_language(_storage(piece[None]))[0]
+        return Detection(seconds, {token[2:-2]: round(float(p), 4) for token, p in result})
+
+    def decode(self, items: Sequence[tuple[np.ndarray, str]], *, unbiased: bool = False) -> list[list[Segment]]:
+        """Decode encoded clips, each (encoder output, language) -> its segments, in seconds from its start.
+
+        Clips of one language and one encoded length are decoded together;
+        the settings are those of faster-whisper's batched pipeline (beam
+        search at temperature 0, timestamps, word timestamps). ``unbiased``
+        decodes without the hotwords and prompt.
+        """
+        opts = self.options
+        ctranslate2.set_random_seed(opts.seed)
+        out: list[list[Segment]] = [[] for _ in items]
+        groups: dict[tuple[str, int], list[int]] = {}
+        for i, (encoded, language) in enumerate(items):
+            groups.setdefault((language, encoded.shape[0]), []).append(i)
+        batch = max(1, opts.batch_size)
+        for (language, _), indices in groups.items():
+            tokenizer = self._tokenizer(language)
+            prompt = self.model.get_prompt(
+                tokenizer,
+                previous_tokens=(
+                    tokenizer.encode(opts.initial_prompt) if opts.initial_prompt and not unbiased else []
+                ),
+                without_timestamps=False,
+                hotwords=None if unbiased else opts.hotwords,
+            )
+            suppress = get_suppressed_tokens(tokenizer, [-1])
+            for k in range(0, len(indices), batch):
+                chosen = indices[k : k + batch]
+                for i, segments in zip(chosen, self._decode_batch([items[i][0] for i in chosen], tokenizer, prompt, suppress)):
+                    out[i] = [replace(s, language=language) for s in segments]
+        return out
+
+    def _decode_batch(self, encoded: list[np.ndarray], tokenizer: Tokenizer, prompt: list[int], suppress: list[int]) -> list[list[Segment]]:
+        """One batch of same-shaped encodings through CTranslate2, as ``BatchedInferencePipeline.forward`` does it."""
+        model = self.model
+        storage = _storage(np.stack(encoded))
+        results = model.model.generate(
+            storage,
+            [list(prompt) for _ in encoded],
+            beam_size=self.options.beam_size,
+            patience=1,
+            length_penalty=1,
+            max_length=model.max_length,
+            suppress_blank=True,
+            suppress_tokens=suppress,
+            return_scores=True,
+            return_no_speech_prob=True,
+            sampling_temperature=0.0,
+            repetition_penalty=1,
+            no_repeat_ngram_size=0,
+        )
+        size = encoded[0].shape[0] * 2  # feature frames
+        duration = size / model.frames_per_second
+        pieces = []
+        for result in results:
+            tokens = result.sequences_ids[0]
+            avg_logprob = result.scores[0] * len(tokens) / (len(tokens) + 1)
+            subsegments, _, _ = model._split_segments_by_timestamps(  # noqa: SLF001 - faster-whisper is pinned
+                tokenizer=tokenizer, tokens=tokens, time_offset=0.0, segment_size=size, segment_duration=duration, seek=0,
+            )
+            pieces.append(
+                [
+                    dict(
+                        text=tokenizer.decode(sub["tokens"]), tokens=sub["tokens"], start=sub["start"], end=sub["end"],
+                        seek=0, avg_logprob=avg_logprob, no_speech_prob=result.no_speech_prob,
+                        compression_ratio=get_compression_ratio(tokenizer.decode(sub["tokens"])),
+                    )
+                    for sub in subsegments
+                ]
+            )
+        if any(pieces):
+            model.add_word_timestamps(
+                pieces, tokenizer, storage, [size] * len(pieces), _PREPEND_PUNCTUATIONS, _APPEND_PUNCTUATIONS, 0.0
+            )
+        return [[_segment(p) for p in clip] for clip in pieces]
+
+    def _tokenizer(self, language: str) -> Tokenizer:
+        return Tokenizer(self.model.hf_tokenizer, self.multilingual, task="transcribe", language=language)
+
+    def read_alone(self, audio: np.ndarray, language: str, *, unbiased: bool = False) -> list[Segment] | None:
+        """A looping stretch read again by the sequential decoder: the first reading of
+        :data:`REREADINGS` that does not loop (times from the start of ``audio``), or None."""
+        opts = self.options
+        for extra in REREADINGS:
+            segments, _ = self.model.transcribe(
+                audio,
+                language=language,
+                beam_size=opts.beam_size,
+                word_timestamps=True,
+                temperature=0.0,
+                condition_on_previous_text=False,
+                vad_filter=False,
+                initial_prompt=None if unbiased else opts.initial_prompt,
+                hotwords=None if unbiased else opts.hotwords,
+                **extra,
+            )
+            again = [replace(_segment(dataclasses.asdict(seg)), language=language) for seg in segments]
+            if again and all(s.compression_ratio <= LOOP_COMPRESSION_RATIO for s in again):
+                return again
+        return None
+
+    def transcribe(
+        self,
+        audio: np.ndarray,
+        chunks: list[Span],
+        offset: float = 0.0,
+        on_progress: Callable[[float], None] | None = None,
+        unbiased: bool = False,
+    ) -> list[Segment]:
+        """Transcribe the speech ``chunks`` (seconds into ``audio``) of one stretch, one speaker.
+
+        Each chunk gets its own language (see :mod:`interview_assist.asr.decoding`);
+        ``offset`` (seconds) is added to every time.
+        """
+        from interview_assist.asr.decoding import TurnDecoder
+        from interview_assist.asr.units import Unit
+
+        return TurnDecoder(self).transcribe(
+            audio, [Unit(c) for c in chunks], offset, on_progress=on_progress, unbiased=unbiased
+        )
+
+
+def _storage(array: np.ndarray) -> ctranslate2.StorageView:
+    return ctranslate2.StorageView.from_array(np.ascontiguousarray(array, dtype=np.float32))
+
+
+def _segment(seg: dict) -> Segment:
+    """A faster-whisper segment (as a dict) as ours; the language is set by the caller."""
+    words = tuple(
+        Word(start=round(float(w["start"]), 3), end=round(float(w["end"]), 3), text=w["word"], probability=round(float(w["probability"]), 4))
+        for w in seg.get("words") or ()
+    )
+    return Segment(
+        start=round(float(seg["start"]), 3),
+        end=round(float(seg["end"]), 3),
+        text=seg["text"].strip(),
+        language="",
+        words=words,
+        avg_logprob=float(seg["avg_logprob"]),
+        no_speech_prob=float(seg["no_speech_prob"]),
+        compression_ratio=float(seg["compression_ratio"]),
+    )

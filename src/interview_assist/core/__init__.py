@@ -1,0 +1,1 @@
+"""What every stage shares: the time type, the records, errors, progress, hashing, the model catalog."""

@@ -1,0 +1,421 @@
+"""From a recording to a draft transcript, in this order:
+
+1. **speakers**: diarization of the whole recording first, in a process of its
+   own (:mod:`interview_assist.speakers.process`), so that speech recognition
+   knows who speaks when; the speaker models are gone before the speech model
+   loads;
+2. **windows**: the recording is streamed in windows of a few minutes, each
+   cut at a pause in speech, so no word straddles two windows; memory depends
+   on the window length, not on the length of the recording;
+3. **speech**: voice activity detection on the original audio, and the
+   denoise decision for the window;
+4. **units**: the speech cut at every change of speaker
+   (:mod:`interview_assist.asr.units`);
+5. **text**: every unit decoded on its own, in its own language, detected
+   per unit with the speaker's languages as prior, and split where its
+   language switches (:mod:`interview_assist.asr.decoding`);
+6. **flags**: loops, invented phrases, gaps and doubtful languages
+   (:mod:`interview_assist.asr.hallucination`), then every word given its
+   speaker (:mod:`interview_assist.speakers.attribution`), roles proposed, and names
+   flagged (:mod:`interview_assist.names`).
+
+Nothing here writes anywhere: :func:`transcribe` returns a
+:class:`~interview_assist.core.transcript.Transcript` and the caller stores it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field, replace
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+
+from interview_assist.asr.decoding import TurnDecoder
+from interview_assist.asr.hallucination import HallucinationSettings, gap_reason, gap_segments, language_flags, segment_flags
+from interview_assist.asr.language import declared_languages
+from interview_assist.asr.transcriber import AsrOptions, Transcriber
+from interview_assist.asr.units import speech_units
+from interview_assist.audio import decode as audio_io
+from interview_assist.audio.denoise import DenoiseMode, DenoiseSettings, auto_decision, estimate_noise, reduce_noise
+from interview_assist.audio.vad import VadSettings, speech_spans, uncovered
+from interview_assist.core.errors import AudioError
+from interview_assist.core.heap import limit_heap_growth, release_free_memory
+from interview_assist.core.models import ModelCatalog
+from interview_assist.core.progress import ProgressHook, no_progress
+from interview_assist.core.spans import SAMPLE_RATE, Span, samples_to_seconds, seconds_to_samples
+from interview_assist.core.transcript import DenoiseDecision, Diarization, Flag, GlossaryEntry, ModelUsed, Segment, SpeakerTurn, Transcript
+from interview_assist.names.detect import NameFinder, NameOptions
+from interview_assist.names.gazetteer import Gazetteer
+from interview_assist.names.glossary import hotwords, list_word_keys
+from interview_assist.names.normalize import key
+from interview_assist.pipeline.settings import RunSettings
+from interview_assist.speakers.attribution import attribute
+from interview_assist.speakers.diarize import Diarizer
+from interview_assist.speakers.options import DiarizeOptions
+from interview_assist.speakers.process import diarize_in_child
+from interview_assist.speakers.roles import expected_participants, propose_roles
+
+logger = logging.getLogger("interview_assist")
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineOptions:
+    """Everything that shapes a transcript; stored with every interview."""
+
+    model: str | None = None
+    denoise: DenoiseMode = DenoiseMode.AUTO
+    asr: AsrOptions = field(default_factory=AsrOptions)
+    vad: VadSettings = field(default_factory=VadSettings)
+    denoise_settings: DenoiseSettings = field(default_factory=DenoiseSettings)
+    hallucination: HallucinationSettings = field(default_factory=HallucinationSettings)
+    # Diarization: on unless switched off. Without an explicit speaker
+    # count, the interview type sets it: officer and applicant, plus the
+    # interpreter when there is one.
+    diarize: bool = True
+    interpreter: bool = True
+    speakers: DiarizeOptions = field(default_factory=DiarizeOptions)
+    names: NameOptions = field(default_factory=NameOptions)
+    # Languages set by a person for some speakers, as (label, code) pairs: their
+    # speech is decoded in that language; a code the model lacks (e.g. ti)
+    # flags all of it instead. ``asr.language`` forces one for everybody.
+    speaker_languages: tuple[tuple[str, str], ...] = ()
+    window_seconds: float = 240.0
+    # Only pauses in the last part of a window are considered for the cut.
+    cut_search_seconds: float = 60.0
+
+    def __post_init__(self) -> None:
+        # Accept "auto" as well as DenoiseMode.AUTO, and a mapping of speaker languages, at the API edge.
+        object.__setattr__(self, "denoise", DenoiseMode(self.denoise))
+        pairs = self.speaker_languages.items() if isinstance(self.speaker_languages, dict) else self.speaker_languages
+        object.__setattr__(self, "speaker_languages", tuple(sorted((str(k), str(v)) for k, v in pairs)))
+
+    @classmethod
+    def from_settings(cls, settings: RunSettings, cpu_threads: int = 0) -> PipelineOptions:
+        """The engine's options for what a person set (the one builder: ``transcribe``, ``batch``, a manifest row)."""
+        return cls(
+            model=settings.model,
+            denoise=DenoiseMode(settings.denoise),
+            asr=AsrOptions(language=settings.language, cpu_threads=cpu_threads),
+            diarize=settings.diarize,
+            interpreter=settings.interpreter,
+            speakers=DiarizeOptions(
+                num_speakers=settings.speakers, min_speakers=settings.min_speakers, max_speakers=settings.max_speakers
+            ),
+            names=NameOptions(bias=settings.bias),
+            speaker_languages=settings.speaker_languages,
+        )
+
+    @property
+    def speaker_counts(self) -> DiarizeOptions:
+        """The speaker numbers to diarize with: as given, else from the interview type."""
+        s = self.speakers
+        if s.num_speakers is None and s.min_speakers is None and s.max_speakers is None:
+            return replace(s, num_speakers=expected_participants(self.interpreter))
+        return s
+
+
+@dataclass(frozen=True, slots=True)
+class _Window:
+    offset: float
+    samples: np.ndarray
+    last: bool
+
+
+def _windows(blocks: Iterator[np.ndarray], window: int) -> Iterator[_Window]:
+    """Group decoded blocks into windows of ``window`` samples (the last shorter).
+
+    The consumer sends back, with ``send``, how many samples of the window it
+    used; the rest is carried into the next window.
+    """
+    buffer = np.zeros(0, dtype=np.float32)
+    offset = 0
+    exhausted = False
+    while True:
+        while not exhausted and buffer.size < window:
+            try:
+                buffer = np.concatenate([buffer, next(blocks)])
+            except StopIteration:
+                exhausted = True
+        if buffer.size == 0:
+            return
+        used = yield _Window(samples_to_seconds(offset), buffer, exhausted and buffer.size <= window)
+        used = buffer.size if used is None else used
+        offset += used
+        # A copy, so that the window's array is freed, not kept under a view.
+        buffer = buffer[used:].copy()
+
+
+def _cut_point(speech: list[Span], length: float, search: float) -> float:
+    """Where to end a window: the middle of the widest pause near its end."""
+    best: tuple[float, float] | None = None
+    edges = [0.0] + [t for s in speech for t in (s.start, s.end)] + [length]
+    for gap_start, gap_end in zip(edges[::2], edges[1::2]):
+        width = gap_end - gap_start
+        middle = (gap_start + gap_end) / 2
+        if middle < length - search or middle >= length or width <= 0:
+            continue
+        if best is None or width > best[0]:
+            best = (width, middle)
+    if best is not None:
+        return best[1]
+    # No pause at all near the end: cut between two VAD spans if there are any.
+    boundaries = [s.end for s in speech if length - search <= s.end < length]
+    return boundaries[-1] if boundaries else length
+
+
+def _settings_record(
+    options: PipelineOptions, transcriber: Transcriber, diarization_models: tuple[ModelUsed, ...] | None
+) -> dict:
+    def version(pkg: str) -> str | None:
+        try:
+            return metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            return None
+
+    record = asdict(options)
+    # The loaded model and its decoding options are what actually ran.
+    record["model"] = transcriber.spec.name
+    record["asr"] = asdict(transcriber.options)
+    record["denoise"] = options.denoise.value
+    if options.denoise is DenoiseMode.AUTO and transcriber.spec.denoise_coloured_min_snr_db is not None:
+        record["denoise_coloured_min_snr_db"] = transcriber.spec.denoise_coloured_min_snr_db
+    if diarization_models is not None:
+        record["speakers"] = asdict(options.speaker_counts)
+        record["diarization_models"] = {m.name: m.sha256 for m in diarization_models}
+    record["versions"] = {
+        p: version(p)
+        for p in (
+            "interview-assist", "faster-whisper", "ctranslate2", "noisereduce", "av",
+            "torch", "pyannote.audio",
+        )
+    }
+    return record
+
+
+def transcribe(
+    path: str | os.PathLike[str],
+    options: PipelineOptions = PipelineOptions(),
+    *,
+    catalog: ModelCatalog | None = None,
+    transcriber: Transcriber | None = None,
+    diarizer: Diarizer | None = None,
+    gazetteer: Gazetteer | None = None,
+    glossary: tuple[GlossaryEntry, ...] = (),
+    progress: ProgressHook = no_progress,
+    info: audio_io.AudioInfo | None = None,
+) -> Transcript:
+    """Transcribe one recording into a draft :class:`Transcript`.
+
+    The audio is checked before any model is loaded, so bad input fails at
+    once. Pass a loaded ``transcriber``, ``diarizer`` or ``gazetteer`` to
+    reuse them across recordings. ``glossary`` holds the names of the case
+    file: they bias the decoding (unless ``options.names.bias`` is off), and
+    every word taken from them is flagged for a person to verify. ``info``:
+    the recording as :func:`interview_assist.audio.decode.probe` found it, if the
+    caller has probed (and hashed) it already.
+    """
+    if info is None or Path(info.path) != Path(path):
+        info = audio_io.probe(path)
+    total = info.declared_duration
+    diarization, diarization_models = None, None
+    if options.diarize:
+        # First: speech recognition needs the turns. In a process of its own
+        # unless models were handed in, so the speaker models (and torch) are
+        # gone before the speech model loads.
+        if diarizer is None:
+            run = diarize_in_child(
+                path, options.speakers, options.speaker_counts,
+                models_dir=catalog.directory if catalog is not None else None, progress=progress, total=total,
+                threads=options.asr.cpu_threads,
+            )
+            diarization, diarization_models, diarized = run.diarization, run.models, run.seconds_fed
+        else:
+            diarization, diarized = _diarize(path, options, diarizer, progress, total)
+            diarization_models = tuple(ModelUsed(spec.name, spec.sha256) for spec in diarizer.models)
+    if gazetteer is None:
+        progress("load gazetteers", completed=0, total=None)
+        gazetteer = Gazetteer.load()
+    if transcriber is None:
+        progress("load model", completed=0, total=None)
+        transcriber = Transcriber(catalog or ModelCatalog(), options.model, options.asr)
+    # Read now: the model may be released before the names are flagged.
+    vocabulary = transcriber.vocabulary()
+    biased = bool(glossary) and options.names.bias
+    if biased:
+        transcriber = transcriber.with_hotwords(hotwords(glossary))
+    list_words = list_word_keys(glossary) if biased else set()
+    unbiased: list[Segment] = []
+    decoder = TurnDecoder(
+        transcriber, speaker_languages=dict(options.speaker_languages), gap_seconds=options.hallucination.gap_seconds
+    )
+    turns = sorted(diarization.exclusive, key=lambda t: t.start) if diarization is not None else []
+
+    segments: list[Segment] = []
+    gaps: list[Span] = []
+    decisions: list[DenoiseDecision] = []
+    duration = 0.0
+    windows = _windows(audio_io.stream(path), seconds_to_samples(options.window_seconds))
+    used: int | None = None
+    while True:
+        try:
+            win = windows.send(used) if used is not None else next(windows)
+        except StopIteration:
+            break
+        progress("transcribe", completed=win.offset, total=total)
+        length = win.samples.size / SAMPLE_RATE
+        # Speech is found on the original audio: gating can make quiet
+        # speech too faint for the VAD.
+        speech = speech_spans(win.samples, options.vad)
+        speech_input, applied, reason = _denoise(win.samples, options, transcriber.spec.denoise_coloured_min_snr_db)
+        cut = length if win.last else _cut_point(speech, length, options.cut_search_seconds)
+        decisions.append(DenoiseDecision(win.offset, win.offset + cut, applied, reason))
+        kept = [Span(s.start, min(s.end, cut)) for s in speech if s.start < cut]
+        n = int(round(cut * SAMPLE_RATE)) or win.samples.size
+        window_audio = speech_input[:n]
+        units = speech_units(kept, _turns_within(turns, win.offset, win.offset + cut))
+        window_segments = decoder.transcribe(
+            window_audio, units, win.offset,
+            on_progress=lambda t: progress("transcribe", completed=t, total=total),
+        )
+        heard = [s.shifted(win.offset) for s in kept]
+        missed = gap_segments(heard, window_segments, options.hallucination)
+        if list_words:
+            # Where the list may have put words in, hear the audio again without it.
+            suspect = [s for s in window_segments if _has_list_word(s, list_words)]
+            unbiased += _hear_again(decoder, window_audio, win.offset, heard, suspect, options)
+        segments.extend(window_segments)
+        gaps.extend(missed)
+        duration = win.offset + cut
+        used = n
+        progress("transcribe", completed=duration, total=total)
+        # Drop this window's arrays (the generator drops its own at the next
+        # send) and give the heap's free pages back before the next window.
+        del win, speech_input, window_audio
+        release_free_memory()
+
+    if diarization is not None:
+        _check_same_length(path, duration, diarized)
+    transcript = _assemble(
+        info, duration, transcriber, diarization_models, options, segments, gaps, decisions, diarization
+    )
+    progress("flag names", completed=0, total=None)
+    finder = NameFinder(gazetteer, glossary, options.names, biased=biased, vocabulary=vocabulary)
+    return replace(transcript, glossary=tuple(glossary), name_flags=tuple(finder.flag(transcript.segments, unbiased)))
+
+
+def _turns_within(turns: list[SpeakerTurn], start: float, end: float) -> list[SpeakerTurn]:
+    """The turns overlapping [start, end), in the window's own clock (0 at ``start``)."""
+    return [
+        SpeakerTurn(t.start - start, t.end - start, t.speaker) for t in turns if t.end > start and t.start < end
+    ]
+
+
+def _hear_again(
+    decoder: TurnDecoder, audio: np.ndarray, offset: float, heard: list[Span], suspect: list[Segment], options: PipelineOptions
+) -> list[Segment]:
+    """The ``suspect`` segments decoded again without the case glossary, each in its language.
+
+    What that reading skips of the speech inside them is heard once more on
+    its own, as for the first reading.
+    """
+    stretches = [(s.span.shifted(-offset), s.language) for s in suspect]
+    again = decoder.transcribe_stretches(audio, stretches, offset, unbiased=True)
+    covered = [w.span for s in again for w in s.words]
+    missed = []
+    for seg in suspect:
+        inside = _within(heard, [seg.span])
+        missed += [(m.shifted(-offset), seg.language) for m in uncovered(inside, covered, options.hallucination.gap_seconds)]
+    if missed:
+        again += decoder.transcribe_stretches(audio, missed, offset, unbiased=True)
+    return again
+
+
+def _within(spans: list[Span], bounds: list[Span]) -> list[Span]:
+    """The parts of ``spans`` inside any of ``bounds``."""
+    return [
+        Span(max(s.start, b.start), min(s.end, b.end)) for s in spans for b in bounds if s.overlap(b) > 0
+    ]
+
+
+def _has_list_word(segment: Segment, keys: set[str]) -> bool:
+    return any(k in keys for w in segment.words for k in (key(w.text),))
+
+
+def _diarize(
+    path: str | os.PathLike[str],
+    options: PipelineOptions,
+    diarizer: Diarizer,
+    progress: ProgressHook,
+    total: float | None,
+) -> tuple[Diarization, float]:
+    """Diarize with models already loaded in this process: the audio decoded block by block."""
+    # torch allocates and frees large tensors for every window; glibc's low
+    # mmap threshold, right for the ASR's buffers, made that twice as slow.
+    limit_heap_growth(mmap_threshold=32 << 20, trim_threshold=64 << 20)
+    stream = diarizer.stream(options.speaker_counts, progress=progress, total=total)
+    fed = 0
+    for block in audio_io.stream(path):
+        stream.feed(block)
+        fed += block.size
+    diarization = stream.finish()
+    limit_heap_growth()  # back to the speech pass's setting
+    return diarization, fed / SAMPLE_RATE
+
+
+def _check_same_length(path: str | os.PathLike[str], transcribed: float, diarized: float) -> None:
+    if abs(diarized - transcribed) > 1.0:
+        raise AudioError(
+            f"{path}: the recording changed while it was being processed "
+            f"({transcribed:.1f} s transcribed, {diarized:.1f} s diarized)"
+        )
+
+
+def _denoise(
+    samples: np.ndarray, options: PipelineOptions, coloured_min_snr_db: float | None = None
+) -> tuple[np.ndarray, bool, str]:
+    mode = options.denoise
+    if mode is DenoiseMode.OFF:
+        apply, reason = False, "denoise off"
+    elif mode is DenoiseMode.ON:
+        apply, reason = True, "denoise on"
+    else:
+        apply, reason = auto_decision(estimate_noise(samples), coloured_min_snr_db)
+    return (reduce_noise(samples, options.denoise_settings) if apply else samples), apply, reason
+
+
+def _assemble(
+    info: audio_io.AudioInfo,
+    duration: float,
+    transcriber: Transcriber,
+    diarization_models: tuple[ModelUsed, ...] | None,
+    options: PipelineOptions,
+    segments: list[Segment],
+    gaps: list[Span],
+    decisions: list[DenoiseDecision],
+    diarization: Diarization | None,
+) -> Transcript:
+    placeholders = [Segment(start=g.start, end=g.end, text="", language="") for g in gaps]
+    ordered = attribute(sorted(segments + placeholders, key=lambda s: (s.start, s.end)), diarization)
+    ordered = declared_languages(ordered, dict(options.speaker_languages))
+    flags: list[Flag] = segment_flags(ordered, options.hallucination) + language_flags(ordered)
+    for i, seg in enumerate(ordered):
+        if not seg.text and not seg.words:
+            flags.append(Flag("gap", gap_reason(seg.span), seg.start, seg.end, i))
+    flags.sort(key=lambda f: (f.segment, f.kind))
+    spec = transcriber.spec
+    return Transcript(
+        audio_path=str(Path(info.path).resolve()),
+        audio_sha256=info.sha256,
+        duration=round(duration, 3),
+        model=ModelUsed(spec.name, spec.sha256),
+        settings=_settings_record(options, transcriber, diarization_models),
+        segments=tuple(ordered),
+        flags=tuple(flags),
+        denoise=tuple(decisions),
+        diarization=diarization,
+        speakers=propose_roles(diarization, ordered, interpreter=options.interpreter),
+    )

@@ -1,0 +1,215 @@
+"""One officer's review of one interview: the state the review screen shows, and its actions.
+
+Headless: the TUI sits on this and imports nothing from it but data. Every
+action writes through the store at once (one transaction with its audit
+record), then refreshes only what it touched, so a key press stays fast on a
+three-hour interview.
+
+Two screens may be open on one interview: every action runs in the store's
+concurrent-change guard (:mod:`interview_assist.store.guard`), which refuses
+it if someone else wrote to the interview since this session last read it.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+
+from interview_assist.core.errors import InputError
+from interview_assist.core.people import person_name
+from interview_assist.core.transcript import ROLES, Segment, Speaker, Transcript
+from interview_assist.store import (
+    Database,
+    SegmentReview,
+    StoredNameFlag,
+    StoredQualityFlag,
+    edit_segment,
+    load_interview,
+    merge_with_next,
+    name_flags,
+    quality_flags,
+    resolve_name_flag,
+    resolve_quality_flag,
+    review_of,
+    reviews,
+    set_segment_speaker,
+    set_speaker,
+    split_before_word,
+    validate_segment,
+)
+from interview_assist.store.guard import guarded, last_record
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentView:
+    index: int
+    segment: Segment
+    review: SegmentReview
+    flags: tuple[StoredNameFlag, ...]
+    role: str | None
+    quality: tuple[StoredQualityFlag, ...] = ()
+    # The role is the machine's proposal, which no one has confirmed yet.
+    role_proposed: bool = False
+    role_evidence: str = ""
+
+    @property
+    def open_flags(self) -> tuple[StoredNameFlag, ...]:
+        """Open name flags."""
+        return tuple(f for f in self.flags if f.open)
+
+    @property
+    def open_quality(self) -> tuple[StoredQualityFlag, ...]:
+        return tuple(f for f in self.quality if f.open)
+
+    @property
+    def open_count(self) -> int:
+        return len(self.open_flags) + len(self.open_quality)
+
+
+class ReviewSession:
+    def __init__(self, db: Database, interview_id: int, officer: str):
+        self.db = db
+        self.interview_id = interview_id
+        self.officer = person_name(officer, "the officer's name")
+        self.reload()
+
+    def reload(self) -> None:
+        """Read the whole interview again (after a split or merge renumbers segments)."""
+        db, interview_id = self.db, self.interview_id
+        stored = load_interview(db, interview_id)
+        self.transcript: Transcript = stored.transcript
+        self._reviews = reviews(db, interview_id)
+        self._flags: dict[int, list[StoredNameFlag]] = {}
+        for f in name_flags(db, interview_id):
+            self._flags.setdefault(f.flag.segment, []).append(f)
+        self._quality: dict[int, list[StoredQualityFlag]] = {}
+        for q in quality_flags(db, interview_id):
+            self._quality.setdefault(q.segment, []).append(q)
+        self._starts = [s.start for s in self.transcript.segments]
+        self._seen = self._last_record()
+
+    def _last_record(self) -> int:
+        return last_record(self.db, self.interview_id)
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """One transaction around an action, refused if someone else wrote to the interview meanwhile."""
+        with guarded(self.db, self.interview_id, self._seen) as newest:
+            yield
+        self._seen = newest[0]
+
+    # -- reading ---------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self.transcript.segments)
+
+    def view(self, index: int) -> SegmentView:
+        seg = self.transcript.segments[index]
+        sp = self.transcript.speaker(seg.speaker)
+        return SegmentView(
+            index, seg, self._reviews[index], tuple(self._flags.get(index, ())), sp.role if sp else None,
+            tuple(self._quality.get(index, ())),
+            role_proposed=sp is not None and not sp.confirmed, role_evidence=sp.evidence if sp else "",
+        )
+
+    @property
+    def validated(self) -> int:
+        return sum(r.status == "validated" for r in self._reviews)
+
+    @property
+    def open_flags(self) -> int:
+        return sum(f.open for fs in self._flags.values() for f in fs) + sum(
+            q.open for qs in self._quality.values() for q in qs
+        )
+
+    def first_to_review(self) -> int:
+        """Where the officer left off: the first segment not validated yet."""
+        nxt = self.next_unvalidated(-1)
+        return 0 if nxt is None else nxt
+
+    def next_unvalidated(self, after: int) -> int | None:
+        n = len(self)
+        for k in range(1, n + 1):
+            i = (after + k) % n
+            if self._reviews[i].status != "validated":
+                return i
+        return None
+
+    def next_flag(self, after: int) -> int | None:
+        with_open = sorted(
+            {i for i, fs in self._flags.items() if any(f.open for f in fs)}
+            | {i for i, qs in self._quality.items() if any(q.open for q in qs)}
+        )
+        if not with_open:
+            return None
+        k = bisect.bisect_right(with_open, after)
+        return with_open[k % len(with_open)]
+
+    def at_time(self, seconds: float) -> int:
+        return max(bisect.bisect_right(self._starts, seconds) - 1, 0)
+
+    # -- actions ------------------------------------------------------------------
+
+    def validate(self, index: int) -> SegmentReview:
+        with self._writing():
+            done = validate_segment(self.db, self.interview_id, index, actor=self.officer)
+        return self._refresh(index, done)
+
+    def edit(self, index: int, text: str) -> SegmentReview:
+        with self._writing():
+            done = edit_segment(self.db, self.interview_id, index, text, actor=self.officer)
+        return self._refresh(index, done)
+
+    def resolve(self, flag_id: int, decision: str, *, suggestion: int | None = None, text: str | None = None, reason: str | None = None) -> StoredNameFlag:
+        with self._writing():
+            done = resolve_name_flag(
+                self.db, self.interview_id, flag_id, decision, actor=self.officer, suggestion=suggestion, text=text, reason=reason
+            )
+        index = done.flag.segment
+        self._flags[index] = [done if f.id == flag_id else f for f in self._flags[index]]
+        self._refresh(index, review_of(self.db, self.interview_id, index))
+        return done
+
+    def set_segment_speaker(self, index: int, label: str) -> SegmentReview:
+        with self._writing():
+            set_segment_speaker(self.db, self.interview_id, index, label, actor=self.officer)
+        seg = self.transcript.segments[index]
+        segments = list(self.transcript.segments)
+        segments[index] = replace(seg, speaker=label, words=tuple(replace(w, speaker=label) for w in seg.words))
+        self.transcript = replace(self.transcript, segments=tuple(segments))
+        return self._refresh(index, review_of(self.db, self.interview_id, index))
+
+    def resolve_quality(self, flag_id: int, decision: str, note: str | None = None) -> None:
+        with self._writing():
+            resolve_quality_flag(self.db, self.interview_id, flag_id, decision, actor=self.officer, note=note)
+        index = next(i for i, qs in self._quality.items() if any(q.id == flag_id for q in qs))
+        self._quality[index] = [q for q in quality_flags(self.db, self.interview_id) if q.segment == index]
+        self._refresh(index, review_of(self.db, self.interview_id, index))
+
+    def merge_with_next(self, index: int) -> None:
+        with self._writing():
+            merge_with_next(self.db, self.interview_id, index, actor=self.officer)
+        self.reload()
+
+    def split(self, index: int, word: int) -> None:
+        with self._writing():
+            split_before_word(self.db, self.interview_id, index, word, actor=self.officer)
+        self.reload()
+
+    def set_role(self, label: str, role: str) -> Speaker:
+        """The role of one speaker, everywhere in the interview."""
+        if role not in ROLES:
+            raise InputError(f"unknown role {role!r} (roles: {', '.join(ROLES)})")
+        with self._writing():
+            done = set_speaker(self.db, self.interview_id, label, actor=self.officer, role=role)
+        self.transcript = replace(self.transcript, speakers=tuple(done if s.label == label else s for s in self.transcript.speakers))
+        return done
+
+    def indices_of(self, label: str) -> list[int]:
+        return [i for i, s in enumerate(self.transcript.segments) if s.speaker == label]
+
+    def _refresh(self, index: int, review: SegmentReview) -> SegmentReview:
+        self._reviews[index] = review
+        return review

@@ -1,0 +1,275 @@
+"""On-device speaker diarization with pyannote.audio, fed window by window.
+
+The models are pyannote segmentation-3.0 and CAM++ embeddings, both from
+local checksummed files (see ``models/manifest.toml``), assembled through
+pyannote's public ``SpeakerDiarization`` constructor. pyannote's own
+``apply`` needs the whole recording in memory; :class:`DiarizationStream`
+instead takes the audio as the pipeline decodes it, runs segmentation and
+embeddings on chunk-aligned windows of a few minutes, keeps only their small
+results, and clusters all of them once at the end with pyannote's own
+clustering, speaker counting and reconstruction. The chunks, and so the
+result, are the same as ``apply`` would see; memory does not grow with the
+recording beyond a few bytes per chunk.
+
+Embeddings: pyannote runs the embedding network once per (chunk, speaker)
+pair, on the whole 10 s chunk each time. Here the network runs once over the
+window and each pair pools its own frames (:mod:`speaker_embedding`).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+
+import numpy as np
+
+from interview_assist.core.models import ModelCatalog
+from interview_assist.core.progress import ProgressHook, no_progress
+from interview_assist.core.spans import samples_to_seconds, seconds_to_samples
+from interview_assist.core.transcript import Diarization, SpeakerTurn
+from interview_assist.speakers.frames import frame_seconds, window_features
+from interview_assist.speakers.options import DiarizeOptions
+from interview_assist.speakers.pyannote_shims import bounded_clustering, load_segmentation, no_plda, quiet
+from interview_assist.speakers.turn_edges import Levels, extend_edges, fill_pauses, pad_turns, relabel, turns_of
+from interview_assist.speakers.voices import SLOTS, split_voices
+
+logger = logging.getLogger("interview_assist")
+
+SEGMENTATION_MODEL = "pyannote-segmentation-3.0"
+# About 0.5 s of segmentation frames (59 per second).
+_MIN_ALONE_FRAMES = 30
+EMBEDDING_MODEL = "campplus"
+
+
+class Diarizer:
+    """The loaded models, reusable across recordings."""
+
+    def __init__(self, catalog: ModelCatalog, options: DiarizeOptions = DiarizeOptions()):
+        self.options = options
+        seg_spec = catalog.get(SEGMENTATION_MODEL)
+        emb_spec = catalog.get(EMBEDDING_MODEL)
+        catalog.verify(seg_spec)
+        catalog.verify(emb_spec)
+        self.models = (seg_spec, emb_spec)
+        with quiet():
+            from pyannote.audio.pipelines import SpeakerDiarization
+
+            from interview_assist.speakers.embedding import CamPlusPlus
+
+            segmentation = load_segmentation(seg_spec.directory / "pytorch_model.bin")
+            self.embedding = CamPlusPlus(
+                emb_spec.directory / "camplusplus.py",
+                emb_spec.directory / "campplus_cn_en_common.pt",
+            )
+            self.pipeline = SpeakerDiarization(
+                segmentation=segmentation,
+                segmentation_step=options.segmentation_step,
+                embedding=self.embedding,
+                plda=no_plda(),
+                clustering="AgglomerativeClustering",
+                embedding_batch_size=options.batch_size,
+                segmentation_batch_size=options.batch_size,
+            )
+            self.pipeline.clustering = bounded_clustering(options.max_clustered_embeddings)
+            self.pipeline.instantiate(
+                {
+                    "segmentation": {"min_duration_off": 0.0},
+                    "clustering": {
+                        "method": "average",
+                        "min_cluster_size": options.min_cluster_size,
+                        "threshold": options.clustering_threshold,
+                    },
+                }
+            )
+
+    def stream(
+        self,
+        counts: DiarizeOptions | None = None,
+        *,
+        progress: ProgressHook = no_progress,
+        total: float | None = None,
+    ) -> DiarizationStream:
+        """Start one recording. ``counts`` gives its speaker numbers, if not the diarizer's."""
+        return DiarizationStream(self, counts or self.options, progress=progress, total=total)
+
+    def diarize(self, audio: np.ndarray, counts: DiarizeOptions | None = None) -> Diarization:
+        """Diarize 16 kHz mono ``audio`` held in memory (short recordings, tests)."""
+        stream = self.stream(counts)
+        stream.feed(audio)
+        return stream.finish()
+
+
+class DiarizationStream:
+    """Diarization of one recording, fed with consecutive blocks of 16 kHz audio."""
+
+    def __init__(
+        self, diarizer: Diarizer, counts: DiarizeOptions, *, progress: ProgressHook, total: float | None
+    ):
+        self._d = diarizer
+        self._counts = counts
+        pipeline = diarizer.pipeline
+        inference = pipeline._segmentation  # noqa: SLF001 - the Inference the constructor built
+        self._model = inference.model
+        self._duration = inference.duration
+        self._step = inference.step
+        self._chunk = seconds_to_samples(self._duration)
+        self._hop = seconds_to_samples(self._step)
+        # Chunks per window; windows overlap by a chunk less one hop so that
+        # every chunk of the recording is processed exactly once.
+        per_window = max(1, int((diarizer.options.window_seconds - self._duration) // self._step) + 1)
+        self._per_window = per_window
+        self._buffer = np.zeros(0, dtype=np.float32)
+        self._buffer_start = 0  # in samples
+        self._received = 0
+        self._segmentations: list[np.ndarray] = []
+        self._embeddings: list[np.ndarray] = []
+        self._progress = progress
+        self._total = total
+        self._levels = Levels()
+
+    # -- feeding ------------------------------------------------------------
+    def feed(self, samples: np.ndarray) -> None:
+        self._buffer = np.concatenate([self._buffer, np.asarray(samples, dtype=np.float32)])
+        self._received += samples.size
+        self._levels.feed(samples)
+        needed = (self._per_window - 1) * self._hop + self._chunk
+        while self._buffer.size >= needed:
+            self._process(self._buffer[:needed], self._per_window)
+            drop = self._per_window * self._hop
+            self._buffer = self._buffer[drop:]
+            self._buffer_start += drop
+
+    def finish(self) -> Diarization:
+        duration = samples_to_seconds(self._received)
+        if self._received == 0:
+            return Diarization((), (), ())
+        # The rest, as pyannote does it: full chunks, then one zero-padded
+        # chunk for the tail the full ones do not reach.
+        rest = self._buffer.size
+        if rest > 0 and (self._buffer_start == 0 or rest > self._chunk - self._hop):
+            n = 1 + max(0, math.ceil((rest - self._chunk) / self._hop))
+            padded = np.zeros((n - 1) * self._hop + self._chunk, dtype=np.float32)
+            padded[:rest] = self._buffer
+            self._process(padded, n)
+        self._buffer = np.zeros(0, dtype=np.float32)
+        return self._cluster(duration)
+
+    # -- per window ---------------------------------------------------------
+    def _process(self, audio: np.ndarray, num_chunks: int) -> None:
+        import torch
+
+        starts = np.arange(num_chunks) * self._hop
+        chunks = np.stack([audio[s : s + self._chunk] for s in starts])
+        with torch.inference_mode(), quiet():
+            segmentation = self._segment(torch.from_numpy(chunks)[:, None])
+            segmentation, embeddings = self._embed(torch.from_numpy(audio), segmentation, starts)
+        self._segmentations.append(segmentation)
+        self._embeddings.append(embeddings)
+        done = samples_to_seconds(self._buffer_start + (num_chunks - 1) * self._hop + self._chunk)
+        self._progress("diarize", completed=min(done, samples_to_seconds(self._received)), total=self._total)
+
+    def _segment(self, chunks) -> np.ndarray:
+        """(chunks, 1, samples) -> binary (chunks, frames, speakers)."""
+        import torch
+        from pyannote.audio.utils.powerset import Powerset
+
+        specs = self._model.specifications
+        outputs = []
+        batch = self._d.options.batch_size
+        for i in range(0, chunks.shape[0], batch):
+            outputs.append(self._model(chunks[i : i + batch]))
+        scores = torch.cat(outputs)
+        powerset = Powerset(len(specs.classes), specs.powerset_max_classes)
+        return powerset.to_multilabel(scores).numpy().astype(np.float32)
+
+    def _embed(self, audio, segmentation: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Split voices, then one embedding per (chunk, local speaker).
+
+        Returns the segmentation with :data:`SLOTS` local speakers, as
+        uint8, and the embeddings, NaN for a speaker silent in the chunk.
+        """
+        import torch
+
+        model = self._d.embedding
+        options = self._d.options
+        frames_per_chunk = int(round(self._duration / frame_seconds()))
+        features = window_features(model, audio)
+        chunks, frames, _ = segmentation.shape
+        split = np.zeros((chunks, frames, SLOTS), dtype=np.uint8)
+        out = np.full((chunks, SLOTS, model.dimension), np.nan, dtype=np.float32)
+        for c, start in enumerate(starts):
+            if not segmentation[c].any():
+                continue
+            first = int(round(samples_to_seconds(start) / frame_seconds()))
+            piece = features[:, :, first : first + frames_per_chunk]
+            if piece.shape[-1] < frames_per_chunk:
+                piece = torch.nn.functional.pad(piece, (0, frames_per_chunk - piece.shape[-1]))
+
+            def embed(masks: np.ndarray, seg=segmentation[c], piece=piece) -> np.ndarray:
+                # Frames where someone else talks too would blur the voice:
+                # pool over the frames a speaker has alone, if there are enough.
+                alone = masks * (seg.sum(axis=1, keepdims=True) < 2)
+                enough = alone.sum(axis=0) >= _MIN_ALONE_FRAMES
+                masks = np.where(enough[None, :], alone, masks)
+                weights = torch.from_numpy(np.ascontiguousarray(masks.T, dtype=np.float32))[None]
+                return model.pool(piece, weights)[0].numpy()
+
+            masks = split_voices(segmentation[c], embed, options) if options.split_distance is not None else None
+            if masks is None:
+                masks = segmentation[c][:, segmentation[c].any(axis=0)]
+            n = masks.shape[1]
+            split[c, :, :n] = masks
+            out[c, :n] = embed(masks.astype(np.float32))
+        return split, out
+
+    # -- at the end -----------------------------------------------------------
+    def _cluster(self, duration: float) -> Diarization:
+        from pyannote.core import SlidingWindow, SlidingWindowFeature
+
+        pipeline = self._d.pipeline
+        options = self._d.options
+        self._progress("cluster speakers", completed=0, total=None)
+        data = np.concatenate(self._segmentations).astype(np.float32)
+        embeddings = np.concatenate(self._embeddings)
+        chunks = SlidingWindow(start=0.0, duration=self._duration, step=self._step)
+        segmentations = SlidingWindowFeature(data, chunks)
+        frames = self._model.receptive_field
+        count = pipeline.speaker_count(segmentations, frames, warm_up=(0.0, 0.0))
+        if np.nanmax(count.data) == 0.0:
+            return Diarization((), (), ())
+        counts = self._counts
+        num, low, high = counts.num_speakers, counts.min_speakers, counts.max_speakers
+        if num is None and low is None and high is None:
+            low, high = 1, None
+        from pyannote.audio.pipelines.utils.diarization import set_num_speakers
+
+        num, low, high = set_num_speakers(num_speakers=num, min_speakers=low, max_speakers=high)
+        with quiet():
+            hard_clusters, _, _ = pipeline.clustering(
+                embeddings=embeddings,
+                segmentations=segmentations,
+                num_clusters=num,
+                min_clusters=low,
+                max_clusters=high,
+                frames=frames,
+            )
+        count.data = np.minimum(count.data, high).astype(np.int8)
+        inactive = np.sum(segmentations.data, axis=1) == 0
+        hard_clusters[inactive] = -2
+        discrete = pipeline.reconstruct(segmentations, hard_clusters, count)
+        turns = turns_of(pipeline.to_annotation(discrete, min_duration_on=0.0, min_duration_off=0.0), duration)
+        count.data = np.minimum(count.data, 1).astype(np.int8)
+        discrete = pipeline.reconstruct(segmentations, hard_clusters, count)
+        exclusive = turns_of(pipeline.to_annotation(discrete, min_duration_on=0.0, min_duration_off=0.0), duration)
+        pause, pad = options.max_pause_in_turn, options.turn_padding
+        levels = self._levels.result()
+
+        def tidy(ts: list[SpeakerTurn]) -> list[SpeakerTurn]:
+            ts = fill_pauses(pad_turns(ts, pad), pause)
+            if options.edge_margin_db is not None:
+                # Filled again: a run-on edge can bring a pause within bounds.
+                ts = extend_edges(ts, levels, options.edge_margin_db, options.edge_max_extension)
+                ts = fill_pauses(ts, pause)
+            return ts
+
+        return relabel(tidy(turns), tidy(exclusive))

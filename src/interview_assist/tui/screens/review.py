@@ -1,0 +1,270 @@
+"""The review screen: the segment list, the current segment in detail, the status line, and the keys.
+
+Every action goes through :class:`~interview_assist.review.session.ReviewSession`
+(held by the app), which writes to the store at once with the audit record;
+the screen only repaints the row it touched. Decisions on flags and changes
+to the segments' structure are in :mod:`.decisions` and :mod:`.structure`;
+playback runs in a worker thread.
+"""
+
+from __future__ import annotations
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Header
+from textual.worker import Worker, WorkerState
+
+from interview_assist.core.errors import ConcurrentChange, InterviewAssistError
+from interview_assist.core.spans import Span
+from interview_assist.review.session import ReviewSession
+from interview_assist.tui.dialogs import HelpScreen, TextPrompt
+from interview_assist.tui.screens.decisions import FlagDecisions
+from interview_assist.tui.screens.structure import StructureEdits
+from interview_assist.tui.widgets.detail import DetailPane
+from interview_assist.tui.widgets.segment_table import SegmentTable
+from interview_assist.tui.widgets.status import StatusLine
+
+SLOW = 0.75
+BACK_SECONDS = 5.0
+
+
+def parse_time(text: str) -> float:
+    """"1:02:03", "62:03" or "3723" (seconds) → seconds."""
+    parts = text.strip().split(":")
+    if not 1 <= len(parts) <= 3:
+        raise ValueError(text)
+    seconds = 0.0
+    for p in parts:
+        seconds = seconds * 60 + float(p)
+    return seconds
+
+
+class ReviewScreen(FlagDecisions, StructureEdits, Screen):
+    """One officer's review of one interview."""
+
+    # The footer shows the short descriptions (help first, so that an 80-column
+    # terminal, which cuts the footer, still shows it); the help screen the long ones.
+    BINDINGS = [
+        Binding("question_mark", "help", "Help", id="review.help", tooltip="all keys"),
+        Binding("v", "validate", "Validate", id="review.validate", tooltip="validate this segment (as the officer named above)"),
+        Binding("e", "edit", "Edit", id="review.edit", tooltip="edit this segment's text (the ASR text is kept)"),
+        Binding("n", "next_unvalidated", "Next", id="review.next_unvalidated", tooltip="next segment not validated yet"),
+        Binding("f", "next_flag", "Flag", id="review.next_flag", tooltip="next segment with an open flag"),
+        Binding("right_square_bracket", "select_flag", "Next flag here", id="review.select_flag", show=False,
+                tooltip="select the next name flag of this segment (the one the keys below act on, marked ▶)"),
+        Binding("1", "accept(1)", "Accept", id="review.accept_1", tooltip="accept suggestion 1 for the selected name"),
+        *(Binding(str(n), f"accept({n})", f"Accept suggestion {n}", id=f"review.accept_{n}", show=False) for n in range(2, 6)),
+        Binding("a", "spell_name", "Spell", id="review.spell_name", tooltip="type the selected name's correct spelling"),
+        Binding("c", "confirm_name", "Confirm", id="review.confirm_name", tooltip="confirm the selected name as heard (or a quality flag as checked)"),
+        Binding("x", "dismiss_flag", "Dismiss", id="review.dismiss_flag", tooltip="dismiss the selected flag, with a reason (e.g. not a name)"),
+        Binding("w", "set_speaker", "Speaker", id="review.set_speaker", show=False, tooltip="change who speaks in this segment"),
+        Binding("r", "set_role", "Role", id="review.set_role", show=False, tooltip="set or confirm the role of this segment's speaker, everywhere (a role with ? is the machine's proposal)"),
+        Binding("m", "merge", "Merge with next", id="review.merge", show=False, tooltip="merge this segment with the next one"),
+        Binding("slash", "split", "Split", id="review.split", show=False, tooltip="split this segment before a word (by number)"),
+        Binding("p", "play", "Play", id="review.play", tooltip="play this segment"),
+        Binding("s", "play_slow", "Slower", id="review.play_slow", show=False, tooltip="play this segment slower"),
+        Binding("comma", "word(-1)", "Previous word", id="review.word_previous", show=False, tooltip="previous word (where o plays from)"),
+        Binding("full_stop", "word(1)", "Next word", id="review.word_next", show=False, tooltip="next word (where o plays from)"),
+        Binding("o", "play_from_word", "Play from word", id="review.play_from_word", show=False, tooltip="play from the selected word"),
+        Binding("b", "play_back", "Back 5 s", id="review.play_back", show=False, tooltip="play from 5 s before this segment"),
+        Binding("t", "jump", "Jump to time", id="review.jump", show=False, tooltip="jump to a time (h:mm:ss, m:ss or seconds)"),
+        Binding("q", "app.quit", "Quit", id="review.quit", tooltip="quit (everything is already stored)"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.message = ""
+        self.word_cursor = 0  # within the current segment, for "play from this word"
+        self.flag_id: int | None = None  # the selected name flag of the current segment (None: its first open one)
+
+    # -- layout ---------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield SegmentTable(self.session, on_row=self._row_changed, id="segments")
+        yield DetailPane(id="detail")
+        yield StatusLine(id="status")
+        yield Footer(show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.table.move_cursor(row=self.session.first_to_review())
+        self.table.focus()
+        self._show_current()
+
+    @property
+    def session(self) -> ReviewSession:
+        return self.app.session
+
+    @property
+    def table(self) -> SegmentTable:
+        return self.query_one(SegmentTable)
+
+    @property
+    def current(self) -> int:
+        return self.table.cursor_row
+
+    def _row_changed(self, index: int) -> None:
+        self.word_cursor = 0
+        self.flag_id = None
+        self.message = ""  # a message is about the segment it was said on
+        self._show_current()
+
+    def _show_current(self) -> None:
+        if len(self.session):
+            self.query_one(DetailPane).show(self.session.view(self.current), self.word_cursor, self.flag_id)
+        self._status()
+
+    def _status(self) -> None:
+        s = self.session
+        self.query_one(StatusLine).show(
+            f"validated {s.validated} / {len(s)} · open flags {s.open_flags} · officer {s.officer}\n{self.message}"
+        )
+
+    def _say(self, message: str) -> None:
+        self.message = message
+        self._status()
+
+    def _repaint(self, index: int) -> None:
+        self.table.refresh_segment(index)
+        self._show_current()
+
+    def _go(self, index: int | None, none_left: str) -> None:
+        if index is None:
+            self._say(none_left)
+        else:
+            self.table.move_cursor(row=index)
+
+    def _guard(self) -> bool:
+        if not self.app.confirmed:
+            self._say("confirm who is reviewing first")
+        return self.app.confirmed
+
+    # -- review actions ----------------------------------------------------------------
+
+    def action_validate(self) -> None:
+        if not self._guard():
+            return
+        i = self.current
+        self._run(lambda: self.session.validate(i), i, f"segment {i + 1} validated")
+
+    def action_edit(self) -> None:
+        if not self._guard():
+            return
+        i = self.current
+        v = self.session.view(i)
+
+        def done(text: str | None) -> None:
+            if text is None:
+                return
+            if " ".join(text.split()) == v.review.text:
+                self._say(f"segment {i + 1} unchanged")
+                return
+            self._run(lambda: self.session.edit(i, text), i, f"segment {i + 1} edited")
+
+        self.app.push_screen(TextPrompt(f"Edit segment {i + 1} (the ASR text is kept)", v.review.text), done)
+
+    def action_next_unvalidated(self) -> None:
+        self._go(
+            self.session.next_unvalidated(self.current),
+            f"every segment is validated: export with  interview-assist export {self.session.interview_id} --format docx",
+        )
+
+    def action_next_flag(self) -> None:
+        self._go(self.session.next_flag(self.current), "no open flags")
+
+    def _attempt(self, action) -> bool:
+        """Run one session action; a refusal is shown on the status line (False).
+
+        When another screen changed the interview meanwhile, this one reloads
+        it, so the officer sees that change before deciding again.
+        """
+        try:
+            action()
+        except ConcurrentChange as exc:
+            self.session.reload()
+            self.table.rebuild(min(self.current, len(self.session) - 1))
+            self._show_current()
+            self.app.freeze_loaded()
+            self._say(f"{exc}. The screen now shows the stored interview: check it, then try again.")
+            self.app.bell()
+            return False
+        except InterviewAssistError as exc:
+            self._say(str(exc))
+            self.app.bell()
+            return False
+        return True
+
+    def _run(self, action, index: int, success: str) -> None:
+        if self._attempt(action):
+            self._repaint(index)
+            self._say(success)
+
+    def action_jump(self) -> None:
+        def done(text: str | None) -> None:
+            if not text:
+                return
+            try:
+                self.table.move_cursor(row=self.session.at_time(parse_time(text)))
+            except ValueError:
+                self._say(f"not a time: {text!r} (use h:mm:ss, m:ss or seconds)")
+
+        self.app.push_screen(TextPrompt("Jump to time", placeholder="h:mm:ss, m:ss or seconds"), done)
+
+    def action_help(self) -> None:
+        lines = [("up/down", "move between segments")]
+        for b in self.BINDINGS:
+            if b.action.startswith("accept("):
+                if b.key == "1":
+                    lines.append(("1-5", "accept suggestion 1-5 of the selected name (changes an earlier decision too)"))
+                continue
+            key = (
+                b.key.replace("question_mark", "?").replace("slash", "/").replace("comma", ",").replace("full_stop", ".")
+                .replace("right_square_bracket", "]")
+            )
+            lines.append((key, b.tooltip or b.description))
+        self.app.push_screen(HelpScreen(lines))
+
+    # -- playback ------------------------------------------------------------------------
+
+    def action_word(self, step: int) -> None:
+        words = self.session.view(self.current).segment.words
+        if words:
+            self.word_cursor = min(max(self.word_cursor + step, 0), len(words) - 1)
+            self._show_current()
+
+    def action_play_from_word(self) -> None:
+        v = self.session.view(self.current)
+        if not v.segment.words:
+            self.action_play()
+            return
+        w = v.segment.words[min(self.word_cursor, len(v.segment.words) - 1)]
+        self._play(Span(w.start, v.segment.end), 1.0)
+
+    def action_play(self) -> None:
+        seg = self.session.view(self.current).segment
+        self._play(Span(seg.start, seg.end), 1.0)
+
+    def action_play_slow(self) -> None:
+        seg = self.session.view(self.current).segment
+        self._play(Span(seg.start, seg.end), SLOW)
+
+    def action_play_back(self) -> None:
+        seg = self.session.view(self.current).segment
+        self._play(Span(max(seg.start - BACK_SECONDS, 0.0), seg.end), 1.0)
+
+    def _play(self, span: Span, speed: float) -> None:
+        self._say(f"playing {span.start:.1f}-{span.end:.1f} s" + (" slower" if speed != 1.0 else ""))
+        self._play_worker(span, speed)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="playback")
+    def _play_worker(self, span: Span, speed: float) -> None:
+        self.app.player.play(span, speed)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR:
+            self._say(f"playback failed: {event.worker.error}")
+            self.app.bell()
+        elif event.state is WorkerState.SUCCESS and self.message.startswith("playing "):
+            self._say("")  # a "playing" line must not outlast the sound
