@@ -44,6 +44,7 @@ from interview_assist.audio.denoise import DenoiseMode, DenoiseSettings, auto_de
 from interview_assist.audio.vad import VadSettings, speech_spans, uncovered
 from interview_assist.core.errors import AudioError
 from interview_assist.core.heap import limit_heap_growth, release_free_memory
+from interview_assist.core.kernels import kernel_record
 from interview_assist.core.models import ModelCatalog
 from interview_assist.core.progress import ProgressHook, no_progress
 from interview_assist.core.spans import SAMPLE_RATE, Span, samples_to_seconds, seconds_to_samples
@@ -193,6 +194,7 @@ def _settings_record(
             "torch", "pyannote.audio",
         )
     }
+    record["kernels"] = kernel_record()  # int8 drafts differ between CPUs (see core/kernels.py)
     return record
 
 
