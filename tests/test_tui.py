@@ -213,7 +213,8 @@ def test_real_terminal_through_tmux(db_path, eval_dir):
 def test_the_engine_imports_no_textual():
     code = (
         "import sys, interview_assist.pipeline.run, interview_assist.store, interview_assist.review.session, "
-        "interview_assist.review.playback, interview_assist.names.detect, interview_assist.cli; "
+        "interview_assist.review.playback, interview_assist.names.detect, interview_assist.export, "
+        "interview_assist.report, interview_assist.batch, interview_assist.cli.app; "
         "print('textual' in sys.modules)"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)

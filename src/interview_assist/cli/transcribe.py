@@ -31,15 +31,13 @@ def transcribe(audio: Path, settings: RunSettings, db_path: Path | None, models_
     """
     from interview_assist.audio.decode import probe
     from interview_assist.core.models import ModelCatalog
-    from interview_assist.names.glossary import read_glossary
     from interview_assist.pipeline.run import PipelineOptions
     from interview_assist.pipeline.run import transcribe as run_pipeline
     from interview_assist.store import Database, save_transcript
 
     catalog = ModelCatalog(models_dir)
-    settings.check()
+    glossary = settings.check()
     info = probe(audio)  # bad input fails before the store or a model is touched
-    glossary = read_glossary(Path(settings.glossary)) if settings.glossary is not None else ()
     options = PipelineOptions.from_settings(settings)
     interview_id = None
     try:

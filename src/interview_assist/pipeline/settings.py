@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from interview_assist.core.errors import InputError
+from interview_assist.core.transcript import GlossaryEntry
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,11 +38,11 @@ class RunSettings:
         if self.language:
             object.__setattr__(self, "language", self.language.strip().lower())
 
-    def check(self, catalog=None) -> None:
+    def check(self, catalog: Any = None) -> tuple[GlossaryEntry, ...]:
         """Refuse settings that contradict each other or name nothing, before any work.
 
-        With a model ``catalog``, the model must exist in it; the glossary
-        file must be readable.
+        With a model ``catalog``, the model must exist in it. Returns the case
+        glossary, read (once) from its file.
         """
         from interview_assist.asr.transcriber import check_language
         from interview_assist.names.glossary import read_glossary
@@ -58,10 +59,10 @@ class RunSettings:
             raise InputError("--language forces one language for everybody: give it or --speaker-language, not both")
         if self.language:
             check_language(self.language)
-        if self.glossary is not None:
-            read_glossary(Path(self.glossary))
+        glossary = read_glossary(Path(self.glossary)) if self.glossary is not None else ()
         if catalog is not None:
             catalog.get(self.model)
+        return glossary
 
     def key_fields(self) -> dict[str, Any]:
         """The fields as a batch job's key holds them (the glossary by its content)."""
