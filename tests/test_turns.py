@@ -112,11 +112,13 @@ def test_a_short_turn_between_two_long_ones_keeps_its_speakers_language(eval_dir
     units = speech_units(speech_spans(audio), turns)
     decoder = TurnDecoder(base_transcriber)
     reply = turns[2]
-    choices = dict(decoder.plan(audio, units))
+    # Units are decoded with a margin of audio around them: matched by the speech they hold.
+    choices = {u.heard: c for u, c in decoder.plan(audio, units)}
     short_units = [u for u in units if u.span.overlap(reply.span) > 0]
     assert [u.speaker for u in short_units] == ["S1"] and short_units[0].span.duration < 2.0
-    assert choices[short_units[0]].language == "fr", (
-        f"alone, the reply was detected as {alone_best} (fr {p_fr:.2f}); in the interview: {choices[short_units[0]]}"
+    choice = choices[short_units[0].heard]
+    assert choice.language == "fr", (
+        f"alone, the reply was detected as {alone_best} (fr {p_fr:.2f}); in the interview: {choice}"
     )
     segments = decoder.transcribe(audio, units)
     inside = [s for s in segments if reply.start - 0.3 <= (s.start + s.end) / 2 <= reply.end + 0.3 and s.text]
