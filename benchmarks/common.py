@@ -53,10 +53,10 @@ def looped_recording(minutes: int) -> Path:
     return path
 
 
-def git_revision() -> str:
+def git_revision(repo: Path = REPO) -> str:
     try:
         return subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=REPO
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=repo
         ).stdout.strip()
     except OSError:
         return "?"

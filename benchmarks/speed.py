@@ -57,12 +57,12 @@ print(sum(1 for _ in segments))
 OFFLINE = {"HF_HUB_OFFLINE": "1", "ORT_DISABLE_TELEMETRY": "1", "PYANNOTE_METRICS_ENABLED": "0"}
 
 
-def timed(cmd: list[str]) -> tuple[float, int]:
+def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, int]:
     """Wall seconds and peak summed RSS (MiB) of ``cmd`` and its children."""
     import psutil
 
     t = time.perf_counter()
-    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=REPO, env={**os.environ, **OFFLINE})
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=REPO, env={**os.environ, **OFFLINE, **(env or {})})
     root, peak = psutil.Process(p.pid), 0
     while p.poll() is None:
         try:
@@ -80,6 +80,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("files", nargs="*", type=Path)
     ap.add_argument("--repeats", type=int, default=2)
+    ap.add_argument("--base", type=Path, help="a checkout of an earlier commit: its CLI is timed too, side by side")
     args = ap.parse_args()
     files = args.files or [REPO / "examples" / "interview_v01.flac", EVAL / "interviews" / "interview_v02.flac",
                            EVAL / "codeswitch" / "cs_v01.flac"]
@@ -89,12 +90,14 @@ def main() -> None:
     py, cli = sys.executable, [sys.executable, "-m", "interview_assist"]
     print(header("Speed of a whole run: the CLI against bare faster-whisper and its batched peer"))
     print(f"commit {git_revision()}; {args.repeats} runs each, alternating; median seconds (peak MiB of the process tree)\n")
-    print("| file | audio (s) | bare | peer | peer+words | cli | cli --no-diarize | cli / bare | no-diarize / peer | no-diarize / peer+words |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    base = f" | cli at {git_revision(args.base)} | its cli / bare" if args.base else ""
+    print("| file | audio (s) | bare | peer | peer+words | cli | cli --no-diarize | cli / bare | no-diarize / peer | no-diarize / peer+words"
+          + base + " |")
+    print("|---|---|---|---|---|---|---|---|---|---|" + ("---|---|" if args.base else ""))
     import soundfile as sf
 
     for path in files:
-        runs: dict[str, list[tuple[float, int]]] = {k: [] for k in ("bare", "peer", "words", "cli", "plain")}
+        runs: dict[str, list[tuple[float, int]]] = {k: [] for k in ("bare", "peer", "words", "cli", "plain", "base")}
         for _ in range(args.repeats):
             runs["bare"].append(timed([py, "-c", BARE, str(path), model]))
             runs["peer"].append(timed([py, "-c", PEER, str(path), model, "plain"]))
@@ -102,13 +105,19 @@ def main() -> None:
             for key, extra in (("cli", []), ("plain", ["--no-diarize"])):
                 with tempfile.TemporaryDirectory() as tmp:
                     runs[key].append(timed([*cli, "transcribe", str(path), "--db", str(Path(tmp) / "s.sqlite"), *extra]))
+            if args.base:
+                with tempfile.TemporaryDirectory() as tmp:
+                    runs["base"].append(timed([*cli, "transcribe", str(path), "--db", str(Path(tmp) / "s.sqlite")],
+                                              env={"PYTHONPATH": str(args.base.resolve() / "src")}))
+        runs = {k: v for k, v in runs.items() if v}
         med = {k: statistics.median(s for s, _ in v) for k, v in runs.items()}
         mem = {k: max(m for _, m in v) for k, v in runs.items()}
         cell = {k: f"{med[k]:.1f} ({mem[k]})" for k in med}
         print(
             f"| {path.name} | {sf.info(str(path)).duration:.0f} | {cell['bare']} | {cell['peer']} | {cell['words']} | "
             f"{cell['cli']} | {cell['plain']} | **{med['cli'] / med['bare']:.2f}** | **{med['plain'] / med['peer']:.2f}** | "
-            f"{med['plain'] / med['words']:.2f} |",
+            f"{med['plain'] / med['words']:.2f} |"
+            + (f" {cell['base']} | {med['base'] / med['bare']:.2f} |" if args.base else ""),
             flush=True,
         )
 

@@ -4,17 +4,18 @@
    own (:mod:`interview_assist.speakers.process`), so that speech recognition
    knows who speaks when; the speaker models are gone before the speech model
    loads;
-2. **windows**: the recording is streamed in windows of a few minutes, each
-   cut at a pause in speech, so no word straddles two windows; memory depends
-   on the window length, not on the length of the recording;
-3. **speech**: voice activity detection on the original audio, and the
-   denoise decision for the window;
-4. **units**: the speech cut at every change of speaker
+2. **windows and speech**, meanwhile, in this process
+   (:mod:`interview_assist.pipeline.windows`): the recording in windows of a
+   few minutes, each cut at a pause in speech so no word straddles two;
+   voice activity detection on the original audio and the denoise decision
+   of each window; memory depends on the window length, not on the length
+   of the recording;
+3. **units**: the speech cut at every change of speaker
    (:mod:`interview_assist.asr.units`);
-5. **text**: every unit decoded on its own, in its own language, detected
+4. **text**: every unit decoded on its own, in its own language, detected
    per unit with the speaker's languages as prior, and split where its
    language switches (:mod:`interview_assist.asr.decoding`);
-6. **flags**: loops, invented phrases, gaps and doubtful languages
+5. **flags**: loops, invented phrases, gaps and doubtful languages
    (:mod:`interview_assist.asr.hallucination`), then every word given its
    speaker (:mod:`interview_assist.speakers.attribution`), roles proposed, and names
    flagged (:mod:`interview_assist.names`).
@@ -25,9 +26,9 @@ Nothing here writes anywhere: :func:`transcribe` returns a
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
@@ -40,24 +41,25 @@ from interview_assist.asr.language import declared_languages
 from interview_assist.asr.transcriber import AsrOptions, Transcriber
 from interview_assist.asr.units import speech_units
 from interview_assist.audio import decode as audio_io
-from interview_assist.audio.denoise import DenoiseMode, DenoiseSettings, auto_decision, estimate_noise, reduce_noise
-from interview_assist.audio.vad import VadSettings, speech_spans, uncovered
+from interview_assist.audio.denoise import DenoiseMode, DenoiseSettings
+from interview_assist.audio.vad import VadSettings, uncovered
 from interview_assist.core.errors import AudioError
 from interview_assist.core.heap import limit_heap_growth, release_free_memory
 from interview_assist.core.kernels import kernel_record
 from interview_assist.core.models import ModelCatalog
 from interview_assist.core.progress import ProgressHook, no_progress
-from interview_assist.core.spans import SAMPLE_RATE, Span, samples_to_seconds, seconds_to_samples
+from interview_assist.core.spans import SAMPLE_RATE, Span
 from interview_assist.core.transcript import DenoiseDecision, Diarization, Flag, GlossaryEntry, ModelUsed, Segment, SpeakerTurn, Transcript
 from interview_assist.names.detect import NameFinder, NameOptions
 from interview_assist.names.gazetteer import Gazetteer
 from interview_assist.names.glossary import hotwords, list_word_keys
 from interview_assist.names.normalize import key
 from interview_assist.pipeline.settings import RunSettings
+from interview_assist.pipeline.windows import plan_windows, planned_audio
 from interview_assist.speakers.attribution import attribute
 from interview_assist.speakers.diarize import Diarizer
 from interview_assist.speakers.options import DiarizeOptions
-from interview_assist.speakers.process import diarize_in_child
+from interview_assist.speakers.process import DiarizationChild
 from interview_assist.speakers.roles import expected_participants, propose_roles
 
 logger = logging.getLogger("interview_assist")
@@ -119,55 +121,6 @@ class PipelineOptions:
         return s
 
 
-@dataclass(frozen=True, slots=True)
-class _Window:
-    offset: float
-    samples: np.ndarray
-    last: bool
-
-
-def _windows(blocks: Iterator[np.ndarray], window: int) -> Iterator[_Window]:
-    """Group decoded blocks into windows of ``window`` samples (the last shorter).
-
-    The consumer sends back, with ``send``, how many samples of the window it
-    used; the rest is carried into the next window.
-    """
-    buffer = np.zeros(0, dtype=np.float32)
-    offset = 0
-    exhausted = False
-    while True:
-        while not exhausted and buffer.size < window:
-            try:
-                buffer = np.concatenate([buffer, next(blocks)])
-            except StopIteration:
-                exhausted = True
-        if buffer.size == 0:
-            return
-        used = yield _Window(samples_to_seconds(offset), buffer, exhausted and buffer.size <= window)
-        used = buffer.size if used is None else used
-        offset += used
-        # A copy, so that the window's array is freed, not kept under a view.
-        buffer = buffer[used:].copy()
-
-
-def _cut_point(speech: list[Span], length: float, search: float) -> float:
-    """Where to end a window: the middle of the widest pause near its end."""
-    best: tuple[float, float] | None = None
-    edges = [0.0] + [t for s in speech for t in (s.start, s.end)] + [length]
-    for gap_start, gap_end in zip(edges[::2], edges[1::2]):
-        width = gap_end - gap_start
-        middle = (gap_start + gap_end) / 2
-        if middle < length - search or middle >= length or width <= 0:
-            continue
-        if best is None or width > best[0]:
-            best = (width, middle)
-    if best is not None:
-        return best[1]
-    # No pause at all near the end: cut between two VAD spans if there are any.
-    boundaries = [s.end for s in speech if length - search <= s.end < length]
-    return boundaries[-1] if boundaries else length
-
-
 def _settings_record(
     options: PipelineOptions, transcriber: Transcriber, diarization_models: tuple[ModelUsed, ...] | None
 ) -> dict:
@@ -223,27 +176,39 @@ def transcribe(
     if info is None or Path(info.path) != Path(path):
         info = audio_io.probe(path)
     total = info.declared_duration
-    diarization, diarization_models = None, None
-    if options.diarize:
+    catalog = catalog or ModelCatalog()
+    spec = transcriber.spec if transcriber is not None else catalog.get(options.model)
+    diarization, diarization_models, diarized = None, None, 0.0
+    child: DiarizationChild | None = None
+    if options.diarize and diarizer is None:
         # First: speech recognition needs the turns. In a process of its own
         # unless models were handed in, so the speaker models (and torch) are
-        # gone before the speech model loads.
-        if diarizer is None:
-            run = diarize_in_child(
-                path, options.speakers, options.speaker_counts,
-                models_dir=catalog.directory if catalog is not None else None, progress=progress, total=total,
-                threads=options.asr.cpu_threads,
-            )
+        # gone before the speech model loads; meanwhile this process finds
+        # the speech (below), which needs neither.
+        child = DiarizationChild(
+            path, options.speakers, options.speaker_counts,
+            models_dir=catalog.directory, total=total,
+            threads=options.asr.cpu_threads,
+        )
+    with child if child is not None else contextlib.nullcontext():
+        plans = plan_windows(
+            path, window_seconds=options.window_seconds, cut_search_seconds=options.cut_search_seconds,
+            vad=options.vad, denoise=options.denoise, coloured_min_snr_db=spec.denoise_coloured_min_snr_db,
+            between=(lambda: child.poll(progress)) if child is not None else (lambda: None),
+        )
+        if gazetteer is None:
+            progress("load gazetteers", completed=0, total=None)
+            gazetteer = Gazetteer.load()
+        if child is not None:
+            run = child.result(progress)
             diarization, diarization_models, diarized = run.diarization, run.models, run.seconds_fed
-        else:
+        elif options.diarize:
+            assert diarizer is not None
             diarization, diarized = _diarize(path, options, diarizer, progress, total)
             diarization_models = tuple(ModelUsed(spec.name, spec.sha256) for spec in diarizer.models)
-    if gazetteer is None:
-        progress("load gazetteers", completed=0, total=None)
-        gazetteer = Gazetteer.load()
     if transcriber is None:
         progress("load model", completed=0, total=None)
-        transcriber = Transcriber(catalog or ModelCatalog(), options.model, options.asr)
+        transcriber = Transcriber(catalog, options.model, options.asr)
     # Read now: the model may be released before the names are flagged.
     vocabulary = transcriber.vocabulary()
     biased = bool(glossary) and options.names.bias
@@ -258,46 +223,29 @@ def transcribe(
 
     segments: list[Segment] = []
     gaps: list[Span] = []
-    decisions: list[DenoiseDecision] = []
     duration = 0.0
-    windows = _windows(audio_io.stream(path), seconds_to_samples(options.window_seconds))
-    used: int | None = None
-    while True:
-        try:
-            win = windows.send(used) if used is not None else next(windows)
-        except StopIteration:
-            break
-        progress("transcribe", completed=win.offset, total=total)
-        length = win.samples.size / SAMPLE_RATE
-        # Speech is found on the original audio: gating can make quiet
-        # speech too faint for the VAD.
-        speech = speech_spans(win.samples, options.vad)
-        speech_input, applied, reason = _denoise(win.samples, options, transcriber.spec.denoise_coloured_min_snr_db)
-        cut = length if win.last else _cut_point(speech, length, options.cut_search_seconds)
-        decisions.append(DenoiseDecision(win.offset, win.offset + cut, applied, reason))
-        kept = [Span(s.start, min(s.end, cut)) for s in speech if s.start < cut]
-        n = int(round(cut * SAMPLE_RATE)) or win.samples.size
-        window_audio = speech_input[:n]
-        units = speech_units(kept, _turns_within(turns, win.offset, win.offset + cut))
+    for plan, window_audio in planned_audio(path, plans, options.window_seconds, options.denoise_settings):
+        progress("transcribe", completed=plan.offset, total=total)
+        kept = list(plan.speech)
+        units = speech_units(kept, _turns_within(turns, plan.offset, plan.offset + plan.cut))
         window_segments = decoder.transcribe(
-            window_audio, units, win.offset,
+            window_audio, units, plan.offset,
             on_progress=lambda t: progress("transcribe", completed=t, total=total),
         )
-        heard = [s.shifted(win.offset) for s in kept]
+        heard = [s.shifted(plan.offset) for s in kept]
         missed = gap_segments(heard, window_segments, options.hallucination)
         if list_words:
             # Where the list may have put words in, hear the audio again without it.
             suspect = [s for s in window_segments if _has_list_word(s, list_words)]
-            unbiased += _hear_again(decoder, window_audio, win.offset, heard, suspect, options)
+            unbiased += _hear_again(decoder, window_audio, plan.offset, heard, suspect, options)
         segments.extend(window_segments)
         gaps.extend(missed)
-        duration = win.offset + cut
-        used = n
+        duration = plan.offset + plan.cut
         progress("transcribe", completed=duration, total=total)
-        # Drop this window's arrays (the generator drops its own at the next
-        # send) and give the heap's free pages back before the next window.
-        del win, speech_input, window_audio
+        # Drop this window's audio and give the heap's free pages back before the next window.
+        del window_audio
         release_free_memory()
+    decisions = [p.denoise for p in plans]
 
     if diarization is not None:
         _check_same_length(path, duration, diarized)
@@ -374,19 +322,6 @@ def _check_same_length(path: str | os.PathLike[str], transcribed: float, diarize
             f"{path}: the recording changed while it was being processed "
             f"({transcribed:.1f} s transcribed, {diarized:.1f} s diarized)"
         )
-
-
-def _denoise(
-    samples: np.ndarray, options: PipelineOptions, coloured_min_snr_db: float | None = None
-) -> tuple[np.ndarray, bool, str]:
-    mode = options.denoise
-    if mode is DenoiseMode.OFF:
-        apply, reason = False, "denoise off"
-    elif mode is DenoiseMode.ON:
-        apply, reason = True, "denoise on"
-    else:
-        apply, reason = auto_decision(estimate_noise(samples), coloured_min_snr_db)
-    return (reduce_noise(samples, options.denoise_settings) if apply else samples), apply, reason
 
 
 def _assemble(

@@ -73,6 +73,84 @@ def _child(
         conn.close()
 
 
+class DiarizationChild:
+    """A diarization running in a process of its own: started at once, its result taken later.
+
+    The caller may do other work meanwhile (finding speech, loading what the
+    speech pass needs) and call :meth:`poll` now and then to pass on the
+    child's progress; :meth:`result` waits for the end. Leaving the ``with``
+    block without a result (an error, a Ctrl-C) stops the child.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        speakers: DiarizeOptions,
+        counts: DiarizeOptions,
+        *,
+        models_dir: Path | None,
+        total: float | None,
+        threads: int = 0,
+    ) -> None:
+        self._total = total
+        self._result: DiarizationRun | None = None
+        ctx = multiprocessing.get_context("spawn")
+        self._conn, child = ctx.Pipe(duplex=False)
+        self._proc = ctx.Process(
+            target=_child, args=(child, str(path), speakers, counts, str(models_dir) if models_dir else None, threads),
+            name="interview-assist-diarize", daemon=True,
+        )
+        self._proc.start()
+        child.close()
+
+    def __enter__(self) -> DiarizationChild:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def poll(self, progress: ProgressHook) -> bool:
+        """Pass on what the child has said so far, without waiting; True once it is done."""
+        while self._result is None and self._conn.poll():
+            self._receive(progress)
+        return self._result is not None
+
+    def result(self, progress: ProgressHook) -> DiarizationRun:
+        """Wait for the turns; raises what the child raised, or ``KeyboardInterrupt``."""
+        while self._result is None:
+            self._receive(progress)
+        return self._result
+
+    def _receive(self, progress: ProgressHook) -> None:
+        try:
+            message = self._conn.recv()
+        except EOFError:
+            self._proc.join()
+            raise ModelError(
+                f"the diarization process ended unexpectedly (exit code {self._proc.exitcode}); "
+                "nothing was stored"
+            ) from None
+        kind = message[0]
+        if kind == "progress":
+            step, completed, child_total = message[1:]
+            progress(step, completed=completed, total=child_total if child_total is not None else self._total)
+        elif kind == "done":
+            self._result = message[1]
+        elif kind == "error":
+            raise message[1]
+        elif kind == "interrupted":
+            raise KeyboardInterrupt
+        else:
+            raise ModelError(f"diarization failed: {message[1]}")
+
+    def close(self) -> None:
+        """Stop the child if it still runs, and wait for it to end."""
+        if self._proc.is_alive() and self._result is None:
+            os.kill(self._proc.pid, signal.SIGTERM)
+        self._proc.join(timeout=30)
+        self._conn.close()
+
+
 def diarize_in_child(
     path: str | os.PathLike[str],
     speakers: DiarizeOptions,
@@ -83,42 +161,7 @@ def diarize_in_child(
     total: float | None,
     threads: int = 0,
 ) -> DiarizationRun:
-    """Diarize ``path`` in a fresh process (``threads`` CPU threads, 0: all); raises what the child
-    raised, or ``KeyboardInterrupt``."""
-    ctx = multiprocessing.get_context("spawn")
-    parent, child = ctx.Pipe(duplex=False)
-    proc = ctx.Process(
-        target=_child, args=(child, str(path), speakers, counts, str(models_dir) if models_dir else None, threads),
-        name="interview-assist-diarize", daemon=True,
-    )
-    proc.start()
-    child.close()
-    try:
-        while True:
-            try:
-                message = parent.recv()
-            except EOFError:
-                proc.join()
-                raise ModelError(
-                    f"the diarization process ended unexpectedly (exit code {proc.exitcode}); "
-                    "nothing was stored"
-                ) from None
-            kind = message[0]
-            if kind == "progress":
-                step, completed, child_total = message[1:]
-                progress(step, completed=completed, total=child_total if child_total is not None else total)
-            elif kind == "done":
-                return message[1]
-            elif kind == "error":
-                raise message[1]
-            elif kind == "interrupted":
-                raise KeyboardInterrupt
-            else:
-                raise ModelError(f"diarization failed: {message[1]}")
-    except BaseException:
-        if proc.is_alive():
-            os.kill(proc.pid, signal.SIGTERM)
-        raise
-    finally:
-        proc.join(timeout=30)
-        parent.close()
+    """Diarize ``path`` in a fresh process (``threads`` CPU threads, 0: all) and wait for it; raises what
+    the child raised, or ``KeyboardInterrupt``."""
+    with DiarizationChild(path, speakers, counts, models_dir=models_dir, total=total, threads=threads) as child:
+        return child.result(progress)
