@@ -205,3 +205,38 @@ def test_decoding_margins_never_reach_past_a_neighbour():
     wide = widened(units, MARGIN_SECONDS, end=7.1)
     assert [(u.span.start, u.span.end) for u in wide] == [(0.7, 2.1), (2.1, 4.3), (5.7, 7.1)]
     assert [u.heard for u in wide] == [u.heard for u in units]
+
+
+def _seg(start, end, speaker, language, p=0.9):
+    from interview_assist.core.transcript import Segment
+
+    return Segment(start=start, end=end, text="words", language=language, speaker=speaker, language_probability=p)
+
+
+def test_a_language_heard_from_one_speaker_alone_in_a_few_units_is_put_in_doubt():
+    """Accented English heard as Latin in two units of the interpreter (the bundled sample): flagged."""
+    from interview_assist.asr.language import rare_languages
+
+    segments = [
+        _seg(0, 20, "S1", "fr"), _seg(20, 40, "S3", "fr"), _seg(40, 45, "S3", "la", 0.93),
+        _seg(45, 70, "S2", "en"), _seg(70, 95, "S3", "en"), _seg(95, 100, "S1", "fr"),
+    ]
+    out = rare_languages(segments)
+    doubted = [s for s in out if s.language_doubt]
+    assert [(s.start, s.language) for s in doubted] == [(40, "la")]
+    assert "Latin is heard only from S3, in 5 s of their 50 s" in doubted[0].language_doubt
+    assert "may be a translation or invented (la, p = 0.93)" in doubted[0].language_doubt
+    # A language the interpreter shares with a speaker is a language of the interview, however little of it.
+    shared = rare_languages([*segments, _seg(100, 103, "S2", "la")])
+    assert not any(s.language_doubt for s in shared)
+    # A speaker set to a language by a person is left as set; so is a speaker heard too briefly to judge.
+    assert not any(s.language_doubt for s in rare_languages(segments, skip_speakers=frozenset({"S3"})))
+    assert not any(s.language_doubt for s in rare_languages([_seg(0, 20, "S3", "fr"), _seg(20, 22, "S3", "la")]))
+
+
+def test_a_speakers_own_language_is_not_put_in_doubt_when_nobody_else_speaks_it():
+    """No interpreter: officer in French, applicant in English, each language heard from one speaker only."""
+    from interview_assist.asr.language import rare_languages
+
+    segments = [_seg(i * 10, i * 10 + 10, "S1" if i % 2 else "S2", "fr" if i % 2 else "en") for i in range(12)]
+    assert not any(s.language_doubt for s in rare_languages(segments))

@@ -37,7 +37,7 @@ import numpy as np
 
 from interview_assist.asr.decoding import TurnDecoder
 from interview_assist.asr.hallucination import HallucinationSettings, gap_reason, gap_segments, language_flags, segment_flags
-from interview_assist.asr.language import declared_languages
+from interview_assist.asr.language import declared_languages, rare_languages
 from interview_assist.asr.transcriber import AsrOptions, Transcriber
 from interview_assist.asr.units import speech_units
 from interview_assist.audio import decode as audio_io
@@ -338,6 +338,8 @@ def _assemble(
     placeholders = [Segment(start=g.start, end=g.end, text="", language="") for g in gaps]
     ordered = attribute(sorted(segments + placeholders, key=lambda s: (s.start, s.end)), diarization)
     ordered = declared_languages(ordered, dict(options.speaker_languages))
+    if options.asr.language is None:  # a forced language is a person's decision
+        ordered = rare_languages(ordered, skip_speakers=frozenset(dict(options.speaker_languages)))
     flags: list[Flag] = segment_flags(ordered, options.hallucination) + language_flags(ordered)
     for i, seg in enumerate(ordered):
         if not seg.text and not seg.words:
