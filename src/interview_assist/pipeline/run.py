@@ -196,9 +196,6 @@ def transcribe(
             vad=options.vad, denoise=options.denoise, coloured_min_snr_db=spec.denoise_coloured_min_snr_db,
             between=(lambda: child.poll(progress)) if child is not None else (lambda: None),
         )
-        if gazetteer is None:
-            progress("load gazetteers", completed=0, total=None)
-            gazetteer = Gazetteer.load()
         if child is not None:
             run = child.result(progress)
             diarization, diarization_models, diarized = run.diarization, run.models, run.seconds_fed
@@ -206,6 +203,11 @@ def transcribe(
             assert diarizer is not None
             diarization, diarized = _diarize(path, options, diarizer, progress, total)
             diarization_models = tuple(ModelUsed(spec.name, spec.sha256) for spec in diarizer.models)
+    # The gazetteer and the speech model load once the child has ended: with
+    # them, this process beside the child took the two over 1.5 GiB.
+    if gazetteer is None:
+        progress("load gazetteers", completed=0, total=None)
+        gazetteer = Gazetteer.load()
     if transcriber is None:
         progress("load model", completed=0, total=None)
         transcriber = Transcriber(catalog, options.model, options.asr)
