@@ -310,26 +310,15 @@ def test_clustering_a_subset_of_the_embeddings_keeps_the_speakers(catalog, diari
     assert _der(as_annotation(every.turns), subset.turns, collar=0.0) < 0.02
 
 
-def test_diarizing_in_a_separate_process_gives_the_same_transcript(base_transcriber, diarizer, eval_dir):
-    """Recordings are diarized first, in a child process (memory: torch never enters the process
-    that loads the speech model); models handed in run in-process. Both give the same draft."""
-    import subprocess
-    import sys
-
+def test_models_handed_in_give_the_same_transcript(base_transcriber, diarizer, eval_dir):
+    """A batch hands loaded models to every recording; a single run loads its own. Both give the same draft."""
     from interview_assist.pipeline.run import PipelineOptions, transcribe
     from interview_assist.speakers.options import DiarizeOptions
 
     audio = eval_dir / "diarization" / "pyannote_sample.wav"
     speakers = DiarizeOptions(num_speakers=2)
     here = transcribe(audio, PipelineOptions(speakers=speakers), transcriber=base_transcriber, diarizer=diarizer)
-    apart = transcribe(audio, PipelineOptions(speakers=speakers), transcriber=base_transcriber)
-    assert apart.diarization == here.diarization and apart.segments == here.segments
-    assert apart.settings["diarization_models"] == here.settings["diarization_models"]
-    # In a fresh process, the separate path never imports torch into the parent.
-    code = (
-        "import sys; from interview_assist.pipeline.run import PipelineOptions, transcribe; "
-        f"t = transcribe({str(audio)!r}, PipelineOptions(interpreter=False)); "
-        "print(len(t.speakers), 'torch' in sys.modules)"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.split() == ["2", "False"]
+    loaded = transcribe(audio, PipelineOptions(speakers=speakers), transcriber=base_transcriber)
+    assert loaded.diarization == here.diarization and loaded.segments == here.segments
+    assert len(here.diarization.turns) > 3
+    assert loaded.settings["diarization_models"] == here.settings["diarization_models"]

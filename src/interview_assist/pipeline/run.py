@@ -1,15 +1,13 @@
 """From a recording to a draft transcript, in this order:
 
-1. **speakers**: diarization of the whole recording first, in a process of its
-   own (:mod:`interview_assist.speakers.process`), so that speech recognition
-   knows who speaks when; the speaker models are gone before the speech model
-   loads;
-2. **windows and speech**, meanwhile, in this process
-   (:mod:`interview_assist.pipeline.windows`): the recording in windows of a
-   few minutes, each cut at a pause in speech so no word straddles two;
-   voice activity detection on the original audio and the denoise decision
-   of each window; memory depends on the window length, not on the length
-   of the recording;
+1. **speakers and windows**, in one pass over the recording, before the
+   speech model loads: diarization of the whole recording
+   (:mod:`interview_assist.speakers.diarize`), so that speech recognition
+   knows who speaks when; and the recording in windows of a few minutes
+   (:mod:`interview_assist.pipeline.windows`), each cut at a pause in
+   speech so no word straddles two, with voice activity on the original
+   audio and the denoise decision of each window; memory depends on the
+   window length, not on the length of the recording;
 3. **units**: the speech cut at every change of speaker
    (:mod:`interview_assist.asr.units`);
 4. **text**: every unit decoded on its own, in its own language, detected
@@ -26,7 +24,6 @@ Nothing here writes anywhere: :func:`transcribe` returns a
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 from dataclasses import asdict, dataclass, field, replace
@@ -44,7 +41,7 @@ from interview_assist.audio import decode as audio_io
 from interview_assist.audio.denoise import DenoiseMode, DenoiseSettings
 from interview_assist.audio.vad import VadSettings, uncovered
 from interview_assist.core.errors import AudioError
-from interview_assist.core.heap import limit_heap_growth, release_free_memory
+from interview_assist.core.heap import release_free_memory
 from interview_assist.core.kernels import kernel_record
 from interview_assist.core.models import ModelCatalog
 from interview_assist.core.progress import ProgressHook, no_progress
@@ -59,7 +56,6 @@ from interview_assist.pipeline.windows import plan_windows, planned_audio
 from interview_assist.speakers.attribution import attribute
 from interview_assist.speakers.diarize import Diarizer
 from interview_assist.speakers.options import DiarizeOptions
-from interview_assist.speakers.process import DiarizationChild
 from interview_assist.speakers.roles import expected_participants, propose_roles
 
 logger = logging.getLogger("interview_assist")
@@ -178,33 +174,32 @@ def transcribe(
     total = info.declared_duration
     catalog = catalog or ModelCatalog()
     spec = transcriber.spec if transcriber is not None else catalog.get(options.model)
-    diarization, diarization_models, diarized = None, None, 0.0
-    child: DiarizationChild | None = None
-    if options.diarize and diarizer is None:
-        # First: speech recognition needs the turns. In a process of its own
-        # unless models were handed in, so the speaker models (and torch) are
-        # gone before the speech model loads; meanwhile this process finds
-        # the speech (below), which needs neither.
-        child = DiarizationChild(
-            path, options.speakers, options.speaker_counts,
-            models_dir=catalog.directory, total=total,
-            threads=options.asr.cpu_threads,
-        )
-    with child if child is not None else contextlib.nullcontext():
-        plans = plan_windows(
-            path, window_seconds=options.window_seconds, cut_search_seconds=options.cut_search_seconds,
-            vad=options.vad, denoise=options.denoise, coloured_min_snr_db=spec.denoise_coloured_min_snr_db,
-            between=(lambda: child.poll(progress)) if child is not None else (lambda: None),
-        )
-        if child is not None:
-            run = child.result(progress)
-            diarization, diarization_models, diarized = run.diarization, run.models, run.seconds_fed
-        elif options.diarize:
-            assert diarizer is not None
-            diarization, diarized = _diarize(path, options, diarizer, progress, total)
-            diarization_models = tuple(ModelUsed(spec.name, spec.sha256) for spec in diarizer.models)
-    # The gazetteer and the speech model load once the child has ended: with
-    # them, this process beside the child took the two over 1.5 GiB.
+    diarization, diarization_models = None, None
+    stream = None
+    if options.diarize:
+        # First: speech recognition needs the turns. The speaker models are
+        # small (onnxruntime, no torch); they hear the recording in the same
+        # pass that finds its windows and speech.
+        if diarizer is None:
+            progress("load diarization models", completed=0, total=None)
+            diarizer = Diarizer(catalog, options.speakers, threads=options.asr.cpu_threads)
+        diarization_models = tuple(ModelUsed(m.name, m.sha256) for m in diarizer.models)
+        stream = diarizer.stream(options.speaker_counts, progress=progress, total=total)
+    fed = [0]
+
+    def hear(block: np.ndarray) -> None:
+        assert stream is not None
+        stream.feed(block)
+        fed[0] += block.size
+
+    plans = plan_windows(
+        path, window_seconds=options.window_seconds, cut_search_seconds=options.cut_search_seconds,
+        vad=options.vad, denoise=options.denoise, coloured_min_snr_db=spec.denoise_coloured_min_snr_db,
+        tap=hear if stream is not None else None,
+    )
+    if stream is not None:
+        diarization = stream.finish()
+    diarized = fed[0] / SAMPLE_RATE
     if gazetteer is None:
         progress("load gazetteers", completed=0, total=None)
         gazetteer = Gazetteer.load()
@@ -295,27 +290,6 @@ def _within(spans: list[Span], bounds: list[Span]) -> list[Span]:
 
 def _has_list_word(segment: Segment, keys: set[str]) -> bool:
     return any(k in keys for w in segment.words for k in (key(w.text),))
-
-
-def _diarize(
-    path: str | os.PathLike[str],
-    options: PipelineOptions,
-    diarizer: Diarizer,
-    progress: ProgressHook,
-    total: float | None,
-) -> tuple[Diarization, float]:
-    """Diarize with models already loaded in this process: the audio decoded block by block."""
-    # torch allocates and frees large tensors for every window; glibc's low
-    # mmap threshold, right for the ASR's buffers, made that twice as slow.
-    limit_heap_growth(mmap_threshold=32 << 20, trim_threshold=64 << 20)
-    stream = diarizer.stream(options.speaker_counts, progress=progress, total=total)
-    fed = 0
-    for block in audio_io.stream(path):
-        stream.feed(block)
-        fed += block.size
-    diarization = stream.finish()
-    limit_heap_growth()  # back to the speech pass's setting
-    return diarization, fed / SAMPLE_RATE
 
 
 def _check_same_length(path: str | os.PathLike[str], transcribed: float, diarized: float) -> None:

@@ -3,8 +3,9 @@
 :func:`plan_windows` reads the recording once and decides, for every window,
 where it ends (the middle of the widest pause near its end, so no word
 straddles two windows), where its speech is (voice activity on the original
-audio) and whether it is denoised. It keeps only those small results, so it
-can run while the diarization child works, before the speech model loads.
+audio) and whether it is denoised. It keeps only those small results; the
+decoded audio is also handed, block by block, to whoever taps the pass (the
+diarization), so the recording is decoded once before the speech model loads.
 :func:`planned_audio` then streams the recording again, window by window as
 planned, for the speech pass. Memory depends on the window length, not on
 the length of the recording.
@@ -108,11 +109,14 @@ def plan_windows(
     vad: VadSettings,
     denoise: DenoiseMode,
     coloured_min_snr_db: float | None,
-    between: Callable[[], object] = lambda: None,
+    tap: Callable[[np.ndarray], object] | None = None,
 ) -> list[WindowPlan]:
-    """Every window of the recording, planned. ``between`` is called after each window."""
+    """Every window of the recording, planned. ``tap`` is given every decoded block, in order."""
     plans: list[WindowPlan] = []
-    windows = _windows(audio_io.stream(path), seconds_to_samples(window_seconds))
+    blocks = audio_io.stream(path)
+    if tap is not None:
+        blocks = _tapped(blocks, tap)
+    windows = _windows(blocks, seconds_to_samples(window_seconds))
     used: int | None = None
     while True:
         try:
@@ -129,7 +133,12 @@ def plan_windows(
         kept = tuple(Span(s.start, min(s.end, cut)) for s in speech if s.start < cut)
         plans.append(WindowPlan(win.offset, used, kept, DenoiseDecision(win.offset, win.offset + cut, applied, reason)))
         del win
-        between()
+
+
+def _tapped(blocks: Iterator[np.ndarray], tap: Callable[[np.ndarray], object]) -> Iterator[np.ndarray]:
+    for block in blocks:
+        tap(block)
+        yield block
 
 
 def planned_audio(

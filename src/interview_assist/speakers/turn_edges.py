@@ -141,10 +141,13 @@ def fill_pauses(turns: list[SpeakerTurn], max_pause: float) -> list[SpeakerTurn]
     return out
 
 
-def turns_of(annotation, duration: float) -> list[SpeakerTurn]:
+def turns_of(runs: list[tuple[float, float, int]], duration: float) -> list[SpeakerTurn]:
+    """Runs of one speaker's activity (start, end, speaker index) as turns within the recording."""
     out = []
-    for segment, _, label in annotation.itertracks(yield_label=True):
-        start, end = max(0.0, segment.start), min(duration, segment.end)
+    for run_start, run_end, label in runs:
+        if run_end - run_start < 1e-6:  # pyannote.core counts a segment under 1 µs as empty
+            continue
+        start, end = max(0.0, run_start), min(duration, run_end)
         if end > start:
             out.append(SpeakerTurn(round(start, 3), round(end, 3), str(label)))
     out.sort(key=lambda t: (t.start, t.end, t.speaker))
