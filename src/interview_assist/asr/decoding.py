@@ -125,12 +125,16 @@ class TurnDecoder:
         tr = self.transcriber
         units = widened(units, MARGIN_SECONDS, samples_to_seconds(audio.size))
         pieces: list[_Piece] = []
-        for unit, enc in zip(units, tr.encode([_clip(audio, u.span) for u in units])):
-            fixed = self._fixed(unit)
-            if fixed is not None:
-                pieces.append(_Piece(unit, enc, fixed=fixed))
+        encoded = tr.encode([_clip(audio, u.span) for u in units])
+        fixed = [self._fixed(u) for u in units]
+        undecided = [i for i, f in enumerate(fixed) if f is None]
+        detections = dict(zip(undecided, tr.detect_all([encoded[i] for i in undecided])))
+        for i, (unit, enc) in enumerate(zip(units, encoded)):
+            known = fixed[i]
+            if known is not None:
+                pieces.append(_Piece(unit, enc, fixed=known))
             else:
-                pieces += self._split(audio, unit, enc, tr.detect(enc))
+                pieces += self._split(audio, unit, enc, detections[i])
         return pieces
 
     def transcribe_stretches(

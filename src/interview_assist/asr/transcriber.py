@@ -76,8 +76,14 @@ class AsrOptions:
 
     language: str | None = None
     beam_size: int = 5
-    # 4 is as fast as 8 on 2 cores and needs about 200 MiB less at peak.
-    batch_size: int = 4
+    # Clips decoded together (of one language and one encoded length): the
+    # decoder's work per clip falls with the batch (8 took 12 % less CPU than
+    # 4 on the sample interview, benchmarks/decode_choices.py).
+    batch_size: int = 8
+    # Clips encoded together. The encoder's work per second of audio grows
+    # with the batch beyond 4 (cache), so a decode batch is encoded in parts,
+    # all at the length of its longest clip.
+    encode_batch_size: int = 4
     compute_type: str = "int8"
     cpu_threads: int = 0  # 0: every core
     seed: int = 0
@@ -184,22 +190,36 @@ class Transcriber:
         not padded to 30 s: the encoder's work grows with its input, and
         Whisper's language detection and decoding need the speech at the
         start of the window, with silence after it, not 30 s of it. Clips of
-        similar length are encoded together; a batch is padded to its longest
-        clip, so outputs of one batch have the same shape (and can be decoded
-        together).
+        similar length are grouped (a decode batch), and a group is padded to
+        its longest clip, so the outputs of one group have the same shape and
+        can be decoded together.
         """
         out: list[np.ndarray | None] = [None] * len(clips)
         features = [self.model.feature_extractor(c)[..., :-1] for c in clips]
         order = sorted(range(len(clips)), key=lambda i: features[i].shape[-1])
-        batch = max(1, self.options.batch_size)
-        for k in range(0, len(order), batch):
-            chosen = order[k : k + batch]
+        group, part = max(1, self.options.batch_size), max(1, self.options.encode_batch_size)
+        for k in range(0, len(order), group):
+            chosen = order[k : k + group]
             length = min(N_FRAMES, max(features[i].shape[-1] for i in chosen) + ENCODE_PAD_FRAMES)
             length += length % 2  # two feature frames make one encoder frame
-            stacked = np.stack([pad_or_trim(features[i], length) for i in chosen])
-            encoded = np.array(self.model.model.encode(_storage(stacked), to_cpu=False))
-            for i, e in zip(chosen, encoded):
-                out[i] = e
+            for j in range(0, len(chosen), part):
+                some = chosen[j : j + part]
+                stacked = np.stack([pad_or_trim(features[i], length) for i in some])
+                encoded = np.array(self.model.model.encode(_storage(stacked), to_cpu=False))
+                for i, e in zip(some, encoded):
+                    out[i] = e
+        return out  # type: ignore[return-value]
+
+    def detect_all(self, encoded: Sequence[np.ndarray]) -> list[Detection]:
+        """:meth:`detect` of whole encoded clips, those of one shape together."""
+        out: list[Detection | None] = [None] * len(encoded)
+        shapes: dict[tuple[int, ...], list[int]] = {}
+        for i, e in enumerate(encoded):
+            shapes.setdefault(e.shape, []).append(i)
+        for indices in shapes.values():
+            results = self.model.model.detect_language(_storage(np.stack([encoded[i] for i in indices])))
+            for i, result in zip(indices, results):
+                out[i] = Detection(encoded[i].shape[0] / ENCODER_FRAMES_PER_SECOND, {t[2:-2]: round(float(p), 4) for t, p in result})
         return out  # type: ignore[return-value]
 
     def detect(self, encoded: np.ndarray, span: Span | None = None) -> Detection:
