@@ -249,6 +249,7 @@ class TurnDecoder:
 
     def _choice(self, piece: _Piece, evidence: LanguageHistory) -> LanguageChoice:
         d, speaker = piece.detection, piece.unit.speaker
+        assert d is not None, "only pieces decided before listening have no detection, and they are fixed"
         if piece.switched:  # the switch was found with confident detections on both sides
             choice = detected(d)
         else:
@@ -267,7 +268,7 @@ class TurnDecoder:
         return choice
 
     # -- 6. loops and skipped speech ---------------------------------------------
-    def _reread_if_looping(self, audio, unit: Unit, choice: LanguageChoice, segments: list[Segment], unbiased: bool) -> list[Segment]:
+    def _reread_if_looping(self, audio: np.ndarray, unit: Unit, choice: LanguageChoice, segments: list[Segment], unbiased: bool) -> list[Segment]:
         if not self.transcriber.options.reread_loops:
             return segments
         if not any((s.compression_ratio or 0.0) > LOOP_COMPRESSION_RATIO for s in segments):
@@ -278,7 +279,7 @@ class TurnDecoder:
         logger.info("a looping reading at %.1f-%.1f s was read again", unit.span.start, unit.span.end)
         return _placed(again, unit.span, unit.heard)
 
-    def _skipped(self, audio, unit: Unit, choice: LanguageChoice, segments: list[Segment], unbiased: bool) -> list[Segment]:
+    def _skipped(self, audio: np.ndarray, unit: Unit, choice: LanguageChoice, segments: list[Segment], unbiased: bool) -> list[Segment]:
         """Speech of the unit with no word, heard again alone (Whisper skips a last sentence at times)."""
         covered = [w.span for s in segments for w in s.words] or [s.span for s in segments if s.text]
         missed = uncovered(list(unit.heard), covered, self.gap_seconds)

@@ -24,8 +24,12 @@ safeguard there.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from interview_assist.core.transcript import Segment
 
 # faster-whisper's ``language_detection_threshold``: below it, its own
 # detection does not count a language as detected.
@@ -113,7 +117,7 @@ class LanguageChoice:
         return self.declared or self.language
 
 
-def parse_speaker_languages(values) -> tuple[tuple[str, str], ...]:
+def parse_speaker_languages(values: Iterable[str]) -> tuple[tuple[str, str], ...]:
     """``("S3=ti", "S1=fr")`` as sorted (label, code) pairs; a bad label or unknown code is refused."""
     import re
 
@@ -156,7 +160,7 @@ def unsupported_reason(declared: str, decoded: str) -> str:
     )
 
 
-def declared_languages(segments, speaker_languages: Mapping[str, str]):
+def declared_languages(segments: Sequence[Segment], speaker_languages: Mapping[str, str]) -> list[Segment]:
     """Segments of a speaker set to a language the model lacks carry it, with its flag.
 
     Decoding judged units of speech; attribution then gave each word the
@@ -182,7 +186,7 @@ def rare_language_reason(language: str, probability: float | None, speaker: str,
     )
 
 
-def rare_languages(segments, *, skip_speakers=frozenset()):
+def rare_languages(segments: Sequence[Segment], *, skip_speakers: frozenset[str] = frozenset()) -> list[Segment]:
     """Segments in a language that only one speaker uses, and for a small share of their speech, are put in doubt.
 
     In an interpreted interview every language spoken is heard from two
@@ -215,7 +219,7 @@ def rare_languages(segments, *, skip_speakers=frozenset()):
     out = []
     for seg in segments:
         key = (seg.speaker, seg.language)
-        if seg.text and not seg.language_doubt and key in rare:
+        if seg.text and not seg.language_doubt and seg.speaker is not None and key in rare:
             secs, total = rare[key]
             seg = replace(seg, language_doubt=rare_language_reason(
                 seg.language, seg.language_probability, seg.speaker, secs, total))

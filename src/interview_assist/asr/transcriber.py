@@ -38,6 +38,7 @@ import math
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 import ctranslate2
 import numpy as np
@@ -57,7 +58,7 @@ logger = logging.getLogger("interview_assist")
 # faster-whisper's threshold above which a reading is repetitive (a loop).
 LOOP_COMPRESSION_RATIO = 2.4
 # The re-readings of a looping chunk, in order: plain, then with repeats forbidden.
-REREADINGS = ({}, {"no_repeat_ngram_size": 4})
+REREADINGS: tuple[dict[str, int], ...] = ({}, {"no_repeat_ngram_size": 4})
 # The encoder gives one frame every 20 ms.
 ENCODER_FRAMES_PER_SECOND = 50
 # Silence after a clip in its encoder window: the decoder needs some to end
@@ -105,7 +106,7 @@ class Vocabulary:
     ("unseparation", un-se-par-ation, for Anseba).
     """
 
-    def __init__(self, tokenizer) -> None:
+    def __init__(self, tokenizer: Any) -> None:
         from tokenizers.pre_tokenizers import ByteLevel
 
         self._tokenizer = tokenizer
@@ -166,7 +167,7 @@ class Transcriber:
 
     @property
     def multilingual(self) -> bool:
-        return self.model.model.is_multilingual
+        return bool(self.model.model.is_multilingual)
 
     def vocabulary(self) -> Vocabulary:
         """The model's word pieces; kept after :meth:`release`."""
@@ -331,7 +332,7 @@ class Transcriber:
                 **extra,
             )
             again = [replace(_segment(dataclasses.asdict(seg)), language=language) for seg in segments]
-            if again and all(s.compression_ratio <= LOOP_COMPRESSION_RATIO for s in again):
+            if again and all((s.compression_ratio or 0.0) <= LOOP_COMPRESSION_RATIO for s in again):
                 return again
         return None
 
@@ -360,7 +361,7 @@ def _storage(array: np.ndarray) -> ctranslate2.StorageView:
     return ctranslate2.StorageView.from_array(np.ascontiguousarray(array, dtype=np.float32))
 
 
-def _segment(seg: dict) -> Segment:
+def _segment(seg: dict[str, Any]) -> Segment:
     """A faster-whisper segment (as a dict) as ours; the language is set by the caller."""
     words = tuple(
         Word(start=round(float(w["start"]), 3), end=round(float(w["end"]), 3), text=w["word"], probability=round(float(w["probability"]), 4))

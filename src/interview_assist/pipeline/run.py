@@ -29,6 +29,7 @@ import os
 from dataclasses import asdict, dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -47,10 +48,11 @@ from interview_assist.core.models import ModelCatalog
 from interview_assist.core.progress import ProgressHook, no_progress
 from interview_assist.core.spans import SAMPLE_RATE, Span
 from interview_assist.core.transcript import DenoiseDecision, Diarization, Flag, GlossaryEntry, ModelUsed, Segment, SpeakerTurn, Transcript
-from interview_assist.names.detect import NameFinder, NameOptions
+from interview_assist.names.detect import NameFinder
 from interview_assist.names.gazetteer import Gazetteer
 from interview_assist.names.glossary import hotwords, list_word_keys
 from interview_assist.names.normalize import key
+from interview_assist.names.options import NameOptions
 from interview_assist.pipeline.settings import RunSettings
 from interview_assist.pipeline.windows import plan_windows, planned_audio
 from interview_assist.speakers.attribution import attribute
@@ -119,7 +121,7 @@ class PipelineOptions:
 
 def _settings_record(
     options: PipelineOptions, transcriber: Transcriber, diarization_models: tuple[ModelUsed, ...] | None
-) -> dict:
+) -> dict[str, Any]:
     def version(pkg: str) -> str | None:
         try:
             return metadata.version(pkg)
@@ -139,8 +141,7 @@ def _settings_record(
     record["versions"] = {
         p: version(p)
         for p in (
-            "interview-assist", "faster-whisper", "ctranslate2", "noisereduce", "av",
-            "torch", "pyannote.audio",
+            "interview-assist", "faster-whisper", "ctranslate2", "noisereduce", "av", "onnxruntime",
         )
     }
     record["kernels"] = kernel_record()  # int8 drafts differ between CPUs (see core/kernels.py)

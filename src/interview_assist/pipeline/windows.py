@@ -14,7 +14,7 @@ the length of the recording.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,7 +48,7 @@ class _Window:
     last: bool
 
 
-def _windows(blocks: Iterator[np.ndarray], window: int) -> Iterator[_Window]:
+def _windows(blocks: Iterator[np.ndarray], window: int) -> Generator[_Window, int | None, None]:
     """Group decoded blocks into windows of ``window`` samples (the last shorter).
 
     The consumer sends back, with ``send``, how many samples of the window it

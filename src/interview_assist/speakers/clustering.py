@@ -57,7 +57,7 @@ def aggregate(scores: np.ndarray, chunks: Frames, frames: Frames, *, average: bo
         first = frames.closest(chunks.start + c * chunks.step + 0.5 * frames.duration)
         summed[first : first + per_chunk] += score * mask
         seen[first : first + per_chunk] += mask
-    out = summed / np.maximum(seen, 1e-12) if average else summed
+    out: np.ndarray = summed / np.maximum(seen, 1e-12) if average else summed
     out[seen == 0.0] = 0.0
     return out
 
@@ -65,7 +65,8 @@ def aggregate(scores: np.ndarray, chunks: Frames, frames: Frames, *, average: bo
 def speaker_count(segmentations: np.ndarray, chunks: Frames, frames: Frames) -> np.ndarray:
     """(chunks, frames, speakers) binary -> (frames,) speakers talking at once, rounded."""
     counted = aggregate(np.sum(segmentations, axis=-1, keepdims=True), chunks, frames, average=True)
-    return np.rint(counted[:, 0]).astype(np.uint8)
+    count: np.ndarray = np.rint(counted[:, 0]).astype(np.uint8)
+    return count
 
 
 def _training_set(embeddings: np.ndarray, segmentations: np.ndarray, settings: ClusterSettings) -> tuple[np.ndarray, np.ndarray]:
@@ -95,9 +96,9 @@ def _agglomerate(embeddings: np.ndarray, settings: ClusterSettings, low: int, hi
     count = embeddings.shape[0]
     min_size = min(settings.min_cluster_size, max(1, round(0.1 * count)))
     if count == 1:
-        return np.zeros((1,), dtype=np.uint8)
+        return np.zeros((1,), dtype=np.int64)
     dendrogram = linkage(embeddings, method="average", metric="cosine")
-    clusters = fcluster(dendrogram, settings.threshold, criterion="distance") - 1
+    clusters: np.ndarray = fcluster(dendrogram, settings.threshold, criterion="distance") - 1
     labels, counts, large = _large(clusters, min_size)
     if len(large) < low:
         num = low
@@ -166,7 +167,8 @@ def cluster(
     labels = _agglomerate(train, settings, low, top, num)
     centroids = np.vstack([np.mean(train[labels == k], axis=0) for k in range(int(np.max(labels)) + 1)])
     distances = cdist(embeddings.reshape(chunks * speakers, -1), centroids, metric="cosine")
-    return np.argmax(2 - distances.reshape(chunks, speakers, -1), axis=2)
+    hard: np.ndarray = np.argmax(2 - distances.reshape(chunks, speakers, -1), axis=2)
+    return hard
 
 
 def speaker_bounds(num: int | None, low: int | None, high: int | None) -> tuple[int | None, int, float]:
@@ -210,14 +212,14 @@ def binarize(binary: np.ndarray, frames: Frames) -> list[tuple[float, float, int
     for k in range(binary.shape[1]):
         active = binary[:, k] > 0.5
         edges = np.flatnonzero(np.diff(active.astype(np.int8)))
-        start = middles[0] if active[0] else None
+        start: float | None = float(middles[0]) if active[0] else None
         for e in edges:
-            t = middles[e + 1]
+            t = float(middles[e + 1])
             if active[e + 1]:
                 start = t
-            else:
-                out.append((float(start), float(t), k))
+            elif start is not None:
+                out.append((start, t, k))
                 start = None
         if start is not None:
-            out.append((float(start), float(middles[-1]), k))
+            out.append((start, float(middles[-1]), k))
     return out

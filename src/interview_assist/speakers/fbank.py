@@ -55,4 +55,5 @@ def fbank(samples: np.ndarray) -> np.ndarray:
     previous = np.concatenate([frames[:, :1], frames[:, :-1]], axis=1)
     frames = (frames - PREEMPHASIS * previous) * _window()
     power = np.abs(np.fft.rfft(frames, n=FFT, axis=1)).astype(np.float32) ** 2
-    return np.log(np.maximum(power @ _filters(), _EPSILON)).astype(np.float32)
+    out: np.ndarray = np.log(np.maximum(power @ _filters(), _EPSILON)).astype(np.float32)
+    return out

@@ -19,6 +19,7 @@ import itertools
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -58,7 +59,7 @@ class Frames:
 SEGMENTATION_FRAMES = Frames(start=0.0, duration=0.0619375, step=0.016875)
 
 
-def _session(path: Path, threads: int):
+def _session(path: Path, threads: int) -> Any:
     import onnxruntime as ort
 
     options = ort.SessionOptions()
@@ -108,7 +109,8 @@ class VoiceFeatures:
         if feats.shape[0] < 4:
             raise ValueError("too short for a speaker embedding")
         feats -= feats.mean(axis=0, keepdims=True)  # as CAM++ was trained
-        return self._frames.run(None, {"fbank": feats[None]})[0][0]
+        out: np.ndarray = self._frames.run(None, {"fbank": feats[None]})[0][0]
+        return out
 
     def embed(self, features: np.ndarray, masks: np.ndarray) -> np.ndarray:
         """(channels, frames) and (n, weights) masks at any frame rate -> (n, 192) embeddings.
@@ -128,7 +130,8 @@ class VoiceFeatures:
         squared = np.einsum("nf,ncf->nc", weights, np.square(features[None] - mean[:, :, None]))
         std = np.sqrt(squared / (v1 - v2 / v1 + 1e-8))
         statistics = np.concatenate([mean, std], axis=1).astype(np.float32)
-        return self._embed.run(None, {"statistics": statistics})[0]
+        embeddings: np.ndarray = self._embed.run(None, {"statistics": statistics})[0]
+        return embeddings
 
 
 MIN_SAMPLES = WINDOW * 4

@@ -50,14 +50,14 @@ def load_segmentation(directory: Path) -> Any:
     from pyannote.audio.core.task import Problem, Resolution, Specifications
     from pyannote.audio.models.segmentation import PyanNet
 
-    safe = [Specifications, Problem, Resolution, torch.torch_version.TorchVersion]
+    safe: list[Any] = [Specifications, Problem, Resolution, torch.torch_version.TorchVersion]
     path = directory / SEGMENTATION_CHECKPOINT
     try:
         with _quiet(), torch.serialization.safe_globals(safe):
             checkpoint = torch.load(path, map_location="cpu", weights_only=True)
             model = PyanNet(**checkpoint["hyper_parameters"])
             model.specifications = checkpoint["pyannote.audio"]["specifications"]
-            model.setup()
+            model.setup()  # type: ignore[no-untyped-call]  # pyannote's API is unannotated
             model.load_state_dict(checkpoint["state_dict"], strict=True)
     except (KeyError, RuntimeError, OSError, ValueError) as exc:
         raise ModelError(f"cannot load the segmentation model from {path}: {exc}") from None
@@ -93,7 +93,7 @@ def campplus_frames(network: Any) -> Any:
                 layer for name, layer in network.xvector.named_children() if name not in ("stats", "dense")
             )
 
-        def forward(self, fbank: torch.Tensor) -> torch.Tensor:
+        def forward(self, fbank: torch.Tensor) -> Any:
             x = self.head(fbank.permute(0, 2, 1))
             for layer in self.layers:
                 x = layer(x)
