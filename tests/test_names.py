@@ -93,17 +93,20 @@ def test_a_name_is_found_without_its_article_and_by_its_sound(gazetteer):
 
 
 def test_an_agency_list_is_read_and_indexed(tmp_path):
-    (tmp_path / "camps.tsv").write_text(
+    lists, cache = tmp_path / "lists", tmp_path / "cache"
+    lists.mkdir()
+    (lists / "camps.tsv").write_text(
         "# our own list\nname\tcanonical\tkind\tcountry\nKara Tepe\tMavrovouni\tcamp\tGR\nMavrovouni\t\tcamp\tGR\n"
     )
-    g = Gazetteer.load(tmp_path)
+    g = Gazetteer.load(lists, cache)
     assert [p.canonical for p in g.exact("kara-tepe")] == ["Mavrovouni"]
     assert g.search("Karatepe", limit=1)[0].place.kind == "camp"
-    assert list((tmp_path / ".index").glob("*.pickle")), "the index is built once and kept"
-    assert len(Gazetteer.load(tmp_path)) == 2
-    (tmp_path / "broken.tsv").write_text("village\tkind\nX\tcamp\n")
+    assert list(cache.glob("gazetteer-index/*/index-*.npz")), "the index is built once and kept"
+    assert not list(lists.iterdir())[1:], "nothing is written beside the lists"
+    assert len(Gazetteer.load(lists, cache)) == 2
+    (lists / "broken.tsv").write_text("village\tkind\nX\tcamp\n")
     with pytest.raises(InputError, match="'name' column"):
-        Gazetteer.load(tmp_path)
+        Gazetteer.load(lists, cache)
 
 
 # -- the case glossary ------------------------------------------------------------------

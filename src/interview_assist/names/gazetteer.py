@@ -5,7 +5,7 @@ format is documented in gazetteers/README.md. Every ``*.tsv`` and
 ``*.tsv.gz`` file there is loaded, so an agency adds its own list of villages,
 districts or camps by dropping a file in.
 
-The index is built once and cached (:mod:`.gazetteer_index`).
+The index is built once and cached, in a form that runs no code when loaded (:mod:`.gazetteer_index`).
 
 Search: the folded names and their sound keys are cut into letter
 trigrams; the names sharing most trigrams with the query are scored with
@@ -75,11 +75,13 @@ class Gazetteer:
     # -- loading -----------------------------------------------------------
 
     @classmethod
-    def load(cls, directory: Path | None = None) -> Gazetteer:
+    def load(cls, directory: Path | None = None, cache: Path | None = None) -> Gazetteer:
+        """The gazetteers of ``directory`` (default :func:`default_gazetteers_dir`), their index
+        kept under ``cache`` (default: the user's cache folder, see :mod:`.gazetteer_index`)."""
         directory = Path(directory) if directory is not None else default_gazetteers_dir()
         if not directory.is_dir():
             raise InputError(f"no gazetteers folder at {directory}; set {GAZETTEERS_ENV}")
-        return cls(load_index(directory))
+        return cls(load_index(directory, cache))
 
     @classmethod
     def from_rows(cls, rows: list[dict[str, str]], list_name: str = "inline") -> Gazetteer:

@@ -1,23 +1,25 @@
 """Building the gazetteer index: reading the TSV files, folding every name into keys and trigrams, the cache.
 
 Reading and indexing ~300k names takes seconds, so the index is built once
-and kept in ``<gazetteers>/.index/``, keyed by the sha256 of the source
-files and of the code that folds and indexes them; a later start loads it in
-a fraction of a second. When the folder is not writable the index is simply
-rebuilt in memory. The queries are in :mod:`.gazetteer`.
+and cached in the user's own cache folder (``~/.cache/interview-assist/``,
+made 0700), as plain numpy arrays that load without running code, together
+with the sha256 of the source files and of the code that folds and indexes
+them, checked before use; a later start loads it in a fraction of a second.
+When no private folder can be had the index is simply rebuilt in memory.
+The queries are in :mod:`.gazetteer`.
 """
 
 from __future__ import annotations
 
 import csv
-import gc
 import gzip
 import hashlib
 import io
 import logging
 import os
-import pickle
+import stat
 import tempfile
+import zipfile
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -30,7 +32,8 @@ from interview_assist.names.normalize import fold, key, skeleton, sound
 
 logger = logging.getLogger("interview_assist")
 
-INDEX_VERSION = 2
+INDEX_VERSION = 3
+CACHE_ENV = "INTERVIEW_ASSIST_CACHE"
 # A leading Arabic article, as transliterations write it ("Al Kufrah",
 # "Ar Raqqah", "Ath Thawrah"): speakers often drop it, so a name is also
 # indexed without it.
@@ -70,34 +73,150 @@ def _trigrams(k: str) -> set[str]:
     return {padded[i : i + 3] for i in range(len(padded) - 2)}
 
 
-def load_index(directory: Path) -> dict:
-    """The index of every ``*.tsv``/``*.tsv.gz`` in ``directory``: from the cache, else built (and cached)."""
-    files = sorted(p for p in directory.iterdir() if p.name.endswith((".tsv", ".tsv.gz")) and p.is_file())
-    # The index depends on the code that builds it and folds names into
-    # keys (and on anyascii's tables) as well as on the files: a change
-    # to any of them builds it again.
+def cache_root() -> Path:
+    """Where derived data is cached: ``$INTERVIEW_ASSIST_CACHE``, else ``$XDG_CACHE_HOME/interview-assist``,
+    else ``~/.cache/interview-assist``."""
+    if env := os.environ.get(CACHE_ENV):
+        return Path(env).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base).expanduser() / "interview-assist"
+
+
+def sources_digest(files: list[Path]) -> str:
+    """The sha256 of the source lists and of the code that folds and indexes them.
+
+    The index depends on the code that builds it and folds names into keys
+    (and on anyascii's tables) as well as on the files: a change to any of
+    them builds it again.
+    """
     digest = hashlib.sha256(f"v{INDEX_VERSION} {_anyascii_version()}".encode())
     for code in (Path(__file__), Path(normalize.__file__)):
         digest.update(code.read_bytes())
     for f in files:
         digest.update(f.name.encode() + b"\0" + f.read_bytes())
-    cache = directory / ".index" / f"{digest.hexdigest()[:24]}.pickle"
-    try:
-        with open(cache, "rb") as fh, _no_gc():
-            return pickle.load(fh)
-    except (OSError, pickle.UnpicklingError, EOFError, KeyError, AttributeError, ImportError):
-        pass
+    return digest.hexdigest()
+
+
+def load_index(directory: Path, cache: Path | None = None) -> dict:
+    """The index of every ``*.tsv``/``*.tsv.gz`` in ``directory``: from the cache, else built (and cached).
+
+    The cache (under ``cache``, default :func:`cache_root`) is a numpy
+    ``.npz`` of plain arrays, read with ``allow_pickle=False``: loading it
+    runs no code, whoever wrote it. It is used only from a folder that this
+    user owns and nobody else can write, and only when the sha256 of the
+    source lists recorded inside it is the one computed now.
+    """
+    files = sorted(p for p in directory.iterdir() if p.name.endswith((".tsv", ".tsv.gz")) and p.is_file())
+    digest = sources_digest(files)
+    folder = _private_folder(cache if cache is not None else cache_root(), directory)
+    path = folder / f"index-{digest[:24]}.npz" if folder is not None else None
+    if path is not None and path.is_file():
+        try:
+            return _read_cache(path, digest)
+        except _BAD_CACHE as exc:
+            logger.warning("gazetteer index cache %s not used (%s); building it again", path, type(exc).__name__)
     data = _build_index(files)
+    if path is not None:
+        try:
+            _write_cache(path, data, digest)
+        except OSError as exc:
+            logger.warning("gazetteer index not cached (%s); it is rebuilt at every start", exc)
+    return data
+
+
+def _private_folder(root: Path, directory: Path) -> Path | None:
+    """The cache folder of one gazetteers folder, made 0700; None when it is not this user's alone.
+
+    A folder another user owns or can write could hold a planted file: even
+    if loading it runs no code, its content would not be ours.
+    """
+    folder = root / "gazetteer-index" / hashlib.sha256(str(directory.resolve()).encode()).hexdigest()[:16]
     try:
-        cache.parent.mkdir(exist_ok=True)
-        for old in cache.parent.glob("*.pickle"):
-            old.unlink()
-        fd, tmp = tempfile.mkstemp(dir=cache.parent, suffix=".tmp")
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, cache)
+        root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        for p in (folder.parent, folder):
+            p.mkdir(exist_ok=True, mode=0o700)
+        for p in (folder, folder.parent):
+            st = p.lstat()
+            if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.geteuid() or st.st_mode & 0o022:
+                logger.warning("gazetteer index not cached: %s is not a folder only this user can write", p)
+                return None
     except OSError as exc:
         logger.warning("gazetteer index not cached (%s); it is rebuilt at every start", exc)
+        return None
+    return folder
+
+
+# Strings joined with NUL (no name holds one) and stored as UTF-8 bytes.
+_TEXT = ("name", "canonical", "region", "keys", "trigrams")
+# Few distinct values, many rows: stored as codes into their distinct values.
+_CODED = ("kind", "country", "source", "list")
+_ARRAYS = ("population", "key_offsets", "key_rows", "tri_offsets", "tri_keys", "group_of", "group_offsets", "group_rows")
+_BAD_CACHE = (OSError, ValueError, KeyError, TypeError, UnicodeDecodeError, EOFError, zipfile.BadZipFile)
+
+
+def _text_array(values: list[str]) -> np.ndarray:
+    return np.frombuffer("\0".join(values).encode(), dtype=np.uint8)
+
+
+def _text_list(array: np.ndarray, count: int) -> list[str]:
+    if array.dtype != np.uint8:
+        raise ValueError("text stored in the wrong type")
+    values = array.tobytes().decode().split("\0") if count else []
+    if len(values) != count:
+        raise ValueError("text column of the wrong length")
+    return values
+
+
+def _write_cache(path: Path, data: dict, digest: str) -> None:
+    arrays: dict[str, np.ndarray] = {"sources_sha256": np.frombuffer(digest.encode(), dtype=np.uint8)}
+    arrays["rows"] = np.array([len(data["name"]), len(data["keys"]), len(data["trigrams"])], dtype=np.int64)
+    for column in _TEXT:
+        arrays[column] = _text_array(data[column])
+    for column in _CODED:
+        distinct = sorted(set(data[column]))
+        codes = {v: i for i, v in enumerate(distinct)}
+        arrays[column + ".values"] = _text_array(distinct)
+        arrays[column + ".count"] = np.array([len(distinct)], dtype=np.int64)
+        arrays[column] = np.array([codes[v] for v in data[column]], dtype=np.int32)
+    for column in _ARRAYS:
+        arrays[column] = data[column]
+    skeletons = list(data["skeleton_keys"])
+    offsets, flat = _csr([data["skeleton_keys"][s] for s in skeletons])
+    arrays.update({"skeletons": _text_array(skeletons), "skeleton_offsets": offsets, "skeleton_keys": flat})
+    for old in path.parent.glob("index-*.npz"):
+        old.unlink()
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            np.savez(fh, **arrays)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _read_cache(path: Path, digest: str) -> dict:
+    """The index kept at ``path``; ValueError (or another of ``_BAD_CACHE``) when it is not one built from these sources."""
+    with np.load(path, allow_pickle=False) as z:
+        if z["sources_sha256"].tobytes().decode() != digest:
+            raise ValueError("built from other gazetteer files")
+        rows, keys, trigrams = (int(n) for n in z["rows"])
+        counts = {"name": rows, "canonical": rows, "region": rows, "keys": keys, "trigrams": trigrams}
+        data: dict = {column: _text_list(z[column], counts[column]) for column in _TEXT}
+        for column in _CODED:
+            distinct = _text_list(z[column + ".values"], int(z[column + ".count"][0]))
+            codes = z[column]
+            if codes.shape != (rows,) or (rows and (codes.min() < 0 or codes.max() >= len(distinct))):
+                raise ValueError(f"{column}: codes out of range")
+            data[column] = [distinct[c] for c in codes.tolist()]
+        for column in _ARRAYS:
+            data[column] = z[column]
+        offsets, flat = z["skeleton_offsets"], z["skeleton_keys"]
+        skeletons = _text_list(z["skeletons"], len(offsets) - 1)
+        bounds = offsets.tolist()
+        data["skeleton_keys"] = {s: flat[bounds[i] : bounds[i + 1]].tolist() for i, s in enumerate(skeletons)}
+    if len(data["population"]) != rows or len(data["key_offsets"]) != keys + 1 or len(data["tri_offsets"]) != trigrams + 1:
+        raise ValueError("arrays of the wrong length")
     return data
 
 
@@ -155,32 +274,7 @@ def _build_index(files: list[Path]) -> dict:
     places: list[Place] = []
     for f in files:
         places += _places_from(_read_rows(f), f.name.removesuffix(".gz").removesuffix(".tsv"))
-    return _shared_strings(_index(places))
-
-
-def _shared_strings(data: dict) -> dict:
-    """One object per distinct string across the text columns.
-
-    A few hundred thousand rows repeat a few hundred kinds, countries and
-    sources: pickled as references to one object each, the index loads in
-    half the time.
-    """
-    pool: dict[str, str] = {}
-    for column in ("name", "canonical", "kind", "country", "region", "source", "list", "keys"):
-        data[column] = [pool.setdefault(v, v) for v in data[column]]
-    return data
-
-
-class _no_gc:
-    """Unpickling a million small objects runs the cycle collector over and over; none is a cycle."""
-
-    def __enter__(self) -> None:
-        self._was = gc.isenabled()
-        gc.disable()
-
-    def __exit__(self, *exc) -> None:
-        if self._was:
-            gc.enable()
+    return _index(places)
 
 
 def _csr(groups: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
