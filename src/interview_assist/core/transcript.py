@@ -80,6 +80,8 @@ class Suggestion:
     source: str  # "glossary" | "gazetteer:<list>" | "unbiased decode"
     detail: str = ""
     variants: tuple[str, ...] = ()
+    # Why it is offered: "in the case glossary", "sounds like “Kandas” (same phonetic key)"...
+    reason: str = ""
 
 
 # Why a name flag was raised (codes stored; ``NAME_REASONS`` explains them).
@@ -94,6 +96,9 @@ NAME_REASONS = {
     "sounds-like-glossary": "sounds like a name in the case glossary",
     "sounds-like-place": "sounds like a known place",
     "unknown-word": "a doubtful word the speech model wrote in pieces",
+    "person-name": "a person's name (after a title, a first name, or like a person of the case glossary): no place is suggested",
+    "organisation": "the name of an organisation: no place is suggested",
+    "acronym": "an acronym: no place is suggested",
 }
 
 

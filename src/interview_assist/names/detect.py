@@ -16,9 +16,11 @@ score below 0.1, wrong common words above 0.8), so a flag combines signals:
 - with biasing: any word that equals a list entry, and the decode without
   the list disagreeing.
 
-A known place heard with confidence is not flagged; a person's name is always
-flagged unless it is in the case glossary and was found without the list's
-help. Every flag carries its reasons, its time span and ranked suggestions.
+A known place heard with confidence is not flagged; a person's name (after a
+title, or starting with a given name, see :mod:`.kinds`) is always flagged
+unless it is in the case glossary and was found without the list's help.
+Every flag carries its reasons, its time span and the suggestions worth a
+key, each with why it is offered (:mod:`.suggestions`).
 """
 
 from __future__ import annotations
@@ -31,19 +33,26 @@ from typing import TYPE_CHECKING
 from rapidfuzz import fuzz, process
 
 from interview_assist.core.transcript import GlossaryEntry, NameFlag, Segment, Suggestion
-from interview_assist.names.gazetteer import Gazetteer, similarity
+from interview_assist.names import kinds
+from interview_assist.names.gazetteer import Gazetteer, Place, default_gazetteers_dir, similarity, well_known
 from interview_assist.names.normalize import key, sound
 from interview_assist.names.options import NameOptions
-from interview_assist.names.tokens import EDGE_PUNCT, PARTICLES, POSSESSIVE, SENTENCE_END, Token, join_tokens, not_a_name, tokens_of
+from interview_assist.names.suggestions import Suggester, rank
+from interview_assist.names.tokens import (
+    EDGE_PUNCT,
+    FUNCTION_WORDS,
+    PARTICLES,
+    POSSESSIVE,
+    SENTENCE_END,
+    Token,
+    join_tokens,
+    not_a_name,
+    tokens_of,
+)
 
 if TYPE_CHECKING:
     from interview_assist.asr.transcriber import Vocabulary
 
-
-# Points added to a case glossary suggestion (shown in its score).
-GLOSSARY_PRIOR = 15.0
-# Points taken from a glossary name matched by one word of a longer flag.
-PART_PENALTY = 5.0
 
 class NameFinder:
     """Flags names in transcripts, against the gazetteers and one case glossary."""
@@ -55,9 +64,11 @@ class NameFinder:
         options: NameOptions = NameOptions(),
         biased: bool = False,
         vocabulary: Vocabulary | None = None,
+        given_names: frozenset[str] | None = None,
     ):
         """``vocabulary``: the speech model's (see :class:`Vocabulary`);
-        without it, words are not judged by how the model wrote them."""
+        without it, words are not judged by how the model wrote them.
+        ``given_names``: keys of given names (default: those shipped in the gazetteers folder)."""
         self.gazetteer = gazetteer
         self.vocabulary = vocabulary
         self.glossary = glossary
@@ -66,19 +77,11 @@ class NameFinder:
         self._glossary_keys = {key(e.term): e for e in glossary}
         # Single words of multi-word glossary names: "Nazari" alone is a list word too.
         self._glossary_words = {key(w): e for e in glossary for w in re.split(r"[\s\-]+", e.term) if len(key(w)) >= 3}
-        # Every run of words of each name: a flag may hold part of a name
-        # ("Gholmohamid" for "Gul Mohammad" of "Gul Mohammad Nazari").
-        self._glossary_choices: list[tuple[str, GlossaryEntry]] = []
-        for e in glossary:
-            parts = e.term.split()
-            for a in range(len(parts)):
-                for b in range(a + 1, len(parts) + 1):
-                    sub = " ".join(parts[a:b])
-                    if len(key(sub)) >= 3:
-                        self._glossary_choices.append((sub, e))
-        self._choice_keys = [key(term) for term, _ in self._glossary_choices]
-        self._choice_sounds = [sound(term) for term, _ in self._glossary_choices]
-        self._search_cache: dict[str, list[Suggestion]] = {}
+        self.given = given_names if given_names is not None else kinds.given_names(default_gazetteers_dir())
+        self.suggester = Suggester(gazetteer, glossary, options)
+        choices = self.suggester.glossary_choices
+        self._choice_keys = [key(term) for term, _ in choices]
+        self._choice_sounds = [sound(term) for term, _ in choices]
         self._split_cache: dict[str, float] = {}
 
     # -- the whole transcript -------------------------------------------------
@@ -146,7 +149,7 @@ class NameFinder:
             name_like = t.capital and key(t.text) and not not_a_name(t.text)
             if t.joined and cur:
                 cur.append(t.index)
-            elif name_like and not (t.initial and not self._initial_is_name(t)):
+            elif name_like and not (t.initial and not self._initial_is_name(toks, t)):
                 cur.append(t.index)
             elif cur and t.text.lower() in PARTICLES and not toks[cur[-1]].closes:
                 cur.append(t.index)
@@ -172,26 +175,55 @@ class NameFinder:
             span = span[1:]
         return span if not (len(span) == 1 and country(span[0])) else []
 
-    def _initial_is_name(self, t: Token) -> bool:
-        """A capitalised first word of a sentence counts as a name only if the case glossary has it."""
+    def _initial_is_name(self, toks: list[Token], t: Token) -> bool:
+        """A capitalised first word of a sentence counts as a name if the case glossary has it, or if
+        it is a given name said to someone or followed by a surname ("Margaret," said Mr. Hale)."""
         k = key(t.text)
-        return k in self._glossary_keys or k in self._glossary_words
+        if k in self._glossary_keys or k in self._glossary_words:
+            return True
+        if k not in self.given:
+            return False
+        after = toks[t.index + 1] if t.index + 1 < len(toks) else None
+        return bool(re.search(r",[\s\"'”’]*$", t.word.text)) or (
+            after is not None and not t.closes and after.capital and not not_a_name(after.text)
+            and after.text.lower() not in FUNCTION_WORDS
+        )
+
+    def _kind(self, toks: list[Token], span: list[int], places: list[Place] | None = None) -> str:
+        """Person, organisation, acronym or place (:mod:`.kinds`); ordinary words are place-like."""
+        if not any(toks[j].capital for j in span):
+            return kinds.PLACE
+        text = join_tokens(toks, span)
+        k = key(text)
+        places = self.gazetteer.exact(text) if places is None else places
+        famous = any(
+            (key(p.canonical) == k or p.kind == "country") and well_known(p, self.options.split_place_min_population)
+            for p in places
+        )
+        before = toks[span[0] - 1].text if span[0] > 0 else None
+        kind = kinds.kind_of([toks[j].text for j in span], before, self.given, famous)
+        return kinds.PERSON if kind == kinds.PLACE and self.suggester.glossary_kind(text) == "person" else kind
 
     def _judge_capital(self, index: int, toks: list[Token], span: list[int]) -> NameFlag | None:
         text = join_tokens(toks, span)
         k = key(text)
         low = min(toks[j].word.probability for j in span) < self.options.low_probability
+        places = self.gazetteer.exact(text)
+        as_usual = any(key(p.canonical) == k or p.kind == "country" for p in places)
+        kind = self._kind(toks, span, places)
         reasons: list[str] = []
         if self.biased and (k in self._glossary_keys or any(key(toks[j].text) in self._glossary_words for j in span)):
             reasons.append("from-list")
         elif k in self._glossary_keys:
             return None  # in the case file, and heard without the list's help
-        elif places := self.gazetteer.exact(text):
-            if not any(key(p.canonical) == k or p.kind == "country" for p in places):
-                # "Kasala" is a recorded spelling of Kassala: show the usual one.
-                reasons.append("variant-spelling")
-            elif not low:
+        elif kind == kinds.PERSON:
+            reasons.append("person-name")  # the names of people are always checked
+        elif as_usual:
+            if not low:
                 return None  # a known place, spelled as usual and heard with confidence
+        elif places and kind == kinds.PLACE:
+            # "Kasala" is a recorded spelling of Kassala: show the usual one.
+            reasons.append("variant-spelling")
         else:
             reasons.append("unknown")
         reasons.append("capitalised")
@@ -200,7 +232,7 @@ class NameFinder:
         if low:
             reasons.append("low-probability")
         span = self._extend(toks, span, text)
-        return self._make(index, toks, span, reasons)
+        return self._make(index, toks, span, reasons, kind)
 
     def _extend(self, toks: list[Token], span: list[int], text: str) -> list[int]:
         """Take in up to two doubtful neighbours when they make a better-known name.
@@ -327,44 +359,20 @@ class NameFinder:
 
     # -- suggestions -------------------------------------------------------------
 
-    def suggest(self, text: str) -> list[Suggestion]:
-        if text in self._search_cache:
-            return self._search_cache[text]
-        opts = self.options
-        out: dict[str, Suggestion] = {}
-        # A flag may take in ordinary words around the name ("Havro River"
-        # for the Evros river): its single words are matched too, for less.
-        words = [w for w in text.split() if len(key(w)) >= 3] if " " in text else []
-        for term, entry in self._glossary_choices:
-            score = max([similarity(text, term)] + [similarity(w, term) - PART_PENALTY for w in words])
-            if score >= opts.min_suggestion_score:
-                # Names from the case file are far likelier than any other place.
-                whole = term == entry.term
-                s = Suggestion(
-                    term, round(score + GLOSSARY_PRIOR, 2), "glossary",
-                    entry.kind if whole else f"{entry.kind}, part of {entry.term}",
-                    () if whole else (entry.term,),
-                )
-                if key(term) not in out or out[key(term)].score < s.score:
-                    out[key(term)] = s
-        for m in self.gazetteer.search(text, limit=opts.suggestions + 3, min_score=opts.min_suggestion_score):
-            p = m.place
-            detail = ", ".join(x for x in (p.kind, p.country, f"pop. {p.population}" if p.population else "") if x)
-            s = Suggestion(p.canonical, m.score, f"gazetteer:{p.list}", detail, tuple(self.gazetteer.variants(p)))
-            k = key(p.canonical)
-            if k not in out or out[k].score < s.score:
-                out[k] = s
-        ranked = sorted(out.values(), key=_rank)[: opts.suggestions]
-        self._search_cache[text] = ranked
-        return ranked
+    def suggest(self, text: str, kind: str = kinds.PLACE, plain: bool = False) -> list[Suggestion]:
+        """The suggestions worth a key for ``text`` (see :mod:`.suggestions`)."""
+        return self.suggester.suggest(text, kind, plain)
 
     def _best_score(self, text: str) -> float:
-        s = self.suggest(text)
-        return s[0].score if s else 0.0
+        return self.suggester.best_score(text)
 
-    def _make(self, index: int, toks: list[Token], span: list[int], reasons: list[str]) -> NameFlag:
+    def _make(self, index: int, toks: list[Token], span: list[int], reasons: list[str], kind: str | None = None) -> NameFlag:
         text = join_tokens(toks, span)
         words = [toks[j].word for j in span]
+        kind = kind or self._kind(toks, span)
+        if kind in kinds.KIND_REASONS:
+            reasons = reasons + [kinds.KIND_REASONS[kind]]
+        plain = not any(toks[j].capital and not toks[j].initial for j in span)
         return NameFlag(
             segment=index,
             first_word=span[0],
@@ -373,7 +381,7 @@ class NameFinder:
             end=words[-1].end,
             text=text,
             reasons=tuple(dict.fromkeys(reasons)),
-            suggestions=tuple(self.suggest(text)),
+            suggestions=tuple(self.suggest(text, kind, plain)),
         )
 
     def _compare(self, flag: NameFlag, unbiased: Sequence[Segment]) -> NameFlag:
@@ -390,13 +398,15 @@ class NameFinder:
         # Both readings are evidence: rank the matches of each together
         # ("Nizip's" with the list, "Havro" without: Evros comes up).
         merged: dict[str, Suggestion] = {}
-        for sug in flag.suggestions + tuple(self.suggest(text)):
+        kind = kinds.kind_of_reasons(flag.reasons)
+        plain = not any(w[:1].isupper() for w in text.split())
+        for sug in flag.suggestions + tuple(self.suggest(text, kind, plain)):
             k = key(sug.text)
             if k not in merged or merged[k].score < sug.score:
                 merged[k] = sug
-        ranked = sorted(merged.values(), key=_rank)[: self.options.suggestions]
+        ranked = sorted(merged.values(), key=rank)[: self.options.suggestions]
         # And the reading itself, last, so a person sees what was heard without the list.
-        ranked.append(Suggestion(text, round(similarity(text, flag.text), 2), "unbiased decode"))
+        ranked.append(Suggestion(text, round(similarity(text, flag.text), 2), "unbiased decode", reason="heard so by the decode without the case glossary"))
         reasons = tuple(dict.fromkeys(flag.reasons + ("decodes-differ",)))
         return replace(flag, reasons=reasons, suggestions=tuple(ranked))
 
@@ -410,9 +420,3 @@ def _best_disjoint(found: list[tuple[float, list[int]]]) -> list[list[int]]:
             chosen.append(span)
             taken.update(span)
     return chosen
-
-
-def _rank(s: Suggestion) -> tuple[bool, float]:
-    """The case file's names first: a near-perfect match with some village is
-    weak evidence when the heard word is itself a mishearing."""
-    return (s.source != "glossary", -s.score)

@@ -30,7 +30,7 @@ from interview_assist.names.normalize import key, skeleton, sound
 
 GAZETTEERS_ENV = "INTERVIEW_ASSIST_GAZETTEERS"
 
-__all__ = ["GAZETTEERS_ENV", "Gazetteer", "Match", "Place", "default_gazetteers_dir", "similarity"]
+__all__ = ["GAZETTEERS_ENV", "Gazetteer", "Match", "Place", "default_gazetteers_dir", "similarity", "well_known"]
 
 
 def default_gazetteers_dir() -> Path:
@@ -158,7 +158,7 @@ class Gazetteer:
             for row in self._rows_of_key(kid):
                 place = self.place(row)
                 ident = (place.canonical, place.country, place.source)
-                if _well_known(place, min_population) and (ident not in best or score > best[ident].score):
+                if well_known(place, min_population) and (ident not in best or score > best[ident].score):
                     best[ident] = Match(place, round(score, 2))
         return sorted(best.values(), key=lambda m: -m.score)
 
@@ -218,7 +218,8 @@ class Gazetteer:
         return sorted(best.values(), key=lambda m: -m.score)[:limit]
 
 
-def _well_known(p: Place, min_population: int) -> bool:
+def well_known(p: Place, min_population: int) -> bool:
+    """A town of ``min_population`` or more, or a place of any other kind (subdivision, country, an agency's list)."""
     # As the buckets count it: an unknown population is below any bound.
     return p.kind != "city" or (p.population if p.population is not None else -1) >= min_population
 

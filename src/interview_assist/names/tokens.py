@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from interview_assist.core.transcript import Word
+from interview_assist.names.kinds import ends_title
 
 # Capitalised words that are not names of people or places.
 NOT_NAMES = set(
@@ -75,7 +76,7 @@ def tokens_of(words: Sequence[Word], starts_sentence: bool) -> list[Token]:
         if j == 0 and text.lower() in FUNCTION_WORDS:
             initial = True  # capitalised as the first word of a Whisper segment, not as a name
         out.append(Token(j, w, text, text[:1].isupper(), initial and not joined, joined, bool(re.search(r"[.,?!:;…]$", raw))))
-        initial = bool(SENTENCE_END.search(raw))
+        initial = bool(SENTENCE_END.search(raw)) and not ends_title(raw)  # "Mr. Hale": no sentence ends at "Mr."
     return out
 
 

@@ -106,7 +106,8 @@ def name_flag_dict(f: NameFlag) -> dict[str, Any]:
         "reasons": list(f.reasons),
         "explanations": [NAME_REASONS.get(r, r) for r in f.reasons],
         "suggestions": [
-            {"text": s.text, "score": s.score, "source": s.source, "detail": s.detail, "variants": list(s.variants)}
+            {"text": s.text, "score": s.score, "source": s.source, "detail": s.detail, "variants": list(s.variants),
+             "reason": s.reason}
             for s in f.suggestions
         ],
     }

@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+import unicodedata
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 from interview_assist.core.errors import InputError, NotFound
@@ -61,7 +63,7 @@ def insert(c: sqlite3.Connection, interview_id: int, t: Transcript, segment_ids:
 
 def _row_to_flag(r: sqlite3.Row, segment_index: int) -> StoredNameFlag:
     suggestions = tuple(
-        Suggestion(s["text"], s["score"], s["source"], s.get("detail", ""), tuple(s.get("variants", ())))
+        Suggestion(s["text"], s["score"], s["source"], s.get("detail", ""), tuple(s.get("variants", ())), s.get("reason", ""))
         for s in json.loads(r["suggestions"])
     )
     flag = NameFlag(
@@ -91,6 +93,36 @@ def name_flags(db: Database, interview_id: int) -> list[StoredNameFlag]:
         (interview_id,),
     ).fetchall()
     return [_row_to_flag(r, r["segment_index"]) for r in rows]
+
+
+def _name_key(text: str | None) -> str:
+    """Letters and digits only, lower case, without accents or a possessive: "Kunduz's" is "kunduz"."""
+    plain = unicodedata.normalize("NFKD", re.sub(r"['’]s$", "", (text or "").strip())).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "", plain.lower())
+
+
+def same_name(flags: Sequence[StoredNameFlag], flag: StoredNameFlag) -> list[StoredNameFlag]:
+    """The other occurrences of ``flag``'s name among ``flags``, in time order.
+
+    Each occurrence stays a flag of its own (each may be misheard
+    differently); these are the ones heard the same, or decided to the same
+    spelling: once "Kandas" is corrected to Kunduz, the flags on "Kunduz" and on
+    other "Kandas" are its occurrences too.
+    """
+    names = {_name_key(flag.flag.text), _name_key(flag.resolution)} - {""}
+    return sorted(
+        (f for f in flags if f.id != flag.id and names & {_name_key(f.flag.text), _name_key(f.resolution)}),
+        key=lambda f: (f.flag.start, f.id),
+    )
+
+
+def name_occurrences(db: Database, interview_id: int, flag_id: int) -> list[StoredNameFlag]:
+    """The other flags of interview ``interview_id`` on the name of flag ``flag_id`` (see :func:`same_name`)."""
+    flags = name_flags(db, interview_id)
+    flag = next((f for f in flags if f.id == flag_id), None)
+    if flag is None:
+        raise NotFound(f"interview {interview_id} has no name flag {flag_id}")
+    return same_name(flags, flag)
 
 
 def resolve_name_flag(
