@@ -17,23 +17,26 @@ from interview_assist.cli.common import DB_OPTION, INTERVIEW_ID, OFFICER_OPTION,
 @click.option("--json", "as_json", is_flag=True, help="Print the flags as JSON.")
 @DB_OPTION
 def flags(interview_id: int, only_open: bool, as_json: bool, db_path: Path | None) -> None:
-    """List the name flags of interview ID: what was heard, why it is doubtful, and suggestions.
+    """List the name flags of interview ID: what was heard, why it is doubtful, and suggestions with why each is offered.
 
     Only a person resolves a flag (accept a suggestion, edit, confirm as
-    heard, or dismiss with a reason), in the review screen.
+    heard, or dismiss with a reason), in the review screen. Other flags on
+    the same name are listed with each flag ("same name: #12, #15").
     """
     from interview_assist.core.spans import format_timestamp
     from interview_assist.core.transcript import NAME_REASONS
     from interview_assist.review.views import name_flag_dict
-    from interview_assist.store import Database, name_flags
+    from interview_assist.store import Database, name_flags, same_name
 
     require_store(db_path)
     with Database(db_path, read_only=True) as db:
-        stored = [f for f in name_flags(db, interview_id) if f.open or not only_open]
+        every = name_flags(db, interview_id)
+    stored = [f for f in every if f.open or not only_open]
     if as_json:
         out = [
             {"id": f.id, "status": f.status, "resolution": f.resolution, "dismiss_reason": f.dismiss_reason,
-             "resolved_by": f.resolved_by, "resolved_at": f.resolved_at, **name_flag_dict(f.flag)}
+             "resolved_by": f.resolved_by, "resolved_at": f.resolved_at, **name_flag_dict(f.flag),
+             "same_name": [o.id for o in same_name(every, f)]}
             for f in stored
         ]
         click.echo(json.dumps(out, indent=2, ensure_ascii=False))
@@ -47,10 +50,15 @@ def flags(interview_id: int, only_open: bool, as_json: bool, db_path: Path | Non
         click.echo(f"#{f.id} segment {g.segment + 1} [{format_timestamp(g.start)} → {format_timestamp(g.end)}] \"{g.text}\" · {state}")
         for r in g.reasons:
             click.echo(f"    - {NAME_REASONS.get(r, r)}")
+        if not g.suggestions:
+            click.echo("    no suggestion: none is close enough to what was heard")
         for n, s in enumerate(g.suggestions, 1):
             extra = f" · also spelled {', '.join(s.variants[:3])}" if s.variants else ""
             detail = f", {s.detail}" if s.detail else ""
-            click.echo(f"    {n}. {s.text} ({s.source}{detail}, score {s.score:.0f}){extra}")
+            why = f" · {s.reason}" if s.reason else ""
+            click.echo(f"    {n}. {s.text} ({s.source}{detail}, score {s.score:.0f}){why}{extra}")
+        if others := same_name(every, f):
+            click.echo(f"    same name: {', '.join(f'#{o.id} at {format_timestamp(o.flag.start)}' for o in others)}")
 
 
 @click.command()

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from interview_assist.core.spans import Span
+from interview_assist.store import same_name
 from interview_assist.tui.dialogs import TextPrompt
 from interview_assist.tui.widgets.detail import DetailPane
+
+# Seconds of audio played around a name when stepping through its occurrences.
+AROUND_NAME = 1.0
 
 
 class FlagDecisions:
@@ -34,6 +39,26 @@ class FlagDecisions:
             return
         self.flag_id = flags[(DetailPane.selected(flags, self.flag_id) + 1) % len(flags)].id
         self._show_current()
+
+    def action_next_occurrence(self) -> None:
+        """Go to the next flag on the same name (heard or decided the same), select it, and play it."""
+        if (flag := self._selected_flag()) is None:
+            return
+        every = [f for i in range(len(self.session)) for f in self.session.view(i).flags]
+        others = same_name(every, flag)
+        if not others:
+            self._say(f'"{flag.flag.text}" is flagged nowhere else')
+            return
+        later = [f for f in others if (f.flag.start, f.id) > (flag.flag.start, flag.id)]
+        target = (later or others)[0]
+        n = sorted([flag, *others], key=lambda f: (f.flag.start, f.id)).index(target) + 1
+        self.table.move_cursor(row=target.flag.segment)
+        self.flag_id = target.id
+        self._show_current()
+        seg = self.session.view(target.flag.segment).segment
+        g = target.flag
+        self._play(Span(max(g.start - AROUND_NAME, seg.start), min(g.end + AROUND_NAME, seg.end)), 1.0)
+        self._say(f'{self.message} · "{g.text}": occurrence {n} of {len(others) + 1} of this name')
 
     def action_accept(self, n: int) -> None:
         if not self._guard() or (flag := self._selected_flag()) is None:

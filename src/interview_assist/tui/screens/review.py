@@ -54,6 +54,8 @@ class ReviewScreen(FlagDecisions, StructureEdits, Screen):
         Binding("f", "next_flag", "Flag", id="review.next_flag", tooltip="next segment with an open flag"),
         Binding("right_square_bracket", "select_flag", "Next flag here", id="review.select_flag", show=False,
                 tooltip="select the next name flag of this segment (the one the keys below act on, marked ▶)"),
+        Binding("g", "next_occurrence", "Same name", id="review.next_occurrence", show=False,
+                tooltip="next flag on the same name elsewhere (heard or decided the same), with its audio"),
         Binding("1", "accept(1)", "Accept", id="review.accept_1", tooltip="accept suggestion 1 for the selected name"),
         *(Binding(str(n), f"accept({n})", f"Accept suggestion {n}", id=f"review.accept_{n}", show=False) for n in range(2, 6)),
         Binding("a", "spell_name", "Spell", id="review.spell_name", tooltip="type the selected name's correct spelling"),

@@ -1,5 +1,5 @@
 """The detail pane: the current segment in full, its state, its quality flags (loop,
-gap, language...) with their reasons, and its name flags with suggestions."""
+gap, language...) with their reasons, and its name flags with suggestions and why each is offered."""
 
 from __future__ import annotations
 
@@ -63,6 +63,18 @@ class DetailPane(Widget):
             out.insert(0, Text(f"   ↑ {skipped} earlier flag{'s' if skipped > 1 else ''} here ({what})", style="dim"))
         return out
 
+    @staticmethod
+    def _suggestions(suggestions) -> list[Text]:
+        """One line per suggestion with why it is offered; on one line when none says why (stored before reasons were)."""
+        if not suggestions:
+            return [Text("   no suggestion is close to what was heard: a types the spelling, c confirms it", style="dim")]
+        if not any(s.reason for s in suggestions):
+            return [Text("   " + "  ".join(f"{n}. {s.text} ({s.source.split(':')[0]})" for n, s in enumerate(suggestions, 1)))]
+        return [
+            Text.assemble(f"   {n}. ", (s.text, "bold"), (f" · {s.reason or s.source.split(':')[0]}", "dim"))
+            for n, s in enumerate(suggestions, 1)
+        ]
+
     def show(self, v: SegmentView, word_cursor: int | None = None, flag_id: int | None = None) -> None:
         head = Text.assemble(
             (f"#{v.index + 1} ", "bold"),
@@ -103,9 +115,9 @@ class DetailPane(Widget):
             # With several flags, the time tells two flags on the same word apart.
             at = f" at {format_timestamp(g.start)}" if len(flags) > 1 else ""
             blocks.append([Text.assemble(mark, ("⚑ ", "red" if f.open else "green"), (f'"{g.text}"', "bold"), f"{at} {state} · ", (why, "dim"))])
-            if k == selected and g.suggestions:
+            if k == selected:
                 # Only the selected flag's: those are what 1-5 pick (also to change a decision).
-                blocks[-1].append(Text("   " + "  ".join(f"{n}. {s.text} ({s.source.split(':')[0]})" for n, s in enumerate(g.suggestions[:5], 1))))
+                blocks[-1] += self._suggestions(g.suggestions[:5])
         kinds = [q.kind for q in v.quality] + ["name"] * len(flags)
         parts += self._fit(parts, blocks, acted_on, kinds)
         if len(flags) > 1:
