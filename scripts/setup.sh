@@ -36,5 +36,5 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
 fi
 
 .venv/bin/interview-assist models install >&2
-# Index the gazetteers once (kept in gazetteers/.index/).
+# Index the gazetteers once (kept in the user cache: ~/.cache/interview-assist/gazetteer-index/).
 .venv/bin/interview-assist gazetteers >&2

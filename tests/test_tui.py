@@ -467,3 +467,33 @@ def test_a_player_that_fails_is_reported(tmp_path):
     sink = CommandSink(["sh", "-c", "cat > /dev/null; echo 'cannot open audio device default' >&2; exit 1"])
     with pytest.raises(PlaybackError, match="exit code 1.*cannot open audio device"):
         sink.play(np.zeros(1600, dtype=np.float32), 16000)
+
+
+async def test_the_occurrences_of_a_name_are_stepped_through_with_their_audio(db_path, eval_dir):
+    """g goes to the next flag on the same name, selects it and plays it with a second around it;
+    the detail pane says why each suggestion is offered."""
+    t = _transcript(AUDIO)
+    why = "sounds like “Kandas” (same phonetic key)"
+    fourth = Segment(9.0, 11.3, "We left Kandas in May.", "en", _words(9.0, "We left Kandas in May.", [0.9, 0.9, 0.4, 0.9, 0.9]), speaker="S2")
+    again = NameFlag(3, 2, 2, 9.9, 10.3, "Kandas", ("unknown", "capitalised"),
+                     (Suggestion("Kunduz", 100.2, "gazetteer:places", "city, AF", (), why),))
+    t = replace(t, segments=(*t.segments, fourth), duration=11.3, name_flags=(*t.name_flags, again))
+    with Database(db_path) as db:
+        iid = save_transcript(db, t, actor="machine")
+    sink = NullSink()
+    app = make_app(db_path, iid, "officer.a", sink=sink, confirm_officer=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("down", "down")
+        assert app.current == 2
+        await pilot.press("g")
+        await app.workers.wait_for_complete()
+        assert app.current == 3
+        assert 'occurrence 2 of 2 of this name' in _status(app)
+        assert f"1. Kunduz · {why}" in _detail(app)
+        # 9.0-11.3 s: the name (9.9-10.3 s) and up to 1 s around it, within its segment.
+        assert sink.played == [(int((11.3 - 9.0) * 16000), 16000)]
+        await pilot.press("g")
+        assert app.current == 2 and "occurrence 1 of 2" in _status(app)
+        await pilot.press("up")
+        await pilot.press("g")
+        assert "is flagged nowhere else" in _status(app)

@@ -97,6 +97,7 @@ NAME_REASONS = {
     "sounds-like-place": "sounds like a known place",
     "unknown-word": "a doubtful word the speech model wrote in pieces",
     "person-name": "a person's name (after a title, a first name, or like a person of the case glossary): no place is suggested",
+    "given-name": "a first name (most often a person's): only well-known places are suggested",
     "organisation": "the name of an organisation: no place is suggested",
     "acronym": "an acronym: no place is suggested",
 }

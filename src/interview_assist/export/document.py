@@ -39,6 +39,8 @@ class NameDecision:
     # Where the machine heard it: word positions in the segment.
     first_word: int | None = None
     last_word: int | None = None
+    # Why the machine offered the suggestion the officer accepted ("in the case glossary", "sounds like ...").
+    offered_because: str | None = None
 
     @property
     def corrected(self) -> bool:
@@ -233,6 +235,7 @@ def build_document(db: Database, interview_id: int, *, exported_by: str) -> Expo
             NameDecision(
                 f.flag.start, f.flag.end, f.flag.text, f.status, f.resolution, f.flag.reasons,
                 f.resolved_by, f.resolved_at, f.dismiss_reason, f.flag.first_word, f.flag.last_word,
+                next((g.reason or None for g in f.flag.suggestions if g.text == f.resolution), None) if f.status == "accepted" else None,
             )
         )
     quality_by_segment: dict[int, list[QualityDecision]] = {}

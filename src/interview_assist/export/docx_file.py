@@ -115,7 +115,8 @@ def render(doc: ExportDocument) -> bytes:
                 format_timestamp(n.start),
                 n.heard,
                 (n.spelling or "") + (" (not in the validated text: rewritten by the officer)" if n.is_name and id(n) not in marked else ""),
-                decision + (f": {n.dismiss_reason}" if n.dismiss_reason else ""),
+                decision + (f": {n.dismiss_reason}" if n.dismiss_reason else "")
+                + (f" (offered as {n.offered_because})" if n.offered_because else ""),
                 "; ".join(NAME_REASONS.get(r, r) for r in n.reasons),
                 f"{n.decided_by} at {n.decided_at}",
             ])

@@ -27,19 +27,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz, process
 
 from interview_assist.core.transcript import GlossaryEntry, NameFlag, Segment, Suggestion
 from interview_assist.names import kinds
-from interview_assist.names.gazetteer import Gazetteer, Place, default_gazetteers_dir, similarity, well_known
+from interview_assist.names.gazetteer import Gazetteer, Place, default_gazetteers_dir, well_known
 from interview_assist.names.normalize import key, sound
 from interview_assist.names.options import NameOptions
-from interview_assist.names.suggestions import Suggester, rank
+from interview_assist.names.suggestions import Suggester, with_unbiased_reading
 from interview_assist.names.tokens import (
-    EDGE_PUNCT,
     FUNCTION_WORDS,
     PARTICLES,
     POSSESSIVE,
@@ -94,7 +92,7 @@ class NameFinder:
                 flags += self.flag_segment(i, seg, starts_sentence)
                 starts_sentence = bool(SENTENCE_END.search(seg.words[-1].text.strip()))
         if unbiased:
-            flags = [self._compare(f, unbiased) for f in flags]
+            flags = [with_unbiased_reading(self.suggester, f, unbiased) for f in flags]
         return flags
 
     # -- one segment ------------------------------------------------------------
@@ -202,7 +200,7 @@ class NameFinder:
         )
         before = toks[span[0] - 1].text if span[0] > 0 else None
         kind = kinds.kind_of([toks[j].text for j in span], before, self.given, famous)
-        return kinds.PERSON if kind == kinds.PLACE and self.suggester.glossary_kind(text) == "person" else kind
+        return kinds.PERSON if kind in (kinds.PLACE, kinds.GIVEN) and self.suggester.glossary_kind(text) == "person" else kind
 
     def _judge_capital(self, index: int, toks: list[Token], span: list[int]) -> NameFlag | None:
         text = join_tokens(toks, span)
@@ -216,8 +214,8 @@ class NameFinder:
             reasons.append("from-list")
         elif k in self._glossary_keys:
             return None  # in the case file, and heard without the list's help
-        elif kind == kinds.PERSON:
-            reasons.append("person-name")  # the names of people are always checked
+        elif kind in (kinds.PERSON, kinds.GIVEN):
+            reasons.append(kinds.KIND_REASONS[kind])  # the names of people are always checked
         elif as_usual:
             if not low:
                 return None  # a known place, spelled as usual and heard with confidence
@@ -383,32 +381,6 @@ class NameFinder:
             reasons=tuple(dict.fromkeys(reasons)),
             suggestions=tuple(self.suggest(text, kind, plain)),
         )
-
-    def _compare(self, flag: NameFlag, unbiased: Sequence[Segment]) -> NameFlag:
-        """Add what the decode without the list heard in the same time, when it differs."""
-        heard = [
-            w for s in unbiased if s.end > flag.start and s.start < flag.end for w in s.words
-            if min(w.end, flag.end) - max(w.start, flag.start) > 0.3 * min(w.end - w.start, flag.end - flag.start)
-        ]
-        if not heard:
-            return flag
-        text = EDGE_PUNCT.sub("", "".join(w.text for w in heard).strip())
-        if not key(text) or key(text) == key(flag.text):
-            return flag
-        # Both readings are evidence: rank the matches of each together
-        # ("Nizip's" with the list, "Havro" without: Evros comes up).
-        merged: dict[str, Suggestion] = {}
-        kind = kinds.kind_of_reasons(flag.reasons)
-        plain = not any(w[:1].isupper() for w in text.split())
-        for sug in flag.suggestions + tuple(self.suggest(text, kind, plain)):
-            k = key(sug.text)
-            if k not in merged or merged[k].score < sug.score:
-                merged[k] = sug
-        ranked = sorted(merged.values(), key=rank)[: self.options.suggestions]
-        # And the reading itself, last, so a person sees what was heard without the list.
-        ranked.append(Suggestion(text, round(similarity(text, flag.text), 2), "unbiased decode", reason="heard so by the decode without the case glossary"))
-        reasons = tuple(dict.fromkeys(flag.reasons + ("decodes-differ",)))
-        return replace(flag, reasons=reasons, suggestions=tuple(ranked))
 
 
 def _best_disjoint(found: list[tuple[float, list[int]]]) -> list[list[int]]:

@@ -23,6 +23,7 @@ import zipfile
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -97,7 +98,7 @@ def sources_digest(files: list[Path]) -> str:
     return digest.hexdigest()
 
 
-def load_index(directory: Path, cache: Path | None = None) -> dict:
+def load_index(directory: Path, cache: Path | None = None) -> dict[str, Any]:
     """The index of every ``*.tsv``/``*.tsv.gz`` in ``directory``: from the cache, else built (and cached).
 
     The cache (under ``cache``, default :func:`cache_root`) is a numpy
@@ -167,7 +168,7 @@ def _text_list(array: np.ndarray, count: int) -> list[str]:
     return values
 
 
-def _write_cache(path: Path, data: dict, digest: str) -> None:
+def _write_cache(path: Path, data: dict[str, Any], digest: str) -> None:
     arrays: dict[str, np.ndarray] = {"sources_sha256": np.frombuffer(digest.encode(), dtype=np.uint8)}
     arrays["rows"] = np.array([len(data["name"]), len(data["keys"]), len(data["trigrams"])], dtype=np.int64)
     for column in _TEXT:
@@ -188,21 +189,21 @@ def _write_cache(path: Path, data: dict, digest: str) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, **arrays)
+            np.savez(fh, allow_pickle=False, **arrays)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
-def _read_cache(path: Path, digest: str) -> dict:
+def _read_cache(path: Path, digest: str) -> dict[str, Any]:
     """The index kept at ``path``; ValueError (or another of ``_BAD_CACHE``) when it is not one built from these sources."""
     with np.load(path, allow_pickle=False) as z:
         if z["sources_sha256"].tobytes().decode() != digest:
             raise ValueError("built from other gazetteer files")
         rows, keys, trigrams = (int(n) for n in z["rows"])
         counts = {"name": rows, "canonical": rows, "region": rows, "keys": keys, "trigrams": trigrams}
-        data: dict = {column: _text_list(z[column], counts[column]) for column in _TEXT}
+        data: dict[str, Any] = {column: _text_list(z[column], counts[column]) for column in _TEXT}
         for column in _CODED:
             distinct = _text_list(z[column + ".values"], int(z[column + ".count"][0]))
             codes = z[column]
@@ -270,7 +271,7 @@ def _places_from(rows: list[dict[str, str]], list_name: str) -> list[Place]:
     return out
 
 
-def _build_index(files: list[Path]) -> dict:
+def _build_index(files: list[Path]) -> dict[str, Any]:
     places: list[Place] = []
     for f in files:
         places += _places_from(_read_rows(f), f.name.removesuffix(".gz").removesuffix(".tsv"))
@@ -284,7 +285,7 @@ def _csr(groups: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
     return offsets, flat
 
 
-def _index(places: list[Place]) -> dict:
+def _index(places: list[Place]) -> dict[str, Any]:
     keys: dict[str, int] = {}
     key_rows: list[list[int]] = []
     groups: dict[tuple[str, str, str], int] = {}

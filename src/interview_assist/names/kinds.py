@@ -7,9 +7,11 @@ still offer its names. The signs are read in the words, not guessed from
 the gazetteers:
 
 - a title before the name ("Mr. Hale", "Madame Dupont", "Dr Ahmadi");
-- a given name first ("Margaret", "Carl", "Nicolas Sarkozy"), from the US
-  Census given-name lists (``gazetteers/given-names.txt``), unless the words
-  are a well-known place ("Florence" heard alone stays a place);
+- a given name first ("Nicolas Sarkozy"), from the US Census given-name
+  lists (``gazetteers/given-names.txt``), unless the words are a well-known
+  place ("Florence" heard alone stays a place); a given name alone
+  ("Margaret", "Carl", "Karen") is most often a person's, but may be a
+  mishearing of a town (Keren): only well-known places are offered for it;
 - an organisation word in it ("Front National", "Red Crescent Society");
 - letters written all in capitals ("CFDT", "BFMTV").
 """
@@ -26,8 +28,11 @@ from interview_assist.names.normalize import key
 logger = logging.getLogger("interview_assist")
 
 PERSON, ORGANISATION, ACRONYM, PLACE = "person", "organisation", "acronym", "place"
+# A given name alone ("Karen"): most often a person, but Keren is a town of
+# Eritrea; only well-known places may be suggested for it.
+GIVEN = "given"
 # The reason code each kind adds to a flag (explained in NAME_REASONS).
-KIND_REASONS = {PERSON: "person-name", ORGANISATION: "organisation", ACRONYM: "acronym"}
+KIND_REASONS = {PERSON: "person-name", GIVEN: "given-name", ORGANISATION: "organisation", ACRONYM: "acronym"}
 
 # Words that put a person's name after them (English, French; forms of address in interviews).
 TITLES = frozenset(
@@ -87,7 +92,7 @@ def kind_of(words: list[str], before: str | None, given: frozenset[str], well_kn
     if words and all(_ALL_CAPS.match(w) for w in words):
         return ACRONYM
     if folded and len(folded[0]) >= 3 and folded[0] in given and not well_known_place:
-        return PERSON
+        return PERSON if len(folded) > 1 else GIVEN
     return PLACE
 
 

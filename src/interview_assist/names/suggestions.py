@@ -8,15 +8,17 @@ is a reason to think the words stand for it, and the reason is kept with it:
   is the best evidence there is;
 - **a gazetteer place**, only for a place-like flag (not a person's name, an
   organisation or an acronym, see :mod:`.kinds`), and only when it is close
-  to what was heard by spelling or by sound (:func:`closeness`); for
-  ordinary words the ASR doubted ("tell", "map"), only a well-known place
-  (a town of ``split_place_min_population`` or more, a subdivision, a
-  country, an agency's list): with 290,000 names, some village is near any
-  short word;
+  to what was heard by spelling or by sound (:func:`closeness`); for a
+  given name alone ("Karen", Keren: one letter apart or the same sound) and
+  for ordinary words the ASR doubted ("tell", "map"), only a well-known
+  place (a town of ``split_place_min_population`` or more, a subdivision, a
+  country, an agency's list) close to its usual name, not to one of its
+  many recorded names: with 290,000 names, some village is near any short
+  word;
 - a place spelled as heard and as usual is no suggestion (``c`` confirms
   it); heard as one of its recorded spellings, its usual name is offered,
-  unless some place is spelled so as usual; and a well-known place heard as
-  usually spelled ("Paris") is offered only well-known places like it.
+  unless some place is spelled so as usual; and for a well-known place
+  heard as usually spelled ("Paris", "Sudan") no place is offered at all.
 
 The search scores (:meth:`Suggester.candidates`) stay as they were: they
 also decide how far a flag reaches over its neighbours.
@@ -25,14 +27,17 @@ also decide how far a flag reaches over its neighbours.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import replace
 
 from rapidfuzz.distance import Levenshtein
 
-from interview_assist.core.transcript import GlossaryEntry, Suggestion
+from interview_assist.core.transcript import GlossaryEntry, NameFlag, Segment, Suggestion
 from interview_assist.names.gazetteer import Gazetteer, Match, similarity, well_known
-from interview_assist.names.kinds import PLACE
+from interview_assist.names.kinds import GIVEN, PLACE, kind_of_reasons
 from interview_assist.names.normalize import key, sound
 from interview_assist.names.options import NameOptions
+from interview_assist.names.tokens import EDGE_PUNCT
 
 # Points added to a case glossary suggestion (shown in its score).
 GLOSSARY_PRIOR = 15.0
@@ -48,6 +53,8 @@ SPELLED_APART = 0.2
 SAME_SOUND_APART = 0.5
 NEAR_SOUND_APART = 0.4
 NEAR_SOUND_LENGTH = 6
+# Alike in sound only when their spellings are within this many letters of length.
+SOUND_LENGTHS_APART = 2
 # The first sound of a name, which a mishearing keeps: letters that
 # transliterations swap for one sound count as one.
 _START = {**dict.fromkeys("aeiou", "a"), **dict.fromkeys("ckq", "k"), "z": "s", "w": "v", "j": "y"}
@@ -57,7 +64,8 @@ def closeness(heard: str, name: str) -> str | None:
     """Why ``name`` is close to ``heard`` by spelling or by sound, or None when it is not.
 
     Spelled at most one letter in five apart ("Kasala", "Kassala"); or
-    starting with the same sound and either with the same phonetic key
+    starting with the same sound, of lengths at most two letters apart, and
+    either with the same phonetic key
     (:func:`.normalize.sound`: "Kandas", "Kunduz") and at most half the
     letters apart, or, for keys of six letters or more, keys one letter apart
     and at most two letters in five apart ("Islam color", "Islam Qala").
@@ -72,7 +80,10 @@ def closeness(heard: str, name: str) -> str | None:
     longest = max(len(h), len(n))
     if apart <= SPELLED_APART * longest:
         return f"spelled {apart} letter{'s' if apart > 1 else ''} apart from “{heard}”"
-    if apart > SAME_SOUND_APART * longest or _START.get(h[0], h[0]) != _START.get(n[0], n[0]):
+    if (
+        apart > SAME_SOUND_APART * longest or abs(len(h) - len(n)) > SOUND_LENGTHS_APART
+        or _START.get(h[0], h[0]) != _START.get(n[0], n[0])
+    ):
         return None
     sh, sn = sound(h), sound(n)
     if sh == sn and len(sh) >= 4:
@@ -166,27 +177,31 @@ class Suggester:
         ordinary words (no capital), so only well-known places may be offered."""
         opts = self.options
         out: dict[str, Suggestion] = {key(s.text): s for s in self._glossary(text)}
-        if kind == PLACE:
-            heard = key(text)
-            as_usual = [p for p in self.gazetteer.exact(text) if key(p.canonical) == heard]
-            # A well-known place heard as usually spelled ("Paris") is no village's variant either.
-            famous = plain or any(well_known(p, opts.split_place_min_population) for p in as_usual)
+        heard = key(text)
+        as_usual = [p for p in self.gazetteer.exact(text) if key(p.canonical) == heard or p.kind == "country"]
+        if kind in (PLACE, GIVEN) and not any(well_known(p, opts.split_place_min_population) for p in as_usual):
+            # A well-known place heard as usually spelled ("Paris", "Sudan") is offered no
+            # other place: neither a village it is a recorded name of, nor one a letter away.
+            famous = plain or kind == GIVEN
             for m in self._search(text):
                 p = m.place
                 if famous and not well_known(p, opts.split_place_min_population):
                     continue
                 if key(p.canonical) == heard:
                     continue  # spelled as heard and as usual: nothing to offer, c confirms it
+                why: str | None
                 if key(p.name) == heard:
                     if as_usual:
                         continue  # a place is spelled so as usual: not another's recorded spelling
                     why = f"the usual spelling of “{text}”, a recorded spelling of this place"
-                elif why := close_to_flag(text, p.canonical):
-                    pass
-                elif why := close_to_flag(text, p.name):
-                    why += f", as recorded “{p.name}”"
-                else:
+                elif (why := close_to_flag(text, p.canonical)) is None and not famous:
+                    # Or close to the recorded spelling it was found by.
+                    if (near := close_to_flag(text, p.name)) is not None:
+                        why = f"{near}, as recorded “{p.name}”"
+                if why is None:
                     continue
+                if kind == GIVEN and not (why.startswith("spelled 1 letter") or "same phonetic key" in why):
+                    continue  # a first name spelled right is a person's, unless a town is all but the same
                 detail = ", ".join(x for x in (p.kind, p.country, f"pop. {p.population}" if p.population else "") if x)
                 s = Suggestion(p.canonical, m.score, f"gazetteer:{p.list}", detail, tuple(self.gazetteer.variants(p)), why)
                 k = key(p.canonical)
@@ -199,3 +214,29 @@ def rank(s: Suggestion) -> tuple[bool, float]:
     """The case file's names first: a near-perfect match with some village is
     weak evidence when the heard word is itself a mishearing."""
     return (s.source != "glossary", -s.score)
+
+
+def with_unbiased_reading(suggester: Suggester, flag: NameFlag, unbiased: Sequence[Segment]) -> NameFlag:
+    """``flag`` with what the decode without the list heard in the same time, when it differs."""
+    heard = [
+        w for s in unbiased if s.end > flag.start and s.start < flag.end for w in s.words
+        if min(w.end, flag.end) - max(w.start, flag.start) > 0.3 * min(w.end - w.start, flag.end - flag.start)
+    ]
+    if not heard:
+        return flag
+    text = EDGE_PUNCT.sub("", "".join(w.text for w in heard).strip())
+    if not key(text) or key(text) == key(flag.text):
+        return flag
+    # Both readings are evidence: rank the matches of each together
+    # ("Nizip's" with the list, "Havro" without: Evros comes up).
+    merged: dict[str, Suggestion] = {}
+    plain = not any(w[:1].isupper() for w in text.split())
+    for sug in flag.suggestions + tuple(suggester.suggest(text, kind_of_reasons(flag.reasons), plain)):
+        k = key(sug.text)
+        if k not in merged or merged[k].score < sug.score:
+            merged[k] = sug
+    ranked = sorted(merged.values(), key=rank)[: suggester.options.suggestions]
+    # And the reading itself, last, so a person sees what was heard without the list.
+    ranked.append(Suggestion(text, round(similarity(text, flag.text), 2), "unbiased decode", reason="heard so by the decode without the case glossary"))
+    reasons = tuple(dict.fromkeys(flag.reasons + ("decodes-differ",)))
+    return replace(flag, reasons=reasons, suggestions=tuple(ranked))

@@ -57,8 +57,9 @@ class FlagDecisions:
         self._show_current()
         seg = self.session.view(target.flag.segment).segment
         g = target.flag
-        self._play(Span(max(g.start - AROUND_NAME, seg.start), min(g.end + AROUND_NAME, seg.end)), 1.0)
-        self._say(f'{self.message} · "{g.text}": occurrence {n} of {len(others) + 1} of this name')
+        span = Span(max(g.start - AROUND_NAME, seg.start), min(g.end + AROUND_NAME, seg.end))
+        self._say(f'"{g.text}": occurrence {n} of {len(others) + 1} of this name, playing {span.start:.1f}-{span.end:.1f} s')
+        self._play_worker(span, 1.0)
 
     def action_accept(self, n: int) -> None:
         if not self._guard() or (flag := self._selected_flag()) is None:
