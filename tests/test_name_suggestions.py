@@ -86,6 +86,8 @@ def test_names_of_people_are_flagged_as_readme_says(gazetteer):
     karen = flags_of(finder, segment("We went by bus to Karen, then to the border.", doubtful=frozenset({"Karen"})))["Karen"]
     assert karen.reasons[0] == "given-name"
     assert [s.text for s in karen.suggestions] == ["Keren"] and karen.suggestions[0].reason == "spelled 1 letter apart from “Karen”"
+    lord = flags_of(finder, segment("the poem that Lord Byron wrote in Sintra", doubtful=frozenset({"Byron"})))
+    assert lord["Lord Byron"].reasons[0] == "person-name" and not lord["Lord Byron"].suggestions
     # A given name at a sentence start that is no one's name here is left alone; so is a word after "Mr" that is not capitalised.
     assert flags_of(finder, segment("the end."), segment("Will you sit down, please?", start=3.0)) == {}
 

@@ -324,6 +324,11 @@ def test_flags_are_stored_listed_and_resolved_only_by_a_person(names_dir, tmp_pa
     assert [g["term"] for g in shown["glossary"]] == ["Farid Nazari", "Kunduz", "Moria"]
     for f in flags:
         assert f["status"] == "open" and f["reasons"] and f["explanations"]
+        assert all(s["reason"] for s in f["suggestions"]), "every suggestion says why it is offered"
+        # Nothing decided yet: the other flags on a name are those heard the same.
+        assert sorted(f["same_name"]) == sorted(
+            g["id"] for g in flags if g["id"] != f["id"] and key(g["text"].removesuffix("'s")) == key(f["text"].removesuffix("'s"))
+        )
         words = shown["segments"][f["segment"]]["words"][f["first_word"] : f["last_word"] + 1]
         assert words[0]["start"] == f["start"] and words[-1]["end"] == f["end"]
         assert key(f["text"]) == key("".join(w["text"] for w in words))

@@ -84,9 +84,9 @@ def ends_title(raw: str) -> bool:
 def kind_of(words: list[str], before: str | None, given: frozenset[str], well_known_place: bool) -> str:
     """The kind of the name written as ``words`` (as the transcript has them), ``before`` being the word
     in front of it, if any; ``well_known_place``: the words are a well-known place, as spelled."""
-    if before is not None and is_title(before):
-        return PERSON
     folded = [key(w) for w in words]
+    if (before is not None and is_title(before)) or (len(folded) > 1 and folded[0] in TITLES):
+        return PERSON  # "Mr. Hale", "Lord Byron"
     if any(w in ORGANISATION_WORDS for w in folded):
         return ORGANISATION
     if words and all(_ALL_CAPS.match(w) for w in words):
