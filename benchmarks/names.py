@@ -1,5 +1,7 @@
 """Proper nouns: accuracy with and without the case glossary, flag recall,
-false flags per minute, and the right name among the top-3 suggestions.
+false flags per minute, the right name among the top-3 suggestions, and
+whether suggestions are worth a key: the share of suggestions that are the
+right name, and the flags whose suggestions are all wrong.
 
 Runs on every dialogue with a ``.names.tsv`` reference in ../shared/eval/names
 (or the folders given), in three conditions:
@@ -10,8 +12,15 @@ Runs on every dialogue with a ``.names.tsv`` reference in ../shared/eval/names
   default whenever a glossary is given).
 
 The glossary of a dialogue is its list of names (the case file is taken to
-hold them). Then the real ASR clips (no names reference): flags per minute,
-and how many of them sit on words the ASR got right.
+hold them). Then the interview mixtures of ../shared/eval/interviews
+(transcribed as ``transcribe`` does, with diarization, no glossary), scored
+against the names of benchmarks/names_interviews.tsv; then the real ASR
+clips (no names reference): flags per minute, how many of them sit on words
+the ASR got right, and the suggestions they offer.
+
+The suggestion figures run on the code imported: to measure an earlier
+commit side by side, put its ``src`` first on PYTHONPATH (its own gazetteers
+come with it).
 
 Also: gazetteer load time (index cached) and flagging time on a 3-hour
 transcript (the interview transcripts of the names dialogues repeated).
@@ -30,7 +39,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import EVAL, header  # noqa: E402
-from names_scoring import Score, read_reference, score  # noqa: E402
+from names_scoring import Score, read_reference, read_timed_names, score, score_by_time  # noqa: E402
 
 from interview_assist.asr.transcriber import AsrOptions, Transcriber  # noqa: E402
 from interview_assist.core.models import ModelCatalog  # noqa: E402
@@ -46,6 +55,12 @@ CONDITIONS = (("no glossary", False, False), ("glossary, not biased", True, Fals
 
 def pct(a: int, b: int) -> str:
     return f"{a}/{b} ({100 * a / b:.0f}%)" if b else "-"
+
+
+def suggestion_row(name: str, s: Score, show_offered: bool = True) -> str:
+    share = f"{s.right_suggestions}/{s.suggestions} ({100 * s.right_suggestions / s.suggestions:.0f}%)" if s.suggestions else "0"
+    return (f"| {name} | {s.flags} | {s.suggestions} | {share} | {s.flags_suggesting} | {pct(s.flags_all_wrong, s.flags)} | "
+            f"{pct(s.right_offered, s.misrecognised) if show_offered else '-'} |")
 
 
 def main() -> None:
@@ -85,6 +100,16 @@ def main() -> None:
                 print(f"    false flag: {m}")
             sys.stdout.flush()
 
+    print("\nSuggestions: offered, right (share of those offered), flags offering some, flags whose suggestions are all wrong "
+          "(share of all flags), misrecognised names whose flag offers the right name (anywhere in its list):\n")
+    print("| condition | flags | suggestions offered | right | flags with suggestions | all wrong | right name offered |")
+    print("|---|---|---|---|---|---|---|")
+    for name, *_ in CONDITIONS:
+        print(suggestion_row(name, totals[name], show_offered=True))
+    for name, *_ in CONDITIONS:
+        for w in totals[name].wrong_texts:
+            print(f"    {name}: all wrong: {w}")
+
     print("\n| condition | (a) names recognised | (b) misrecognised names flagged | (c) false flags / min, strict (lenient) | (d) right name in top 3 | list words inserted elsewhere, flagged |")
     print("|---|---|---|---|---|---|")
     for name, *_ in CONDITIONS:
@@ -93,8 +118,24 @@ def main() -> None:
         print(f"| {name} | {pct(s.recognised, s.occurrences)} | {pct(s.caught, s.misrecognised)} | "
               f"{s.false_strict / s.minutes:.2f} ({s.false_lenient / s.minutes:.2f}) | {pct(s.top3, s.misrecognised)} | {ins} |")
 
+    # The interview mixtures: real voices, names known by time (benchmarks/names_interviews.tsv).
+    timed = read_timed_names(Path(__file__).with_name("names_interviews.tsv"))
+    mixtures = Score(0.0)
+    for audio in sorted((EVAL / "interviews").glob("*.flac")):
+        t = transcribe(audio, PipelineOptions(), transcriber=transcriber, gazetteer=gazetteer)
+        s = score_by_time(t, timed.get(audio.stem, []), gazetteer)
+        mixtures.add(s)
+        print(f"- {audio.stem}: {s.flags} flags ({s.flags / s.minutes:.2f}/min), {s.suggestions} suggestions, {s.right_suggestions} right, "
+              f"{s.flags_all_wrong} flags with only wrong ones")
+        for f in t.name_flags:
+            sugs = "; ".join(f"{x.text} ({getattr(x, 'reason', '') or x.source})" for x in f.suggestions)
+            print(f"    {f.start:6.1f} {f.text!r} [{', '.join(f.reasons)}] -> {sugs or '(none)'}")
+    print("\n| recordings | flags | suggestions offered | right | flags with suggestions | all wrong | right name offered |")
+    print("|---|---|---|---|---|---|---|")
+    print(suggestion_row(f"interview mixtures ({mixtures.minutes:.1f} min, no glossary)", mixtures, show_offered=False))
+
     # Real clips: no names reference; flags per minute, and those on words the ASR got right.
-    flags = right = 0
+    flags = right = offered = suggesting = 0
     minutes = 0.0
     for audio in sorted((EVAL / "asr").glob("*")):
         if audio.suffix not in (".ogg", ".wav", ".flac", ".mp3") or not audio.with_suffix(".txt").exists():
@@ -105,8 +146,13 @@ def main() -> None:
         for f in t.name_flags:
             flags += 1
             right += all(w in ref_words for w in normalise(f.text).split())
+            offered += len(f.suggestions)
+            suggesting += bool(f.suggestions)
+            sugs = "; ".join(f"{x.text} ({getattr(x, 'reason', '') or x.source})" for x in f.suggestions)
+            print(f"    {audio.name} {f.text!r} [{', '.join(f.reasons)}] -> {sugs or '(none)'}")
     print(f"\nReal ASR clips ({EVAL / 'asr'}, {minutes:.1f} min, no glossary): {flags / minutes:.2f} flags/min, "
-          f"{right / minutes:.2f}/min on words the reference also has (correct proper nouns among them)")
+          f"{right / minutes:.2f}/min on words the reference also has (correct proper nouns among them); "
+          f"{suggesting} of {flags} flags offer suggestions, {offered} in all")
 
     # Speed: a 3-hour transcript, flagged with a case glossary.
     long = []

@@ -12,6 +12,12 @@ the gap where it should be.
 A flag is *false* when none of its words belongs to a reference name; the
 *strict* count also holds flags on ASR errors outside names (e.g. an inserted
 list name where other words were spoken) as false, the *lenient* one does not.
+
+Suggestions: one is *right* when it is the reference name of an occurrence
+its flag catches or covers (spelled so, or one of its variants, or for a
+place the very gazetteer place); a flag on no name has no right suggestion.
+Counted: the suggestions offered and the right ones, and the flags that
+offer suggestions none of which is right (one key away from a wrong name).
 """
 
 from __future__ import annotations
@@ -77,17 +83,37 @@ class Score:
     false_lenient: int = 0
     inserted_list_words: int = 0
     inserted_flagged: int = 0
+    suggestions: int = 0
+    right_suggestions: int = 0
+    flags_suggesting: int = 0
+    flags_all_wrong: int = 0
+    right_offered: int = 0  # misrecognised names whose flag offers the right name (anywhere in its list)
     missed: list[str] = field(default_factory=list)
+    wrong_texts: list[str] = field(default_factory=list)
     no_top3: list[str] = field(default_factory=list)
     false_texts: list[str] = field(default_factory=list)
 
     def add(self, other: Score) -> None:
         for f in ("minutes", "occurrences", "recognised", "misrecognised", "caught", "top3", "flags",
-                  "false_strict", "false_lenient", "inserted_list_words", "inserted_flagged"):
+                  "false_strict", "false_lenient", "inserted_list_words", "inserted_flagged",
+                  "suggestions", "right_suggestions", "flags_suggesting", "flags_all_wrong", "right_offered"):
             setattr(self, f, getattr(self, f) + getattr(other, f))
         self.missed += other.missed
         self.no_top3 += other.no_top3
         self.false_texts += other.false_texts
+        self.wrong_texts += other.wrong_texts
+
+    def add_suggestions(self, flags: list[NameFlag], terms: list[list[tuple[str, str]]], gazetteer: Gazetteer | None) -> None:
+        """Count the suggestions of ``flags``, the right names of each being ``terms`` (term, kind)."""
+        for f, names in zip(flags, terms):
+            right = [sug for sug in f.suggestions if any(is_right(sug, t, k, gazetteer) for t, k in names)]
+            self.suggestions += len(f.suggestions)
+            self.right_suggestions += len(right)
+            if f.suggestions:
+                self.flags_suggesting += 1
+                if not right:
+                    self.flags_all_wrong += 1
+                    self.wrong_texts.append(f"{f.text} -> {', '.join(s.text for s in f.suggestions[:3])}")
 
 
 def score(t: Transcript, ref: Reference, list_words: set[str] = frozenset(), gazetteer: Gazetteer | None = None) -> Score:
@@ -146,6 +172,8 @@ def score(t: Transcript, ref: Reference, list_words: set[str] = frozenset(), gaz
             s.caught += 1
         else:
             s.missed.append(f"{o.term} (heard {heard!r})")
+        if any(is_right(sug, o.term, o.kind, gazetteer) for f in hit for sug in f.suggestions):
+            s.right_offered += 1
         top = {key(x) for f in hit for sug in f.suggestions[:3] for x in (sug.text, *sug.variants)}
         # A place may be suggested under its gazetteer name ("Ansabā" for Anseba);
         # a person only as spelled.
@@ -166,11 +194,71 @@ def score(t: Transcript, ref: Reference, list_words: set[str] = frozenset(), gaz
             s.false_texts.append(f.text)
         else:
             s.false_texts.append(f"{f.text} (ASR error)")
+    # The names each flag stands on: those whose words (or mishearing) it covers.
+    occ_words = []
+    for o in ref.occurrences:
+        rs = range(o.first, o.last + 1)
+        hs = {h for r in rs for h in ref_to_hyp.get(r, [])} or {h for r in rs for h in ref_to_hyp.get(-r - 1, [])}
+        if hs and not all(r in equal_ref for r in rs):
+            for block in inserted:
+                if block.stop == min(hs) or block.start == max(hs) + 1:
+                    hs |= set(block)
+        occ_words.append(hs)
+    s.add_suggestions(
+        list(t.name_flags),
+        [[(o.term, o.kind) for o, hs in zip(ref.occurrences, occ_words) if hs & ws] for ws in flag_words],
+        gazetteer,
+    )
     for h, (_, _, w) in enumerate(hyp):
         if hyp_keys[h] in list_words and h not in name_hyp:
             s.inserted_list_words += 1
             if any(h in ws for ws in flag_words):
                 s.inserted_flagged += 1
+    return s
+
+
+def is_right(sug: Suggestion, term: str, kind: str, gazetteer: Gazetteer | None) -> bool:
+    """Is ``sug`` the name ``term``: spelled so (or listing that spelling), or for a place the very gazetteer place?"""
+    if key(term) in {key(x) for x in (sug.text, *sug.variants)}:
+        return True
+    return gazetteer is not None and kind == "place" and sug.source.startswith("gazetteer:") and any(
+        _names_place(sug, p) for p in gazetteer.exact(term)
+    )
+
+
+@dataclass(frozen=True)
+class TimedName:
+    """A name heard in a recording without a word-level reference, by its time (the interview mixtures)."""
+
+    start: float
+    end: float
+    term: str
+    kind: str
+
+
+def read_timed_names(path: Path) -> dict[str, list[TimedName]]:
+    """``recording, start, end, term, kind`` rows (tab-separated, ``#`` comments) by recording."""
+    out: dict[str, list[TimedName]] = {}
+    lines = [ln for ln in path.read_text().splitlines() if ln.strip() and not ln.startswith("#")]
+    for row in csv.DictReader(lines, delimiter="\t"):
+        out.setdefault(row["recording"], []).append(TimedName(float(row["start"]), float(row["end"]), row["term"], row["kind"]))
+    return out
+
+
+def score_by_time(t: Transcript, names: list[TimedName], gazetteer: Gazetteer | None = None) -> Score:
+    """Suggestions of ``t``'s flags against names known by time only: a flag stands on the name
+    whose time it overlaps and whose spelling it is most like (two names may share a segment)."""
+    from rapidfuzz import fuzz
+
+    s = Score(minutes=t.duration / 60, flags=len(t.name_flags))
+    terms = []
+    for f in t.name_flags:
+        over = [n for n in names if n.start < f.end and f.start < n.end]
+        best = max(over, key=lambda n: fuzz.ratio(key(n.term), key(f.text)), default=None)
+        terms.append([(best.term, best.kind)] if best else [])
+        if best is None:
+            s.false_strict += 1
+    s.add_suggestions(list(t.name_flags), terms, gazetteer)
     return s
 
 
