@@ -38,7 +38,7 @@ CACHE_ENV = "INTERVIEW_ASSIST_CACHE"
 # A leading Arabic article, as transliterations write it ("Al Kufrah",
 # "Ar Raqqah", "Ath Thawrah"): speakers often drop it, so a name is also
 # indexed without it.
-_ARTICLES = frozenset("al el ad adh ar as ash at ath az an ech ed edh es ez en et er".split())
+ARTICLES = frozenset("al el ad adh ar as ash at ath az an ech ed edh es ez en et er".split())
 COLUMNS = ("name", "canonical", "kind", "country", "region", "population", "source")
 
 
@@ -64,7 +64,7 @@ def _keys_of(name: str) -> list[str]:
     """The exact-match keys of a name: its key, and without a leading article."""
     words = fold(name).split()
     out = ["".join(words)]
-    if len(words) > 1 and words[0] in _ARTICLES and len("".join(words[1:])) >= 4:
+    if len(words) > 1 and words[0] in ARTICLES and len("".join(words[1:])) >= 4:
         out.append("".join(words[1:]))
     return out
 

@@ -34,8 +34,9 @@ from rapidfuzz.distance import Levenshtein
 
 from interview_assist.core.transcript import GlossaryEntry, NameFlag, Segment, Suggestion
 from interview_assist.names.gazetteer import Gazetteer, Match, similarity, well_known
+from interview_assist.names.gazetteer_index import ARTICLES
 from interview_assist.names.kinds import GIVEN, PLACE, kind_of_reasons
-from interview_assist.names.normalize import key, sound
+from interview_assist.names.normalize import fold, key, sound
 from interview_assist.names.options import NameOptions
 from interview_assist.names.tokens import EDGE_PUNCT
 
@@ -96,10 +97,21 @@ def closeness(heard: str, name: str) -> str | None:
     return None
 
 
+def without_article(name: str) -> str | None:
+    """``name`` without a leading Arabic article, as speakers say it ("Al Kufrah": "Kufrah"), or None."""
+    words = fold(name).split()
+    if len(words) > 1 and words[0] in ARTICLES and len("".join(words[1:])) >= 4:
+        return " ".join(words[1:])
+    return None
+
+
 def close_to_flag(text: str, name: str) -> str | None:
-    """:func:`closeness` to the whole flag, else to one of its words ("Havro" of "Havro River")."""
+    """:func:`closeness` to the whole flag, else to one of its words ("Havro" of "Havro River"),
+    to the name or to the name without its article ("Kufra", Al Kufrah)."""
     if why := closeness(text, name):
         return why
+    if (bare := without_article(name)) and (why := closeness(text, bare)):
+        return f"{why}, without the article"
     words = [w for w in re.split(r"[\s\-]+", text) if len(key(w)) >= 4] if re.search(r"[\s\-]", text) else []
     for w in words:
         if why := closeness(w, name):
