@@ -12,6 +12,7 @@ The queries are in :mod:`.gazetteer`.
 from __future__ import annotations
 
 import csv
+import gc
 import gzip
 import hashlib
 import io
@@ -113,7 +114,8 @@ def load_index(directory: Path, cache: Path | None = None) -> dict[str, Any]:
     path = folder / f"index-{digest[:24]}.npz" if folder is not None else None
     if path is not None and path.is_file():
         try:
-            return _read_cache(path, digest)
+            with _no_gc():
+                return _read_cache(path, digest)
         except _BAD_CACHE as exc:
             logger.warning("gazetteer index cache %s not used (%s); building it again", path, type(exc).__name__)
     data = _build_index(files)
@@ -209,13 +211,13 @@ def _read_cache(path: Path, digest: str) -> dict[str, Any]:
             codes = z[column]
             if codes.shape != (rows,) or (rows and (codes.min() < 0 or codes.max() >= len(distinct))):
                 raise ValueError(f"{column}: codes out of range")
-            data[column] = [distinct[c] for c in codes.tolist()]
+            data[column] = list(map(distinct.__getitem__, codes.tolist()))
         for column in _ARRAYS:
             data[column] = z[column]
         offsets, flat = z["skeleton_offsets"], z["skeleton_keys"]
         skeletons = _text_list(z["skeletons"], len(offsets) - 1)
-        bounds = offsets.tolist()
-        data["skeleton_keys"] = {s: flat[bounds[i] : bounds[i + 1]].tolist() for i, s in enumerate(skeletons)}
+        bounds, kids = offsets.tolist(), flat.tolist()
+        data["skeleton_keys"] = {s: kids[bounds[i] : bounds[i + 1]] for i, s in enumerate(skeletons)}
     if len(data["population"]) != rows or len(data["key_offsets"]) != keys + 1 or len(data["tri_offsets"]) != trigrams + 1:
         raise ValueError("arrays of the wrong length")
     return data
@@ -276,6 +278,18 @@ def _build_index(files: list[Path]) -> dict[str, Any]:
     for f in files:
         places += _places_from(_read_rows(f), f.name.removesuffix(".gz").removesuffix(".tsv"))
     return _index(places)
+
+
+class _no_gc:
+    """Reading the cache makes some 200,000 small lists; the cycle collector would run over and over, finding none."""
+
+    def __enter__(self) -> None:
+        self._was = gc.isenabled()
+        gc.disable()
+
+    def __exit__(self, *exc: object) -> None:
+        if self._was:
+            gc.enable()
 
 
 def _csr(groups: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
