@@ -133,3 +133,36 @@ def test_the_occurrences_of_one_name_are_found_together():
     assert [f.id for f in same_name(flags, flags[0])] == [3, 4, 5]
     assert [f.id for f in same_name(flags, flags[3])] == [1]  # heard the same; not yet decided
     assert same_name(flags, flags[1]) == []
+
+
+def test_the_export_says_why_an_accepted_suggestion_was_offered(db_path):
+    import io
+    import json
+
+    import jsonschema
+    from docx import Document
+
+    from interview_assist.core.transcript import ModelUsed, Suggestion, Transcript
+    from interview_assist.export import docx_file, json_file
+    from interview_assist.export.document import build_document
+    from interview_assist.store import Database, name_flags, resolve_name_flag, save_transcript, validate_segment
+
+    from .conftest import REPO
+
+    seg = segment("Later we moved to Kandas.", doubtful=frozenset({"Kandas"}))
+    why = "sounds like “Kandas” (same phonetic key)"
+    flag = NameFlag(0, 4, 4, seg.words[4].start, seg.words[4].end, "Kandas", ("unknown", "capitalised"),
+                    (Suggestion("Kunduz", 100.2, "gazetteer:places", "city, AF", (), why),))
+    t = Transcript("interview.wav", "a" * 64, seg.end, ModelUsed("whisper-base", "b" * 64), {}, (seg,), name_flags=(flag,))
+    with Database(db_path) as db:
+        iid = save_transcript(db, t, actor="machine")
+        resolve_name_flag(db, iid, name_flags(db, iid)[0].id, "accept", suggestion=1, actor="officer.a")
+        validate_segment(db, iid, 0, actor="officer.a")
+        doc = build_document(db, iid, exported_by="officer.a")
+    [(_, decision)] = doc.names
+    assert decision.spelling == "Kunduz" and decision.offered_because == why
+    cells = [c.text for table in Document(io.BytesIO(docx_file.render(doc))).tables for row in table.rows for c in row.cells]
+    assert any(f"offered as {why}" in c for c in cells)
+    data = json.loads(json_file.render(doc))
+    jsonschema.validate(data, json.loads((REPO / "src" / "interview_assist" / "export" / "schema.json").read_text()))
+    assert [n["offered_because"] for s in data["segments"] for n in s["names"]] == [why]
