@@ -191,7 +191,7 @@ def main() -> None:
 
             with Client(address, timeout="60s") as c:
                 c.wait_for_workers(2, timeout=120)
-            wall, out, sampler = run(["batch", str(src), "--scheduler", address, "--threads-per-worker", str(threads),
+            wall, out, sampler = run(["batch", str(src), "--scheduler", address, "--insecure", "--threads-per-worker", str(threads),
                                       *extra, "--db", str(tmp / "cluster.sqlite")], worker_roots=[p.pid for p in procs[1:]])
             results.append(("local cluster: scheduler + 2 workers (separate processes)", wall))
             memory += worker_rows("local cluster", sampler)

@@ -1,6 +1,6 @@
 """Batch processing on the real models and recordings: bad files, per-file options,
-killing and resuming, and a Dask cluster that the test starts itself (with a worker
-killed mid-file)."""
+killing and resuming, and a Dask cluster over TLS that the test starts itself (with
+a worker killed mid-file)."""
 
 from __future__ import annotations
 
@@ -8,16 +8,15 @@ import json
 import os
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from .conftest import CLI, REPO, run_cli
+from .tls import CertificateAuthority, free_port, start_scheduler, start_worker, stop
 
 
 def _stored(db_path: Path) -> list[tuple]:
@@ -81,7 +80,9 @@ def test_bad_files_are_reported_and_a_rerun_skips_what_is_done(folder, db_path):
 
 @pytest.mark.slow
 def test_a_manifest_gives_options_per_file_and_the_result_equals_transcribe(eval_dir, tmp_path, db_path):
-    names = eval_dir / "names" / "names_v01.wav"
+    # An absolute path is taken as it is, inside the manifest's folder as any row must be.
+    names = tmp_path / "names_v01.wav"
+    shutil.copy(eval_dir / "names" / "names_v01.wav", names)
     (tmp_path / "case.txt").write_text("Farid Nazari\tperson\nKunduz\tplace\n")
     shutil.copy(eval_dir / "asr" / "fleurs-fr-002.ogg", tmp_path / "fr.ogg")
     manifest = tmp_path / "backlog.csv"
@@ -175,56 +176,51 @@ def test_a_killed_batch_continues_where_it_stopped(eval_dir, tmp_path, db_path):
     assert sorted(names) == sorted(p.name for p in d.iterdir()), "each recording stored exactly once"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def cluster(tmp_path):
-    """A Dask scheduler and two workers, as separate processes, on this machine.
+    """A Dask scheduler and two workers over mutual TLS, as separate processes, on 127.0.0.1.
 
-    The scheduler gives up on a recording at the first death of its worker, so the
-    test can see a crash reported; workers hold one recording at a time.
+    The certificates are made here, by a CA of the test's own. The scheduler
+    gives up on a recording at the first death of its worker, so the test can
+    see a crash reported; workers hold one recording at a time. Yields the
+    address, a client of the test's own, and the batch's TLS options.
     """
-    port = _free_port()
-    address = f"tcp://127.0.0.1:{port}"
+    from distributed import Client
+    from distributed.security import Security
+
+    ca = CertificateAuthority(tmp_path / "tls")
+    port = free_port()
+    address = f"tls://127.0.0.1:{port}"
     env = {
         **os.environ,
         "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "0",
         "DASK_DISTRIBUTED__SCHEDULER__WORKER_SATURATION": "1.0",
     }
-    dask = str(Path(sys.executable).with_name("dask"))
-    procs = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)]
+    procs = [start_scheduler(port, ca, ca.issue("scheduler"), env)]
     for name in ("w1", "w2"):
-        procs.append(subprocess.Popen(
-            [dask, "worker", address, "--nthreads", "1", "--nworkers", "1", "--name", name, "--no-dashboard",
-             "--local-directory", str(tmp_path / name)],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-        ))
-    from distributed import Client
-
-    client = Client(address, timeout="60s")
+        procs.append(start_worker(address, ca, ca.issue(f"worker-{name}"), name, tmp_path / name, env))
+    mine = ca.issue("test-client")
+    client = Client(address, timeout="60s", security=Security(
+        require_encryption=True, tls_ca_file=str(ca.ca_file), tls_client_cert=str(mine.cert),
+        tls_client_key=str(mine.key)))
     client.wait_for_workers(2, timeout=120)
-    yield address, client
+    batch_client = ca.issue("batch")
+    tls = ["--tls-ca-file", ca.ca_file, "--tls-cert", batch_client.cert, "--tls-key", batch_client.key]
+    yield address, client, tls
     client.close()
-    for p in procs:
-        os.killpg(p.pid, signal.SIGKILL)
-        p.wait()
+    stop(procs)
 
 
 @pytest.mark.slow
 def test_a_cluster_batch_stores_through_one_writer_and_survives_a_worker_crash(cluster, eval_dir, tmp_path, db_path):
-    address, client = cluster
+    address, client, tls = cluster
     d = tmp_path / "backlog"
     d.mkdir()
     # About a minute of speech each, so that a worker is killed well inside a recording.
     for name in ("names_v01.wav", "names_v02.wav", "names_v03.wav"):
         shutil.copy(eval_dir / "names" / name, d)
     shutil.copy(eval_dir / "asr" / "fleurs-fr-000.ogg", d)
-    run = _start(["batch", d, "--scheduler", address, "--no-diarize", "--db", db_path])
+    run = _start(["batch", d, "--scheduler", address, *tls, "--no-diarize", "--db", db_path])
 
     # Kill the worker process that is transcribing a recording, as a crash would.
     busy: dict = {}
@@ -241,7 +237,7 @@ def test_a_cluster_batch_stores_through_one_writer_and_survives_a_worker_crash(c
     assert len(_stored(db_path)) == 3 and all(s == "done" for s, _ in list(_items(db_path).values()) if s != "failed")
 
     client.wait_for_workers(2, timeout=120)  # the nanny restarted the killed worker
-    again = run_cli("batch", d, "--scheduler", address, "--no-diarize", "--db", db_path)
+    again = run_cli("batch", d, "--scheduler", address, *tls, "--no-diarize", "--db", db_path)
     assert again.returncode == 0, again.stdout + again.stderr
     assert "Summary: 1 done, 3 skipped as already done, 0 failed" in again.stdout
     assert sorted(name for _, name in _stored(db_path)) == sorted(p.name for p in d.iterdir())

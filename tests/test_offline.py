@@ -12,7 +12,7 @@ pyannote.audio through huggingface_hub) checks at import whether the system
 supports IPv6 by binding a socket to ``::1`` and closing it. That socket is
 bound to loopback only and never connects or sends; every other inet
 ``socket()``, any ``connect()``/``sendto()``/``sendmsg()`` to an inet address,
-and any bind to a non-loopback address fails the test.
+any bind to a non-loopback address, and any listen() fails the test.
 """
 
 from __future__ import annotations
@@ -41,9 +41,11 @@ def _no_network() -> list[str]:
 
 
 def _network_calls(tmp_path, argv):
+    """(the finished command, its network calls): inet sockets, and listen() on a socket of any family."""
     trace = tmp_path / "trace.txt"
     done = subprocess.run(
-        [*_no_network(), "strace", "-f", "-qq", "-e", "trace=socket,bind,connect,sendto,sendmsg", "-o", str(trace), *argv],
+        [*_no_network(), "strace", "-f", "-qq", "-e", "trace=socket,bind,connect,sendto,sendmsg,listen", "-o", str(trace),
+         *argv],
         capture_output=True,
         text=True,
         cwd=REPO,
@@ -60,6 +62,7 @@ def _network_calls(tmp_path, argv):
     ]
     # Each tolerated socket is accounted for by its loopback-only bind.
     calls += sockets[len(loopback_binds):]
+    calls += [line for line in lines if " listen(" in f" {line.split(maxsplit=1)[-1]}"]
     return done, calls
 
 
@@ -73,6 +76,13 @@ def test_detector_sees_a_real_connection(tmp_path):
     code = "import socket\ns = socket.socket()\ntry:\n    s.connect(('127.0.0.1', 9))\nexcept OSError:\n    pass\n"
     _, calls = _network_calls(tmp_path, [sys.executable, "-c", code])
     assert calls, "the strace detector missed a real connect()"
+
+
+def test_detector_sees_a_listener_of_any_family(tmp_path):
+    code = f"import socket\ns = socket.socket(socket.AF_UNIX)\ns.bind({str(tmp_path / 'l.sock')!r})\ns.listen()\n"
+    done, calls = _network_calls(tmp_path, [sys.executable, "-c", code])
+    assert done.returncode == 0, done.stderr
+    assert [c for c in calls if "listen(" in c], "the strace detector missed a listen()"
 
 
 def test_network_is_blocked_in_the_test_namespace():

@@ -5,6 +5,13 @@ A manifest is a CSV file with a header row. The ``path`` column is required
 ``speakers``, ``language``, ``glossary`` (a file, relative likewise) and
 ``interpreter`` (yes/no) override the command's options for that row; an
 empty cell keeps them.
+
+A manifest names files inside its own folder (and its subfolders), symbolic
+links resolved: a row whose recording or glossary lies outside it (``..``, an
+absolute path elsewhere, a link out) is refused and reported like a bad file,
+the others go on, unless the operator allows it (``--allow-outside``). A
+manifest handed over with a backlog thus cannot make the batch read, say,
+credentials into the store as glossary names.
 """
 
 from __future__ import annotations
@@ -27,12 +34,20 @@ class Job:
     path: Path
     options: RunSettings
     source: str  # where it was named: the command line, a folder or a manifest line
+    refused: str | None = None  # why this row is not run (reported as failed), e.g. a path outside the manifest
 
     def key(self, audio_sha256: str) -> str:
         """Same recording (by content) and same settings: same key."""
-        ident = audio_sha256 or f"path:{self.path}"
-        payload = json.dumps([ident, self.options.key_fields()], sort_keys=True)
+        if self.refused is not None:  # nothing of it is read, not even to hash it
+            payload = json.dumps(["refused", str(self.path), self.refused])
+        else:
+            ident = audio_sha256 or f"path:{self.path}"
+            payload = json.dumps([ident, self.options.key_fields()], sort_keys=True)
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+    def refuse(self, reason: str) -> Job:
+        """This job, not to be run, with its glossary (maybe the reason) left unread."""
+        return replace(self, options=replace(self.options, glossary=None), refused=reason)
 
 
 def _truthy(text: str, where: str) -> bool:
@@ -44,7 +59,16 @@ def _truthy(text: str, where: str) -> bool:
     raise InputError(f"{where}: interpreter must be yes or no, not {text!r}")
 
 
-def read_manifest(path: Path, defaults: RunSettings) -> list[Job]:
+def _inside(base: Path, value: str, what: str, where: str, allow_outside: bool) -> tuple[Path, str | None]:
+    """``value`` resolved from the manifest's folder, and why it is refused (None: it is not)."""
+    target = (base / value).resolve()
+    if allow_outside or target.is_relative_to(base.resolve()):
+        return target, None
+    return target, (f"{where}: the {what} {value!r} is outside the manifest's folder {base.resolve()}; "
+                    "row refused (--allow-outside allows it)")
+
+
+def read_manifest(path: Path, defaults: RunSettings, *, allow_outside: bool = False) -> list[Job]:
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except OSError as exc:
@@ -65,6 +89,7 @@ def read_manifest(path: Path, defaults: RunSettings) -> list[Job]:
         if not row.get("path"):
             raise InputError(f"{where}: no path")
         options = defaults
+        recording, refused = _inside(base, row["path"], "recording", where, allow_outside)
         if row.get("speakers"):
             if not (row["speakers"].isascii() and row["speakers"].isdigit()) or int(row["speakers"]) < 1:
                 raise InputError(f"{where}: speakers must be a whole number, not {row['speakers']!r}")
@@ -72,14 +97,17 @@ def read_manifest(path: Path, defaults: RunSettings) -> list[Job]:
         if row.get("language"):
             options = replace(options, language=row["language"].lower())
         if row.get("glossary"):
-            options = replace(options, glossary=str((base / row["glossary"]).resolve()))
+            glossary, outside = _inside(base, row["glossary"], "glossary", where, allow_outside)
+            options = replace(options, glossary=str(glossary))
+            refused = refused or outside
         if row.get("interpreter"):
             options = replace(options, interpreter=_truthy(row["interpreter"], where))
-        jobs.append(Job((base / row["path"]).absolute(), options, where))
+        job = Job(recording, options, where)
+        jobs.append(job.refuse(refused) if refused else job)
     return jobs
 
 
-def collect_jobs(paths: list[Path], defaults: RunSettings) -> list[Job]:
+def collect_jobs(paths: list[Path], defaults: RunSettings, *, allow_outside: bool = False) -> list[Job]:
     """Every recording named by ``paths``, once each (the first mention wins), in order."""
     jobs: list[Job] = []
     for p in paths:
@@ -87,13 +115,13 @@ def collect_jobs(paths: list[Path], defaults: RunSettings) -> list[Job]:
             found = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in AUDIO_SUFFIXES)
             jobs += [Job(f.absolute(), defaults, f"folder {p}") for f in found]
         elif p.suffix.lower() == ".csv":
-            jobs += read_manifest(p, defaults)
+            jobs += read_manifest(p, defaults, allow_outside=allow_outside)
         else:
             jobs.append(Job(p.absolute(), defaults, "command line"))
-    seen: set[tuple[Path, RunSettings]] = set()
+    seen: set[tuple[Path, RunSettings, str | None]] = set()
     unique = []
     for j in jobs:
-        if (j.path, j.options) not in seen:
-            seen.add((j.path, j.options))
+        if (j.path, j.options, j.refused) not in seen:
+            seen.add((j.path, j.options, j.refused))
             unique.append(j)
     return unique

@@ -1,6 +1,7 @@
 """One recording of a batch, in a process of its own (``python -m interview_assist.batch.job``).
 
-The batch worker starts this for every recording, so each recording runs
+The batch (or a Dask worker) starts this for every recording, with its own
+process id as the one argument, so each recording runs
 exactly as ``interview-assist transcribe`` does: a fresh process, the
 speaker models in a child of it first, then the speech model. Memory is the
 same for the hundredth recording as for the first, and a crash takes only
@@ -14,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import signal
 import sys
 import time
 from dataclasses import dataclass
@@ -21,6 +23,8 @@ from pathlib import Path
 
 from interview_assist import _offline  # noqa: F401  (before any model library)
 from interview_assist.core.errors import InterviewAssistError
+from interview_assist.core.lifetime import die_with_parent
+from interview_assist.core.progress import ProgressHook
 from interview_assist.core.transcript import Transcript
 from interview_assist.pipeline.settings import RunSettings
 
@@ -33,7 +37,9 @@ class JobResult:
     pid: int
 
 
-def transcribe_one(path: str, options: RunSettings, audio_sha256: str, threads: int, progress) -> JobResult:
+def transcribe_one(
+    path: str, options: RunSettings, audio_sha256: str, threads: int, progress: ProgressHook
+) -> JobResult:
     """Transcribe one recording; a bad recording is a result with an error, not an exception."""
     t0 = time.perf_counter()
     try:
@@ -58,6 +64,10 @@ def transcribe_one(path: str, options: RunSettings, audio_sha256: str, threads: 
 
 
 def main() -> None:
+    # Ends with the process that started it (a batch, a Dask worker), killed or not; and a
+    # Ctrl-C in the terminal is for that process to act on, not for each job.
+    die_with_parent(int(sys.argv[1]))
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     path, options, audio_sha256, threads = pickle.loads(sys.stdin.buffer.read())
     last = [0.0]
 

@@ -1,28 +1,31 @@
-"""Running a batch on Dask: a local cluster of worker processes, or an existing cluster.
+"""Running a batch: on this machine (job processes of its own) or on an existing Dask cluster over TLS.
 
-The client (this process) is the single writer: it checks and hashes every
-recording, skips those already done with the same settings, sends the rest
-to the workers, and stores each result as it arrives, one transaction per
-recording. A worker never touches the store. A recording that fails, or
-whose worker dies (twice), is reported and recorded as failed; the others
-go on. Killing the batch loses only the recordings in progress: running
-it again skips everything stored.
+The batch process is the single writer: it checks and hashes every
+recording, skips those already done with the same settings, has the rest
+transcribed (:mod:`.local`: by job processes it starts itself, with no
+network listener; :mod:`.cluster`: by the workers of a Dask cluster, over
+mutual TLS), and stores each result as it arrives, one transaction per
+recording. A job or worker never touches the store. A recording that fails,
+or whose worker dies (twice, on a cluster), is reported and recorded as
+failed; the others go on. Killing the batch loses only the recordings in
+progress: running it again skips everything stored.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Generator
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from interview_assist.audio.decode import probe
+from interview_assist.batch.cluster import ClusterAccess
 from interview_assist.batch.inputs import Job
 from interview_assist.batch.job import JobResult
-from interview_assist.batch.worker import PROGRESS_TOPIC, run_job
 from interview_assist.core.errors import InputError, InterviewAssistError
 from interview_assist.store import Database
 from interview_assist.store.batch import batch_item, record_done, record_failure
@@ -33,7 +36,7 @@ logger = logging.getLogger("interview_assist")
 @dataclass(frozen=True, slots=True)
 class BatchOptions:
     workers: int = 1
-    scheduler: str | None = None  # address of a running Dask scheduler; None: a local cluster
+    scheduler: ClusterAccess | None = None  # a running Dask cluster; None: job processes on this machine
     threads_per_worker: int = 0  # 0: the cores shared out between local workers; every core on a cluster
 
     def threads(self) -> int:
@@ -85,41 +88,71 @@ class BatchEvents:
     progress: Callable[[str, str, float, float | None], None] = lambda path, step, done, total: None
 
 
-def _client(options: BatchOptions):
-    import dask
-    from distributed import Client, LocalCluster
+Completed = Generator[tuple[int, "JobResult | BaseException"], None, None]
 
-    # A recording whose worker dies is tried once more, elsewhere, then reported. A worker
-    # holds one recording at a time, so a crash takes no other recording with it.
-    dask.config.set({"distributed.scheduler.allowed-failures": 1, "distributed.scheduler.worker-saturation": 1.0})
-    # The scheduler of a local cluster runs in this process: keep its chatter off the operator's screen.
-    logging.getLogger("distributed").setLevel(logging.ERROR)
-    if options.scheduler:
-        return Client(options.scheduler, timeout="20s"), None
-    # A Ctrl-C in the terminal goes to every process of the group. The worker
-    # processes start with it ignored (an ignored signal stays ignored in a
-    # child), so only this process handles it and stops them in order, rather
-    # than each dying with a traceback on the operator's screen.
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+def _on_this_machine(todo: list[_Pending], options: BatchOptions, events: BatchEvents) -> Completed:
+    from interview_assist.batch.local import LocalPool, LocalTask
+
+    pool = LocalPool(options.threads())
+    tasks = iter(LocalTask(n, str(p.job.path), p.job.options, p.sha256) for n, p in enumerate(todo))
     try:
-        cluster = LocalCluster(
-            n_workers=options.workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-            dashboard_address=None, silence_logs=logging.ERROR,
-        )
+        for task in tasks:
+            pool.start(task)
+            if pool.busy >= options.workers:
+                break
+
+        def progress(tag: int, event: dict[str, Any]) -> None:
+            events.progress(str(todo[tag].job.path), event["step"], event["completed"], event["total"])
+
+        for tag, result in pool.results(progress):
+            following = next(tasks, None)
+            if following is not None:
+                pool.start(following)
+            yield tag, result
     finally:
-        signal.signal(signal.SIGINT, previous)
-    return Client(cluster), cluster
+        pool.stop()
+
+
+def _on_the_cluster(todo: list[_Pending], options: BatchOptions, events: BatchEvents) -> Completed:
+    from interview_assist.batch.cluster import close, cluster_results, connect
+
+    assert options.scheduler is not None
+    client = connect(options.scheduler)
+    try:
+        tasks = [(n, p.key, str(p.job.path), p.job.options, p.sha256) for n, p in enumerate(todo)]
+        yield from cluster_results(client, tasks, options.threads(), events.progress)
+    finally:
+        close(client)
+
+
+def _glossary_refusal(job: Job, checked: dict[str, str | None]) -> str | None:
+    """Why the job's glossary cannot be used (too large, not text, control characters...), read once per file."""
+    from interview_assist.names.glossary import read_glossary
+
+    if job.options.glossary is None:
+        return None
+    if job.options.glossary not in checked:
+        try:
+            read_glossary(job.options.glossary)
+            checked[job.options.glossary] = None
+        except InputError as exc:
+            checked[job.options.glossary] = str(exc)
+    return checked[job.options.glossary]
 
 
 def _plan(db: Database, jobs: list[Job], actor: str, outcomes: list[FileOutcome], events: BatchEvents) -> list[_Pending]:
     todo: list[_Pending] = []
+    glossaries: dict[str, str | None] = {}
     for job in jobs:
-        options = job.options.key_fields()
+        if job.refused is None and (why := _glossary_refusal(job, glossaries)) is not None:
+            job = job.refuse(f"{job.source}: {why}")
         try:
+            if job.refused is not None:
+                raise InputError(job.refused)
             info = probe(job.path)
         except InterviewAssistError as exc:
-            key = job.key("")
-            record_failure(db, key, str(job.path), "", options, str(exc), actor=actor)
+            record_failure(db, job.key(""), str(job.path), "", job.options.key_fields(), str(exc), actor=actor)
             outcomes.append(FileOutcome(job.path, "failed", reason=str(exc)))
             events.finished(outcomes[-1])
             continue
@@ -149,62 +182,33 @@ def run_batch(
     if not todo:
         return BatchSummary(tuple(outcomes), time.perf_counter() - t0)
 
-    from distributed import as_completed
-    from distributed.client import FutureCancelledError
-
-    client, cluster = _client(options)
+    dispatch = _on_the_cluster if options.scheduler is not None else _on_this_machine
     try:
-        client.subscribe_topic(
-            PROGRESS_TOPIC, lambda event: events.progress(
-                event[1]["path"], event[1]["step"], event[1]["completed"], event[1]["total"])
-        )
-        # One recording per worker thread at a time, the rest kept here: a worker
-        # that dies takes only its own recording with it, and an interrupted batch
-        # has little in flight.
-        queue = iter(enumerate(todo))
-        futures: dict = {}
-
-        def submit_next() -> None:
-            item = next(queue, None)
-            if item is not None:
-                n, p = item
-                f = client.submit(run_job, str(p.job.path), p.job.options, p.sha256, options.threads(),
-                                  key=f"transcribe-{n}-{p.key[:12]}", pure=False)
-                futures[f.key] = (f, p)
-                running.add(f)
-
-        running = as_completed()
-        for _ in range(max(sum(client.nthreads().values()), 1)):
-            submit_next()
-        for future in running:
-            submit_next()
-            _, p = futures.pop(future.key)
-            options_record = p.job.options.key_fields()
-            try:
-                result: JobResult = future.result()
-            except FutureCancelledError:
-                continue
-            except Exception as exc:  # the worker died, or something unforeseen went wrong there
-                reason = _worker_failure(exc)
-                record_failure(db, p.key, str(p.job.path), p.sha256, options_record, reason, actor=actor)
-                outcome = FileOutcome(p.job.path, "failed", reason=reason, duration=p.duration)
-            else:
-                if result.error is not None:
-                    record_failure(db, p.key, str(p.job.path), p.sha256, options_record, result.error, actor=actor)
-                    outcome = FileOutcome(p.job.path, "failed", reason=result.error, duration=p.duration,
-                                          seconds=result.seconds)
-                else:
-                    t = result.transcript
-                    iid = record_done(db, p.key, options_record, t, actor=actor)
-                    outcome = FileOutcome(p.job.path, "done", iid, duration=t.duration, seconds=result.seconds)
-            future.release()
-            outcomes.append(outcome)
-            events.finished(outcome)
+        with closing(dispatch(todo, options, events)) as completed:
+            for tag, result in completed:
+                outcomes.append(_store(db, todo[tag], result, actor))
+                events.finished(outcomes[-1])
     except KeyboardInterrupt:
         return BatchSummary(tuple(outcomes), time.perf_counter() - t0, interrupted=True)
-    finally:
-        _shutdown(client, cluster)
     return BatchSummary(tuple(outcomes), time.perf_counter() - t0)
+
+
+def _store(db: Database, p: _Pending, result: JobResult | BaseException, actor: str) -> FileOutcome:
+    """Record what became of one recording: its draft with its batch record, or why it failed."""
+    options = p.job.options.key_fields()
+    if isinstance(result, BaseException):  # the worker died, or something unforeseen went wrong there
+        reason = _worker_failure(result)
+    elif result.error is not None:
+        reason = result.error
+    elif result.transcript is None or result.transcript.audio_sha256 != p.sha256:
+        # The worker transcribed something else than the recording the batch hashed.
+        reason = f"{p.job.path}: the result returned is not of this recording (sha256 differs); nothing was stored"
+    else:
+        iid = record_done(db, p.key, options, result.transcript, actor=actor)
+        return FileOutcome(p.job.path, "done", iid, duration=result.transcript.duration, seconds=result.seconds)
+    record_failure(db, p.key, str(p.job.path), p.sha256, options, reason, actor=actor)
+    seconds = None if isinstance(result, BaseException) else result.seconds
+    return FileOutcome(p.job.path, "failed", reason=reason, duration=p.duration, seconds=seconds)
 
 
 def _worker_failure(exc: BaseException) -> str:
@@ -213,15 +217,3 @@ def _worker_failure(exc: BaseException) -> str:
     if isinstance(exc, KilledWorker):
         return "the worker processing it died (a crash, or out of memory); other recordings were not affected"
     return f"unexpected error on the worker: {type(exc).__name__}: {exc}"
-
-
-def _shutdown(client, cluster) -> None:
-    try:
-        client.close(timeout=10)
-    except Exception:  # noqa: BLE001 - closing after an interrupt or a dead cluster
-        pass
-    if cluster is not None:
-        try:
-            cluster.close(timeout=10)
-        except Exception:  # noqa: BLE001
-            pass

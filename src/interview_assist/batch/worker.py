@@ -1,6 +1,7 @@
 """What a batch worker does with one recording: run it as a job process, report, return.
 
-Runs inside a Dask worker. Each recording gets a fresh process
+Runs in the batch process itself (:mod:`.local`) or inside a Dask worker
+(:func:`run_job`). Each recording gets a fresh process
 (:mod:`.job`), so a worker holds no model between recordings, its memory
 does not grow from one to the next, and a crash or an out-of-memory kill of
 one recording is reported as that recording's failure. Results go back to
@@ -9,8 +10,6 @@ the batch's single writer; neither the worker nor the job opens the store.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import json
 import os
 import pickle
@@ -18,6 +17,8 @@ import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
+from typing import Any
 
 from interview_assist.batch.job import JobResult
 from interview_assist.pipeline.settings import RunSettings
@@ -25,16 +26,7 @@ from interview_assist.pipeline.settings import RunSettings
 PROGRESS_TOPIC = "interview-assist-progress"
 
 
-def _die_with_parent() -> None:
-    """In the job process: be killed when the worker that started it dies (Linux)."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError, TypeError):
-        pass
-
-
-def _reporter(path: str):
+def _reporter(path: str) -> Callable[[dict[str, Any]], None]:
     """Forward a job's progress lines to the batch client as Dask events, when run by Dask."""
     try:
         from distributed import get_worker
@@ -60,17 +52,23 @@ def job_environment(threads: int) -> dict[str, str]:
     return env
 
 
-def run_job(path: str, options: RunSettings, audio_sha256: str, threads: int = 0) -> JobResult:
-    """Transcribe one recording in its own process; a failure is a result with an error, not an exception."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "interview_assist.batch.job"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=_die_with_parent,
-        env=job_environment(threads),
+def start_job(threads: int) -> subprocess.Popen[bytes]:
+    """Start a job process; call from a thread that lives until the job is collected (it dies with it)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "interview_assist.batch.job", str(os.getpid())],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=job_environment(threads),
     )
-    report = _reporter(path)
+
+
+def collect_job(
+    proc: subprocess.Popen[bytes], path: str, options: RunSettings, audio_sha256: str, threads: int,
+    report: Callable[[dict[str, Any]], None],
+) -> JobResult:
+    """Give the job its recording, pass on its progress lines to ``report``, and return its result."""
     tail: list[str] = []
 
     def read_progress() -> None:
+        assert proc.stderr is not None
         for raw in proc.stderr:
             line = raw.decode("utf-8", "replace").strip()
             try:
@@ -80,13 +78,18 @@ def run_job(path: str, options: RunSettings, audio_sha256: str, threads: int = 0
 
     reader = threading.Thread(target=read_progress, daemon=True)
     reader.start()
-    proc.stdin.write(pickle.dumps((path, options, audio_sha256, threads)))
-    proc.stdin.close()
+    assert proc.stdin is not None and proc.stdout is not None
+    try:
+        proc.stdin.write(pickle.dumps((path, options, audio_sha256, threads)))
+        proc.stdin.close()
+    except BrokenPipeError:  # the job died at start; its exit code says how
+        pass
     payload = proc.stdout.read()
     proc.wait()
     reader.join(timeout=5)
     if proc.returncode == 0 and payload:
-        return pickle.loads(payload)
+        result: JobResult = pickle.loads(payload)
+        return result
     if proc.returncode < 0:
         why = f"the transcription process was killed by signal {-proc.returncode}" + (
             " (out of memory?)" if -proc.returncode == signal.SIGKILL else "")
@@ -94,3 +97,8 @@ def run_job(path: str, options: RunSettings, audio_sha256: str, threads: int = 0
         why = f"the transcription process failed (exit code {proc.returncode})"
     detail = f": {tail[-1]}" if tail else ""
     return JobResult(None, f"{path}: {why}{detail}", 0.0, proc.pid)
+
+
+def run_job(path: str, options: RunSettings, audio_sha256: str, threads: int = 0) -> JobResult:
+    """On a Dask worker: transcribe one recording in its own process; a failure is a result, not an exception."""
+    return collect_job(start_job(threads), path, options, audio_sha256, threads, _reporter(path))

@@ -112,25 +112,38 @@ def _report_stored(interview_id: int, store_path: Path, transcript, as_json: boo
         click.echo(f"Read it with: interview-assist show {interview_id} --db {store_path}")
 
 
+_TLS_FILE = click.Path(path_type=Path)  # a folder or a missing file: one line, from the check
+
+
 @click.command()
 @click.argument("paths", metavar="PATH...", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
               help="Recordings transcribed at once on this machine (each worker gets its share of the cores).")
 @click.option("--scheduler", default=None, metavar="ADDRESS",
-              help="Run on an existing Dask cluster (e.g. tcp://10.0.0.5:8786) instead of this machine; "
-                   "its workers must see the same paths.")
+              help="Run on an existing Dask cluster (tls://HOST:8786, with the three --tls-* files) instead of this "
+                   "machine; its workers must see the same paths.")
+@click.option("--tls-ca-file", type=_TLS_FILE, default=None,
+              help="The CA certificate (PEM) that signed the cluster's certificates and this batch's.")
+@click.option("--tls-cert", type=_TLS_FILE, default=None, help="This batch's certificate (PEM), signed by that CA.")
+@click.option("--tls-key", type=_TLS_FILE, default=None, help="This batch's private key (PEM; readable by you only).")
+@click.option("--insecure", is_flag=True,
+              help="Allow an unencrypted, unauthenticated tcp:// scheduler (a test cluster on a trusted network only).")
 @click.option("--threads-per-worker", type=click.IntRange(min=0), default=0,
               help="CPU threads per worker (default: the cores shared out locally; every core on a cluster).")
+@click.option("--allow-outside", is_flag=True,
+              help="Let a manifest name recordings and glossaries outside its own folder (refused by default).")
 @run_options
 @DB_OPTION
 def batch(
-    paths: tuple[Path, ...], workers: int, scheduler: str | None, threads_per_worker: int, settings: RunSettings,
+    paths: tuple[Path, ...], workers: int, scheduler: str | None, tls_ca_file: Path | None, tls_cert: Path | None,
+    tls_key: Path | None, insecure: bool, threads_per_worker: int, allow_outside: bool, settings: RunSettings,
     db_path: Path | None,
 ) -> None:
     """Transcribe many recordings into drafts: files, folders, or CSV manifests.
 
     A manifest has a header with a `path` column and optional `speakers`,
-    `language`, `glossary` and `interpreter` columns. A recording already done
+    `language`, `glossary` and `interpreter` columns; the files it names must
+    be inside its folder (see --allow-outside). A recording already done
     with the same settings (same audio sha256) is skipped, so a batch that
     was stopped continues where it was when run again. A bad or crashing
     recording is reported and does not stop the others. Exit 1 if any failed.
@@ -138,18 +151,27 @@ def batch(
     override them for their row.
     """
     from interview_assist.batch import BatchOptions, collect_jobs, run_batch
+    from interview_assist.batch.cluster import ClusterAccess
     from interview_assist.cli.batch_display import BatchDisplay, print_summary
     from interview_assist.core.errors import InputError
     from interview_assist.core.models import ModelCatalog
     from interview_assist.store import Database
 
     # Options for every recording fail before anything runs, as with `transcribe`.
+    access = None
+    if scheduler is not None:
+        access = ClusterAccess(scheduler, tls_ca_file, tls_cert, tls_key, insecure)
+        warning = access.check()
+        if warning:
+            click.echo(f"interview-assist: warning: {warning}", err=True)
+    elif tls_ca_file or tls_cert or tls_key or insecure:
+        raise InputError("--tls-ca-file, --tls-cert, --tls-key and --insecure are for a cluster (--scheduler)")
     settings.check(ModelCatalog())
     defaults = settings
-    jobs = collect_jobs(list(paths), defaults)
+    jobs = collect_jobs(list(paths), defaults, allow_outside=allow_outside)
     if not jobs:
         raise InputError("no recordings found in " + ", ".join(map(str, paths)))
-    options = BatchOptions(workers=workers, scheduler=scheduler, threads_per_worker=threads_per_worker)
+    options = BatchOptions(workers=workers, scheduler=access, threads_per_worker=threads_per_worker)
     click.echo(f"{len(jobs)} recording(s) named; checking them against the store...")
     with Database(db_path) as db:
         db.check_writable()

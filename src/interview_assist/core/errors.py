@@ -37,6 +37,12 @@ class StoreError(InterviewAssistError):
     exit_code = 4
 
 
+class ClusterError(InterviewAssistError):
+    """The batch's Dask cluster cannot be reached, or refused this batch (TLS set-up, certificates)."""
+
+    exit_code = 6
+
+
 class NotFound(InputError):
     """An interview id (or another record) does not exist in the store."""
 
