@@ -1,6 +1,9 @@
 """Opening the SQLite store and running writes in transactions.
 
-One file, created with permissions 0600, in WAL mode. Every write goes
+One file, created with permissions 0600, in WAL mode. A store found open to
+other users (restored from a backup as 0644, say) is made private again
+(0600, with its -wal and -shm files) when it is opened; a store that must be
+written but cannot be made private (another user owns it) is refused. Every write goes
 through :meth:`Database.atomic`, which nests with SAVEPOINTs and rolls back on
 any exception, Ctrl-C included. SQLite errors are translated into
 :class:`~interview_assist.core.errors.StoreError` here.
@@ -13,8 +16,10 @@ the reader cannot write (an archive, a QA auditor's copy) can be read.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import sqlite3
+import stat
 import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,6 +29,7 @@ from interview_assist.core.errors import StoreError
 from interview_assist.store.migrations import MIGRATIONS, Migration
 
 DB_ENV = "INTERVIEW_ASSIST_DB"
+logger = logging.getLogger("interview_assist")
 
 
 def default_db_path() -> Path:
@@ -72,6 +78,7 @@ class Database:
             try:
                 self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=10.0)
                 self._refuse_foreign()
+                self._make_private(strict=True)  # a file of another application is left untouched, mode too
                 self.conn.execute("PRAGMA foreign_keys = ON")
                 self.conn.execute("PRAGMA journal_mode = WAL")
                 self.conn.execute("PRAGMA synchronous = FULL")
@@ -84,7 +91,38 @@ class Database:
         self.conn.row_factory = sqlite3.Row
         self.migrate(migrations)
 
+    def _make_private(self, *, strict: bool) -> None:
+        """Take away what other users may do with the store file and its -wal and -shm files (0644 -> 0600).
+
+        ``strict``: a store that cannot be made private (owned by another user)
+        is refused; otherwise (reading an archive) it is read, with a warning.
+        """
+        for path in (self.path, self.path.with_name(self.path.name + "-wal"), self.path.with_name(self.path.name + "-shm")):
+            try:
+                mode = stat.S_IMODE(path.stat().st_mode)
+            except FileNotFoundError:
+                continue
+            if not mode & 0o077:
+                continue
+            private = mode & 0o700  # the owner keeps what it had (an archive stays read-only)
+            try:
+                os.chmod(path, private)
+            except OSError as exc:
+                if strict:
+                    self.conn.close()
+                    raise StoreError(
+                        f"{path}: other users have access to the store (mode {mode:04o}) and it cannot be made "
+                        f"private ({exc.strerror}); its owner can run: chmod 600 {path}"
+                    ) from None
+                logger.warning("%s: other users have access to the store (mode %04o); it could not be made private",
+                               path, mode)
+            else:
+                logger.info("%s: other users had access to the store (mode %04o); made private (%04o)",
+                            path, mode, private)
+
     def _open_read_only(self, migrations: list[Migration]) -> None:
+        if self.path.is_dir():
+            raise StoreError(f"{self.path}: is a directory, not a store file")
         if not self.path.is_file():
             raise StoreError(f"{self.path}: no such store file")
         uri = "file:" + urllib.parse.quote(str(self.path.absolute()))
@@ -105,6 +143,7 @@ class Database:
         if self.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'schema_migrations'").fetchone() is None:
             self.conn.close()
             raise StoreError(f"{self.path}: is empty, not an interview-assist store")
+        self._make_private(strict=False)
         self.conn.row_factory = sqlite3.Row
         applied = {r[0] for r in self.conn.execute("SELECT name FROM schema_migrations")}
         if missing := [name for name, _ in migrations if name not in applied]:
