@@ -63,11 +63,14 @@ def recordings(dest: Path, passes: int) -> float:
 
 class Sampler:
     """Memory of each batch worker every 0.5 s: the Dask worker process plus everything under it
-    (the job process of the recording in progress and its diarization child), summed."""
+    (the job process of the recording in progress and its diarization child), summed. On this
+    machine the batch process is the parent of its job processes: a worker is then a job process
+    (one recording) with its children."""
 
     def __init__(self, roots: list[int]):
         self.roots = roots
         self.workers: set[int] = set()
+        self.per_job = False
         self.samples: list[tuple[float, int, int]] = []  # (time, worker pid, summed rss)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -88,7 +91,8 @@ class Sampler:
             for p in procs:  # a worker is the parent of a job process
                 try:
                     if "interview_assist.batch.job" in " ".join(p.cmdline()):
-                        self.workers.add(p.ppid())
+                        self.per_job = p.ppid() in self.roots
+                        self.workers.add(p.pid if self.per_job else p.ppid())
                 except psutil.Error:
                     pass
             for pid in self.workers:
@@ -107,6 +111,9 @@ class Sampler:
     def __exit__(self, *exc):
         self._stop.set()
         self._thread.join()
+
+    def first_seen(self, pid: int) -> float:
+        return min(t for t, p, _ in self.samples if p == pid)
 
     def peaks(self) -> dict[int, int]:
         out: dict[int, int] = {}
@@ -143,6 +150,11 @@ def run(args: list[str], worker_roots: list[int] | None = None) -> tuple[float, 
 
 
 def worker_rows(name: str, sampler: Sampler) -> list[str]:
+    peaks = sampler.peaks()
+    if sampler.per_job:  # the batch's own job processes: one per recording
+        series = [peaks[pid] >> 20 for pid in sorted(peaks, key=sampler.first_seen)]
+        return [f"- {name}: peak {max(series)} MiB; per recording (the job process and its children), "
+                f"in the order they started (MiB): {', '.join(map(str, series))}"]
     rows = []
     for pid, peak in sorted(sampler.peaks().items()):
         series = [r >> 20 for r in sampler.per_window(pid, sampler.finished) if r]

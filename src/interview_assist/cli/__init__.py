@@ -3,9 +3,9 @@
 This is an edge: domain errors become one line on stderr and an exit code
 here, and nowhere in the engine.
 
-Exit codes: 0 ok, 1 unexpected error, 2 bad input (file, id, option) or an
+Exit codes: 0 ok, 1 unexpected error (or a failed recording in a batch), 2 bad input (file, id, option) or an
 export refused, 3 model problem, 4 store problem, 5 the audit log or the
-content does not verify, 130 interrupted.
+content does not verify, 6 the batch's cluster cannot be reached or refused it, 130 interrupted.
 
 One module per command group; :mod:`.app` holds the group and the error
 handling. This module imports nothing itself, so that a Ctrl-C while the
