@@ -119,13 +119,13 @@ def _ssl_reason(exc: BaseException) -> str:
 
 def connect(access: ClusterAccess) -> Any:
     """A Dask client of the cluster, or :class:`ClusterError` in one line."""
-    import dask
     from distributed import Client
 
-    # A recording whose worker dies is tried once more, elsewhere, then reported. A worker
-    # holds one recording at a time, so a crash takes no other recording with it.
-    dask.config.set({"distributed.scheduler.allowed-failures": 1, "distributed.scheduler.worker-saturation": 1.0})
-    logging.getLogger("distributed").setLevel(logging.CRITICAL)  # failures are reported here, in one line
+    # How often a recording whose worker dies is tried again is the scheduler's setting
+    # (distributed.scheduler.allowed-failures), not this client's. Dask's own log lines
+    # (a refused handshake, a lost worker) stay off the operator's screen: failures are
+    # reported here, one line each.
+    logging.getLogger("distributed").setLevel(logging.CRITICAL)
     try:
         return Client(access.address, timeout="20s", security=access.security())  # type: ignore[no-untyped-call]
     except (OSError, TimeoutError, ValueError, ssl.SSLError) as exc:
