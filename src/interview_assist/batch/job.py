@@ -2,8 +2,7 @@
 
 The batch (or a Dask worker) starts this for every recording, with its own
 process id as the one argument, so each recording runs
-exactly as ``interview-assist transcribe`` does: a fresh process, the
-speaker models in a child of it first, then the speech model. Memory is the
+exactly as ``interview-assist transcribe`` does, in a fresh process. Memory is the
 same for the hundredth recording as for the first, and a crash takes only
 this process with it. The job's arguments come pickled on standard input;
 its :class:`JobResult` goes back pickled on standard output; progress goes

@@ -1,4 +1,4 @@
-"""A helper process that ends with its parent: the diarization child, a batch job.
+"""A helper process that ends with its parent: a batch's job process.
 
 Such a process works for its parent alone and holds nothing worth keeping:
 when the parent dies (a kill, a crash, an out-of-memory kill), it must not
