@@ -283,6 +283,18 @@ async def test_an_attention_check_missed_then_one_caught(stored):
     assert all(set(d) == {"segment", "word", "outcome", "start", "end", "via"} for _, d in checks), "no words in the log"
 
 
+async def test_no_other_view_of_a_checked_segment_gives_the_check_away(stored):
+    db_path, iid = stored
+    app = make_app(db_path, iid, "officer.a", sink=NullSink(), confirm_officer=False, policy=EVERY_SEGMENT, rng=random.Random(3))
+    async with app.run_test(size=(100, 30)) as pilot:
+        decoy, heard = _shown_word(app, 0)
+        await pilot.press("slash")
+        title = str(app.screen.query_one(".title").render())
+        assert decoy in title and f":{heard}" not in title.replace(".", ""), title
+        await pilot.press("escape", "e")
+        assert decoy in app.screen.query_one("Input").value
+
+
 async def test_the_check_word_never_reaches_the_store_or_any_export(stored, tmp_path):
     """The officer edits a segment showing a check but keeps the wrong word: missed, and the heard word is
     stored in its place. The whole review is then finished and exported in every format."""

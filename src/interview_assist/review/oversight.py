@@ -177,13 +177,18 @@ class Oversight:
                 taken.add(check.decoy.casefold())
         return len(self.checks)
 
+    def shown_words(self, index: int) -> list[str]:
+        """The segment's words as the screen shows them (with its attention check's word)."""
+        check = self.checks.get(index)
+        return [check.shown if check is not None and j == check.word else w.text
+                for j, w in enumerate(self.transcript.segments[index].words)]
+
     def display_text(self, index: int) -> str:
         """The segment's text as the screen shows it (with its attention check's word)."""
         check = self.checks.get(index)
         if check is None:
             return self._reviews[index].text
-        words = self.transcript.segments[index].words
-        return "".join(check.shown if j == check.word else w.text for j, w in enumerate(words)).strip()
+        return "".join(self.shown_words(index)).strip()
 
     def _settle(self, check: AttentionCheck, outcome: str, via: str) -> None:
         del self.checks[check.segment]
