@@ -40,17 +40,14 @@ from dataclasses import dataclass, field
 from rapidfuzz.distance import Levenshtein
 
 from interview_assist.core.textnorm import normalise
-from interview_assist.report.oversight import InterviewOversight, OfficerTotals, interview_oversight, officer_totals
+from interview_assist.report.oversight import DECISIONS, InterviewOversight, OfficerTotals, interview_oversight, officer_totals
 from interview_assist.report.timing import review_time
 from interview_assist.store import Database, interview_ids, load_interview, name_flags, quality_flags, reviews
 from interview_assist.store.audit import OBSERVATIONS
 from interview_assist.store.integrity import audit_records
 
 LOW_PROBABILITY = 0.5
-REVIEW_ACTIONS = frozenset({
-    "validate_segment", "edit_segment", "resolve_name_flag", "resolve_flag", "set_segment_speaker",
-    "set_speaker", "merge_segments", "split_segment",
-})
+REVIEW_ACTIONS = DECISIONS  # what a reviewer decides (plays and attention checks are audit.OBSERVATIONS)
 NAME_OUTCOMES = ("open", "accepted", "edited", "confirmed", "dismissed")
 QUALITY_OUTCOMES = ("open", "confirmed", "dismissed")
 
