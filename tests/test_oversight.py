@@ -140,6 +140,15 @@ def test_aplay_without_a_sound_device_is_reported(tmp_path, monkeypatch):
     assert played.reason == "aplay failed (exit code 1): aplay: main:831: audio open error: No such file or directory"
 
 
+def test_paplay_without_a_sound_server_is_reported(tmp_path, monkeypatch):
+    paplay = '#!/bin/sh\n/bin/cat > /dev/null\necho "Connection failure: Connection refused" >&2\n' \
+             'echo "pa_context_connect() failed: Connection refused" >&2\nexit 1\n'
+    _players(tmp_path, monkeypatch, paplay=paplay, ffplay=REAL_TIME)
+    played = Player(AUDIO, default_sink()).play(Span(3.0, 5.3))  # paplay comes before ffplay
+    assert played is not None and played.outcome == "failed" and played.heard is None
+    assert played.reason == "paplay failed (exit code 1): pa_context_connect() failed: Connection refused"
+
+
 def test_a_player_in_real_time_is_heard_and_one_cut_short_counts_what_ran(tmp_path, monkeypatch):
     _players(tmp_path, monkeypatch, ffplay=REAL_TIME)
     player = Player(AUDIO, default_sink())
