@@ -271,7 +271,7 @@ def interview_report(db: Database, interview_id: int) -> InterviewReport:
 
     records = audit_records(db, interview_id)
     work: dict[str, list[str]] = defaultdict(list)
-    actions: Counter = Counter()
+    actions: Counter[str] = Counter()
     exported: Counter = Counter()
     for rec in records:
         if rec.action in REVIEW_ACTIONS or rec.action in OBSERVATIONS:  # listening is work too
