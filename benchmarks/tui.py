@@ -23,6 +23,9 @@ name flag every tenth segment), then measures the real app at 120x40 three ways:
    changes, then until it stays the same; this includes tmux's own overhead and
    two process starts per poll.
 
+The review screen runs under the default oversight policy (attention checks
+1 in 50, drawn from a seeded generator so that runs compare).
+
 Usage: python benchmarks/tui.py [--segments 2500] [--presses 30] [--no-tmux]
 """
 
@@ -32,6 +35,7 @@ import argparse
 import asyncio
 import gc
 import os
+import random
 import shutil
 import statistics
 import subprocess
@@ -74,7 +78,7 @@ def ms(values: list[float]) -> str:
 
 async def pilot_review(db_path: Path, iid: int, presses: int) -> tuple[float, list[float], list[float]]:
     t0 = time.perf_counter()
-    app = make_app(db_path, iid, "bench", sink=NullSink(), confirm_officer=False)
+    app = make_app(db_path, iid, "bench", sink=NullSink(), confirm_officer=False, rng=random.Random(0))
     moves, validations = [], []
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -309,7 +313,8 @@ def main() -> None:
         opened, moves, validations = asyncio.run(pilot_review(db_path, iid, k))
         empty = asyncio.run(pilot_baseline(0, k))
         bare = asyncio.run(pilot_baseline(n, k))
-        review = asyncio.run(key_to_frame(make_app(db_path, iid, "bench", sink=NullSink(), confirm_officer=False),
+        review = asyncio.run(key_to_frame(make_app(db_path, iid, "bench", sink=NullSink(), confirm_officer=False,
+                                                   rng=random.Random(0)),
                                           [("down", None), ("n", "n"), ("v", "v")], k))
         small = asyncio.run(key_to_frame(minimal_app(0), [("down", None)], k))
         table = asyncio.run(key_to_frame(minimal_app(n), [("down", None)], k))

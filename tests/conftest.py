@@ -121,3 +121,17 @@ def as_annotation(turns, uri: str = "hyp"):
     for i, t in enumerate(turns):
         ann[Segment(t.start, t.end), i] = t.speaker
     return ann
+
+
+def listen(session, *indices: int) -> None:
+    """The officer of ``session`` plays segments (none given: the whole recording) through the stand-in
+    sound device, as `p` does on the review screen, and the plays are recorded."""
+    from interview_assist.core.spans import Span
+    from interview_assist.review.playback import NullSink, Player
+
+    t = session.transcript
+    player = Player(t.audio_path, NullSink(), t.audio_sha256)
+    for span in [t.segments[i].span for i in indices] or [Span(0.0, t.duration)]:
+        played = player.play(span)
+        assert played is not None and played.outcome == "ended", played
+        session.record_play(played)

@@ -20,7 +20,7 @@ import pytest
 from interview_assist.review.session import ReviewSession
 from interview_assist.store import Database
 
-from .conftest import run_cli
+from .conftest import listen, run_cli
 
 FORMATS = ("docx", "txt", "srt", "vtt", "json", "rttm")
 
@@ -51,6 +51,7 @@ def _review_all_but_last(db_path: Path, iid: int) -> dict:
     decided: dict = {}
     with Database(db_path) as db:
         session = ReviewSession(db, iid, "officer.a")
+        listen(session)  # the officer listens to the recording: flagged segments are decided once heard
         for i in range(len(session)):
             view = session.view(i)
             for f in view.open_flags:
@@ -71,6 +72,13 @@ def _review_all_but_last(db_path: Path, iid: int) -> dict:
     return decided
 
 
+def _validate_heard(db: Database, iid: int, officer: str, index: int) -> None:
+    """``officer`` plays segment ``index`` (it may need its audio), then validates it."""
+    session = ReviewSession(db, iid, officer)
+    listen(session, index)
+    session.validate(index)
+
+
 @pytest.fixture(scope="module")
 def validated(interview, tmp_path_factory):
     """A copy of the interview's store with every segment validated; (store, id, audio, decisions)."""
@@ -78,7 +86,7 @@ def validated(interview, tmp_path_factory):
     copy = _copy_store(db_path, tmp_path_factory.mktemp("validated") / "store.sqlite")
     decided = _review_all_but_last(copy, iid)
     with Database(copy) as db:
-        ReviewSession(db, iid, "officer.b").validate(decided["segments"] - 1)
+        _validate_heard(db, iid, "officer.b", decided["segments"] - 1)
     return copy, iid, audio, decided
 
 
@@ -107,7 +115,7 @@ def test_export_is_refused_until_every_segment_is_validated(interview, tmp_path)
     assert list(out.iterdir()) == []
 
     with Database(copy) as db:
-        ReviewSession(db, iid, "officer.b").validate(last - 1)
+        _validate_heard(db, iid, "officer.b", last - 1)
     done = run_cli("export", iid, "--format", "txt", "--out", out, "--db", copy, "--officer", "officer.b")
     assert done.returncode == 0, done.stderr
     written = out / f"interview-{iid}.txt"
@@ -460,11 +468,19 @@ def test_a_name_with_a_control_character_from_an_older_store_does_not_break_the_
     """Names are refused with control characters now; one already stored is shown as U+FFFD, and the file opens."""
     import docx
 
+    from interview_assist.store import edit_segment, interviews, reviews, set_speaker, validate_segment
+
     db_path, iid, _, _ = validated
     store = _copy_store(db_path, tmp_path / "older.sqlite")
-    with sqlite3.connect(store) as c:
-        c.execute("UPDATE segments SET validated_by = ? WHERE interview_id = ? AND idx = 0", ("Officer\x01X", iid))
-        c.execute("UPDATE speakers SET name = ? WHERE interview_id = ? AND label = 'S1'", ("Ali\x1b[31m K.", iid))
+    # Stored through the application as an older version did, when names were not checked (the audit log
+    # vouches for them, so the export, which verifies the store first, goes ahead).
+    with Database(store) as db, pytest.MonkeyPatch.context() as older:
+        older.setattr(interviews, "person_name", lambda name, what="": name)
+        set_speaker(db, iid, "S1", actor="officer.a", name="Ali\x1b[31m K.")
+        text = reviews(db, iid)[0].text
+        edit_segment(db, iid, 0, text + " x", actor="officer.a")
+        edit_segment(db, iid, 0, text, actor="officer.a")
+        validate_segment(db, iid, 0, actor="Officer\x01X")
     out = tmp_path / "case.docx"
     done = run_cli("export", iid, "--format", "docx", "--out", out, "--db", store)
     assert done.returncode == 0, done.stderr
@@ -522,7 +538,9 @@ def test_any_sequence_of_review_actions_verifies(db_path):
     import random
 
     from interview_assist.core.errors import InputError
+    from interview_assist.core.spans import Span
     from interview_assist.core.transcript import ModelUsed, NameFlag, Segment, Speaker, Suggestion, Transcript, Word
+    from interview_assist.review.playback import Played
     from interview_assist.review.session import ReviewSession
     from interview_assist.store import reviews, save_transcript
     from interview_assist.store.integrity import verify_interview
@@ -551,9 +569,15 @@ def test_any_sequence_of_review_actions_verifies(db_path):
             s.reload()
             i = rng.randrange(len(s))
             v = s.view(i)
-            act = rng.choice(["validate"] * 4 + ["edit", "decide", "decide", "split", "split", "merge", "speaker", "role"])
+            act = rng.choice(["validate"] * 4 + ["edit", "decide", "decide", "split", "split", "merge", "speaker", "role",
+                                                 "listen", "listen", "note"])
             try:
-                if act == "validate":
+                if act == "listen":  # as the stand-in sound device reports a play (the recording is not on disk)
+                    heard = Span(v.segment.start, rng.choice([v.segment.end, v.segment.start + 0.5 * v.segment.span.duration]))
+                    s.record_play(Played(v.segment.span, 1.0, rng.choice(["ended", "stopped"]), heard, heard.duration))
+                elif act == "note":
+                    s.note_unheard(i, "I conducted this interview; recalled")
+                elif act == "validate":
                     s.validate(i)
                 elif act == "edit":
                     s.edit(i, rng.choice([v.review.asr_text, v.review.text + " Yes.", "Kunduz, " + v.review.asr_text]))

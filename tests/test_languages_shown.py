@@ -21,11 +21,12 @@ from pathlib import Path
 import pytest
 
 from interview_assist.review.playback import NullSink
+from interview_assist.review.policy import OversightPolicy
 from interview_assist.review.session import ReviewSession
 from interview_assist.store import Database, name_flags, quality_flags, save_transcript
 from interview_assist.tui import make_app
 
-from .conftest import run_cli
+from .conftest import listen, run_cli
 from .test_export import _copy_store
 
 DISMISSAL = "heard against the audio: English, the interpreter repeats the officer"
@@ -59,6 +60,7 @@ def reviewed(stored, tmp_path_factory) -> Stored:
     copy = _copy_store(stored.db_path, tmp_path_factory.mktemp("reviewed") / "store.sqlite")
     with Database(copy) as db:
         session = ReviewSession(db, stored.iid, "officer.a")
+        listen(session)  # flagged segments are decided once heard
         language = [q for q in quality_flags(db, stored.iid) if q.kind == "language"]
         for f in name_flags(db, stored.iid):
             session.resolve(f.id, "confirm")
@@ -409,7 +411,7 @@ async def test_the_screen_shows_each_segments_language_in_the_table_and_the_deta
     from interview_assist.tui.widgets.detail import DetailPane
 
     rows = _rows(stored.db_path, stored.iid)
-    app = make_app(screen_store, stored.iid, "officer.a", sink=NullSink(), confirm_officer=False)
+    app = make_app(screen_store, stored.iid, "officer.a", sink=NullSink(), confirm_officer=False, policy=OversightPolicy(attention_rate=0))
     async with app.run_test(size=size) as pilot:
         table = _visible(app.table)
         assert table[0].split()[:3] == ["time", "who", "lang"]
@@ -432,13 +434,18 @@ async def test_a_language_flag_is_shown_with_its_reason_and_confirmed_with_c(sto
     assert candidates, "a segment with a language flag and no name flag"
     target = candidates[0]
     (reason, _, _), = target.language_flags
-    app = make_app(screen_store, stored.iid, "officer.a", sink=NullSink(), confirm_officer=False)
+    app = make_app(screen_store, stored.iid, "officer.a", sink=NullSink(), confirm_officer=False, policy=OversightPolicy(attention_rate=0))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press(*["down"] * (target.index - app.current))
         assert app.current == target.index
         assert f"⚠ language open · {reason}" in _joined(_visible(app.query_one(DetailPane)))
         await pilot.press("v")
         assert f"segment {target.index + 1} has 1 open flag" in str(app.query_one("#status").render())
+        await pilot.press("c")
+        assert "needs its audio (language flag" in str(app.query_one("#status").render())
+        await pilot.press("p")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
         await pilot.press("c")
         assert "language flag checked against the audio" in str(app.query_one("#status").render())
         assert "⚠ language confirmed · " in _joined(_visible(app.query_one(DetailPane)))
@@ -473,9 +480,11 @@ async def test_a_language_flag_among_name_flags_is_kept_in_view_and_dismissed_wi
     assert candidates, "a segment with a language flag and name flags"
     target = max(candidates, key=lambda x: names[x.index])
     (reason, _, _), = target.language_flags
-    app = make_app(screen_store, stored.iid, "officer.a", sink=NullSink(), confirm_officer=False)
+    app = make_app(screen_store, stored.iid, "officer.a", sink=NullSink(), confirm_officer=False, policy=OversightPolicy(attention_rate=0))
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press(*["down"] * (target.index - app.current))
+        await pilot.press(*["down"] * (target.index - app.current), "p")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
         shown = _visible(app.query_one(DetailPane))
         assert any(line.strip().startswith("⚠ language open") for line in shown) or any(
             "earlier flag here (language)" in line for line in shown), shown

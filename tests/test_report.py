@@ -168,8 +168,9 @@ def test_the_html_report_is_self_contained_with_its_plots(reviewed, tmp_path):
     references = re.findall(r'href="([^"]*)"', page)
     assert references and all(r.startswith("#") for r in references)  # only inside the page's own SVG
     # Per interview: confidence timeline, flags per minute, speech per speaker by language, edit rate per
-    # speaker; plus 3 overview plots.
-    assert page.count("<svg") == 2 * 4 + 3
+    # speaker; plus 3 overview plots; plus, for the reviewed interview, the seconds spent per validation
+    # (no heard-coverage plot: these validations were recorded without one).
+    assert page.count("<svg") == 2 * 4 + 3 + 1
     assert "25.0 %" in page  # the applicant's edit rate
     assert "1.5 min" in page  # officer.a's review time
     again = run_cli("report", "--all", "--out", out, "--db", db_path)

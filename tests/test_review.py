@@ -122,6 +122,7 @@ def test_an_empty_edit_is_refused_and_the_text_stands(db_path):
 def test_two_sessions_on_one_interview_never_overwrite_each_other_unseen(db_path):
     """Officer A's screen was loaded before officer B decided: A's next action is refused, then A sees B's decision."""
     from interview_assist.core.errors import ConcurrentChange
+    from interview_assist.review.playback import Played
     from interview_assist.review.session import ReviewSession
 
     with Database(db_path) as db_a, Database(db_path) as db_b:
@@ -129,6 +130,11 @@ def test_two_sessions_on_one_interview_never_overwrite_each_other_unseen(db_path
         a = ReviewSession(db_a, iid, "officer.a")
         b = ReviewSession(db_b, iid, "officer.b")
         (flag,) = a.view(1).open_flags
+        heard = a.view(1).segment.span
+        # Both listen to the flagged segment (as the stand-in player reports a play): a play changes
+        # nothing the other screen shows, so it never makes the other's next action refused.
+        b.record_play(Played(heard, 1.0, "ended", heard, heard.duration))
+        a.record_play(Played(heard, 1.0, "ended", heard, heard.duration))
         b.resolve(flag.id, "confirm")
         audit_before = audit.verify(db_a.conn).records
         with pytest.raises(ConcurrentChange, match="officer.b changed this interview"):

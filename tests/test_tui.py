@@ -7,6 +7,7 @@ NullSink, which stands in for the sound device.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import subprocess
@@ -18,12 +19,27 @@ import pytest
 
 from interview_assist.core.transcript import ModelUsed, NameFlag, Segment, Suggestion, Transcript, Word
 from interview_assist.review.playback import NullSink
+from interview_assist.review.policy import OversightPolicy
 from interview_assist.store import Database, audit, name_flags, reviews, save_transcript
 from interview_assist.tui import make_app
 
 from .conftest import EVAL, REPO
 
 AUDIO = EVAL / "names" / "names_v01.wav"
+# These tests are about the screen's other keys: no attention check shows a wrong word in them
+# (tests/test_oversight.py tests the checks).
+NO_CHECKS = OversightPolicy(attention_rate=0)
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "a" * 64
+
+
+async def _hear(pilot, app, key: str = "p") -> None:
+    """Play (the stand-in sound device plays at once) and let the screen record it."""
+    await pilot.press(key)
+    await app.workers.wait_for_complete()
+    await pilot.pause()
 
 
 def _words(start: float, text: str, probs: list[float]) -> tuple[Word, ...]:
@@ -44,7 +60,7 @@ def _transcript(audio: Path) -> Transcript:
         NameFlag(1, 3, 5, 4.35, 5.6, "Farid Ann Ari", ("unknown", "capitalised", "multi-word"), (Suggestion("Farid Nazari", 105.0, "glossary", "person"),)),
         NameFlag(2, 4, 4, 7.8, 8.2, "Kandas", ("unknown", "capitalised"), (Suggestion("Kunduz", 100.2, "gazetteer:places", "city, AF", ("Kondoz", "Kundus")),)),
     )
-    return Transcript(str(audio), "a" * 64, 8.3, ModelUsed("whisper-base", "b" * 64), {}, segs, name_flags=flags)
+    return Transcript(str(audio), _sha256(audio), 8.3, ModelUsed("whisper-base", "b" * 64), {}, segs, name_flags=flags)
 
 
 @pytest.fixture
@@ -75,7 +91,7 @@ def _detail(app) -> str:
 
 async def test_validation_is_blocked_by_open_flags_and_follows_their_resolution(stored):
     db_path, iid = stored
-    app = make_app(db_path, iid, "officer.a", sink=NullSink(), confirm_officer=False)
+    app = make_app(db_path, iid, "officer.a", sink=NullSink(), confirm_officer=False, policy=NO_CHECKS)
     async with app.run_test(size=(100, 30)) as pilot:
         assert app.current == 0
         await pilot.press("v")
@@ -83,10 +99,14 @@ async def test_validation_is_blocked_by_open_flags_and_follows_their_resolution(
         await pilot.press("down", "v")
         assert "segment 2 has 1 open flag" in _status(app)
         assert "validated 1 / 3" in _status(app)
-        await pilot.press("1")  # accept "Farid Nazari"
+        await pilot.press("1")  # accept "Farid Nazari": not before it was heard
+        assert "needs its audio (name flag, low confidence): 0% of it heard" in _status(app)
+        await _hear(pilot, app)
+        await pilot.press("1")
         assert "open flags 1" in _status(app)
         await pilot.press("v", "n")
         assert "validated 2 / 3" in _status(app) and app.current == 2
+        await _hear(pilot, app)
         await pilot.press("x")  # dismiss needs a reason
         await pilot.press(*"not a place", "enter")
         await pilot.press("v")
@@ -97,7 +117,7 @@ async def test_validation_is_blocked_by_open_flags_and_follows_their_resolution(
 
 async def test_editing_a_validated_segment_returns_it_to_review_and_keeps_the_asr_text(stored):
     db_path, iid = stored
-    app = make_app(db_path, iid, "officer.b", sink=NullSink(), confirm_officer=False)
+    app = make_app(db_path, iid, "officer.b", sink=NullSink(), confirm_officer=False, policy=NO_CHECKS)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("v", "e")
         await pilot.press("end", *" Thank you.", "enter")
@@ -113,7 +133,7 @@ async def test_editing_a_validated_segment_returns_it_to_review_and_keeps_the_as
 async def test_playback_goes_to_the_sink_without_blocking(stored):
     db_path, iid = stored
     sink = NullSink()
-    app = make_app(db_path, iid, "officer.a", sink=sink, confirm_officer=False)
+    app = make_app(db_path, iid, "officer.a", sink=sink, confirm_officer=False, policy=NO_CHECKS)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("down", "p")
         await app.workers.wait_for_complete()
@@ -132,7 +152,7 @@ async def test_a_playback_failure_is_shown_not_fatal(db_path, eval_dir, tmp_path
     missing = tmp_path / "moved.wav"
     with Database(db_path) as db:
         iid = save_transcript(db, _transcript(missing), actor="machine")
-    app = make_app(db_path, iid, "officer.a", sink=NullSink(), confirm_officer=False)
+    app = make_app(db_path, iid, "officer.a", sink=NullSink(), confirm_officer=False, policy=NO_CHECKS)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("p")
         await app.workers.wait_for_complete()
@@ -146,23 +166,25 @@ async def test_every_action_extends_the_verified_audit_chain(stored):
     db_path, iid = stored
     with Database(db_path) as db:
         before = audit.verify(db.conn).records
-    app = make_app(db_path, iid, "officer.a", sink=NullSink(), confirm_officer=False)
+    app = make_app(db_path, iid, "officer.a", sink=NullSink(), confirm_officer=False, policy=NO_CHECKS)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("v", "down", "c", "v", "e", "end", "!", "enter")
+        await pilot.press("v", "down")
+        await _hear(pilot, app)
+        await pilot.press("c", "v", "e", "end", "!", "enter")
     with Database(db_path) as db:
         check = audit.verify(db.conn)
         actions = [r[0] for r in db.conn.execute("SELECT action FROM audit_log ORDER BY id")][before:]
-    assert check.ok and check.records == before + 4
-    assert actions == ["validate_segment", "resolve_name_flag", "validate_segment", "edit_segment"]
+    assert check.ok and check.records == before + 6
+    assert actions == ["review_opened", "validate_segment", "play", "resolve_name_flag", "validate_segment", "edit_segment"]
 
 
 async def test_the_officer_confirms_who_they_are_or_nothing_is_recorded(stored):
     db_path, iid = stored
-    app = make_app(db_path, iid, "officer.c", sink=NullSink())
+    app = make_app(db_path, iid, "officer.c", sink=NullSink(), policy=NO_CHECKS)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("escape")
     assert app.return_code == 1
-    app = make_app(db_path, iid, "officer.c", sink=NullSink())
+    app = make_app(db_path, iid, "officer.c", sink=NullSink(), policy=NO_CHECKS)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("v")  # the dialog is open: nothing happens
         await pilot.press("enter", "v")
@@ -172,10 +194,10 @@ async def test_the_officer_confirms_who_they_are_or_nothing_is_recorded(stored):
 
 async def test_reopening_continues_where_the_officer_left_off(stored):
     db_path, iid = stored
-    app = make_app(db_path, iid, "officer.a", sink=NullSink(), confirm_officer=False)
+    app = make_app(db_path, iid, "officer.a", sink=NullSink(), confirm_officer=False, policy=NO_CHECKS)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("v")
-    app = make_app(db_path, iid, "officer.a", sink=NullSink(), confirm_officer=False)
+    app = make_app(db_path, iid, "officer.a", sink=NullSink(), confirm_officer=False, policy=NO_CHECKS)
     async with app.run_test(size=(100, 30)):
         assert app.current == 1
 
@@ -183,16 +205,21 @@ async def test_reopening_continues_where_the_officer_left_off(stored):
 def test_main_screen_snapshot(stored, snap_compare):
     """A segment with an open name flag, at 80x24."""
     db_path, iid = stored
-    app = make_app(db_path, iid, "officer.a", sink=NullSink(), confirm_officer=False)
+    app = make_app(db_path, iid, "officer.a", sink=NullSink(), confirm_officer=False, policy=NO_CHECKS)
     assert snap_compare(app, terminal_size=(80, 24), press=["down"])
 
 
 def test_snapshot_after_resolving_and_validating(stored, snap_compare):
     """The same segment once its flag is accepted and it is validated; the next one edited."""
     db_path, iid = stored
-    app = make_app(db_path, iid, "officer.a", sink=NullSink(), confirm_officer=False)
-    keys = ["v", "down", "1", "v", "down", "e", "end", *"!", "enter"]
-    assert snap_compare(app, terminal_size=(80, 24), press=keys)
+    app = make_app(db_path, iid, "officer.a", sink=NullSink(), confirm_officer=False, policy=NO_CHECKS)
+
+    async def review(pilot) -> None:
+        await pilot.press("v", "down")
+        await _hear(pilot, app)
+        await pilot.press("1", "v", "down", "e", "end", *"!", "enter")
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=review)
 
 
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
@@ -228,7 +255,7 @@ async def test_speaker_of_a_segment_and_role_of_a_speaker_everywhere(db_path, ev
     speakers = (Speaker("S1", "officer", "officer", "speaks first", 2.7), Speaker("S2", "applicant", "applicant", "rest", 4.6))
     with Database(db_path) as db:
         iid = save_transcript(db, replace(t, speakers=speakers), actor="machine")
-    app = make_app(db_path, iid, "officer.a", sink=NullSink(), confirm_officer=False)
+    app = make_app(db_path, iid, "officer.a", sink=NullSink(), confirm_officer=False, policy=NO_CHECKS)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("v", "w", "backspace", "backspace", *"s2", "enter")
         assert "segment 1 now S2" in _status(app)
@@ -254,7 +281,7 @@ async def test_a_proposed_role_is_marked_until_someone_confirms_it(db_path, eval
     )
     with Database(db_path) as db:
         iid = save_transcript(db, replace(t, speakers=speakers), actor="machine")
-    app = make_app(db_path, iid, "officer.a", sink=NullSink(), confirm_officer=False)
+    app = make_app(db_path, iid, "officer.a", sink=NullSink(), confirm_officer=False, policy=NO_CHECKS)
     async with app.run_test(size=(100, 30)) as pilot:
         assert app.table.get_row_at(0)[1] == "offic? S1"
         assert "role proposed by the machine: speaks first; 37 % of the speech" in _detail(app)
@@ -269,13 +296,13 @@ async def test_a_proposed_role_is_marked_until_someone_confirms_it(db_path, eval
         logged = [json.loads(r[0]) for r in db.conn.execute("SELECT detail FROM audit_log WHERE action = 'set_speaker'")]
     assert confirmed == {"S1": 1, "S2": 0}
     assert [{k: v for k, v in d.items() if k != "speaker_sha256"} for d in logged] == [
-        {"speaker": "S1", "role": "officer", "previous_role": "officer", "name_set": False, "name_changed": False}
+        {"speaker": "S1", "role": "officer", "previous_role": "officer", "name_set": False, "name_changed": False, "reopened": []}
     ]
 
 
 async def test_split_and_merge_keep_every_word_and_flag(stored):
     db_path, iid = stored
-    app = make_app(db_path, iid, "officer.a", sink=NullSink(), confirm_officer=False)
+    app = make_app(db_path, iid, "officer.a", sink=NullSink(), confirm_officer=False, policy=NO_CHECKS)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("down", "slash", "5", "enter")  # would cut "Farid Ann Ari"
         assert "goes through a flagged name" in _status(app)
@@ -304,10 +331,13 @@ async def test_quality_flags_block_validation_until_checked(db_path, eval_dir):
     t = replace(_transcript(AUDIO), flags=(Flag("loop", "the same phrase three times", 0.0, 2.7, 0),))
     with Database(db_path) as db:
         iid = save_transcript(db, t, actor="machine")
-    app = make_app(db_path, iid, "officer.a", sink=NullSink(), confirm_officer=False)
+    app = make_app(db_path, iid, "officer.a", sink=NullSink(), confirm_officer=False, policy=NO_CHECKS)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("v")
         assert "segment 1 has 1 open flag" in _status(app)
+        await pilot.press("c")
+        assert "needs its audio (loop flag)" in _status(app)
+        await _hear(pilot, app, "s")  # played slower: heard all the same
         await pilot.press("x", "enter")  # no reason: nothing happens
         await pilot.press("escape")
         await pilot.press("c", "v")
@@ -324,8 +354,9 @@ def test_a_command_line_player_gets_the_pcm(tmp_path):
     from interview_assist.review.playback import CommandSink
 
     out = tmp_path / "played.raw"
-    sink = CommandSink(["sh", "-c", f"cat > {out}; echo {{rate}} > {out}.rate"])
-    sink.play(np.linspace(-1, 1, 16000, dtype=np.float32), 12000)
+    # A player takes as long as the sound lasts (1.33 s at 12 kHz); one that ends at once did not play it.
+    sink = CommandSink(["sh", "-c", f"cat > {out}; echo {{rate}} > {out}.rate; sleep 1.3"])
+    assert sink.play(np.linspace(-1, 1, 16000, dtype=np.float32), 12000).outcome == "ended"
     data = np.frombuffer(out.read_bytes(), dtype="<i2")
     assert data.size == 16000 and data[0] == -32767 and data[-1] == 32767
     assert (tmp_path / "played.raw.rate").read_text().strip() == "12000"
@@ -335,13 +366,15 @@ async def test_typed_text_that_looks_like_markup_is_text(db_path, eval_dir):
     """An officer's name, an edit and a spelling with [/b] or [/] are shown and stored as typed."""
     with Database(db_path) as db:
         iid = save_transcript(db, _transcript(AUDIO), actor="machine")
-    app = make_app(db_path, iid, "J. Smith [/b]", sink=NullSink())
+    app = make_app(db_path, iid, "J. Smith [/b]", sink=NullSink(), policy=NO_CHECKS)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("enter")  # the officer dialog shows the name as typed
         assert "reviewing as J. Smith [/b]" in _status(app)
         await pilot.press("e", *" [/]", "enter")
         assert "segment 1 edited" in _status(app)
-        await pilot.press("down", "a", *" [x]", "enter")
+        await pilot.press("down")
+        await _hear(pilot, app)
+        await pilot.press("a", *" [x]", "enter")
         assert 'spelled "Farid Ann Ari [x]"' in _status(app)
     with Database(db_path) as db:
         assert reviews(db, iid)[0].text == "Good morning. Please state your name. [/]"
@@ -350,7 +383,7 @@ async def test_typed_text_that_looks_like_markup_is_text(db_path, eval_dir):
 
 async def test_an_edit_opens_with_the_cursor_at_the_end_and_is_never_emptied(stored):
     db_path, iid = stored
-    app = make_app(db_path, iid, "officer.a", sink=NullSink(), confirm_officer=False)
+    app = make_app(db_path, iid, "officer.a", sink=NullSink(), confirm_officer=False, policy=NO_CHECKS)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("e", "!", "enter")  # the first key adds; it does not replace the text
         assert reviews(app.db, iid)[0].text == "Good morning. Please state your name.!"
@@ -364,9 +397,11 @@ async def test_an_edit_opens_with_the_cursor_at_the_end_and_is_never_emptied(sto
 
 async def test_a_name_is_spelled_by_hand_and_a_decision_can_be_changed(stored):
     db_path, iid = stored
-    app = make_app(db_path, iid, "officer.a", sink=NullSink(), confirm_officer=False)
+    app = make_app(db_path, iid, "officer.a", sink=NullSink(), confirm_officer=False, policy=NO_CHECKS)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("down", "down", "c", "v")  # "Kandas" confirmed as heard, segment validated
+        await pilot.press("down", "down")
+        await _hear(pilot, app)
+        await pilot.press("c", "v")  # "Kandas" confirmed as heard, segment validated
         assert "validated 1 / 3" in _status(app)
         await pilot.press("a", *["backspace"] * 6, *"Kunduz", "enter")  # the officer corrects it after all
         assert '"Kandas" spelled "Kunduz" (was: confirmed)' in _status(app)
@@ -381,10 +416,11 @@ async def test_a_name_is_spelled_by_hand_and_a_decision_can_be_changed(stored):
 
 async def test_the_keys_act_on_the_selected_flag_of_a_segment_with_two(stored):
     db_path, iid = stored
-    app = make_app(db_path, iid, "officer.a", sink=NullSink(), confirm_officer=False)
+    app = make_app(db_path, iid, "officer.a", sink=NullSink(), confirm_officer=False, policy=NO_CHECKS)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("down", "m")  # one segment with "Farid Ann Ari" and "Kandas"
         assert "▶ ⚑ \"Farid Ann Ari\" at 0:00:04" in _detail(app), "the first open flag is selected, with its time"
+        await _hear(pilot, app)
         await pilot.press("1")
         assert '"Farid Ann Ari": suggestion 1 accepted' in _status(app)
         # The decided flag keeps its place and stays selected, so ] goes on to
@@ -414,8 +450,9 @@ async def test_the_selected_flag_is_always_in_view_on_a_small_terminal(db_path, 
     t = replace(_transcript(AUDIO), segments=(seg,), name_flags=flags)
     with Database(db_path) as db:
         iid = save_transcript(db, t, actor="machine")
-    app = make_app(db_path, iid, "officer.a", sink=NullSink(), confirm_officer=False)
+    app = make_app(db_path, iid, "officer.a", sink=NullSink(), confirm_officer=False, policy=NO_CHECKS)
     async with app.run_test(size=(80, 24)) as pilot:
+        await _hear(pilot, app)
         await pilot.press(*["right_square_bracket"] * 4)
         visible = _visible_detail(app)
         assert any('▶ ⚑ "Mashad"' in line for line in visible), visible
@@ -428,14 +465,18 @@ async def test_the_selected_flag_is_always_in_view_on_a_small_terminal(db_path, 
 
 
 async def test_another_screens_decision_is_shown_not_overwritten(stored):
+    from interview_assist.review.playback import Played
     from interview_assist.review.session import ReviewSession
 
     db_path, iid = stored
-    app = make_app(db_path, iid, "officer.a", sink=NullSink(), confirm_officer=False)
+    app = make_app(db_path, iid, "officer.a", sink=NullSink(), confirm_officer=False, policy=NO_CHECKS)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("down")
-        with Database(db_path) as db:  # officer B, in another terminal, accepts the suggestion
-            other = ReviewSession(db, iid, "officer.b")
+        await _hear(pilot, app)
+        with Database(db_path) as db:  # officer B, in another terminal, hears the segment and accepts the suggestion
+            other = ReviewSession(db, iid, "officer.b", policy=NO_CHECKS)
+            span = other.view(1).segment.span
+            other.record_play(Played(span, 1.0, "ended", span, span.duration))
             other.resolve(other.view(1).open_flags[0].id, "accept", suggestion=1)
         await pilot.press("c")  # A, who has not seen it, confirms the name as heard
         assert "officer.b changed this interview" in _status(app)
@@ -449,7 +490,7 @@ async def test_without_an_audio_player_playback_says_so(stored):
     from interview_assist.review.playback import NoPlayer
 
     db_path, iid = stored
-    app = make_app(db_path, iid, "officer.a", sink=NoPlayer(), confirm_officer=False)
+    app = make_app(db_path, iid, "officer.a", sink=NoPlayer(), confirm_officer=False, policy=NO_CHECKS)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("p")
         await app.workers.wait_for_complete()

@@ -10,13 +10,21 @@ trap 'tmux kill-session -t "$session" 2>/dev/null || true' EXIT
 
 tmux new-session -d -s "$session" -x 80 -y 24 "INTERVIEW_ASSIST_OFFICER=officer.tmux $cli review $id --db $db"
 screen() { sleep "${1:-1.5}"; tmux capture-pane -p -t "$session"; }
-expect() { local s; s=$(screen "${2:-1.5}"); echo "$s"; echo "----"; grep -q -- "$1" <<<"$s" || { echo "e2e: expected '$1' on screen" >&2; exit 1; }; }
+expect() { local s; s=$(screen "${2:-1.5}"); echo "$s"; echo "----"; grep -qE -- "$1" <<<"$s" || { echo "e2e: expected '$1' on screen" >&2; exit 1; }; }
 
 expect "Reviewing interview $id as officer.tmux" 3
 tmux send-keys -t "$session" Enter
 expect "validated 0 / "
 tmux send-keys -t "$session" v
 expect "open flag"
+tmux send-keys -t "$session" c
+expect "needs its audio"          # a flagged segment is decided only once heard, or with a reason
+tmux send-keys -t "$session" p
+expect "playback failed|played " 4  # no sound device here: the player's failure is shown (with one: played)
+tmux send-keys -t "$session" h
+expect "Why decide segment"
+tmux send-keys -t "$session" "I conducted this interview; recalled" Enter
+expect "reason recorded"
 tmux send-keys -t "$session" c
 expect "confirmed as heard"
 tmux send-keys -t "$session" n

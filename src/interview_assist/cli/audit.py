@@ -119,7 +119,7 @@ def audit_verify(
 @audit.command("log")
 @click.argument("interview_id", metavar="ID", type=INTERVIEW_ID)
 @click.option("--actor", default=None, help="Only the records of this person.")
-@click.option("--action", default=None, help="Only records of this action (e.g. validate_segment, resolve_name_flag, export).")
+@click.option("--action", default=None, help="Only records of this action (e.g. validate_segment, resolve_name_flag, play, attention_check, export).")
 @click.option("--json", "as_json", is_flag=True, help="Print the records as stored (segments counted from 0).")
 @DB_OPTION
 def audit_log(interview_id: int, actor: str | None, action: str | None, as_json: bool, db_path: Path | None) -> None:
@@ -151,8 +151,10 @@ def audit_log(interview_id: int, actor: str | None, action: str | None, as_json:
         click.echo(f"No audit records of interview {interview_id} match.")
 
     def shown(key: str, value) -> str:
+        if key == "reopened" and isinstance(value, list):
+            return f"reopened={[v + 1 for v in value]}"
         # Segments and words are stored from 0; shown from 1, as everywhere a person reads them.
-        counted = key in ("segment", "merged", "before_word") and isinstance(value, int) and not isinstance(value, bool)
+        counted = key in ("segment", "merged", "before_word", "word") and isinstance(value, int) and not isinstance(value, bool)
         return f"{key}={value + 1}" if counted else f"{key}={value}"
 
     for r in records:

@@ -64,22 +64,31 @@ def flags(interview_id: int, only_open: bool, as_json: bool, db_path: Path | Non
 @click.command()
 @click.argument("interview_id", metavar="ID", type=INTERVIEW_ID)
 @click.option("--officer", default=None, help="Who is reviewing (default: $INTERVIEW_ASSIST_OFFICER, else your user name); confirmed on open.")
+@click.option(
+    "--policy", "policy_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    help="Oversight policy, a TOML file (default: $INTERVIEW_ASSIST_POLICY, else the built-in policy; see README).",
+)
 @DB_OPTION
-def review(interview_id: int, officer: str | None, db_path: Path | None) -> None:
+def review(interview_id: int, officer: str | None, policy_file: Path | None, db_path: Path | None) -> None:
     """Review interview ID in the terminal: validate every segment, resolve name flags, play the audio.
 
     Each action is stored at once with its audit record under the officer's
-    name; quit at any time and reopen to continue where you left off.
+    name, and so is every play; quit at any time and reopen to continue
+    where you left off. A flagged or doubtful segment is decided only once
+    its audio was played (or with a reason), and now and then a deliberately
+    wrong word checks attention, as the oversight policy says.
     """
+    from interview_assist.review.policy import load_policy
     from interview_assist.store import Database, load_interview
 
+    policy = load_policy(policy_file)  # a bad policy file fails here, before the screen opens
     require_store(db_path)
     officer = officer_name(officer)
     with Database(db_path) as db:
         load_interview(db, interview_id)  # a wrong id fails here, before the screen opens
     from interview_assist.tui import make_app
 
-    app = make_app(db_path, interview_id, officer)
+    app = make_app(db_path, interview_id, officer, policy=policy)
     app.run()
     if app.return_code:  # 1: the officer did not confirm who is reviewing, or the screen failed
         sys.exit(app.return_code)

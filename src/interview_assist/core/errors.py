@@ -51,5 +51,19 @@ class ConcurrentChange(InputError):
     """Someone else changed the interview since this review loaded it: nothing was written."""
 
 
+class NotHeard(InputError):
+    """A risky segment or flag is decided before its audio was played (and no reason was recorded)."""
+
+
+class AttentionCheckMissed(InputError):
+    """A segment was validated with a deliberately wrong word on screen: it is not validated."""
+
+
+class IntegrityError(InterviewAssistError):
+    """The store does not verify against its audit log (changed outside the application): nothing is exported."""
+
+    exit_code = 5
+
+
 class PlaybackError(InterviewAssistError):
     """Nothing could be played: no player, or the player failed (e.g. no sound device)."""

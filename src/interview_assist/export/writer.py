@@ -7,6 +7,9 @@
   an existing file is replaced only with ``force``. The bytes go to a hidden
   file beside it first (removed in every case), so that a failed write
   leaves an earlier file as it was.
+- Nothing is exported from an interview that does not verify against its
+  audit log (the content check of ``audit verify``): a store changed
+  outside the application is refused (exit 5), naming what differs.
 - The sha256 of the bytes written is recorded in the audit log, in the
   transaction that covers the write: when the write fails, nothing is
   recorded and no partial file is left; when the record cannot be stored,
@@ -23,10 +26,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from interview_assist.core.errors import InputError, StoreError
+from interview_assist.core.errors import InputError, IntegrityError, StoreError
 from interview_assist.export import FORMATS
 from interview_assist.export.document import build_document
 from interview_assist.store import Database, audit
+from interview_assist.store.integrity import verify_interview
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,12 +137,30 @@ def write_file(path: Path, data: bytes, *, force: bool = False) -> None:
     _write(path, data, _check_writable(path, force))(True)
 
 
+def require_verified(db: Database, interview_id: int) -> None:
+    """Refuse (:class:`IntegrityError`, exit 5) an interview that does not verify against its audit log,
+    as ``audit verify`` checks it: the store was changed outside the application."""
+    report = verify_interview(db, interview_id)
+    if report.ok:
+        return
+    if not report.chain.ok:
+        what = f"the audit log's hash chain is broken at record #{report.chain.first_broken} ({report.chain.reason})"
+    else:
+        what = report.problems[0] + (f" (and {len(report.problems) - 1} more)" if len(report.problems) > 1 else "")
+    raise IntegrityError(
+        f"interview {interview_id} was changed outside the application, so it is not exported: {what}; "
+        f"see `interview-assist audit verify {interview_id}`"
+    )
+
+
 def export_interview(
     db: Database, interview_id: int, fmt: str, out: Path | None = None, *, actor: str, force: bool = False
 ) -> ExportResult:
-    """Render, write and record one export; refused (``ExportBlocked``) until every segment is validated."""
+    """Render, write and record one export; refused (``IntegrityError``) when the interview does not verify,
+    and (``ExportBlocked``) until every segment is validated."""
     if fmt not in FORMATS:
         raise InputError(f"unknown export format {fmt!r} (formats: {', '.join(FORMATS)})")
+    require_verified(db, interview_id)
     doc = build_document(db, interview_id, exported_by=actor)
     data = FORMATS[fmt](doc)
     digest = hashlib.sha256(data).hexdigest()

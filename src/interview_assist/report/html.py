@@ -12,7 +12,6 @@ from interview_assist.core.spans import format_timestamp
 from interview_assist.core.transcript import NAME_REASONS
 from interview_assist.report import plots
 from interview_assist.report.metrics import (
-    IDLE_SECONDS,
     LOW_PROBABILITY,
     NAME_OUTCOMES,
     QUALITY_OUTCOMES,
@@ -22,6 +21,7 @@ from interview_assist.report.metrics import (
     Speech,
     Totals,
 )
+from interview_assist.report.timing import IDLE_SECONDS
 
 QUALITY_NAMES = {
     "stock_phrase": "hallucination: invented stock phrase",
@@ -36,6 +36,7 @@ h1 { font-size: 1.5em; } h2 { border-bottom: 1px solid #ccc; margin-top: 2em; } 
 table { border-collapse: collapse; margin: .5em 0 1em; } th, td { border: 1px solid #ccc; padding: .2em .6em; }
 th { background: #f2f2f2; text-align: left; } td.n { text-align: right; font-variant-numeric: tabular-nums; }
 tr.total td { font-weight: bold; } .note { color: #555; font-size: .9em; } figure { margin: .5em 0; }
+.warn { background: #fff3cd; border-left: 4px solid #d39e00; padding: .3em .6em; }
 """
 
 
@@ -161,6 +162,52 @@ def _interview(r: InterviewReport) -> str:
         )
     else:
         out += "<p>Nobody has reviewed this interview yet.</p>"
+    out += _oversight(r)
+    return out
+
+
+def _oversight(r: InterviewReport) -> str:
+    """What the officers heard, their attention checks and their pace, with the policy each worked under."""
+    x = r.oversight
+    out = "<h3>Human oversight: listening, attention, pace</h3>"
+    if not x.officers:
+        return out + "<p>No review recorded yet.</p>"
+    out += "".join(f'<p class="warn">&#9888; Pace warning: {escape(w)}</p>' for w in x.warnings)
+    if not x.warnings:
+        out += '<p class="note">No pace warning.</p>'
+    heard = f"{x.heard_seconds:.1f} s of {x.validated_seconds:.1f} s ({_pct(x.heard_share)})" if x.validated_seconds else "-"
+    out += _table(["measure", "value"], [["validated audio heard by the officer who validated it", heard]])
+    rows = []
+    for o in x.officers:
+        rows.append([
+            o.name, str(len(o.validations)), format_timestamp(o.validated_seconds), f"{o.review_seconds / 60:.1f} min",
+            _num(o.review_ratio, 2), f"{o.fast} of {o.timed}", _pct(o.heard_mean),
+            f"{o.heard_in_full} of {len(o.validations)}", f"{o.needed_audio} ({o.noted} with a reason)",
+            f"{o.plays} ({o.failed_plays} failed)", f"{o.caught} of {o.checks} ({_pct(o.catch_rate)})" if o.checks else "none",
+        ])
+    out += _table(
+        ["officer", "validations", "audio validated", "review time", "review / audio", "faster than the segment",
+         "mean share heard", "heard in full", "needing the audio", "plays", "attention checks caught"], rows,
+    )
+    policies: dict[tuple[str, bool], list[str]] = {}  # officers under the same policy share one line
+    for o in x.officers:
+        policies.setdefault((o.policy.describe(), o.policy_recorded), []).append(o.name)
+    for (described, recorded), names in policies.items():
+        source = "as recorded with their review sessions" if recorded else "not recorded (an older review): the defaults"
+        out += f'<p class="note">Oversight policy of {escape(", ".join(names))} ({source}): {escape(described)}.</p>'
+    timed = [(o.name, [((v.start or 0.0) / 60, v.spent, v.duration) for v in o.validations
+                       if v.spent is not None and v.duration is not None]) for o in x.officers]
+    if any(points for _, points in timed):
+        out += "<h3>Seconds spent per validated segment</h3><figure>" + plots.seconds_per_validation(
+            [(n, pts) for n, pts in timed if pts]) + "</figure>"
+    by_officer: dict[str, list[tuple[float, float, float]]] = {}
+    for seg in x.segments:
+        if seg.heard is not None:
+            by_officer.setdefault(seg.validated_by, []).append((seg.start / 60, (seg.end - seg.start) / 60, seg.heard))
+    if by_officer:
+        needed = max((o.policy.heard_share for o in x.officers), default=0.8)
+        out += "<h3>Heard coverage of the validated segments</h3><figure>" + plots.heard_along(
+            list(by_officer.items()), needed) + "</figure>"
     return out
 
 
@@ -196,6 +243,15 @@ def _overview(reports: list[InterviewReport], t: Totals) -> str:
         out += "<figure>" + plots.bars([k for k, _ in rated], [v for _, v in rated], "edit rate (word edits / ASR words)") + "</figure>"
     out += "<h3>Review time per reviewer</h3>"
     out += _table(["reviewer", "review time"], [[k, f"{v / 60:.1f} min"] for k, v in t.review_seconds_by_reviewer.items()])
+    out += "<h3>Attention and pace per officer</h3>"
+    out += f'<p class="note">Interviews with a pace warning: {t.interviews_with_pace_warnings} of {t.interviews}.</p>'
+    out += _table(
+        ["officer", "interviews", "validations", "faster than the segment", "attention checks caught", "catch rate",
+         "interviews with a pace warning", "attention-check rate (1 in N)"],
+        [[k, str(v.interviews), str(v.validations), f"{v.fast} of {v.timed}", f"{v.caught} of {v.caught + v.missed}",
+          _pct(v.catch_rate), str(v.with_warnings), ", ".join(map(str, v.attention_rates)) or "not recorded"]
+         for k, v in t.oversight_by_officer.items()],
+    )
     return out
 
 
@@ -210,6 +266,17 @@ Segments not yet reviewed count as unedited.</li>
 pauses between segments count nothing. Language in doubt: the segment time of the segments that carry a language flag
 (a language not recognised with confidence, or a speaker's language the speech model does not know), whatever was
 decided about the flag, over the speech time.</li>
+<li>Heard coverage: the share of a segment's audio the officer who validated it had played by then (a failed play
+counts nothing; a play cut short counts what ran).</li>
+<li>Attention checks: now and then the review screen shows one deliberately wrong word in a segment (on screen only);
+caught when the officer corrects it, missed when they validate it (the segment then stays to be validated) or keep
+it in an edit. Catch rate: caught over caught and missed.</li>
+<li>Pace: per officer, review time against the audio of the segments they validated; per validation, the seconds
+since their previous validation (or the start of their session; a break of {IDLE_SECONDS / 60:.0f} minutes or more
+counts as unknown), against the segment's own duration. A pace warning is given, from the policy's number of
+validations, when the review time is under the policy's multiple of the audio (reading alone takes about 0.6 times
+the time the words take to say), or when more than the policy's share of validations came sooner than their segment
+lasts (those segments were not listened to in full). A warning, not a block.</li>
 <li>This report holds figures only, never transcript text or names.</li></ul>"""
 
 

@@ -12,8 +12,10 @@ the interview itself. How each figure is computed:
   by the number of ASR words, both normalised as for WER
   (:mod:`interview_assist.core.textnorm`); per speaker by the segment's speaker;
 - review time: per reviewer, the sum of the pauses between consecutive
-  review actions that are shorter than ``IDLE_SECONDS``; a longer pause is a
-  break and counts nothing;
+  review actions (plays and attention checks included) that are shorter
+  than ``IDLE_SECONDS``; a longer pause is a break and counts nothing;
+- human oversight (heard coverage, attention checks, pace): see
+  :mod:`.oversight`;
 - speech time: segment time (end minus start of each segment, as the
   segments stand after any split or merge), per speaker (the segment's
   speaker, "-" without one, with the speaker's current role) and per
@@ -31,7 +33,6 @@ the interview itself. How each figure is computed:
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -39,15 +40,14 @@ from dataclasses import dataclass, field
 from rapidfuzz.distance import Levenshtein
 
 from interview_assist.core.textnorm import normalise
+from interview_assist.report.oversight import DECISIONS, InterviewOversight, OfficerTotals, interview_oversight, officer_totals
+from interview_assist.report.timing import review_time
 from interview_assist.store import Database, interview_ids, load_interview, name_flags, quality_flags, reviews
+from interview_assist.store.audit import OBSERVATIONS
 from interview_assist.store.integrity import audit_records
 
-IDLE_SECONDS = 300.0
 LOW_PROBABILITY = 0.5
-REVIEW_ACTIONS = frozenset({
-    "validate_segment", "edit_segment", "resolve_name_flag", "resolve_flag", "set_segment_speaker",
-    "set_speaker", "merge_segments", "split_segment",
-})
+REVIEW_ACTIONS = DECISIONS  # what a reviewer decides (plays and attention checks are audit.OBSERVATIONS)
 NAME_OUTCOMES = ("open", "accepted", "edited", "confirmed", "dismissed")
 QUALITY_OUTCOMES = ("open", "confirmed", "dismissed")
 
@@ -193,25 +193,12 @@ class InterviewReport(Figures):
     # Along the recording, one value per minute:
     confidence_per_minute: tuple[float | None, ...]
     flags_per_minute: tuple[int, ...]
+    # What the officers heard, their attention checks and their pace (report/oversight.py).
+    oversight: InterviewOversight
 
     @property
     def review_seconds(self) -> float:
         return sum(r.seconds for r in self.reviewers)
-
-
-def _parse(at: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(at)
-
-
-def review_time(stamps: Iterable[str], idle: float = IDLE_SECONDS) -> float:
-    """Seconds of work between consecutive actions, leaving out pauses of ``idle`` seconds or more."""
-    times = sorted(_parse(s) for s in stamps)
-    total = 0.0
-    for a, b in zip(times, times[1:]):
-        gap = (b - a).total_seconds()
-        if gap < idle:
-            total += gap
-    return total
 
 
 def edit_distance(asr_text: str, text: str) -> tuple[int, int]:
@@ -284,15 +271,17 @@ def interview_report(db: Database, interview_id: int) -> InterviewReport:
 
     records = audit_records(db, interview_id)
     work: dict[str, list[str]] = defaultdict(list)
+    actions: Counter[str] = Counter()
     exported: Counter = Counter()
     for rec in records:
-        if rec.action in REVIEW_ACTIONS:
+        if rec.action in REVIEW_ACTIONS or rec.action in OBSERVATIONS:  # listening is work too
             work[rec.actor].append(rec.at)
+            actions[rec.actor] += rec.action in REVIEW_ACTIONS
         elif rec.action == "export":
             exported[rec.actor] += 1
     validated_by = Counter(r.validated_by for r in states if r.status == "validated")
     reviewers = tuple(
-        Reviewer(name, len(stamps), review_time(stamps), min(stamps), max(stamps), validated_by[name], exported[name])
+        Reviewer(name, actions[name], review_time(stamps), min(stamps), max(stamps), validated_by[name], exported[name])
         for name, stamps in sorted(work.items(), key=lambda kv: min(kv[1]))
     )
     return InterviewReport(
@@ -327,6 +316,7 @@ def interview_report(db: Database, interview_id: int) -> InterviewReport:
         exports=sum(rec.action == "export" for rec in records),
         confidence_per_minute=tuple(p / n if n else None for p, n in zip(prob_sum, prob_n)),
         flags_per_minute=tuple(flags_minute),
+        oversight=interview_oversight(records),
     )
 
 
@@ -337,6 +327,8 @@ class Totals(Figures):
     interviews: int
     edits_by_role: dict[str, Edits]
     review_seconds_by_reviewer: dict[str, float]
+    oversight_by_officer: dict[str, OfficerTotals]  # attention checks and pace, per officer
+    interviews_with_pace_warnings: int
 
 
 def _merge(maps: Iterable[dict], zero):
@@ -367,6 +359,8 @@ def totals(reports: list[InterviewReport]) -> Totals:
         edits=sum((r.edits for r in reports), Edits()),
         edits_by_role=dict(sorted(by_role.items())),
         review_seconds_by_reviewer=_merge(({x.name: x.seconds for x in r.reviewers} for r in reports), 0.0),
+        oversight_by_officer=officer_totals([r.oversight for r in reports]),
+        interviews_with_pace_warnings=sum(bool(r.oversight.warnings) for r in reports),
         exports=sum(r.exports for r in reports),
         speech=sum((r.speech for r in reports), Speech()),
         speech_by_language=by_speech(_merge((r.speech_by_language for r in reports), Speech())),

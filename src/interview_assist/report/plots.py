@@ -83,3 +83,38 @@ def speech_by_language(labels: list[str], languages: list[str], seconds: list[di
     ax.set_xlim(0, max([1.0, *left]) * 1.05)
     ax.legend(handles, names, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
     return _svg(fig)
+
+
+def seconds_per_validation(officers: list[tuple[str, list[tuple[float, float, float]]]]) -> str:
+    """Seconds spent per validated segment along the recording, one colour per officer, against the segment's
+    own duration (grey): ``officers[k] = (name, [(segment start in minutes, seconds spent, segment seconds)])``."""
+    fig, ax = plt.subplots(figsize=(7.5, 2.6))
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    durations = sorted({(x, d) for _, points in officers for x, _, d in points})
+    if durations:
+        ax.scatter([x for x, _ in durations], [max(d, 0.1) for _, d in durations], marker="_", s=60, color="grey",
+                   label="the segment's duration")
+    for n, (name, points) in enumerate(officers):
+        ax.scatter([x for x, _, _ in points], [max(s, 0.1) for _, s, _ in points], s=10, color=colours[n % len(colours)],
+                   label=name)
+    ax.set_yscale("log")
+    ax.set_xlabel("minute of the recording (segment start)")
+    ax.set_ylabel("seconds before validating")
+    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
+    return _svg(fig)
+
+
+def heard_along(officers: list[tuple[str, list[tuple[float, float, float]]]], needed: float) -> str:
+    """The share of each validated segment its validating officer heard, along the recording:
+    ``officers[k] = (name, [(segment start in minutes, segment minutes, share heard)])``."""
+    fig, ax = plt.subplots(figsize=(7.5, 2.2))
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for n, (name, bars) in enumerate(officers):
+        ax.bar([x for x, _, _ in bars], [max(h, 0.02) for _, _, h in bars], width=[max(w, 0.02) for _, w, _ in bars],
+               align="edge", color=colours[n % len(colours)], label=name)
+    ax.axhline(needed, color="tab:red", linewidth=0.8, linestyle="--", label=f"heard ({needed:.0%})")
+    ax.set_ylim(0, 1.05)
+    ax.set_xlabel("minute of the recording")
+    ax.set_ylabel("share heard")
+    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
+    return _svg(fig)

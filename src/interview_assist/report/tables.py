@@ -1,4 +1,9 @@
-"""The QA report as JSON (every figure) and CSV (one row per interview, then the totals)."""
+"""The QA report as JSON (every figure) and CSV (one row per interview, then the totals).
+
+CSV oversight columns: ``heard_share`` (of the validated audio, the share its validating officers heard),
+``attention_rates`` (each officer's recorded rate, 1 in N), ``attention_checks`` and ``attention_caught``,
+``catch_rate``, ``pace_warnings`` (how many; in the totals row, the interviews with any).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ import io
 import json
 from typing import Any
 
+from interview_assist.report import oversight
 from interview_assist.report.metrics import NAME_OUTCOMES, QUALITY_OUTCOMES, Edits, Figures, InterviewReport, Outcomes, Speech, Totals
 
 QUALITY_KINDS = ("loop", "stock_phrase", "no_speech", "gap", "language")
@@ -77,6 +83,7 @@ def interview_dict(r: InterviewReport) -> dict[str, Any]:
         "review_seconds": round(r.review_seconds, 3),
         "confidence_per_minute": list(r.confidence_per_minute),
         "flags_per_minute": list(r.flags_per_minute),
+        "oversight": oversight.interview_dict(r.oversight),
     }
 
 
@@ -86,6 +93,14 @@ def totals_dict(t: Totals) -> dict[str, Any]:
         **_figures(t),
         "edits_by_role": {k: _edits(v) for k, v in t.edits_by_role.items()},
         "review_seconds_by_reviewer": {k: round(v, 3) for k, v in t.review_seconds_by_reviewer.items()},
+        "oversight_by_officer": {
+            k: {"interviews": v.interviews, "validations": v.validations, "timed_validations": v.timed,
+                "validations_faster_than_segment": v.fast, "attention_caught": v.caught, "attention_missed": v.missed,
+                "catch_rate": v.catch_rate, "interviews_with_pace_warnings": v.with_warnings,
+                "attention_rates": list(v.attention_rates)}
+            for k, v in t.oversight_by_officer.items()
+        },
+        "interviews_with_pace_warnings": t.interviews_with_pace_warnings,
     }
 
 
@@ -104,7 +119,12 @@ COLUMNS = (
     *[f"{kind}_flags_{k}" for kind in QUALITY_KINDS for k in ("raised", *QUALITY_OUTCOMES)],
     "asr_words", "word_edits", "edit_rate", "edited_segments", "reviewers", "validated_by", "review_seconds", "exports",
     "speech_seconds", "languages", "speaker_languages", "uncertain_language_seconds", "uncertain_language_share",
+    "heard_share", "attention_rates", "attention_checks", "attention_caught", "catch_rate", "pace_warnings",
 )
+
+
+def _rate(caught: int, missed: int) -> str | float:
+    return "" if caught + missed == 0 else round(caught / (caught + missed), 4)
 
 
 def _cell(text: str) -> str:
@@ -157,9 +177,20 @@ def render_csv(reports: list[InterviewReport], total: Totals | None) -> bytes:
                 "speaker_languages": _cell(_seconds(
                     (" ".join(filter(None, (x.speaker, x.role, x.language))), x.speech) for x in r.languages_by_speaker
                 )),
+                "heard_share": "" if r.oversight.heard_share is None else round(r.oversight.heard_share, 4),
+                # The attention-check rate (1 in N) each officer's session recorded: "officer.a=50".
+                "attention_rates": _cell(";".join(f"{o.name}={o.policy.attention_rate}" for o in r.oversight.officers
+                                                  if o.policy_recorded)),
+                "attention_checks": r.oversight.caught + r.oversight.missed, "attention_caught": r.oversight.caught,
+                "catch_rate": _rate(r.oversight.caught, r.oversight.missed),
+                "pace_warnings": len(r.oversight.warnings),
             }
         )
     if total is not None:
+        officers = total.oversight_by_officer.values()
+        caught, missed = sum(o.caught for o in officers), sum(o.missed for o in officers)
         w.writerow(_row(total, "all", f"{total.interviews} interviews", ";".join(total.review_seconds_by_reviewer),
-                        sum(total.review_seconds_by_reviewer.values())))
+                        sum(total.review_seconds_by_reviewer.values()))
+                   | {"attention_checks": caught + missed, "attention_caught": caught,
+                      "catch_rate": _rate(caught, missed), "pace_warnings": total.interviews_with_pace_warnings})
     return out.getvalue().encode("utf-8")

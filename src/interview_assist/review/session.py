@@ -8,18 +8,28 @@ three-hour interview.
 Two screens may be open on one interview: every action runs in the store's
 concurrent-change guard (:mod:`interview_assist.store.guard`), which refuses
 it if someone else wrote to the interview since this session last read it.
+
+What the session asks of the officer's attention (the oversight policy: a
+risky segment or flag is decided only once heard or with a reason; the
+attention checks; plays recorded) is in :mod:`.oversight`, which this class
+takes in.
 """
 
 from __future__ import annotations
 
 import bisect
+import random
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 from interview_assist.core.errors import InputError
 from interview_assist.core.people import person_name
+from interview_assist.core.spans import Span
 from interview_assist.core.transcript import ROLES, Segment, Speaker, Transcript
+from interview_assist.review.attention import AttentionCheck
+from interview_assist.review.oversight import Oversight
+from interview_assist.review.policy import OversightPolicy
 from interview_assist.store import (
     Database,
     SegmentReview,
@@ -53,6 +63,15 @@ class SegmentView:
     # The role is the machine's proposal, which no one has confirmed yet.
     role_proposed: bool = False
     role_evidence: str = ""
+    # The officer's attention: how much of the segment they played (0-1); why it needs its audio
+    # (name flag, low confidence...); whether that need is met (heard enough, or a reason recorded);
+    # the attention check on screen, if any.
+    heard: float = 0.0
+    needs_audio: tuple[str, ...] = ()
+    audio_ok: bool = True
+    unheard_noted: bool = False
+    check: AttentionCheck | None = None
+    low_probability: float = 0.5  # words below it are marked doubtful
 
     @property
     def open_flags(self) -> tuple[StoredNameFlag, ...]:
@@ -68,11 +87,17 @@ class SegmentView:
         return len(self.open_flags) + len(self.open_quality)
 
 
-class ReviewSession:
-    def __init__(self, db: Database, interview_id: int, officer: str):
+class ReviewSession(Oversight):
+    def __init__(
+        self, db: Database, interview_id: int, officer: str, *, policy: OversightPolicy | None = None,
+        rng: random.Random | None = None,
+    ):
         self.db = db
         self.interview_id = interview_id
         self.officer = person_name(officer, "the officer's name")
+        self.policy = policy if policy is not None else OversightPolicy()
+        self._rng = rng if rng is not None else random.SystemRandom()
+        self.checks: dict[int, AttentionCheck] = {}
         self.reload()
 
     def reload(self) -> None:
@@ -89,6 +114,7 @@ class ReviewSession:
             self._quality.setdefault(q.segment, []).append(q)
         self._starts = [s.start for s in self.transcript.segments]
         self._seen = self._last_record()
+        self._load_attention()
 
     def _last_record(self) -> int:
         return last_record(self.db, self.interview_id)
@@ -108,10 +134,15 @@ class ReviewSession:
     def view(self, index: int) -> SegmentView:
         seg = self.transcript.segments[index]
         sp = self.transcript.speaker(seg.speaker)
+        heard = self.heard(index)
+        needs = self.needs_audio(index)
+        noted = bool(needs) and self.noted(seg.span)
         return SegmentView(
             index, seg, self._reviews[index], tuple(self._flags.get(index, ())), sp.role if sp else None,
             tuple(self._quality.get(index, ())),
             role_proposed=sp is not None and not sp.confirmed, role_evidence=sp.evidence if sp else "",
+            heard=heard, needs_audio=needs, audio_ok=not needs or heard >= self.policy.heard_share or noted,
+            unheard_noted=noted, check=self.checks.get(index), low_probability=self.policy.low_word_probability,
         )
 
     @property
@@ -153,16 +184,36 @@ class ReviewSession:
     # -- actions ------------------------------------------------------------------
 
     def validate(self, index: int) -> SegmentReview:
+        """Validate one segment: refused while a flag in it is open, while it needs its audio and was not
+        heard (nor a reason recorded), and when it shows an attention check (which is then missed)."""
+        v = self.view(index)
+        if v.review.status == "validated":
+            return v.review
+        if v.open_count:
+            raise InputError(f"segment {index + 1} has {v.open_count} open flag(s): resolve them before validating")
+        self.require_audio(index, v.segment.span, f"segment {index + 1}")
+        self.check_not_missed(index)
+        oversight = {
+            "heard": round(v.heard, 3), "needs_audio": list(v.needs_audio), "unheard_note": self.note_id(v.segment.span),
+        }
         with self._writing():
-            done = validate_segment(self.db, self.interview_id, index, actor=self.officer)
+            done = validate_segment(self.db, self.interview_id, index, actor=self.officer, oversight=oversight)
         return self._refresh(index, done)
 
     def edit(self, index: int, text: str) -> SegmentReview:
+        """Replace a segment's text. On a segment showing an attention check, the check is caught when the
+        wrong word is gone from ``text`` and missed when it is not (it is then not stored: see ``last_check``)."""
+        text = self.settle_check_by_edit(index, text)
+        if " ".join(text.split()) == self._reviews[index].text:
+            return self._reviews[index]
         with self._writing():
             done = edit_segment(self.db, self.interview_id, index, text, actor=self.officer)
         return self._refresh(index, done)
 
     def resolve(self, flag_id: int, decision: str, *, suggestion: int | None = None, text: str | None = None, reason: str | None = None) -> StoredNameFlag:
+        flag = next((f for fs in self._flags.values() for f in fs if f.id == flag_id), None)
+        if flag is not None:
+            self.require_audio(flag.flag.segment, flag.flag.span, f'the name flag on segment {flag.flag.segment + 1}')
         with self._writing():
             done = resolve_name_flag(
                 self.db, self.interview_id, flag_id, decision, actor=self.officer, suggestion=suggestion, text=text, reason=reason
@@ -182,6 +233,9 @@ class ReviewSession:
         return self._refresh(index, review_of(self.db, self.interview_id, index))
 
     def resolve_quality(self, flag_id: int, decision: str, note: str | None = None) -> None:
+        q = next((q for qs in self._quality.values() for q in qs if q.id == flag_id), None)
+        if q is not None:
+            self.require_audio(q.segment, Span(q.start, q.end), f"the {q.kind} flag on segment {q.segment + 1}")
         with self._writing():
             resolve_quality_flag(self.db, self.interview_id, flag_id, decision, actor=self.officer, note=note)
         index = next(i for i, qs in self._quality.items() if any(q.id == flag_id for q in qs))
@@ -205,6 +259,9 @@ class ReviewSession:
         with self._writing():
             done = set_speaker(self.db, self.interview_id, label, actor=self.officer, role=role)
         self.transcript = replace(self.transcript, speakers=tuple(done if s.label == label else s for s in self.transcript.speakers))
+        for j in self.indices_of(label):  # a new role sent the speaker's validated segments back for review
+            if self._reviews[j].status == "validated":
+                self._refresh(j, review_of(self.db, self.interview_id, j))
         return done
 
     def indices_of(self, label: str) -> list[int]:

@@ -22,7 +22,11 @@ GENESIS = "0" * 64
 ACTIONS = (
     "transcribe", "batch_failed", "edit_segment", "validate_segment", "split_segment", "merge_segments",
     "set_segment_speaker", "set_speaker", "resolve_name_flag", "resolve_flag", "export",
+    "review_opened", "play", "attention_check", "note_unheard",
 )
+# What an officer's attention left in the log (see store/oversight.py): none of
+# these changes the interview, so another screen's need not reload for them.
+OBSERVATIONS = ("review_opened", "play", "attention_check", "note_unheard")
 
 
 def _digest(prev_hash: str, at: str, actor: str, action: str, interview_id: int | None, detail: str) -> str:
@@ -65,6 +69,8 @@ STATE_COLUMNS = {
     # ... and what a person decided on one of them.
     "name_flags/decision": ("status", "resolution", "dismiss_reason", "resolved_by", "resolved_at"),
     "flags/decision": ("status", "note", "resolved_by", "resolved_at"),
+    # Why an officer decided a span without hearing it.
+    "unheard_notes": ("actor", "start", "end", "reason", "at"),
 }
 
 

@@ -6,7 +6,8 @@ terminals). A reader remembers the interview's newest audit record
 transaction that first checks that no newer record exists and, if one does,
 writes nothing and raises :class:`~interview_assist.core.errors.ConcurrentChange`
 naming who changed what, so that no decision silently overwrites one the
-officer has not seen.
+officer has not seen. Records that change nothing in the interview (plays,
+attention checks: ``audit.OBSERVATIONS``) do not count.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from interview_assist.core.errors import ConcurrentChange
+from interview_assist.store.audit import OBSERVATIONS
 from interview_assist.store.connection import Database
 
 
@@ -34,9 +36,11 @@ def guarded(db: Database, interview_id: int, seen: int) -> Iterator[list[int]]:
     """
     newest: list[int] = []
     with db.atomic() as c:
+        # Plays, attention checks and the like change nothing anyone decides on (audit.OBSERVATIONS).
         other = c.execute(
-            "SELECT actor, action, at FROM audit_log WHERE interview_id = ? AND id > ? ORDER BY id DESC LIMIT 1",
-            (interview_id, seen),
+            "SELECT actor, action, at FROM audit_log WHERE interview_id = ? AND id > ? "
+            f"AND action NOT IN ({', '.join('?' * len(OBSERVATIONS))}) ORDER BY id DESC LIMIT 1",
+            (interview_id, seen, *OBSERVATIONS),
         ).fetchone()
         if other is not None:
             raise ConcurrentChange(

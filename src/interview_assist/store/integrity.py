@@ -12,7 +12,9 @@ None of the checks needs the transcript text or a name in the log:
 - every validated segment against the digest recorded when an officer
   validated it (times, speaker and text);
 - every decision on a flag, and every speaker's role and name, against the
-  digest in the record of the last person who changed it.
+  digest in the record of the last person who changed it;
+- every note on why a span was decided without hearing it against the
+  digest in its record.
 
 So a row edited directly in the SQLite file, bypassing the application, is
 found whether it is an audit record, a word, a segment, a decision or a
@@ -135,6 +137,7 @@ def verify_interview(db: Database, interview_id: int, chain: ChainCheck | None =
                 problems.append(f"{label}: not as stored at transcription (audit record #{stored[0].id})")
         problems += _speaker_problems(c, interview_id, records, stored[0])
         problems += _decision_problems(c, interview_id, records)
+    problems += _note_problems(c, interview_id, records)
 
     for s in c.execute("SELECT id, idx, text FROM segments WHERE interview_id = ? ORDER BY idx", (interview_id,)):
         heard = "".join(r[0] for r in c.execute("SELECT text FROM words WHERE segment_id = ? ORDER BY idx", (s["id"],)))
@@ -145,7 +148,7 @@ def verify_interview(db: Database, interview_id: int, chain: ChainCheck | None =
     if validations and not any("content_sha256" in r.detail for r in validations):
         notes.append("validations were recorded before content digests: validated text not checked")
     else:
-        latest = _latest_validations(records)
+        latest = standing_validations(records)
         for s in c.execute(
             "SELECT idx, start, end, speaker, language, text, edited_text, validated_by FROM segments "
             "WHERE interview_id = ? AND review_status = 'validated' ORDER BY idx",
@@ -170,19 +173,30 @@ def verify_interview(db: Database, interview_id: int, chain: ChainCheck | None =
     )
 
 
-def _latest_validations(records: list[AuditRecord]) -> dict[int, AuditRecord]:
+# Records that validate a segment or change one (plays, attention checks and notes change nothing).
+_SEGMENT_CHANGES = frozenset({
+    "validate_segment", "merge_segments", "split_segment", "edit_segment", "set_segment_speaker",
+    "resolve_name_flag", "resolve_flag",
+})
+
+
+def standing_validations(records: list[AuditRecord]) -> dict[int, AuditRecord]:
     """For each segment (numbered as it is now), the validation record that
     stands: the last one after the segment's last change.
 
     The log is replayed: a validation stands until an edit, a decision on a
-    flag in the segment, a change of its speaker, a split or a merge; splits
-    and merges renumber the segments after them.
+    flag in the segment, a change of its speaker or of its speaker's role, a
+    split or a merge; splits and merges renumber the segments after them.
     """
     latest: dict[int, AuditRecord | None] = {}
     for r in records:
         d = r.detail
+        if r.action == "set_speaker":  # a new role sends the speaker's validated segments back
+            for k in d.get("reopened") or ():
+                latest[k] = None
+            continue
         i = d.get("segment")
-        if not isinstance(i, int):
+        if not isinstance(i, int) or r.action not in _SEGMENT_CHANGES:
             continue
         if r.action == "validate_segment":
             latest[i] = r
@@ -249,6 +263,22 @@ def _decision_problems(c: sqlite3.Connection, interview_id: int, records: list[A
                     f"{label} #{flag_id}: its decision differs from audit record #{record.id} "
                     f"({record.detail.get('decision')} by {record.actor})"
                 )
+    return problems
+
+
+def _note_problems(c: sqlite3.Connection, interview_id: int, records: list[AuditRecord]) -> list[str]:
+    """Each note on a span decided without its audio against the digest its record holds."""
+    recorded = {r.detail.get("note"): r for r in records if r.action == "note_unheard"}
+    problems = []
+    stored = [row[0] for row in c.execute("SELECT id FROM unheard_notes WHERE interview_id = ? ORDER BY id", (interview_id,))]
+    for note in stored:
+        record = recorded.get(note)
+        if record is None:
+            problems.append(f"note #{note} on audio not heard: stored, but not recorded in the log")
+        elif audit.state_digest(c, "unheard_notes", "id = ?", (note,)) != record.detail.get("note_sha256"):
+            problems.append(f"note #{note} on audio not heard: differs from audit record #{record.id} (by {record.actor})")
+    for note in sorted(set(recorded) - set(stored), key=str):
+        problems.append(f"note #{note} on audio not heard: in the log (audit record #{recorded[note].id}), missing from the store")
     return problems
 
 

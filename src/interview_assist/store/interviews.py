@@ -230,7 +230,9 @@ def set_speaker(
     """Set the role and/or name of one speaker, with its audit record.
 
     Setting the role, or ``confirm``, confirms the speaker's role; a name
-    alone leaves a machine-proposed role proposed.
+    alone leaves a machine-proposed role proposed. A changed role sends the
+    speaker's validated segments back for review, as a change of speaker
+    does for one segment.
     """
     if role is not None and role not in ROLES:
         raise InputError(f"unknown role {role!r} (roles: {', '.join(ROLES)})")
@@ -257,6 +259,18 @@ def set_speaker(
             "UPDATE speakers SET role = ?, name = ?, confirmed = ? WHERE interview_id = ? AND label = ?",
             (new_role, new_name, confirmed, interview_id, label),
         )
+        # A new role changes what every validated segment of the speaker says ("Interpreter (S2)"): they go back for review.
+        reopened: list[int] = []
+        if new_role != row["role"]:
+            reopened = [r[0] for r in c.execute(
+                "SELECT idx FROM segments WHERE interview_id = ? AND speaker = ? AND review_status = 'validated' ORDER BY idx",
+                (interview_id, label),
+            )]
+            c.execute(
+                "UPDATE segments SET review_status = 'edited', validated_by = NULL, validated_at = NULL "
+                "WHERE interview_id = ? AND speaker = ? AND review_status = 'validated'",
+                (interview_id, label),
+            )
         audit.append(
             c,
             actor=actor,
@@ -269,6 +283,7 @@ def set_speaker(
                 "previous_role": row["role"],
                 "name_set": new_name is not None,
                 "name_changed": new_name != row["name"],
+                "reopened": reopened,  # segments whose validation this change undid
                 "speaker_sha256": audit.state_digest(
                     c, "speakers", "interview_id = ? AND label = ?", (interview_id, label)
                 ),

@@ -216,6 +216,24 @@ def _0007_batch(db: sqlite3.Connection) -> None:
     )
 
 
+def _0008_oversight(db: sqlite3.Connection) -> None:
+    _run(
+        db,
+        """
+        CREATE TABLE unheard_notes (
+            id            INTEGER PRIMARY KEY,
+            interview_id  INTEGER NOT NULL REFERENCES interviews (id) ON DELETE CASCADE,
+            actor         TEXT NOT NULL,
+            start         REAL NOT NULL,             -- the span decided without hearing it
+            end           REAL NOT NULL,
+            reason        TEXT NOT NULL,             -- the officer's words (kept out of the audit log)
+            at            TEXT NOT NULL
+        );
+        CREATE INDEX unheard_notes_interview ON unheard_notes (interview_id)
+        """
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_transcripts", _0001_transcripts),
     ("0002_audit_log", _0002_audit_log),
@@ -224,4 +242,5 @@ MIGRATIONS: list[Migration] = [
     ("0005_review", _0005_review),
     ("0006_flag_decisions", _0006_flag_decisions),
     ("0007_batch", _0007_batch),
+    ("0008_oversight", _0008_oversight),
 ]

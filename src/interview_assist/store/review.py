@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
+from typing import Any
 
 from interview_assist.core.errors import InputError, NotFound
 from interview_assist.store import audit
@@ -122,8 +123,16 @@ def edit_segment(db: Database, interview_id: int, index: int, text: str, *, acto
         return _one(c, db, interview_id, index)
 
 
-def validate_segment(db: Database, interview_id: int, index: int, *, actor: str) -> SegmentReview:
-    """Record that ``actor`` validated one segment; refused while a name flag in it is open."""
+def validate_segment(
+    db: Database, interview_id: int, index: int, *, actor: str, oversight: dict[str, Any] | None = None
+) -> SegmentReview:
+    """Record that ``actor`` validated one segment; refused while a name flag in it is open.
+
+    ``oversight`` goes into the audit record as it is: what the review knew of
+    the officer's attention (how much of the segment they heard, why it
+    needed its audio, the note when they did not hear it). Times and numbers
+    only.
+    """
     if not actor.strip():
         raise InputError("validation needs the name of the officer")
     with db.atomic() as c:
@@ -151,6 +160,9 @@ def validate_segment(db: Database, interview_id: int, index: int, *, actor: str)
                 "previous_status": before.status,
                 "content_sha256": audit.segment_digest(seg["start"], seg["end"], seg["speaker"], before.text),
                 "language": seg["language"],  # shown in exports: "Officer (S1) (fr)"
+                "start": seg["start"],
+                "end": seg["end"],
+                **(oversight or {}),
             },
         )
         return _one(c, db, interview_id, index)

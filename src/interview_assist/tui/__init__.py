@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 from interview_assist.review.playback import AudioSink
+from interview_assist.review.policy import OversightPolicy
 
 
-def make_app(db_path: Path | None, interview_id: int, officer: str, sink: AudioSink | None = None, confirm_officer: bool = True):
-    """The one factory for the review app, used by the CLI and by the tests."""
+def make_app(
+    db_path: Path | None, interview_id: int, officer: str, sink: AudioSink | None = None, confirm_officer: bool = True,
+    policy: OversightPolicy | None = None, rng: random.Random | None = None,
+):
+    """The one factory for the review app, used by the CLI and by the tests.
+
+    ``policy``: the oversight policy (default: ``OversightPolicy()``); ``rng``
+    draws the attention checks (default: the system's random source, so that
+    nobody can predict them).
+    """
     from interview_assist.tui.app import ReviewApp
 
-    return ReviewApp(db_path, interview_id, officer, sink=sink, confirm_officer=confirm_officer)
+    return ReviewApp(db_path, interview_id, officer, sink=sink, confirm_officer=confirm_officer, policy=policy, rng=rng)

@@ -7,11 +7,14 @@ The screen and its keys are in :mod:`.screens.review`; the dialogs in
 from __future__ import annotations
 
 import gc
+import random
 from pathlib import Path
 
 from textual.app import App
 
+from interview_assist.core.errors import InterviewAssistError
 from interview_assist.review.playback import AudioSink, Player, default_sink
+from interview_assist.review.policy import OversightPolicy
 from interview_assist.review.session import ReviewSession
 from interview_assist.store import Database
 from interview_assist.tui.dialogs import OfficerConfirm
@@ -25,11 +28,17 @@ class ReviewApp(App):
     CSS_PATH = "app.tcss"
     TITLE = "interview-assist review"
 
-    def __init__(self, db_path: Path | None, interview_id: int, officer: str, *, sink: AudioSink | None = None, confirm_officer: bool = True):
+    def __init__(
+        self, db_path: Path | None, interview_id: int, officer: str, *, sink: AudioSink | None = None,
+        confirm_officer: bool = True, policy: OversightPolicy | None = None, rng: random.Random | None = None,
+    ):
         super().__init__()
         self.db = Database(db_path)
-        self.session = ReviewSession(self.db, interview_id, officer)
-        self.player = Player(self.session.transcript.audio_path, sink if sink is not None else default_sink())
+        self.session = ReviewSession(self.db, interview_id, officer, policy=policy, rng=rng)
+        # Before the screen is drawn: a check's word is there from the first frame, never seen to appear.
+        self.session.place_checks()
+        t = self.session.transcript
+        self.player = Player(t.audio_path, sink if sink is not None else default_sink(), sha256=t.audio_sha256)
         self.confirmed = not confirm_officer
 
     def get_default_screen(self) -> ReviewScreen:
@@ -41,16 +50,23 @@ class ReviewApp(App):
         self.freeze_loaded()
         if not self.confirmed:
             self.push_screen(OfficerConfirm(self.session.officer, f"interview {self.session.interview_id}"), self._officer_answered)
+        else:
+            self.review._attempt(self.session.start)
 
     def _officer_answered(self, yes: bool | None) -> None:
         if yes:
             self.confirmed = True
-            self.review._say(f"reviewing as {self.session.officer}")
+            if self.review._attempt(self.session.start):  # the session and its policy, in the audit log
+                self.review._say(f"reviewing as {self.session.officer}")
         else:
             self.exit(return_code=1)
 
     def on_unmount(self) -> None:
-        self.player.stop()
+        for played in self.player.close():  # a play cut short by quitting is recorded with what was heard
+            try:
+                self.session.record_play(played)
+            except InterviewAssistError:
+                pass
         self.db.close()
         gc.unfreeze()
 

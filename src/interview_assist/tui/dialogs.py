@@ -66,7 +66,7 @@ class OfficerConfirm(ModalScreen[bool]):
             yield Static(
                 Text.assemble(
                     f"Reviewing {self._interview} as ", (self._officer, "bold"), ".\n"
-                    "Every validation, edit and decision is recorded under this name.\n\n"
+                    "Every validation, edit, decision and play is recorded under this name.\n\n"
                     "Enter: confirm · Escape: quit (start again with --officer NAME)"
                 )
             )

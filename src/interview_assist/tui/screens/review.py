@@ -4,12 +4,12 @@ Every action goes through :class:`~interview_assist.review.session.ReviewSession
 (held by the app), which writes to the store at once with the audit record;
 the screen only repaints the row it touched. Decisions on flags and changes
 to the segments' structure are in :mod:`.decisions` and :mod:`.structure`;
-playback runs in a worker thread.
+playback, which runs in a worker thread, and what the officer heard in
+:mod:`.listening`.
 """
 
 from __future__ import annotations
 
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -17,17 +17,14 @@ from textual.widgets import Footer, Header
 from textual.worker import Worker, WorkerState
 
 from interview_assist.core.errors import ConcurrentChange, InterviewAssistError
-from interview_assist.core.spans import Span
 from interview_assist.review.session import ReviewSession
 from interview_assist.tui.dialogs import HelpScreen, TextPrompt
 from interview_assist.tui.screens.decisions import FlagDecisions
+from interview_assist.tui.screens.listening import Listening
 from interview_assist.tui.screens.structure import StructureEdits
 from interview_assist.tui.widgets.detail import DetailPane
 from interview_assist.tui.widgets.segment_table import SegmentTable
 from interview_assist.tui.widgets.status import StatusLine
-
-SLOW = 0.75
-BACK_SECONDS = 5.0
 
 
 def parse_time(text: str) -> float:
@@ -41,7 +38,7 @@ def parse_time(text: str) -> float:
     return seconds
 
 
-class ReviewScreen(FlagDecisions, StructureEdits, Screen):
+class ReviewScreen(FlagDecisions, StructureEdits, Listening, Screen):
     """One officer's review of one interview."""
 
     # The footer shows the short descriptions (help first, so that an 80-column
@@ -71,6 +68,8 @@ class ReviewScreen(FlagDecisions, StructureEdits, Screen):
         Binding("full_stop", "word(1)", "Next word", id="review.word_next", show=False, tooltip="next word (where o plays from)"),
         Binding("o", "play_from_word", "Play from word", id="review.play_from_word", show=False, tooltip="play from the selected word"),
         Binding("b", "play_back", "Back 5 s", id="review.play_back", show=False, tooltip="play from 5 s before this segment"),
+        Binding("h", "note_unheard", "Why unheard", id="review.note_unheard", show=False,
+                tooltip="record why you decide this segment without hearing it (it needs its audio: a flag, low confidence)"),
         Binding("t", "jump", "Jump to time", id="review.jump", show=False, tooltip="jump to a time (h:mm:ss, m:ss or seconds)"),
         Binding("q", "app.quit", "Quit", id="review.quit", tooltip="quit (everything is already stored)"),
     ]
@@ -150,22 +149,41 @@ class ReviewScreen(FlagDecisions, StructureEdits, Screen):
             return
         i = self.current
         self._run(lambda: self.session.validate(i), i, f"segment {i + 1} validated")
+        self._say_check(i, edited=False)
 
     def action_edit(self) -> None:
         if not self._guard():
             return
         i = self.current
-        v = self.session.view(i)
+        shown = self.session.display_text(i)  # as on the screen, an attention check's word included
 
         def done(text: str | None) -> None:
             if text is None:
                 return
-            if " ".join(text.split()) == v.review.text:
+            if " ".join(text.split()) == " ".join(shown.split()):
                 self._say(f"segment {i + 1} unchanged")
                 return
+            before = self.session.view(i).review.text
             self._run(lambda: self.session.edit(i, text), i, f"segment {i + 1} edited")
+            self._say_check(i, edited=True, changed=self.session.view(i).review.text != before)
 
-        self.app.push_screen(TextPrompt(f"Edit segment {i + 1} (the ASR text is kept)", v.review.text), done)
+        self.app.push_screen(TextPrompt(f"Edit segment {i + 1} (the ASR text is kept)", shown), done)
+
+    def _say_check(self, i: int, *, edited: bool, changed: bool = False) -> None:
+        """Say at once how the attention check on segment ``i`` ended, if the last action ended one."""
+        result = self.session.last_check
+        if result is None or result.check.segment != i:
+            return
+        c = result.check
+        self._repaint(i)  # the wrong word leaves the screen
+        if result.outcome == "caught":
+            self._say(f'Attention check caught: "{c.decoy}" was put there on purpose (heard: "{c.original}")'
+                      + ("; your other changes are stored" if changed else "; the text is as it was"))
+        else:
+            self._say(f'ATTENTION CHECK MISSED: "{c.decoy}" in segment {i + 1} was put there on purpose (heard: "{c.original}"). '
+                      + ("Your edit was stored with the heard word in its place." if edited
+                         else "It is not validated: read it again."))
+            self.app.bell()
 
     def action_next_unvalidated(self) -> None:
         self._go(
@@ -228,45 +246,7 @@ class ReviewScreen(FlagDecisions, StructureEdits, Screen):
             lines.append((key, b.tooltip or b.description))
         self.app.push_screen(HelpScreen(lines))
 
-    # -- playback ------------------------------------------------------------------------
-
-    def action_word(self, step: int) -> None:
-        words = self.session.view(self.current).segment.words
-        if words:
-            self.word_cursor = min(max(self.word_cursor + step, 0), len(words) - 1)
-            self._show_current()
-
-    def action_play_from_word(self) -> None:
-        v = self.session.view(self.current)
-        if not v.segment.words:
-            self.action_play()
-            return
-        w = v.segment.words[min(self.word_cursor, len(v.segment.words) - 1)]
-        self._play(Span(w.start, v.segment.end), 1.0)
-
-    def action_play(self) -> None:
-        seg = self.session.view(self.current).segment
-        self._play(Span(seg.start, seg.end), 1.0)
-
-    def action_play_slow(self) -> None:
-        seg = self.session.view(self.current).segment
-        self._play(Span(seg.start, seg.end), SLOW)
-
-    def action_play_back(self) -> None:
-        seg = self.session.view(self.current).segment
-        self._play(Span(max(seg.start - BACK_SECONDS, 0.0), seg.end), 1.0)
-
-    def _play(self, span: Span, speed: float) -> None:
-        self._say(f"playing {span.start:.1f}-{span.end:.1f} s" + (" slower" if speed != 1.0 else ""))
-        self._play_worker(span, speed)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="playback")
-    def _play_worker(self, span: Span, speed: float) -> None:
-        self.app.player.play(span, speed)
-
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR:
             self._say(f"playback failed: {event.worker.error}")
             self.app.bell()
-        elif event.state is WorkerState.SUCCESS and self.message.startswith("playing "):
-            self._say("")  # a "playing" line must not outlast the sound

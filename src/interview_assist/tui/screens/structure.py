@@ -59,8 +59,8 @@ class StructureEdits:
         if not self._guard():
             return
         i = self.current
-        words = self.session.view(i).segment.words
-        listing = " ".join(f"{k}:{w.text.strip()}" for k, w in enumerate(words[:40], 1))
+        # As the screen shows them: an attention check's word is not given away here either.
+        listing = " ".join(f"{k}:{w.strip()}" for k, w in enumerate(self.session.shown_words(i)[:40], 1))
 
         def done(answer: str | None) -> None:
             if not answer:

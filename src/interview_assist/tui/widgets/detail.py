@@ -1,5 +1,6 @@
-"""The detail pane: the current segment in full, its state, its quality flags (loop,
-gap, language...) with their reasons, and its name flags with suggestions and why each is offered."""
+"""The detail pane: the current segment in full, its state, how much of it the officer heard (and
+whether it needs its audio), its quality flags (loop, gap, language...) with their reasons, and its
+name flags with suggestions and why each is offered."""
 
 from __future__ import annotations
 
@@ -85,7 +86,12 @@ class DetailPane(Widget):
         )
         if v.review.validated_by:
             head.append(f" by {v.review.validated_by}")
+        head.append(f" · heard {v.heard:.0%}")
         parts = [head, segment_text(v, word_cursor)]
+        if v.needs_audio and not v.audio_ok:
+            parts.append(Text(f"needs its audio ({', '.join(v.needs_audio)}): p plays it · h records why not", style="yellow"))
+        elif v.unheard_noted and v.heard < 1.0:
+            parts.append(Text("to be decided without all its audio: your reason is recorded", style="dim"))
         if v.role_proposed:
             parts.append(Text(
                 f"role proposed by the machine: {v.role_evidence} · r confirms or changes it",

@@ -10,9 +10,9 @@ from textual.widgets import DataTable
 
 from interview_assist.core.spans import format_timestamp
 from interview_assist.review.session import ReviewSession, SegmentView
-from interview_assist.tui.widgets.render import segment_text, state_text
+from interview_assist.tui.widgets.render import heard_text, segment_text, state_text
 
-COLUMNS = ("time", "who", "lang", "state", "flags", "text")
+COLUMNS = ("time", "who", "lang", "state", "flags", "heard", "text")
 
 
 class SegmentTable(DataTable):
@@ -36,8 +36,8 @@ class SegmentTable(DataTable):
 
     def on_mount(self) -> None:
         for c in COLUMNS:
-            # "state" is sized for its longest value, not for the all-draft first load.
-            self.add_column(c, key=c, width=9 if c == "state" else None)
+            # "state" and "heard" are sized for their longest values, not for the first load.
+            self.add_column(c, key=c, width={"state": 9, "heard": 5}.get(c))
         self._fill()
 
     def _fill(self) -> None:
@@ -60,6 +60,7 @@ class SegmentTable(DataTable):
             v.segment.language or "-",
             state_text(v),
             Text(str(flags), style="bold red") if flags else Text("·", style="dim"),
+            heard_text(v),
             segment_text(v),
         ]
 

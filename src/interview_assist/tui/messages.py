@@ -1,0 +1,16 @@
+"""Messages that workers post to the review screen (small dataclasses; see STYLE.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.message import Message
+
+from interview_assist.review.playback import Played
+
+
+@dataclass
+class PlayFinished(Message):
+    """A play is over (played to its end, stopped, or failed): the screen records it on the main thread."""
+
+    played: Played
