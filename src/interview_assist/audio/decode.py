@@ -17,6 +17,7 @@ import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import BinaryIO
 
 import av
 import numpy as np
@@ -87,7 +88,7 @@ class _InterruptibleFile:
     of the file, and :meth:`_Container.decode` raises it again.
     """
 
-    def __init__(self, fh):
+    def __init__(self, fh: BinaryIO) -> None:
         self._fh = fh
         # FFmpeg guesses the format from the name, as with a plain file.
         self.name = fh.name

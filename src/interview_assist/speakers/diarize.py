@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -32,6 +33,9 @@ from interview_assist.speakers.options import DiarizeOptions
 from interview_assist.speakers.pyannote_shims import bounded_clustering, load_segmentation, no_plda, quiet
 from interview_assist.speakers.turn_edges import Levels, extend_edges, fill_pauses, pad_turns, relabel, turns_of
 from interview_assist.speakers.voices import SLOTS, split_voices
+
+if TYPE_CHECKING:
+    import torch
 
 logger = logging.getLogger("interview_assist")
 
@@ -168,12 +172,15 @@ class DiarizationStream:
         done = samples_to_seconds(self._buffer_start + (num_chunks - 1) * self._hop + self._chunk)
         self._progress("diarize", completed=min(done, samples_to_seconds(self._received)), total=self._total)
 
-    def _segment(self, chunks) -> np.ndarray:
+    def _segment(self, chunks: torch.Tensor) -> np.ndarray:
         """(chunks, 1, samples) -> binary (chunks, frames, speakers)."""
         import torch
+        from pyannote.audio.core.task import Specifications
         from pyannote.audio.utils.powerset import Powerset
 
         specs = self._model.specifications
+        # segmentation-3.0 is one powerset task
+        assert isinstance(specs, Specifications) and specs.classes and specs.powerset_max_classes
         outputs = []
         batch = self._d.options.batch_size
         for i in range(0, chunks.shape[0], batch):
@@ -182,7 +189,7 @@ class DiarizationStream:
         powerset = Powerset(len(specs.classes), specs.powerset_max_classes)
         return powerset.to_multilabel(scores).numpy().astype(np.float32)
 
-    def _embed(self, audio, segmentation: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _embed(self, audio: torch.Tensor, segmentation: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Split voices, then one embedding per (chunk, local speaker).
 
         Returns the segmentation with :data:`SLOTS` local speakers, as
@@ -205,7 +212,7 @@ class DiarizationStream:
             if piece.shape[-1] < frames_per_chunk:
                 piece = torch.nn.functional.pad(piece, (0, frames_per_chunk - piece.shape[-1]))
 
-            def embed(masks: np.ndarray, seg=segmentation[c], piece=piece) -> np.ndarray:
+            def embed(masks: np.ndarray, seg: np.ndarray = segmentation[c], piece: torch.Tensor = piece) -> np.ndarray:
                 # Frames where someone else talks too would blur the voice:
                 # pool over the frames a speaker has alone, if there are enough.
                 alone = masks * (seg.sum(axis=1, keepdims=True) < 2)

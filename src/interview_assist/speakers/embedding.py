@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
+from types import ModuleType
 
 import torch
 from pyannote.audio import Model
@@ -31,7 +32,7 @@ _FBANK_WINDOW = 400
 FRAME_SECONDS = 2 * _FBANK_SHIFT / SAMPLE_RATE
 
 
-def _load_architecture(path: Path):
+def _load_architecture(path: Path) -> ModuleType:
     spec = importlib.util.spec_from_file_location("interview_assist._campplus_arch", path)
     if spec is None or spec.loader is None:
         raise ModelError(f"cannot load the CAM++ network definition from {path}")
@@ -60,7 +61,7 @@ class CamPlusPlus(Model):
         """(num_samples,) in [-1, 1] -> (frames, 80), mean removed as CAM++ was trained."""
         from torchaudio.compliance import kaldi
 
-        feats = kaldi.fbank(
+        feats: torch.Tensor = kaldi.fbank(
             waveform[None], num_mel_bins=80, sample_frequency=SAMPLE_RATE, dither=0.0
         )
         return feats - feats.mean(dim=0, keepdim=True)
@@ -68,7 +69,7 @@ class CamPlusPlus(Model):
     def frame_features(self, waveforms: torch.Tensor) -> torch.Tensor:
         """(batch, 1, samples) -> (batch, channels, frames), one frame per 20 ms."""
         feats = torch.stack([self._fbank(w[0]) for w in waveforms])
-        x = self.network.head(feats.permute(0, 2, 1))
+        x: torch.Tensor = self.network.head(feats.permute(0, 2, 1))
         for name, layer in self.network.xvector.named_children():
             if name in ("stats", "dense"):
                 break
@@ -83,10 +84,13 @@ class CamPlusPlus(Model):
         """
         stats = self.stats(features, weights=weights)
         shape = stats.shape
-        embeddings = self.network.xvector.dense(stats.reshape(-1, shape[-1]))
+        embeddings: torch.Tensor = self.network.xvector.dense(stats.reshape(-1, shape[-1]))
         return embeddings.reshape(*shape[:-1], DIMENSION)
 
-    def forward(self, waveforms: torch.Tensor, weights: torch.Tensor | None = None) -> torch.Tensor:
+    # pyannote calls forward(waveforms, weights=...) only; its base class declares **kwargs.
+    def forward(  # type: ignore[override]
+        self, waveforms: torch.Tensor, weights: torch.Tensor | None = None
+    ) -> torch.Tensor:
         if waveforms.shape[-1] < _FBANK_WINDOW * 4:
             raise ValueError("too short for a speaker embedding")
         # pyannote passes each chunk once per local speaker: run the network

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from interview_assist.core.spans import samples_to_seconds, seconds_to_samples
+
+if TYPE_CHECKING:
+    import torch
+
+    from interview_assist.speakers.embedding import CamPlusPlus
 
 
 def frame_seconds() -> float:
@@ -11,7 +18,9 @@ def frame_seconds() -> float:
     return FRAME_SECONDS
 
 
-def window_features(model, audio, block_seconds: float = 15.0, context_seconds: float = 1.0):
+def window_features(
+    model: CamPlusPlus, audio: torch.Tensor, block_seconds: float = 15.0, context_seconds: float = 1.0
+) -> torch.Tensor:
     """CAM++ frame features of a whole window, computed in blocks with context.
 
     The network sees a little audio on each side of every block, so features

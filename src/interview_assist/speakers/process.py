@@ -12,6 +12,7 @@ written to disk.
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.connection
 import os
 import signal
 from dataclasses import dataclass
@@ -32,7 +33,7 @@ class DiarizationRun:
 
 
 def _child(
-    conn, path: str, speakers: DiarizeOptions, counts: DiarizeOptions, models_dir: str | None, threads: int
+    conn: multiprocessing.connection.Connection, path: str, speakers: DiarizeOptions, counts: DiarizeOptions, models_dir: str | None, threads: int
 ) -> None:
     # The parent decides what a Ctrl-C means; the child just stops with it.
     try:
@@ -146,6 +147,7 @@ class DiarizationChild:
     def close(self) -> None:
         """Stop the child if it still runs, and wait for it to end."""
         if self._proc.is_alive() and self._result is None:
+            assert self._proc.pid is not None  # a started process has its id
             os.kill(self._proc.pid, signal.SIGTERM)
         self._proc.join(timeout=30)
         self._conn.close()

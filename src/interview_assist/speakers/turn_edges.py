@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import bisect
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from interview_assist.core.spans import SAMPLE_RATE
 from interview_assist.core.transcript import Diarization, SpeakerTurn
+
+if TYPE_CHECKING:
+    from pyannote.core import Annotation
 
 _LEVEL_HOP = SAMPLE_RATE // 50  # 20 ms
 _BACKGROUND_PERCENTILE = 5.0
@@ -141,7 +145,7 @@ def fill_pauses(turns: list[SpeakerTurn], max_pause: float) -> list[SpeakerTurn]
     return out
 
 
-def turns_of(annotation, duration: float) -> list[SpeakerTurn]:
+def turns_of(annotation: Annotation, duration: float) -> list[SpeakerTurn]:
     out = []
     for segment, _, label in annotation.itertracks(yield_label=True):
         start, end = max(0.0, segment.start), min(duration, segment.end)
@@ -159,7 +163,7 @@ def relabel(turns: list[SpeakerTurn], exclusive: list[SpeakerTurn]) -> Diarizati
             order.append(t.speaker)
     names = {old: f"S{i + 1}" for i, old in enumerate(order)}
 
-    def rename(ts):
+    def rename(ts: list[SpeakerTurn]) -> tuple[SpeakerTurn, ...]:
         return tuple(SpeakerTurn(t.start, t.end, names[t.speaker]) for t in ts if t.speaker in names)
 
     return Diarization(rename(turns), rename(exclusive), tuple(names[o] for o in order))
