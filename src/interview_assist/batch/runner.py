@@ -195,6 +195,7 @@ def run_batch(
                                           seconds=result.seconds)
                 else:
                     t = result.transcript
+                    assert t is not None  # a job without an error has its transcript
                     iid = record_done(db, p.key, options_record, t, actor=actor)
                     outcome = FileOutcome(p.job.path, "done", iid, duration=t.duration, seconds=result.seconds)
             future.release()

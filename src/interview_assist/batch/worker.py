@@ -67,11 +67,13 @@ def run_job(path: str, options: RunSettings, audio_sha256: str, threads: int = 0
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=_die_with_parent,
         env=job_environment(threads),
     )
+    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None  # all three are pipes
+    stdin, stdout, stderr = proc.stdin, proc.stdout, proc.stderr
     report = _reporter(path)
     tail: list[str] = []
 
     def read_progress() -> None:
-        for raw in proc.stderr:
+        for raw in stderr:
             line = raw.decode("utf-8", "replace").strip()
             try:
                 report(json.loads(line))
@@ -80,9 +82,9 @@ def run_job(path: str, options: RunSettings, audio_sha256: str, threads: int = 0
 
     reader = threading.Thread(target=read_progress, daemon=True)
     reader.start()
-    proc.stdin.write(pickle.dumps((path, options, audio_sha256, threads)))
-    proc.stdin.close()
-    payload = proc.stdout.read()
+    stdin.write(pickle.dumps((path, options, audio_sha256, threads)))
+    stdin.close()
+    payload = stdout.read()
     proc.wait()
     reader.join(timeout=5)
     if proc.returncode == 0 and payload:

@@ -21,6 +21,7 @@ import tempfile
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -70,7 +71,7 @@ def _trigrams(k: str) -> set[str]:
     return {padded[i : i + 3] for i in range(len(padded) - 2)}
 
 
-def load_index(directory: Path) -> dict:
+def load_index(directory: Path) -> dict[str, Any]:
     """The index of every ``*.tsv``/``*.tsv.gz`` in ``directory``: from the cache, else built (and cached)."""
     files = sorted(p for p in directory.iterdir() if p.name.endswith((".tsv", ".tsv.gz")) and p.is_file())
     # The index depends on the code that builds it and folds names into
@@ -84,7 +85,8 @@ def load_index(directory: Path) -> dict:
     cache = directory / ".index" / f"{digest.hexdigest()[:24]}.pickle"
     try:
         with open(cache, "rb") as fh, _no_gc():
-            return pickle.load(fh)
+            cached: dict[str, Any] = pickle.load(fh)
+            return cached
     except (OSError, pickle.UnpicklingError, EOFError, KeyError, AttributeError, ImportError):
         pass
     data = _build_index(files)
@@ -151,14 +153,14 @@ def _places_from(rows: list[dict[str, str]], list_name: str) -> list[Place]:
     return out
 
 
-def _build_index(files: list[Path]) -> dict:
+def _build_index(files: list[Path]) -> dict[str, Any]:
     places: list[Place] = []
     for f in files:
         places += _places_from(_read_rows(f), f.name.removesuffix(".gz").removesuffix(".tsv"))
     return _shared_strings(_index(places))
 
 
-def _shared_strings(data: dict) -> dict:
+def _shared_strings(data: dict[str, Any]) -> dict[str, Any]:
     """One object per distinct string across the text columns.
 
     A few hundred thousand rows repeat a few hundred kinds, countries and
@@ -178,7 +180,7 @@ class _no_gc:
         self._was = gc.isenabled()
         gc.disable()
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         if self._was:
             gc.enable()
 
@@ -190,7 +192,7 @@ def _csr(groups: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
     return offsets, flat
 
 
-def _index(places: list[Place]) -> dict:
+def _index(places: list[Place]) -> dict[str, Any]:
     keys: dict[str, int] = {}
     key_rows: list[list[int]] = []
     groups: dict[tuple[str, str, str], int] = {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from interview_assist.report.metrics import NAME_OUTCOMES, QUALITY_OUTCOMES, Edits, Figures, InterviewReport, Outcomes, Speech, Totals
@@ -112,7 +113,7 @@ def _cell(text: str) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def _seconds(items) -> str:
+def _seconds(items: Iterable[tuple[str, Speech]]) -> str:
     """"fr 120.3 s; en 98.1 s" from (label, Speech) pairs."""
     return "; ".join(f"{label} {x.seconds:.1f} s" for label, x in items)
 

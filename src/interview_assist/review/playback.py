@@ -76,7 +76,7 @@ class CommandSink:
 
     def __init__(self, argv: list[str]):
         self._argv = argv
-        self._proc: subprocess.Popen | None = None
+        self._proc: subprocess.Popen[bytes] | None = None
         self._lock = threading.Lock()
 
     def play(self, samples: np.ndarray, rate: int) -> None:
