@@ -15,38 +15,44 @@ from .conftest import CLI, count_interviews, run_cli, unprivileged
 
 
 def _make_bad(kind: str, tmp_path, eval_dir):
-    p = tmp_path / "input"
+    """A bad input of ``kind``, named neutrally: the expected words must come from the message, not the path."""
+    p = tmp_path / "recording.wav"
     if kind == "missing":
-        return tmp_path / "no-such-file.wav"
+        return p
     if kind == "empty":
-        p = tmp_path / "empty.wav"
         p.write_bytes(b"")
     elif kind == "text":
-        p = tmp_path / "notes.wav"
         p.write_text("this is not audio at all\n" * 50)
     elif kind == "random_bytes":
-        p = tmp_path / "noise.mp3"
+        p = tmp_path / "recording.mp3"
         p.write_bytes(np.random.default_rng(1).integers(0, 256, 50_000, dtype=np.uint8).tobytes())
     elif kind == "truncated_wav":
         src = (eval_dir / "diarization" / "pyannote_sample.wav").read_bytes()
-        p = tmp_path / "truncated.wav"
         p.write_bytes(src[: len(src) // 3])
     elif kind == "truncated_flac":
+        # Cut inside a frame: FFmpeg's FLAC decoder fails on the partial last frame.
         src = (eval_dir / "asr" / "jfk.flac").read_bytes()
-        p = tmp_path / "truncated.flac"
+        p = tmp_path / "recording.flac"
         p.write_bytes(src[: len(src) // 2])
     elif kind == "corrupt_header":
         src = bytearray((eval_dir / "asr" / "jfk.flac").read_bytes())
         src[:64] = bytes(64)
-        p = tmp_path / "corrupt.flac"
+        p = tmp_path / "recording.flac"
         p.write_bytes(bytes(src))
     elif kind == "zero_length_audio":
-        p = tmp_path / "zero.wav"
         sf.write(p, np.zeros(0, dtype=np.float32), 16000)
     elif kind == "directory":
-        p = tmp_path / "a-folder.wav"
         p.mkdir()
     return p
+
+
+def _reason(stderr: str, path) -> str:
+    """The one line's reason, after "interview-assist: error: PATH: "."""
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
+    prefix = f"interview-assist: error: {path}: "
+    assert lines[0].startswith(prefix), stderr
+    return lines[0][len(prefix) :]
 
 
 CASES = [
@@ -54,8 +60,8 @@ CASES = [
     ("empty", "empty"),
     ("text", "not a readable audio file"),
     ("random_bytes", "not a readable audio file"),
-    ("truncated_wav", "truncated"),
-    ("truncated_flac", "truncated"),
+    ("truncated_wav", "truncated: its header declares 0:00:30.000"),
+    ("truncated_flac", "truncated: its header declares 0:00:11.000"),
     ("corrupt_header", "corrupt audio data"),
     ("zero_length_audio", "no audio samples"),
     ("directory", "is a directory"),
@@ -67,10 +73,7 @@ def test_bad_input(kind, message, tmp_path, eval_dir, db_path):
     bad = _make_bad(kind, tmp_path, eval_dir)
     done = run_cli("transcribe", bad, "--db", db_path)
     assert done.returncode == 2, done.stderr
-    lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1, done.stderr
-    assert lines[0].startswith("interview-assist: error: ")
-    assert message in lines[0]
+    assert message in _reason(done.stderr, bad)
     assert "Traceback" not in done.stderr
     assert count_interviews(db_path) == 0
 
@@ -110,8 +113,8 @@ def test_truncated_file_found_late_stores_nothing(tmp_path, eval_dir, db_path):
     bad = tmp_path / "cut.flac"
     bad.write_bytes(src[: int(len(src) * 0.9)])
     done = run_cli("transcribe", bad, "--db", db_path, "--denoise", "off")
-    assert done.returncode == 2
-    assert "truncated" in done.stderr
+    assert done.returncode == 2, done.stderr
+    assert _reason(done.stderr, bad).startswith("truncated: its header declares")
     assert count_interviews(db_path) == 0
 
 
