@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from .conftest import CLI, count_interviews, run_cli, unprivileged
+from .conftest import CLI, REPO, count_interviews, run_cli, unprivileged
 
 
 def _make_bad(kind: str, tmp_path, eval_dir):
@@ -137,13 +137,70 @@ def test_store_that_is_not_a_database(tmp_path, eval_dir):
     assert bogus.read_text().startswith("not sqlite")
 
 
-def test_store_without_interviews_is_still_valid(tmp_path, db_path):
-    """A failed run leaves a store (if it created one) that passes integrity checks."""
-    from interview_assist.store import Database
+# The run is real; only the store's connection gets a temporary trigger that
+# makes SQLite refuse the audit record, the save's last statement, as a full
+# disk or a failing drive would refuse it: the interview, its segments and
+# words are already inserted in that transaction when it fails.
+_FAIL_AT_THE_AUDIT_RECORD = """
+import sqlite3, sys
 
-    Database(db_path).close()
+_connect = sqlite3.connect
+
+def connect(*args, **kwargs):
+    conn = _connect(*args, **kwargs)
+    conn.execute(
+        "CREATE TEMP TRIGGER fail_audit BEFORE INSERT ON main.audit_log WHEN NEW.action = 'transcribe' "
+        "BEGIN SELECT RAISE(ABORT, 'write failed (injected)'); END"
+    )
+    return conn
+
+sqlite3.connect = connect
+sys.argv[0] = "interview-assist"
+from interview_assist.cli import main
+main()
+"""
+
+
+def _store_state(db_path) -> list[str]:
     with sqlite3.connect(db_path) as c:
         assert c.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        return list(c.iterdump())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("failure", ["truncated recording", "store write fails"])
+def test_a_run_that_fails_part_way_leaves_the_store_as_it_was(failure, tmp_path, eval_dir, db_path):
+    """A real run fails part-way (the recording breaks off; the save fails at its last statement).
+
+    The store already holds an interview: afterwards it is exactly as it was, and it verifies.
+    """
+    import sys
+
+    from interview_assist.store import Database, save_transcript
+
+    from .test_interrupt import _tiny_transcript
+
+    with Database(db_path) as db:
+        save_transcript(db, _tiny_transcript(), actor="machine")
+    before = _store_state(db_path)
+    recording = eval_dir / "asr" / "jfk.flac"
+    if failure == "truncated recording":
+        cut = tmp_path / "recording.flac"
+        cut.write_bytes(recording.read_bytes()[: recording.stat().st_size * 3 // 4])
+        done = run_cli("transcribe", cut, "--no-diarize", "--db", db_path)
+        expected_code, expected = 2, "truncated"
+    else:
+        done = subprocess.run(
+            [sys.executable, "-c", _FAIL_AT_THE_AUDIT_RECORD, "transcribe", str(recording), "--no-diarize",
+             "--db", str(db_path)],
+            capture_output=True, text=True, cwd=REPO, timeout=600,
+        )
+        expected_code, expected = 4, "write failed (injected)"
+    assert done.returncode == expected_code, done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and expected in done.stderr, done.stderr
+    assert _store_state(db_path) == before
+    verify = run_cli("audit", "verify", "--all", "--db", db_path)
+    assert verify.returncode == 0, verify.stdout + verify.stderr
 
 
 def test_an_id_beyond_sqlite_integers_is_a_usage_error(db_path):
