@@ -94,9 +94,10 @@ def test_cli_transcribe_then_show(eval_dir, db_path):
 
     text = run_cli("show", summary["id"], "--db", db_path)
     assert text.returncode == 0, text.stderr
-    # Where the segments break (and the model's capitals) differs between CPUs: the words, in order, do not.
+    # Where the segments break, the capitals and a word or two differ between CPUs: the words shown, in order, are
+    # held to the same WER bound as the decode itself.
     spoken = normalise(" ".join(line.split(") ", 2)[-1] for line in text.stdout.splitlines() if line.startswith("[")))
-    assert "ask not what your country can do for you" in spoken, spoken
+    assert wer((eval_dir / "asr" / "jfk.txt").read_text(), spoken) <= 0.10, spoken
 
 
 def test_audio_hash_is_of_the_original_file(eval_dir):
