@@ -72,9 +72,20 @@ def test_stream_yields_fixed_blocks(eval_dir):
     assert sum(b.size for b in blocks) == load(eval_dir / "asr" / "harvard_osr_0030.wav").size
 
 
-def test_stream_is_lazy(eval_dir):
-    gen = stream(eval_dir / "asr" / "jfk.flac")
-    assert hasattr(gen, "__next__")  # nothing decoded until iterated
+def test_stream_is_lazy(eval_dir, tmp_path):
+    """Nothing is opened until the first block is asked for, and each block comes before the file is decoded through."""
+    from interview_assist.core.errors import AudioError
+
+    path = tmp_path / "recording.flac"
+    gen = stream(path)  # the file does not exist yet: nothing may have looked for it
+    # A recording cut off at 90 %: decoding it to the end fails as truncated,
+    # so a block that comes out first was not decoded all at once.
+    src = (eval_dir / "interviews" / "interview_v01.flac").read_bytes()
+    path.write_bytes(src[: len(src) * 9 // 10])
     first = next(gen)
-    assert first.size > 0
-    gen.close()
+    assert first.shape == (30 * 16000,) and first.dtype == np.float32
+    blocks = 1
+    with pytest.raises(AudioError, match="truncated"):
+        for _ in gen:
+            blocks += 1
+    assert blocks >= 7  # 274 s declared, about 90 % of it decoded in 30 s blocks before the error

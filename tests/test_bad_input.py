@@ -11,42 +11,48 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from .conftest import CLI, count_interviews, run_cli, unprivileged
+from .conftest import CLI, REPO, count_interviews, run_cli, unprivileged
 
 
 def _make_bad(kind: str, tmp_path, eval_dir):
-    p = tmp_path / "input"
+    """A bad input of ``kind``, named neutrally: the expected words must come from the message, not the path."""
+    p = tmp_path / "recording.wav"
     if kind == "missing":
-        return tmp_path / "no-such-file.wav"
+        return p
     if kind == "empty":
-        p = tmp_path / "empty.wav"
         p.write_bytes(b"")
     elif kind == "text":
-        p = tmp_path / "notes.wav"
         p.write_text("this is not audio at all\n" * 50)
     elif kind == "random_bytes":
-        p = tmp_path / "noise.mp3"
+        p = tmp_path / "recording.mp3"
         p.write_bytes(np.random.default_rng(1).integers(0, 256, 50_000, dtype=np.uint8).tobytes())
     elif kind == "truncated_wav":
         src = (eval_dir / "diarization" / "pyannote_sample.wav").read_bytes()
-        p = tmp_path / "truncated.wav"
         p.write_bytes(src[: len(src) // 3])
     elif kind == "truncated_flac":
+        # Cut inside a frame: FFmpeg's FLAC decoder fails on the partial last frame.
         src = (eval_dir / "asr" / "jfk.flac").read_bytes()
-        p = tmp_path / "truncated.flac"
+        p = tmp_path / "recording.flac"
         p.write_bytes(src[: len(src) // 2])
     elif kind == "corrupt_header":
         src = bytearray((eval_dir / "asr" / "jfk.flac").read_bytes())
         src[:64] = bytes(64)
-        p = tmp_path / "corrupt.flac"
+        p = tmp_path / "recording.flac"
         p.write_bytes(bytes(src))
     elif kind == "zero_length_audio":
-        p = tmp_path / "zero.wav"
         sf.write(p, np.zeros(0, dtype=np.float32), 16000)
     elif kind == "directory":
-        p = tmp_path / "a-folder.wav"
         p.mkdir()
     return p
+
+
+def _reason(stderr: str, path) -> str:
+    """The one line's reason, after "interview-assist: error: PATH: "."""
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
+    prefix = f"interview-assist: error: {path}: "
+    assert lines[0].startswith(prefix), stderr
+    return lines[0][len(prefix) :]
 
 
 CASES = [
@@ -54,8 +60,8 @@ CASES = [
     ("empty", "empty"),
     ("text", "not a readable audio file"),
     ("random_bytes", "not a readable audio file"),
-    ("truncated_wav", "truncated"),
-    ("truncated_flac", "truncated"),
+    ("truncated_wav", "truncated: its header declares 0:00:30.000"),
+    ("truncated_flac", "truncated: its header declares 0:00:11.000"),
     ("corrupt_header", "corrupt audio data"),
     ("zero_length_audio", "no audio samples"),
     ("directory", "is a directory"),
@@ -67,10 +73,7 @@ def test_bad_input(kind, message, tmp_path, eval_dir, db_path):
     bad = _make_bad(kind, tmp_path, eval_dir)
     done = run_cli("transcribe", bad, "--db", db_path)
     assert done.returncode == 2, done.stderr
-    lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1, done.stderr
-    assert lines[0].startswith("interview-assist: error: ")
-    assert message in lines[0]
+    assert message in _reason(done.stderr, bad)
     assert "Traceback" not in done.stderr
     assert count_interviews(db_path) == 0
 
@@ -110,8 +113,8 @@ def test_truncated_file_found_late_stores_nothing(tmp_path, eval_dir, db_path):
     bad = tmp_path / "cut.flac"
     bad.write_bytes(src[: int(len(src) * 0.9)])
     done = run_cli("transcribe", bad, "--db", db_path, "--denoise", "off")
-    assert done.returncode == 2
-    assert "truncated" in done.stderr
+    assert done.returncode == 2, done.stderr
+    assert _reason(done.stderr, bad).startswith("truncated: its header declares")
     assert count_interviews(db_path) == 0
 
 
@@ -134,13 +137,70 @@ def test_store_that_is_not_a_database(tmp_path, eval_dir):
     assert bogus.read_text().startswith("not sqlite")
 
 
-def test_store_without_interviews_is_still_valid(tmp_path, db_path):
-    """A failed run leaves a store (if it created one) that passes integrity checks."""
-    from interview_assist.store import Database
+# The run is real; only the store's connection gets a temporary trigger that
+# makes SQLite refuse the audit record, the save's last statement, as a full
+# disk or a failing drive would refuse it: the interview, its segments and
+# words are already inserted in that transaction when it fails.
+_FAIL_AT_THE_AUDIT_RECORD = """
+import sqlite3, sys
 
-    Database(db_path).close()
+_connect = sqlite3.connect
+
+def connect(*args, **kwargs):
+    conn = _connect(*args, **kwargs)
+    conn.execute(
+        "CREATE TEMP TRIGGER fail_audit BEFORE INSERT ON main.audit_log WHEN NEW.action = 'transcribe' "
+        "BEGIN SELECT RAISE(ABORT, 'write failed (injected)'); END"
+    )
+    return conn
+
+sqlite3.connect = connect
+sys.argv[0] = "interview-assist"
+from interview_assist.cli import main
+main()
+"""
+
+
+def _store_state(db_path) -> list[str]:
     with sqlite3.connect(db_path) as c:
         assert c.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        return list(c.iterdump())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("failure", ["truncated recording", "store write fails"])
+def test_a_run_that_fails_part_way_leaves_the_store_as_it_was(failure, tmp_path, eval_dir, db_path):
+    """A real run fails part-way (the recording breaks off; the save fails at its last statement).
+
+    The store already holds an interview: afterwards it is exactly as it was, and it verifies.
+    """
+    import sys
+
+    from interview_assist.store import Database, save_transcript
+
+    from .test_interrupt import _tiny_transcript
+
+    with Database(db_path) as db:
+        save_transcript(db, _tiny_transcript(), actor="machine")
+    before = _store_state(db_path)
+    recording = eval_dir / "asr" / "jfk.flac"
+    if failure == "truncated recording":
+        cut = tmp_path / "recording.flac"
+        cut.write_bytes(recording.read_bytes()[: recording.stat().st_size * 3 // 4])
+        done = run_cli("transcribe", cut, "--no-diarize", "--db", db_path)
+        expected_code, expected = 2, "truncated"
+    else:
+        done = subprocess.run(
+            [sys.executable, "-c", _FAIL_AT_THE_AUDIT_RECORD, "transcribe", str(recording), "--no-diarize",
+             "--db", str(db_path)],
+            capture_output=True, text=True, cwd=REPO, timeout=600,
+        )
+        expected_code, expected = 4, "write failed (injected)"
+    assert done.returncode == expected_code, done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and expected in done.stderr, done.stderr
+    assert _store_state(db_path) == before
+    verify = run_cli("audit", "verify", "--all", "--db", db_path)
+    assert verify.returncode == 0, verify.stdout + verify.stderr
 
 
 def test_an_id_beyond_sqlite_integers_is_a_usage_error(db_path):

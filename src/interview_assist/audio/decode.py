@@ -17,6 +17,7 @@ import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import BinaryIO
 
 import av
 import numpy as np
@@ -87,20 +88,24 @@ class _InterruptibleFile:
     of the file, and :meth:`_Container.decode` raises it again.
     """
 
-    def __init__(self, fh):
+    def __init__(self, fh: BinaryIO) -> None:
         self._fh = fh
         # FFmpeg guesses the format from the name, as with a plain file.
         self.name = fh.name
         self.interrupted = False
+        self.reached_end = False  # a read came back short: FFmpeg has seen the end of the file
 
     def read(self, size: int = -1) -> bytes:
         if self.interrupted:
             return b""
         try:
-            return self._fh.read(size)
+            data = self._fh.read(size)
         except KeyboardInterrupt:
             self.interrupted = True
             return b""
+        if size < 0 or len(data) < size:
+            self.reached_end = True
+        return data
 
     def seek(self, offset: int, whence: int = 0) -> int:
         try:
@@ -158,12 +163,20 @@ class _Container:
             raise KeyboardInterrupt
 
     def decode(self) -> Iterator[av.AudioFrame]:
+        decoded = 0.0
         try:
             for frame in self.container.decode(self.stream):
                 self._raise_if_interrupted()
+                if frame.sample_rate:
+                    decoded += frame.samples / frame.sample_rate
                 yield frame
         except av.error.FFmpegError as exc:
             self._raise_if_interrupted()
+            # Data that breaks off at the end of a file whose header declares
+            # more is a cut-off file (a FLAC's last frame is then partial);
+            # bad data before the end is corruption.
+            if self._fh.reached_end and (short := _truncation(self.path, self.declared_duration(), decoded)):
+                raise short from None
             raise AudioError(f"{self.path}: corrupt audio data ({_reason(exc)})") from None
         self._raise_if_interrupted()
 
@@ -200,6 +213,20 @@ def _wav_declared_duration(path: Path) -> float | None:
                 return size / byte_rate
             else:
                 fh.seek(size + size % 2, 1)
+    return None
+
+
+def _truncation(path: Path, declared: float | None, decoded: float) -> AudioError | None:
+    """The error for a recording that decodes to clearly less than its header declares, if it does."""
+    if (
+        declared is not None
+        and declared - decoded > _TRUNCATION_MIN_SECONDS
+        and decoded < declared * _TRUNCATION_TOLERANCE
+    ):
+        return AudioError(
+            f"{path}: truncated: its header declares {format_timestamp(declared)} "
+            f"but only {format_timestamp(decoded)} could be decoded"
+        )
     return None
 
 
@@ -279,18 +306,10 @@ def stream(path: str | os.PathLike[str], block_seconds: float = 30.0) -> Iterato
             total += pending_len
             yield np.concatenate(pending).astype(np.float32, copy=False)
 
-    decoded = samples_to_seconds(total)
     if total == 0:
         raise AudioError(f"{path}: contains no audio samples")
-    if (
-        declared is not None
-        and declared - decoded > _TRUNCATION_MIN_SECONDS
-        and decoded < declared * _TRUNCATION_TOLERANCE
-    ):
-        raise AudioError(
-            f"{path}: truncated: its header declares {format_timestamp(declared)} "
-            f"but only {format_timestamp(decoded)} could be decoded"
-        )
+    if short := _truncation(path, declared, samples_to_seconds(total)):
+        raise short
 
 
 def load(path: str | os.PathLike[str]) -> np.ndarray:

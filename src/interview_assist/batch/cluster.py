@@ -84,8 +84,8 @@ class ClusterAccess:
         from distributed.security import Security
 
         if self.scheme == "tcp":
-            return Security()  # type: ignore[no-untyped-call]
-        return Security(  # type: ignore[no-untyped-call]
+            return Security()
+        return Security(
             require_encryption=True, tls_ca_file=str(self.ca_file), tls_client_cert=str(self.cert),
             tls_client_key=str(self.key),
         )
@@ -127,7 +127,7 @@ def connect(access: ClusterAccess) -> Any:
     # reported here, one line each.
     logging.getLogger("distributed").setLevel(logging.CRITICAL)
     try:
-        return Client(access.address, timeout="20s", security=access.security())  # type: ignore[no-untyped-call]
+        return Client(access.address, timeout="20s", security=access.security())
     except (OSError, TimeoutError, ValueError, ssl.SSLError) as exc:
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         raise ClusterError(f"cannot use the scheduler at {access.address}: {first}") from None
@@ -152,7 +152,7 @@ def cluster_results(
     )
     queue = iter(tasks)
     futures: dict[str, tuple[Any, int]] = {}
-    running = as_completed()  # type: ignore[no-untyped-call]
+    running = as_completed()
 
     def submit_next() -> None:
         item = next(queue, None)
@@ -160,7 +160,7 @@ def cluster_results(
             tag, key, path, options, sha256 = item
             f = client.submit(run_job, path, options, sha256, threads, key=f"transcribe-{tag}-{key[:12]}", pure=False)
             futures[f.key] = (f, tag)
-            running.add(f)  # type: ignore[no-untyped-call]
+            running.add(f)
 
     for _ in range(max(sum(client.nthreads().values()), 1)):
         submit_next()

@@ -89,6 +89,7 @@ def audit_verify(
                     else "  content matches the records as they stand, which the broken chain cannot vouch for"
                 )
         if export_file is not None:
+            assert interview_id is not None  # --export without an ID was refused above
             record = find_export(db, interview_id, export_file)
             if record is None:
                 failed = True

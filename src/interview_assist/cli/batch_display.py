@@ -10,19 +10,24 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING
 
 import click
 
 from interview_assist.batch import BatchEvents, BatchSummary, FileOutcome
 from interview_assist.core.spans import format_timestamp
 
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
+
 
 class BatchDisplay:
     def __init__(self, live: bool | None = None):
         self.live = sys.stderr.isatty() if live is None else live
-        self._progress = None
-        self._overall = None
-        self._running: dict[str, int] = {}
+        self._progress: Progress | None = None
+        self._overall: TaskID | None = None
+        self._running: dict[str, TaskID] = {}
         self._done_seconds = 0.0
 
     def __enter__(self) -> BatchEvents:
@@ -37,9 +42,11 @@ class BatchDisplay:
             self._progress.__enter__()
         return BatchEvents(planned=self.planned, finished=self.finished, progress=self.progress)
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         if self._progress is not None:
-            self._progress.__exit__(*exc)
+            self._progress.__exit__(kind, exc, tb)
 
     def planned(self, todo: int, settled: int, seconds: float) -> None:
         click.echo(f"{todo} recording(s) to transcribe ({format_timestamp(seconds)} of audio); "

@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 import sys
+from types import FrameType, TracebackType
+from typing import TYPE_CHECKING
+
+from interview_assist.core.progress import ProgressHook
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
 
 
 class Interrupts:
@@ -17,7 +24,7 @@ class Interrupts:
     def __init__(self) -> None:
         self.seen = False
 
-    def _handler(self, signum, frame) -> None:
+    def _handler(self, signum: int, frame: FrameType | None) -> None:
         from interview_assist.cli import record_interrupt
 
         self.seen = True
@@ -48,7 +55,10 @@ class progress_bar:
     def __init__(self, enabled: bool):
         self.enabled = enabled and sys.stderr.isatty()
 
-    def __enter__(self):
+    _progress: Progress
+    _task: TaskID
+
+    def __enter__(self) -> ProgressHook:
         if not self.enabled:
             return lambda step, *, completed, total: None
         from rich.console import Console
@@ -73,6 +83,8 @@ class progress_bar:
 
         return hook
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         if self.enabled:
-            self._progress.__exit__(*exc)
+            self._progress.__exit__(kind, exc, tb)

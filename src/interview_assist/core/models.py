@@ -20,6 +20,7 @@ import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from interview_assist.core.errors import ChecksumMismatch, InputError, ModelError
 from interview_assist.core.hashing import BLOCK_BYTES, file_sha256
@@ -136,7 +137,7 @@ class ModelCatalog:
             self._specs[spec.name] = spec
 
     @staticmethod
-    def _spec_from(entry: dict, directory: Path, origin: str) -> ModelSpec:
+    def _spec_from(entry: dict[str, Any], directory: Path, origin: str) -> ModelSpec:
         return ModelSpec(
             name=entry["name"],
             kind=entry.get("kind", "whisper"),
@@ -290,16 +291,17 @@ class ModelCatalog:
         self._specs[name] = spec
         return spec
 
-    def _read_registry(self) -> list[dict]:
+    def _read_registry(self) -> list[dict[str, Any]]:
         path = self.directory / REGISTRY
         if not path.is_file():
             return []
         try:
-            return json.loads(path.read_text(encoding="utf-8"))["models"]
+            entries: list[dict[str, Any]] = json.loads(path.read_text(encoding="utf-8"))["models"]
         except (ValueError, KeyError) as exc:
             raise ModelError(f"{path} is damaged ({exc}); fix or remove it") from None
+        return entries
 
-    def _write_registry(self, entries: list[dict]) -> None:
+    def _write_registry(self, entries: list[dict[str, Any]]) -> None:
         path = self.directory / REGISTRY
         tmp = path.with_name(path.name + ".partial")
         try:
@@ -323,7 +325,7 @@ def _concatenate(sources: list[Path], dest: Path) -> str:
     return digest.hexdigest()
 
 
-def _optional_number(entry: dict, field: str, origin: str) -> float | None:
+def _optional_number(entry: dict[str, Any], field: str, origin: str) -> float | None:
     """A number of a model entry, checked when the catalog loads, not hours into a run."""
     value = entry.get(field)
     if value is None:

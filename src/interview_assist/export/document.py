@@ -110,17 +110,19 @@ class ExportSegment:
         still listed with the decisions).
         """
         decided = sorted((n for n in self.names if n.decision != "dismissed"), key=lambda n: n.first_word or 0)
-        if decided and all(n.first_word is not None for n in decided):
-            text, spans = spell_words(
-                [w.text for w in self.words],
-                [(n.first_word, n.last_word, n.spelling if n.decision in ("accepted", "edited") else None) for n in decided],
-            )
+        placed = [
+            (n.first_word, n.last_word, n.spelling if n.decision in ("accepted", "edited") else None)
+            for n in decided
+            if n.first_word is not None and n.last_word is not None
+        ]
+        if decided and len(placed) == len(decided):
+            text, spans = spell_words([w.text for w in self.words], placed)
             if text == self.text:
                 return [(a, b, n) for (a, b), n in zip(spans, decided) if n.is_name]
         marks: list[tuple[int, int, NameDecision]] = []
         taken: list[tuple[int, int]] = []
         for n in self.names:
-            if not n.is_name:
+            if not n.is_name or not n.spelling:  # (a name always has its spelling)
                 continue
             for m in re.finditer(re.escape(n.spelling), self.text):
                 if not any(m.start() < b and a < m.end() for a, b in taken):
@@ -256,8 +258,8 @@ def build_document(db: Database, interview_id: int, *, exported_by: str) -> Expo
             )
         )
     officers: dict[str, None] = {}
-    for s in sorted(segments, key=lambda s: s.validated_at):
-        officers.setdefault(s.validated_by)
+    for done in sorted(segments, key=lambda d: d.validated_at):
+        officers.setdefault(done.validated_by)
     stamps = sorted(s.validated_at for s in segments)
     models = [t.model] + [ModelUsed(n, h) for n, h in (t.settings.get("diarization_models") or {}).items()]
     provenance = Provenance(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import re
+from typing import TYPE_CHECKING
 
 from docx import Document
 from docx.enum.text import WD_COLOR_INDEX
@@ -20,6 +21,9 @@ from interview_assist.core.spans import format_timestamp
 from interview_assist.core.transcript import NAME_REASONS
 from interview_assist.export.document import ExportDocument
 from interview_assist.export.text import note_numbers
+
+if TYPE_CHECKING:
+    from docx.document import Document as DocxDocument
 
 LEGEND = (
     "Names the software flagged as uncertain are marked: a name corrected by the officer is bold, "
@@ -44,7 +48,7 @@ def _x(text: str) -> str:
     return _NOT_XML.sub("\ufffd", text)
 
 
-def _table(document, rows: list[list[str]], header: list[str]) -> None:
+def _table(document: DocxDocument, rows: list[list[str]], header: list[str]) -> None:
     table = document.add_table(rows=1, cols=len(header))
     table.style = "Table Grid"
     for cell, text in zip(table.rows[0].cells, header):

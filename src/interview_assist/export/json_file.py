@@ -17,7 +17,8 @@ SCHEMA_ID = "interview-assist/export/1"
 
 
 def schema() -> dict[str, Any]:
-    return json.loads(resources.files(__package__).joinpath("schema.json").read_text("utf-8"))
+    loaded: dict[str, Any] = json.loads(resources.files(__package__).joinpath("schema.json").read_text("utf-8"))
+    return loaded
 
 
 def as_dict(doc: ExportDocument) -> dict[str, Any]:

@@ -20,6 +20,7 @@ import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -66,7 +67,7 @@ def similarity(a: str, b: str) -> float:
 class Gazetteer:
     """The names of one or more gazetteer files, indexed for exact and fuzzy lookup."""
 
-    def __init__(self, data: dict):
+    def __init__(self, data: dict[str, Any]):
         self._d = data
         self._key_ids = dict(zip(data["keys"], range(len(data["keys"]))))
         self._tri_ids = dict(zip(data["trigrams"], range(len(data["trigrams"]))))
@@ -107,7 +108,8 @@ class Gazetteer:
 
     def _rows_of_key(self, kid: int) -> list[int]:
         off = self._d["key_offsets"]
-        return self._d["key_rows"][off[kid] : off[kid + 1]].tolist()
+        rows: list[int] = self._d["key_rows"][off[kid] : off[kid + 1]].tolist()
+        return rows
 
     def exact(self, text: str) -> list[Place]:
         """Every place spelled like ``text`` (ignoring case, diacritics, punctuation)."""

@@ -150,9 +150,9 @@ def _interview(r: InterviewReport) -> str:
     out += _languages(r)
     out += "<h3>Edit rate per speaker</h3>"
     out += _table(EDIT_HEADER, [_edit_row(x.label, x.edits) for x in r.edits_by_speaker], _edit_row("all", r.edits))
-    rated = [x for x in r.edits_by_speaker if x.edits.rate is not None]
+    rated = [(x.label, x.edits.rate) for x in r.edits_by_speaker if x.edits.rate is not None]
     if rated:
-        out += "<figure>" + plots.bars([x.label for x in rated], [x.edits.rate for x in rated], "edit rate (word edits / ASR words)") + "</figure>"
+        out += "<figure>" + plots.bars([label for label, _ in rated], [rate for _, rate in rated], "edit rate (word edits / ASR words)") + "</figure>"
     out += "<h3>Reviewers</h3>"
     if r.reviewers:
         out += _table(

@@ -34,12 +34,14 @@ the interview itself. How each figure is computed:
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar
 
 from rapidfuzz.distance import Levenshtein
 
 from interview_assist.core.textnorm import normalise
+from interview_assist.core.transcript import Segment
 from interview_assist.report.oversight import DECISIONS, InterviewOversight, OfficerTotals, interview_oversight, officer_totals
 from interview_assist.report.timing import review_time
 from interview_assist.store import Database, interview_ids, load_interview, name_flags, quality_flags, reviews
@@ -212,7 +214,7 @@ def by_speech(speech: dict[str, Speech]) -> dict[str, Speech]:
     return dict(sorted(speech.items(), key=lambda kv: (-kv[1].seconds, kv[0])))
 
 
-def speech_time(segments, in_doubt: set[int]) -> dict[tuple[str, str], Speech]:
+def speech_time(segments: Sequence[Segment], in_doubt: set[int]) -> dict[tuple[str, str], Speech]:
     """(speaker, language) -> segment time; ``in_doubt`` holds the indexes of segments with a language flag."""
     out: dict[tuple[str, str], Speech] = {}
     for i, s in enumerate(segments):
@@ -242,14 +244,14 @@ def interview_report(db: Database, interview_id: int) -> InterviewReport:
             low += w.probability < LOW_PROBABILITY
 
     flags_minute = [0] * minutes
-    by_reason: dict[str, Counter] = defaultdict(Counter)
-    name_total: Counter = Counter()
+    by_reason: dict[str, Counter[str]] = defaultdict(Counter)
+    name_total: Counter[str] = Counter()
     for f in name_flags(db, interview_id):
         name_total[f.status] += 1
-        for r in f.flag.reasons:
-            by_reason[r][f.status] += 1
+        for reason in f.flag.reasons:
+            by_reason[reason][f.status] += 1
         flags_minute[min(int(f.flag.start // 60), minutes - 1)] += 1
-    by_kind: dict[str, Counter] = defaultdict(Counter)
+    by_kind: dict[str, Counter[str]] = defaultdict(Counter)
     in_doubt: set[int] = set()
     for q in quality_flags(db, interview_id):
         by_kind[q.kind][q.status] += 1
@@ -272,7 +274,7 @@ def interview_report(db: Database, interview_id: int) -> InterviewReport:
     records = audit_records(db, interview_id)
     work: dict[str, list[str]] = defaultdict(list)
     actions: Counter[str] = Counter()
-    exported: Counter = Counter()
+    exported: Counter[str] = Counter()
     for rec in records:
         if rec.action in REVIEW_ACTIONS or rec.action in OBSERVATIONS:  # listening is work too
             work[rec.actor].append(rec.at)
@@ -331,8 +333,15 @@ class Totals(Figures):
     interviews_with_pace_warnings: int
 
 
-def _merge(maps: Iterable[dict], zero):
-    out: dict = {}
+class _Summable(Protocol):
+    def __add__(self, other: Any, /) -> Any: ...
+
+
+_V = TypeVar("_V", bound=_Summable)
+
+
+def _merge(maps: Iterable[dict[str, _V]], zero: _V) -> dict[str, _V]:
+    out: dict[str, _V] = {}
     for m in maps:
         for k, v in m.items():
             out[k] = out.get(k, zero) + v

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from interview_assist.report import oversight
@@ -132,7 +133,7 @@ def _cell(text: str) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def _seconds(items) -> str:
+def _seconds(items: Iterable[tuple[str, Speech]]) -> str:
     """"fr 120.3 s; en 98.1 s" from (label, Speech) pairs."""
     return "; ".join(f"{label} {x.seconds:.1f} s" for label, x in items)
 

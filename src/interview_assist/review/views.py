@@ -17,8 +17,8 @@ def interview_dict(stored: StoredInterview, reviews: list[SegmentReview] | None 
             {"kind": f.kind, "reason": f.reason, "start": f.start, "end": f.end}
         )
     names_by_segment: dict[int, list[dict[str, Any]]] = {}
-    for f in t.name_flags:
-        names_by_segment.setdefault(f.segment, []).append(name_flag_dict(f))
+    for nf in t.name_flags:
+        names_by_segment.setdefault(nf.segment, []).append(name_flag_dict(nf))
     speakers = {sp.label: sp for sp in t.speakers}
 
     def who(label: str | None) -> dict[str, Any]:
@@ -133,11 +133,11 @@ def interview_text(stored: StoredInterview, reviews: list[SegmentReview] | None 
     flags_by_segment: dict[int, list[str]] = {}
     for f in t.flags:
         flags_by_segment.setdefault(f.segment, []).append(f"{f.kind}: {f.reason}")
-    for f in t.name_flags:
-        first = f.suggestions[0].text if f.suggestions else None
-        hint = f" (suggestion: {first})" if first and first != f.text else ""
-        flags_by_segment.setdefault(f.segment, []).append(
-            f"name: \"{f.text}\" - {NAME_REASONS.get(f.reasons[0], f.reasons[0])}{hint}"
+    for nf in t.name_flags:
+        first = nf.suggestions[0].text if nf.suggestions else None
+        hint = f" (suggestion: {first})" if first and first != nf.text else ""
+        flags_by_segment.setdefault(nf.segment, []).append(
+            f"name: \"{nf.text}\" - {NAME_REASONS.get(nf.reasons[0], nf.reasons[0])}{hint}"
         )
     for i, s in enumerate(t.segments):
         lang = f"({s.language}) " if s.language else ""
@@ -147,8 +147,8 @@ def interview_text(stored: StoredInterview, reviews: list[SegmentReview] | None 
             r = reviews[i]
             text = r.text or text
             state = {"validated": f" ✓ {r.validated_by}", "edited": " ✎ edited"}.get(r.status, "")
-        sp = speakers.get(s.speaker) if s.speaker else None
-        who = f"{sp.role} ({sp.label})" if sp else (s.speaker or "")
+        speaker = speakers.get(s.speaker) if s.speaker else None
+        who = f"{speaker.role} ({speaker.label})" if speaker else (s.speaker or "")
         who = f"{who}{' ⇄ overlap' if s.overlap else ''}: " if who else ""
         lines.append(f"[{format_timestamp(s.start)} → {format_timestamp(s.end)}]{state} {who}{lang}{text}")
         for note in flags_by_segment.get(i, []):

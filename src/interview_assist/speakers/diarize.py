@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -40,6 +41,9 @@ from interview_assist.speakers.networks import CHUNK_SECONDS, DIMENSION, SEGMENT
 from interview_assist.speakers.options import DiarizeOptions
 from interview_assist.speakers.turn_edges import Levels, extend_edges, fill_pauses, pad_turns, relabel, turns_of
 from interview_assist.speakers.voices import SLOTS, split_voices
+
+if TYPE_CHECKING:
+    pass
 
 logger = logging.getLogger("interview_assist")
 

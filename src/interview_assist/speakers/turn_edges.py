@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import bisect
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from interview_assist.core.spans import SAMPLE_RATE
 from interview_assist.core.transcript import Diarization, SpeakerTurn
+
+if TYPE_CHECKING:
+    pass
 
 _LEVEL_HOP = SAMPLE_RATE // 50  # 20 ms
 _BACKGROUND_PERCENTILE = 5.0
@@ -162,7 +166,7 @@ def relabel(turns: list[SpeakerTurn], exclusive: list[SpeakerTurn]) -> Diarizati
             order.append(t.speaker)
     names = {old: f"S{i + 1}" for i, old in enumerate(order)}
 
-    def rename(ts):
+    def rename(ts: list[SpeakerTurn]) -> tuple[SpeakerTurn, ...]:
         return tuple(SpeakerTurn(t.start, t.end, names[t.speaker]) for t in ts if t.speaker in names)
 
     return Diarization(rename(turns), rename(exclusive), tuple(names[o] for o in order))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from interview_assist.speakers.frames import frame_seconds
@@ -11,7 +13,9 @@ from interview_assist.speakers.options import DiarizeOptions
 SLOTS = 6
 
 
-def split_voices(segmentation: np.ndarray, embed, options: DiarizeOptions) -> np.ndarray | None:
+def split_voices(
+    segmentation: np.ndarray, embed: Callable[[np.ndarray], np.ndarray], options: DiarizeOptions
+) -> np.ndarray | None:
     """Local speakers of one chunk, each cut in two or more where its voice changes.
 
     ``segmentation`` is (frames, speakers), binary; ``embed`` maps
@@ -20,6 +24,8 @@ def split_voices(segmentation: np.ndarray, embed, options: DiarizeOptions) -> np
     too short to judge stay with the voice of the piece before them (or, at
     the start, after them).
     """
+    split_distance = options.split_distance
+    assert split_distance is not None  # voices are split only where a distance is set
     frame = frame_seconds()
     min_pause = max(1, int(round(options.split_min_pause / frame)))
     min_piece = int(round(options.split_min_piece / frame))
@@ -54,7 +60,7 @@ def split_voices(segmentation: np.ndarray, embed, options: DiarizeOptions) -> np
         for i, v in zip(long, vectors):
             distances = [1.0 - float(v @ w) for w in voices]
             best = int(np.argmin(distances)) if distances else -1
-            if best >= 0 and distances[best] <= options.split_distance:
+            if best >= 0 and distances[best] <= split_distance:
                 voice_of[i] = best
             elif len(voices) < SLOTS - len(groups) - (speakers - k - 1):
                 voices.append(v)

@@ -74,7 +74,7 @@ STATE_COLUMNS = {
 }
 
 
-def state_digest(db: sqlite3.Connection, what: str, where: str, params: tuple) -> str:
+def state_digest(db: sqlite3.Connection, what: str, where: str, params: tuple[object, ...]) -> str:
     """The sha256 of the ``STATE_COLUMNS[what]`` of the rows ``where`` selects, in row order."""
     table = what.split("/")[0]
     rows = db.execute(
@@ -142,7 +142,7 @@ def verify(db: sqlite3.Connection) -> ChainCheck:
     return ChainCheck(n, None, "", prev_id or None, prev, frozenset(hashes))
 
 
-def chain_head(conn) -> str:
+def chain_head(conn: sqlite3.Connection) -> str:
     """The hash of the newest record in the store's audit chain ("" for an empty log)."""
     row = conn.execute("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
     return row[0] if row else ""

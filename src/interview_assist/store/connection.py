@@ -43,6 +43,12 @@ def utc_now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
 
 
+def inserted_id(cur: sqlite3.Cursor) -> int:
+    """The rowid of the row an INSERT on ``cur`` just added."""
+    assert cur.lastrowid is not None  # set by every INSERT
+    return cur.lastrowid
+
+
 def _translate(exc: sqlite3.Error, path: Path) -> StoreError:
     text = str(exc)
     if "full" in text:
@@ -139,6 +145,7 @@ class Database:
                 self.conn.close()
                 error = exc
         else:
+            assert error is not None  # the loop ran and every mode failed
             raise _translate(error, self.path) from None
         if self.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'schema_migrations'").fetchone() is None:
             self.conn.close()

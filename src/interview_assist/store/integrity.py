@@ -28,6 +28,7 @@ import json
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from interview_assist.store import audit
 from interview_assist.store.audit import ChainCheck
@@ -42,7 +43,7 @@ class AuditRecord:
     actor: str
     action: str
     interview_id: int | None
-    detail: dict
+    detail: dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,7 +247,7 @@ def _decision_problems(c: sqlite3.Connection, interview_id: int, records: list[A
         ("flags/decision", "resolve_flag", "quality flag"),
     ):
         table = what.split("/")[0]
-        latest: dict[int, AuditRecord] = {}
+        latest: dict[int | None, AuditRecord] = {}
         for r in records:
             if r.action == action:
                 latest[r.detail.get("flag")] = r

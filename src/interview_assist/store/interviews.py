@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import dataclass
 
 from interview_assist.core.errors import InputError, NotFound
@@ -21,7 +22,7 @@ from interview_assist.core.transcript import (
 )
 from interview_assist.store import audit
 from interview_assist.store import names as name_store
-from interview_assist.store.connection import Database, utc_now
+from interview_assist.store.connection import Database, inserted_id, utc_now
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +49,7 @@ def save_transcript(db: Database, t: Transcript, *, actor: str) -> int:
                 json.dumps(t.settings, sort_keys=True),
             ),
         )
-        interview_id = int(cur.lastrowid)
+        interview_id = inserted_id(cur)
         segment_ids: list[int] = []
         for idx, s in enumerate(t.segments):
             cur = c.execute(
@@ -60,7 +61,7 @@ def save_transcript(db: Database, t: Transcript, *, actor: str) -> int:
                     s.avg_logprob, s.no_speech_prob, s.compression_ratio, s.speaker, int(s.overlap),
                 ),
             )
-            segment_id = int(cur.lastrowid)
+            segment_id = inserted_id(cur)
             segment_ids.append(segment_id)
             c.executemany(
                 "INSERT INTO words (segment_id, idx, start, end, text, probability, speaker, overlap) "
@@ -121,7 +122,7 @@ def save_transcript(db: Database, t: Transcript, *, actor: str) -> int:
     return interview_id
 
 
-def _machine_digests(c, interview_id: int) -> dict:
+def _machine_digests(c: sqlite3.Connection, interview_id: int) -> dict[str, str | dict[str, str]]:
     """The digests of what the machine stored, taken when it is stored (see ``audit.STATE_COLUMNS``)."""
     one = ("interview_id = ?", (interview_id,))
     return {

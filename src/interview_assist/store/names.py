@@ -231,8 +231,12 @@ def spell_words(words: list[str], names: list[tuple[int, int, str | None]]) -> t
         k = starts[j]
         first, last, spelling = names[k]
         heard = "".join(words[first : last + 1])
-        lead, core = re.match(r"(\s*\W*)(.*)", heard, re.S).groups()
-        trail = re.search(r"\W*$", core).group()
+        parts = re.match(r"(\s*\W*)(.*)", heard, re.S)
+        assert parts is not None  # the pattern matches any string
+        lead, core = parts.groups()
+        ends = re.search(r"\W*$", core)
+        assert ends is not None  # the pattern matches any string
+        trail = ends.group()
         if spelling is None:
             name = core[: len(core) - len(trail)] if trail else core
             piece = heard
@@ -262,7 +266,7 @@ def spelled_text(c: sqlite3.Connection, segment_id: int) -> str:
     return spell_words(words, names)[0]
 
 
-def _whole(words: str) -> re.Pattern:
+def _whole(words: str) -> re.Pattern[str]:
     """``words`` as whole words: "Kunduz" is not in "Kunduzabad"."""
     return re.compile(rf"(?<!\w){re.escape(words)}(?!\w)")
 
@@ -289,6 +293,7 @@ def _respell(
     else:
         old = before.resolution if before.status in _SPELLED else before.flag.text
         new = resolution if decision in ("accept", "edit") else before.flag.text
+        assert new is not None  # an accepted or edited name always has its spelling
         if not old or len(_whole(old).findall(current)) != 1:
             if decision != "dismiss" and not _whole(new).search(current):
                 raise InputError(

@@ -13,7 +13,7 @@ import sqlite3
 
 from interview_assist.core.errors import InputError
 from interview_assist.store import audit
-from interview_assist.store.connection import Database
+from interview_assist.store.connection import Database, inserted_id
 from interview_assist.store.review import _one
 
 
@@ -24,7 +24,8 @@ def _renumber(c: sqlite3.Connection, interview_id: int, after: int, delta: int) 
 
 
 def _row(c: sqlite3.Connection, interview_id: int, index: int) -> sqlite3.Row:
-    return c.execute("SELECT * FROM segments WHERE interview_id = ? AND idx = ?", (interview_id, index)).fetchone()
+    row: sqlite3.Row = c.execute("SELECT * FROM segments WHERE interview_id = ? AND idx = ?", (interview_id, index)).fetchone()
+    return row
 
 
 def merge_with_next(db: Database, interview_id: int, index: int, *, actor: str) -> None:
@@ -83,7 +84,7 @@ def split_before_word(db: Database, interview_id: int, index: int, word: int, *,
             (interview_id, index + 1, words[word]["start"], a["end"], second, a["language"], a["language_probability"],
              a["avg_logprob"], a["no_speech_prob"], a["compression_ratio"], a["speaker"], a["overlap"]),
         )
-        b_id = int(cur.lastrowid)
+        b_id = inserted_id(cur)
         c.execute("UPDATE words SET segment_id = ?, idx = idx - ? WHERE segment_id = ? AND idx >= ?", (b_id, word, a["id"], word))
         c.execute(
             "UPDATE name_flags SET segment_id = ?, first_word = first_word - ?, last_word = last_word - ? "

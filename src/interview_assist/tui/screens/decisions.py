@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from interview_assist.core.spans import Span
-from interview_assist.store import same_name
+from interview_assist.store import StoredNameFlag, StoredQualityFlag, same_name
 from interview_assist.tui.dialogs import TextPrompt
+from interview_assist.tui.screens.base import ReviewBase
 from interview_assist.tui.widgets.detail import DetailPane
 
 # Seconds of audio played around a name when stepping through its occurrences.
 AROUND_NAME = 1.0
 
 
-class FlagDecisions:
+class FlagDecisions(ReviewBase):
     """The review screen's keys for flags (a mixin of :class:`~.review.ReviewScreen`)."""
 
-    def _selected_flag(self):
+    def _selected_flag(self) -> StoredNameFlag | None:
         """The selected name flag of this segment, or None with a message."""
         flags = DetailPane.in_order(self.session.view(self.current).flags)
         if not flags:
@@ -22,13 +25,13 @@ class FlagDecisions:
             return None
         return flags[DetailPane.selected(flags, self.flag_id)]
 
-    def _decide(self, flag, action, index: int, success: str) -> None:
+    def _decide(self, flag: StoredNameFlag, action: Callable[[], object], index: int, success: str) -> None:
         """Record a decision on ``flag``, which stays selected: ] then goes to the one after it."""
         self.flag_id = flag.id
         self._run(action, index, success)
 
     @staticmethod
-    def _was(flag) -> str:
+    def _was(flag: StoredNameFlag) -> str:
         """" (was: ...)" for a decision that replaces an earlier one."""
         return "" if flag.open else f" (was: {flag.status})"
 
@@ -83,7 +86,7 @@ class FlagDecisions:
             ),
         )
 
-    def _ask(self, prompt: TextPrompt, blank: str, act) -> None:
+    def _ask(self, prompt: TextPrompt, blank: str, act: Callable[[str], object]) -> None:
         """Show ``prompt``: Escape does nothing, a blank answer says ``blank``, any other goes to ``act``."""
 
         def done(text: str | None) -> None:
@@ -96,7 +99,7 @@ class FlagDecisions:
 
         self.app.push_screen(prompt, done)
 
-    def _first_open_quality(self):
+    def _first_open_quality(self) -> StoredQualityFlag | None:
         """The quality flag c and x act on (the pane keeps it in view), or None: they act on a name flag."""
         return DetailPane.quality_target(self.session.view(self.current))
 

@@ -2,27 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual import work
 
 from interview_assist.core.spans import Span
 from interview_assist.tui.dialogs import TextPrompt
 from interview_assist.tui.messages import PlayFinished
+from interview_assist.tui.screens.base import ReviewBase
 
 if TYPE_CHECKING:
-    from textual.message import Message
 
-    from interview_assist.review.session import ReviewSession
-    from interview_assist.tui.app import ReviewApp
-    from interview_assist.tui.widgets.segment_table import SegmentTable
+    pass
 
 SLOW = 0.75
 BACK_SECONDS = 5.0
 
 
-class Listening:
+class Listening(ReviewBase):
     """The review screen's keys for playback (a mixin of :class:`~.review.ReviewScreen`).
 
     Audio is decoded and played in a worker thread, which posts
@@ -30,24 +27,8 @@ class Listening:
     thread (the store's connection belongs to it), with what was heard.
     """
 
-    if TYPE_CHECKING:  # what the review screen provides
-        word_cursor: int
-        message: str
-
-        @property
-        def app(self) -> ReviewApp: ...
-        @property
-        def session(self) -> ReviewSession: ...
-        @property
-        def table(self) -> SegmentTable: ...
-        @property
-        def current(self) -> int: ...
-        def _say(self, message: str) -> None: ...
-        def _guard(self) -> bool: ...
-        def _show_current(self) -> None: ...
-        def _attempt(self, action: Callable[[], Any]) -> bool: ...
-        def _run(self, action: Callable[[], Any], index: int, success: str) -> None: ...
-        def post_message(self, message: Message) -> bool: ...
+    word_cursor: int
+    message: str
 
     def action_word(self, step: int) -> None:
         words = self.session.view(self.current).segment.words
@@ -83,7 +64,7 @@ class Listening:
 
     @work(thread=True, exit_on_error=False, group="playback")
     def _play_worker(self, span: Span, speed: float) -> None:
-        played = self.app.player.play(span, speed)  # a newer play stops this one: both are recorded
+        played = self.review_app.player.play(span, speed)  # a newer play stops this one: both are recorded
         if played is not None:
             self.post_message(PlayFinished(played))
 

@@ -10,15 +10,17 @@ playback, which runs in a worker thread, and what the officer heard in
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import Footer, Header
 from textual.worker import Worker, WorkerState
 
 from interview_assist.core.errors import ConcurrentChange, InterviewAssistError
 from interview_assist.review.session import ReviewSession
 from interview_assist.tui.dialogs import HelpScreen, TextPrompt
+from interview_assist.tui.screens.base import ReviewBase
 from interview_assist.tui.screens.decisions import FlagDecisions
 from interview_assist.tui.screens.listening import Listening
 from interview_assist.tui.screens.structure import StructureEdits
@@ -38,7 +40,7 @@ def parse_time(text: str) -> float:
     return seconds
 
 
-class ReviewScreen(FlagDecisions, StructureEdits, Listening, Screen):
+class ReviewScreen(FlagDecisions, StructureEdits, Listening, ReviewBase):
     """One officer's review of one interview."""
 
     # The footer shows the short descriptions (help first, so that an 80-column
@@ -96,7 +98,7 @@ class ReviewScreen(FlagDecisions, StructureEdits, Listening, Screen):
 
     @property
     def session(self) -> ReviewSession:
-        return self.app.session
+        return self.review_app.session
 
     @property
     def table(self) -> SegmentTable:
@@ -138,9 +140,9 @@ class ReviewScreen(FlagDecisions, StructureEdits, Listening, Screen):
             self.table.move_cursor(row=index)
 
     def _guard(self) -> bool:
-        if not self.app.confirmed:
+        if not self.review_app.confirmed:
             self._say("confirm who is reviewing first")
-        return self.app.confirmed
+        return self.review_app.confirmed
 
     # -- review actions ----------------------------------------------------------------
 
@@ -194,7 +196,7 @@ class ReviewScreen(FlagDecisions, StructureEdits, Listening, Screen):
     def action_next_flag(self) -> None:
         self._go(self.session.next_flag(self.current), "no open flags")
 
-    def _attempt(self, action) -> bool:
+    def _attempt(self, action: Callable[[], object]) -> bool:
         """Run one session action; a refusal is shown on the status line (False).
 
         When another screen changed the interview meanwhile, this one reloads
@@ -206,7 +208,7 @@ class ReviewScreen(FlagDecisions, StructureEdits, Listening, Screen):
             self.session.reload()
             self.table.rebuild(min(self.current, len(self.session) - 1))
             self._show_current()
-            self.app.freeze_loaded()
+            self.review_app.freeze_loaded()
             self._say(f"{exc}. The screen now shows the stored interview: check it, then try again.")
             self.app.bell()
             return False
@@ -216,7 +218,7 @@ class ReviewScreen(FlagDecisions, StructureEdits, Listening, Screen):
             return False
         return True
 
-    def _run(self, action, index: int, success: str) -> None:
+    def _run(self, action: Callable[[], object], index: int, success: str) -> None:
         if self._attempt(action):
             self._repaint(index)
             self._say(success)
@@ -235,6 +237,8 @@ class ReviewScreen(FlagDecisions, StructureEdits, Listening, Screen):
     def action_help(self) -> None:
         lines = [("up/down", "move between segments")]
         for b in self.BINDINGS:
+            if not isinstance(b, Binding):  # (all of this screen's keys are Bindings)
+                continue
             if b.action.startswith("accept("):
                 if b.key == "1":
                     lines.append(("1-5", "accept suggestion 1-5 of the selected name (changes an earlier decision too)"))

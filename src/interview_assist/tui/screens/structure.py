@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from interview_assist.tui.dialogs import TextPrompt
+from interview_assist.tui.screens.base import ReviewBase
 
 
-class StructureEdits:
+class StructureEdits(ReviewBase):
     """The review screen's keys for speakers and segment structure (a mixin of :class:`~.review.ReviewScreen`)."""
 
     def action_set_speaker(self) -> None:
@@ -52,7 +53,7 @@ class StructureEdits:
             return
         self.table.rebuild(i)
         self._show_current()
-        self.app.freeze_loaded()
+        self.review_app.freeze_loaded()
         self._say(f"segments {i + 1} and {i + 2} merged")
 
     def action_split(self) -> None:
@@ -74,7 +75,7 @@ class StructureEdits:
                 return
             self.table.rebuild(i)
             self._show_current()
-            self.app.freeze_loaded()
+            self.review_app.freeze_loaded()
             self._say(f"segment {i + 1} split before word {k}")
 
         self.app.push_screen(TextPrompt(f"Split segment {i + 1} before word number: {listing}"), done)

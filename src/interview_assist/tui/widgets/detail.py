@@ -4,6 +4,8 @@ name flags with suggestions and why each is offered."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+
 from rich.console import Group
 from rich.text import Text
 from textual.widget import Widget
@@ -11,6 +13,7 @@ from textual.widget import Widget
 from interview_assist.core.spans import format_timestamp
 from interview_assist.core.transcript import NAME_REASONS
 from interview_assist.review.session import SegmentView
+from interview_assist.store import StoredNameFlag, StoredQualityFlag
 from interview_assist.tui.widgets.render import segment_text, state_text
 
 
@@ -25,13 +28,13 @@ class DetailPane(Widget):
         return self._content
 
     @staticmethod
-    def in_order(flags):
+    def in_order(flags: Iterable[StoredNameFlag]) -> list[StoredNameFlag]:
         """Name flags in the order shown: as they come in the segment. The order
         does not change when a flag is decided, so ] never skips one."""
         return sorted(flags, key=lambda f: (f.flag.start, f.flag.first_word, f.id))
 
     @staticmethod
-    def selected(flags, flag_id: int | None) -> int:
+    def selected(flags: Sequence[StoredNameFlag], flag_id: int | None) -> int:
         """The position in ``flags`` of flag ``flag_id``; else of the first open flag; else 0."""
         for k, f in enumerate(flags):
             if f.id == flag_id:
@@ -39,7 +42,7 @@ class DetailPane(Widget):
         return next((k for k, f in enumerate(flags) if f.open), 0)
 
     @staticmethod
-    def quality_target(v: SegmentView):
+    def quality_target(v: SegmentView) -> StoredQualityFlag | None:
         """The quality flag that c and x act on: the first open one, once no name flag of the segment is open."""
         return None if v.open_flags else next(iter(v.open_quality), None)
 

@@ -66,4 +66,4 @@ class SegmentTable(DataTable):
 
     def refresh_segment(self, index: int) -> None:
         for key, value in zip(COLUMNS, self._cells(self.session.view(index))):
-            self.update_cell_at((index, COLUMNS.index(key)), value)
+            self.update_cell_at(Coordinate(index, COLUMNS.index(key)), value)
