@@ -7,8 +7,13 @@ the recordings in ../shared/eval. Nothing here is mocked.
 from __future__ import annotations
 
 import os
+import secrets
+import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -24,6 +29,40 @@ def pytest_collection_modifyitems(config, items) -> None:
     for item in items:
         if SLOW_FIXTURES.intersection(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
+
+
+# The store key and the signing key of every test (and every CLI a test
+# starts), in a folder of their own: never the user's, never in a store's folder.
+KEYS = Path(tempfile.mkdtemp(prefix="interview-assist-test-keys-"))
+STORE_KEY = secrets.token_bytes(32)
+(KEYS / "store.key").write_text(STORE_KEY.hex() + "\n")
+os.chmod(KEYS / "store.key", 0o600)
+os.environ["INTERVIEW_ASSIST_KEY_FILE"] = str(KEYS / "store.key")
+os.environ["INTERVIEW_ASSIST_SIGNING_KEY"] = str(KEYS / "signing.key")
+os.environ.pop("INTERVIEW_ASSIST_PASSPHRASE", None)
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    shutil.rmtree(KEYS, ignore_errors=True)
+
+
+@contextmanager
+def raw_sql(db_path: Path, key: bytes | None = STORE_KEY) -> Iterator:
+    """The store opened directly with SQLCipher, bypassing the application, as someone holding its key could.
+
+    Like ``sqlite3.connect`` as a context manager, it commits at the end (and closes).
+    """
+    from sqlcipher3 import dbapi2 as sqlcipher
+
+    c = sqlcipher.connect(str(db_path))
+    c.execute("PRAGMA cipher_log_level = NONE")
+    if key is not None:
+        c.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+    try:
+        yield c
+        c.commit()
+    finally:
+        c.close()
 
 
 REPO = Path(__file__).resolve().parents[1]
@@ -85,11 +124,9 @@ def unprivileged() -> list[str]:
 
 
 def count_interviews(db_path: Path) -> int:
-    import sqlite3
-
     if not db_path.exists():
         return 0
-    with sqlite3.connect(db_path) as c:
+    with raw_sql(db_path) as c:
         return c.execute("SELECT count(*) FROM interviews").fetchone()[0]
 
 

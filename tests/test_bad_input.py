@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from .conftest import CLI, REPO, count_interviews, run_cli, unprivileged
+from .conftest import CLI, REPO, count_interviews, raw_sql, run_cli, unprivileged
 
 
 def _make_bad(kind: str, tmp_path, eval_dir):
@@ -142,9 +142,11 @@ def test_store_that_is_not_a_database(tmp_path, eval_dir):
 # disk or a failing drive would refuse it: the interview, its segments and
 # words are already inserted in that transaction when it fails.
 _FAIL_AT_THE_AUDIT_RECORD = """
-import sqlite3, sys
+import sys
 
-_connect = sqlite3.connect
+import interview_assist.store.connection as store_connection
+
+_connect = store_connection.connect
 
 def connect(*args, **kwargs):
     conn = _connect(*args, **kwargs)
@@ -154,7 +156,7 @@ def connect(*args, **kwargs):
     )
     return conn
 
-sqlite3.connect = connect
+store_connection.connect = connect
 sys.argv[0] = "interview-assist"
 from interview_assist.cli import main
 main()
@@ -162,7 +164,7 @@ main()
 
 
 def _store_state(db_path) -> list[str]:
-    with sqlite3.connect(db_path) as c:
+    with raw_sql(db_path) as c:
         assert c.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         return list(c.iterdump())
 

@@ -8,14 +8,13 @@ import json
 import os
 import shutil
 import signal
-import sqlite3
 import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
-from .conftest import CLI, REPO, run_cli
+from .conftest import CLI, REPO, raw_sql, run_cli
 from .tls import CertificateAuthority, free_port, start_scheduler, start_worker, stop
 
 
@@ -23,17 +22,17 @@ def _stored(db_path: Path) -> list[tuple]:
     """(interview id, audio file name) of every stored interview."""
     if not db_path.exists():
         return []
-    with sqlite3.connect(db_path) as c:
+    with raw_sql(db_path) as c:
         return [(i, Path(p).name) for i, p in c.execute("SELECT id, audio_path FROM interviews ORDER BY id")]
 
 
 def _items(db_path: Path) -> dict[str, tuple]:
-    with sqlite3.connect(db_path) as c:
+    with raw_sql(db_path) as c:
         return {Path(p).name: (s, i) for p, s, i in c.execute("SELECT audio_path, status, interview_id FROM batch_items")}
 
 
 def _segments(db_path: Path, interview_id: int) -> list[tuple]:
-    with sqlite3.connect(db_path) as c:
+    with raw_sql(db_path) as c:
         return c.execute(
             "SELECT start, end, text, language, speaker FROM segments WHERE interview_id = ? ORDER BY idx", (interview_id,)
         ).fetchall()
@@ -94,7 +93,7 @@ def test_a_manifest_gives_options_per_file_and_the_result_equals_transcribe(eval
     done = run_cli("batch", manifest, "--db", db_path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Summary: 2 done" in done.stdout
-    with sqlite3.connect(db_path) as c:
+    with raw_sql(db_path) as c:
         rows = {Path(p).name: (i, json.loads(s)) for i, p, s in c.execute("SELECT id, audio_path, settings FROM interviews")}
         glossaries = dict(c.execute("SELECT interview_id, COUNT(*) FROM glossary GROUP BY interview_id").fetchall())
     names_id, names_settings = rows["names_v01.wav"]

@@ -16,7 +16,7 @@ from interview_assist.speakers.attribution import attribute
 from interview_assist.speakers.options import DiarizeOptions
 from interview_assist.speakers.roles import propose_roles
 
-from .conftest import as_annotation, read_rttm, run_cli
+from .conftest import as_annotation, raw_sql, read_rttm, run_cli
 
 
 def _der(reference, turns, collar=0.25) -> float:
@@ -251,9 +251,7 @@ def test_speakers_command_changes_roles_with_an_audit_record(tmp_path, eval_dir)
     shown = json.loads(run_cli("show", iid, "--db", db, "--format", "json").stdout)
     s2 = [s for s in shown["segments"] if s["speaker"] == "S2"]
     assert s2 and all(s["role"] == "interpreter" and s["speaker_name"] == "Amina K." for s in s2)
-    import sqlite3
-
-    with sqlite3.connect(db) as c:
+    with raw_sql(db) as c:
         action, actor, detail = c.execute("SELECT action, actor, detail FROM audit_log ORDER BY id DESC").fetchone()
     assert action == "set_speaker" and "Amina" not in detail and json.loads(detail)["role"] == "interpreter"
     assert actor == "A. Officer", "the officer who changed it, not the login name"

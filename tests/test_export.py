@@ -11,16 +11,16 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import sqlite3
 import subprocess
 from pathlib import Path
 
 import pytest
+from sqlcipher3.dbapi2 import Row
 
 from interview_assist.review.session import ReviewSession
 from interview_assist.store import Database
 
-from .conftest import listen, run_cli
+from .conftest import listen, raw_sql, run_cli
 
 FORMATS = ("docx", "txt", "srt", "vtt", "json", "rttm")
 
@@ -41,7 +41,7 @@ def interview(eval_dir, tmp_path_factory):
 
 def _copy_store(src: Path, dst: Path) -> Path:
     """A consistent copy of a WAL store (the backup API, not a file copy)."""
-    with sqlite3.connect(src) as a, sqlite3.connect(dst) as b:
+    with raw_sql(src) as a, raw_sql(dst) as b:
         a.backup(b)
     return dst
 
@@ -91,7 +91,7 @@ def validated(interview, tmp_path_factory):
 
 
 def _exports(db_path: Path) -> list[dict]:
-    with sqlite3.connect(db_path) as c:
+    with raw_sql(db_path) as c:
         return [json.loads(r[0]) for r in c.execute("SELECT detail FROM audit_log WHERE action = 'export'")]
 
 
@@ -278,7 +278,7 @@ def test_audit_verify_finds_the_first_broken_link_and_changed_content(validated,
 
     # A record of the log edited in place: the officer's name on a validation.
     store = _copy_store(db_path, tmp_path / "tampered-log.sqlite")
-    with sqlite3.connect(store) as c:
+    with raw_sql(store) as c:
         rid = c.execute(
             "SELECT id FROM audit_log WHERE action = 'validate_segment' AND interview_id = ? ORDER BY id LIMIT 1 OFFSET 2",
             (iid,),
@@ -290,14 +290,14 @@ def test_audit_verify_finds_the_first_broken_link_and_changed_content(validated,
 
     # A record removed from the middle of the log.
     store = _copy_store(db_path, tmp_path / "removed.sqlite")
-    with sqlite3.connect(store) as c:
+    with raw_sql(store) as c:
         c.execute("DELETE FROM audit_log WHERE id = ?", (rid,))
     bad = run_cli("audit", "verify", iid, "--db", store)
     assert bad.returncode == 5 and f"HASH CHAIN BROKEN at record #{rid + 1}" in bad.stdout
 
     # A validated segment rewritten directly in the database, the log untouched.
     store = _copy_store(db_path, tmp_path / "tampered-text.sqlite")
-    with sqlite3.connect(store) as c:
+    with raw_sql(store) as c:
         c.execute("UPDATE segments SET edited_text = 'I was never in Kunduz.' WHERE interview_id = ? AND idx = 1", (iid,))
     bad = run_cli("audit", "verify", iid, "--db", store)
     assert bad.returncode == 5 and "hash chain intact" in bad.stdout
@@ -305,7 +305,7 @@ def test_audit_verify_finds_the_first_broken_link_and_changed_content(validated,
 
     # An ASR word changed (its timing).
     store = _copy_store(db_path, tmp_path / "tampered-word.sqlite")
-    with sqlite3.connect(store) as c:
+    with raw_sql(store) as c:
         c.execute(
             "UPDATE words SET start = start + 1 WHERE id = (SELECT w.id FROM words w JOIN segments s ON s.id = w.segment_id "
             "WHERE s.interview_id = ? LIMIT 1)",
@@ -350,7 +350,7 @@ def test_audit_verify_finds_decisions_speakers_and_settings_changed_outside(vali
     directly: the log holds a digest of each (never the names themselves)."""
     db_path, iid, _, _ = validated
     store = _copy_store(db_path, tmp_path / "tampered.sqlite")
-    with sqlite3.connect(store) as c:
+    with raw_sql(store) as c:
         changed = c.execute(tamper).rowcount
     done = run_cli("audit", "verify", iid, "--db", store)
     assert changed >= 1
@@ -385,7 +385,7 @@ def test_only_the_latest_validation_of_a_segment_stands(tmp_path, db_path):
             validate_segment(db, iid, i, actor="officer.a")
     assert verify(db_path).returncode == 0
     store = _copy_store(db_path, tmp_path / "older.sqlite")
-    with sqlite3.connect(store) as c:
+    with raw_sql(store) as c:
         c.execute("UPDATE segments SET edited_text = NULL, validated_by = 'officer.a' WHERE interview_id = ? AND idx = 0", (iid,))
     bad = verify(store)
     assert bad.returncode == 5 and "segment 1: its text, times, speaker, language or validating officer differ from what officer.b" in bad.stdout
@@ -396,7 +396,7 @@ def test_only_the_latest_validation_of_a_segment_stands(tmp_path, db_path):
         assert [r.status for r in reviews(db, iid)] == ["validated", "edited", "edited", "validated", "validated"]
         validate_segment(db, iid, 1, actor="officer.a")
     store = _copy_store(db_path, tmp_path / "unvalidated.sqlite")
-    with sqlite3.connect(store) as c:  # the second half, never validated since the split, marked validated
+    with raw_sql(store) as c:  # the second half, never validated since the split, marked validated
         c.execute("UPDATE segments SET review_status = 'validated', validated_by = 'officer.a' WHERE interview_id = ? AND idx = 2", (iid,))
     bad = verify(store)
     assert bad.returncode == 5 and "segment 3: marked validated, but no validation since its last change" in bad.stdout
@@ -419,7 +419,7 @@ def test_a_kept_head_shows_records_removed_from_the_end_or_a_rewritten_chain(val
 
     # The newest record removed: the rest of the chain still links up, only the kept head tells.
     store = _copy_store(db_path, tmp_path / "cut.sqlite")
-    with sqlite3.connect(store) as c:
+    with raw_sql(store) as c:
         c.execute("DELETE FROM audit_log WHERE id = (SELECT MAX(id) FROM audit_log)")
     assert run_cli("audit", "verify", iid, "--db", store).returncode == 0
     cut = run_cli("audit", "verify", iid, "--head", head, "--db", store)
@@ -427,8 +427,8 @@ def test_a_kept_head_shows_records_removed_from_the_end_or_a_rewritten_chain(val
 
     # A record changed and every hash after it recomputed: the chain is whole again, but not the same.
     store = _copy_store(db_path, tmp_path / "rewritten.sqlite")
-    with sqlite3.connect(store) as c:
-        c.row_factory = sqlite3.Row
+    with raw_sql(store) as c:
+        c.row_factory = Row
         rows = c.execute("SELECT * FROM audit_log ORDER BY id").fetchall()
         prev = audit.GENESIS
         for r in rows:
@@ -603,7 +603,7 @@ def test_any_sequence_of_review_actions_verifies(db_path):
     assert done > 150 and checked > 30, (done, checked)
     ok = run_cli("audit", "verify", iid, "--db", db_path)
     assert ok.returncode == 0, ok.stdout
-    with sqlite3.connect(db_path) as c:
+    with raw_sql(db_path) as c:
         c.execute("UPDATE name_flags SET resolved_by = 'officer.c' WHERE id = (SELECT MIN(id) FROM name_flags WHERE status != 'open')")
     bad = run_cli("audit", "verify", iid, "--db", db_path)
     assert bad.returncode == 5 and "its decision differs from audit record" in bad.stdout

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import signal
-import sqlite3
 import subprocess
 import time
 
@@ -13,7 +12,7 @@ from interview_assist.core.transcript import ModelUsed, Segment, Transcript, Wor
 from interview_assist.store import Database, save_transcript
 from interview_assist.store import audit as audit_module
 
-from .conftest import CLI, REPO, count_interviews
+from .conftest import CLI, REPO, count_interviews, raw_sql
 
 
 @pytest.mark.slow
@@ -40,7 +39,7 @@ def test_ctrl_c_during_transcription_stores_nothing(tmp_path, db_path):
     assert proc.returncode == 130, err
     assert err.strip().splitlines()[-1] == "interview-assist: error: interrupted; nothing was stored"
     assert count_interviews(db_path) == 0
-    with sqlite3.connect(db_path) as c:
+    with raw_sql(db_path) as c:
         assert c.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert c.execute("SELECT count(*) FROM segments").fetchone()[0] == 0
 

@@ -13,7 +13,6 @@ import csv
 import io
 import json
 import re
-import sqlite3
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -26,7 +25,7 @@ from interview_assist.review.session import ReviewSession
 from interview_assist.store import Database, name_flags, quality_flags, save_transcript
 from interview_assist.tui import make_app
 
-from .conftest import listen, run_cli
+from .conftest import listen, raw_sql, run_cli
 from .test_export import _copy_store
 
 DISMISSAL = "heard against the audio: English, the interpreter repeats the officer"
@@ -95,7 +94,7 @@ class Row:
 
 
 def _rows(db_path: Path, iid: int) -> list[Row]:
-    with sqlite3.connect(db_path) as c:
+    with raw_sql(db_path) as c:
         segments = c.execute(
             "SELECT s.id, s.idx, s.start, s.end, s.speaker, s.language, s.language_probability, "
             "COALESCE(s.edited_text, s.text), p.role FROM segments s "
@@ -450,7 +449,7 @@ async def test_a_language_flag_is_shown_with_its_reason_and_confirmed_with_c(sto
         assert "language flag checked against the audio" in str(app.query_one("#status").render())
         assert "⚠ language confirmed · " in _joined(_visible(app.query_one(DetailPane)))
         await pilot.press("v")
-    with sqlite3.connect(screen_store) as c:
+    with raw_sql(screen_store) as c:
         flag_id, status, by = c.execute(
             "SELECT f.id, f.status, f.resolved_by FROM flags f JOIN segments s ON s.id = f.segment_id "
             "WHERE f.interview_id = ? AND s.idx = ? AND f.kind = 'language'", (stored.iid, target.index),

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import random
 import re
-import sqlite3
 import sys
 import threading
 import time
@@ -33,7 +32,7 @@ from interview_assist.store import Database, audit, name_flags, reviews, save_tr
 from interview_assist.store.integrity import verify_interview
 from interview_assist.tui import make_app
 
-from .conftest import listen, run_cli
+from .conftest import listen, raw_sql, run_cli
 from .test_tui import AUDIO, _hear, _status, _transcript
 
 NO_CHECKS = OversightPolicy(attention_rate=0)
@@ -81,7 +80,7 @@ def stored(db_path, eval_dir):
 
 
 def _records(db_path: Path, action: str) -> list[tuple[str, dict]]:
-    with sqlite3.connect(db_path) as c:
+    with raw_sql(db_path) as c:
         return [(a, json.loads(d)) for a, d in c.execute("SELECT actor, detail FROM audit_log WHERE action = ? ORDER BY id", (action,))]
 
 
@@ -229,7 +228,7 @@ def test_a_flagged_or_doubtful_segment_is_decided_only_once_heard_or_with_a_reas
     assert [(d["heard"], d["needs_audio"], d["unheard_note"] is not None) for d in validations] == [
         (0.0, [], False), (1.0, ["name flag", "low confidence"], False), (0.0, ["name flag"], True)]
     assert all("recalled" not in json.dumps(d) for _, d in _records(db_path, "note_unheard")), "the reason stays out of the log"
-    with sqlite3.connect(db_path) as c:  # a note changed in the file is found
+    with raw_sql(db_path) as c:  # a note changed in the file is found
         c.execute("UPDATE unheard_notes SET reason = 'played it' WHERE interview_id = ?", (iid,))
     with Database(db_path) as db:
         assert any("note #" in p for p in verify_interview(db, iid).problems)
@@ -352,7 +351,7 @@ def test_export_refuses_a_store_changed_outside_the_application(stored, tmp_path
             s.resolve(f.id, "confirm")
         for i in range(len(s)):
             s.validate(i)
-    with sqlite3.connect(db_path) as c:
+    with raw_sql(db_path) as c:
         c.execute("UPDATE segments SET text = 'Good morning. State your name and date of birth.' WHERE interview_id = ? AND idx = 0", (iid,))
     out = tmp_path / "case.txt"
     done = run_cli("export", iid, "--format", "txt", "--out", out, "--db", db_path)
@@ -383,7 +382,7 @@ def test_a_role_change_sends_the_speakers_validated_segments_back(db_path, eval_
         assert [r.status for r in reviews(db, iid)] == ["validated", "edited", "edited"]
         assert verify_interview(db, iid).ok
     assert _records(db_path, "set_speaker")[-1][1]["reopened"] == [1, 2]
-    with sqlite3.connect(db_path) as c:  # marked validated again in the file: found
+    with raw_sql(db_path) as c:  # marked validated again in the file: found
         c.execute("UPDATE segments SET review_status = 'validated', validated_by = 'officer.a' WHERE interview_id = ? AND idx = 1", (iid,))
     with Database(db_path) as db:
         assert any("no validation since its last change" in p for p in verify_interview(db, iid).problems)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 import stat
 from dataclasses import replace
 
@@ -12,6 +11,7 @@ from interview_assist.core.errors import StoreError
 from interview_assist.store import Database, audit, load_interview, save_transcript
 from interview_assist.store.migrations import MIGRATIONS
 
+from .conftest import raw_sql
 from .test_interrupt import _tiny_transcript
 
 
@@ -60,7 +60,7 @@ def test_failed_migration_leaves_no_trace(db_path):
 
     with pytest.raises(RuntimeError):
         Database(db_path, migrations=[*MIGRATIONS, ("9999_broken", broken)])
-    with sqlite3.connect(db_path) as c:
+    with raw_sql(db_path) as c:
         names = [r[0] for r in c.execute("SELECT name FROM schema_migrations")]
         tables = [r[0] for r in c.execute("SELECT name FROM sqlite_master WHERE type='table'")]
     assert "9999_broken" not in names and "half_done" not in tables
@@ -97,7 +97,7 @@ def test_audit_chain_verifies_and_detects_tampering(db_path):
             save_transcript(db, _tiny_transcript(), actor="tester")
         check = audit.verify(db.conn)
         assert check.ok and check.records == 3
-    with sqlite3.connect(db_path) as c:
+    with raw_sql(db_path) as c:
         c.execute("UPDATE audit_log SET actor = 'someone else' WHERE id = 2")
     with Database(db_path) as db:
         check = audit.verify(db.conn)

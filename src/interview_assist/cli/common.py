@@ -1,21 +1,78 @@
-"""What every command shares: the store, models and officer options, the interview id, failing with a code."""
+"""What every command shares: the store (and its key), models and officer options, the interview id, failing with a code."""
 
 from __future__ import annotations
 
 import getpass
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-DB_OPTION = click.option(
+if TYPE_CHECKING:
+    from interview_assist.store import Database
+    from interview_assist.store.keys import KeySource
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """Keep the store's key options for :func:`store_key` (commands take only ``db_path``)."""
+    ctx.meta[f"interview_assist.{param.name}"] = value
+    return value
+
+
+_DB = click.option(
     "--db",
     "db_path",
     type=click.Path(path_type=Path),  # a folder is refused by the store, in one line (exit 4)
     default=None,
     help="Store file (default: $INTERVIEW_ASSIST_DB or ~/.local/share/interview-assist/interviews.sqlite).",
 )
+_KEY_FILE = click.option(
+    "--key-file", type=click.Path(dir_okay=False, path_type=Path), default=None, expose_value=False, callback=_remember,
+    help="The store's key file (default: $INTERVIEW_ASSIST_KEY_FILE or ~/.config/interview-assist/store.key, "
+    "made for a new store).",
+)
+_PASSPHRASE = click.option(
+    "--passphrase", is_flag=True, expose_value=False, callback=_remember,
+    help="The store is keyed by a passphrase: ask for it (or set $INTERVIEW_ASSIST_PASSPHRASE).",
+)
+
+
+def DB_OPTION(command: F) -> F:
+    """--db, and the store's key: --key-file or --passphrase."""
+    return _DB(_KEY_FILE(_PASSPHRASE(command)))
+
+
+def store_key(db_path: Path | None, *, new_key: bool = False) -> KeySource:
+    """Where the store's key comes from, as the command line says (see :class:`~interview_assist.store.keys.KeySource`).
+
+    A passphrase is asked twice for a new store, or when ``new_key`` (a plain store to encrypt).
+    """
+    from interview_assist.store import default_db_path
+    from interview_assist.store.keys import KeySource, file_kind
+
+    meta = click.get_current_context().meta
+    key_file = meta.get("interview_assist.key_file")
+    passphrase = None
+    if meta.get("interview_assist.passphrase"):
+        new = new_key or file_kind(db_path or default_db_path()) == "new"
+        passphrase = click.prompt(
+            "Passphrase for the new store" if new else "Passphrase of the store",
+            hide_input=True, confirmation_prompt=new, err=True,
+        )
+    return KeySource.from_environment(key_file, passphrase)
+
+
+def open_store(db_path: Path | None, *, read_only: bool = False, key: KeySource | None = None) -> Database:
+    """The store, opened with the key the command line gives."""
+    from interview_assist.store import Database
+
+    return Database(db_path, read_only=read_only, key=key if key is not None else store_key(db_path))
+
 MODELS_OPTION = click.option(
     "--models-dir",
     type=click.Path(file_okay=False, path_type=Path),

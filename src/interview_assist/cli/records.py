@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from interview_assist.cli.common import DB_OPTION, INTERVIEW_ID, OFFICER_OPTION, officer_name, require_store
+from interview_assist.cli.common import DB_OPTION, INTERVIEW_ID, OFFICER_OPTION, officer_name, open_store, require_store
 
 
 def _ranges(indices: list[int]) -> list[tuple[int, int]]:
@@ -64,11 +64,10 @@ def export(interview_id: int, fmt: str, out: Path | None, force: bool, officer: 
     recorded in the audit log.
     """
     from interview_assist.export import ExportBlocked, export_interview
-    from interview_assist.store import Database
 
     require_store(db_path)
     actor = officer_name(officer)
-    with Database(db_path) as db:
+    with open_store(db_path) as db:
         try:
             result = export_interview(db, interview_id, fmt, out, actor=actor, force=force)
         except ExportBlocked as exc:
@@ -100,12 +99,11 @@ def report(interview_id: int | None, every: bool, fmt: str, out: Path | None, fo
     from interview_assist.core.errors import InputError
     from interview_assist.export.writer import write_file
     from interview_assist.report import render_report
-    from interview_assist.store import Database
 
     if (interview_id is None) == (not every):
         raise InputError("give one interview ID, or --all")
     require_store(db_path)
-    with Database(db_path, read_only=True) as db:
+    with open_store(db_path, read_only=True) as db:
         data = render_report(db, interview_id, fmt)
     if out is None:
         sys.stdout.buffer.write(data)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from interview_assist.cli.common import DB_OPTION, INTERVIEW_ID, OFFICER_OPTION, officer_name, require_store
+from interview_assist.cli.common import DB_OPTION, INTERVIEW_ID, OFFICER_OPTION, officer_name, open_store, require_store, store_key
 
 
 @click.command()
@@ -26,10 +26,10 @@ def flags(interview_id: int, only_open: bool, as_json: bool, db_path: Path | Non
     from interview_assist.core.spans import format_timestamp
     from interview_assist.core.transcript import NAME_REASONS
     from interview_assist.review.views import name_flag_dict
-    from interview_assist.store import Database, name_flags, same_name
+    from interview_assist.store import name_flags, same_name
 
     require_store(db_path)
-    with Database(db_path, read_only=True) as db:
+    with open_store(db_path, read_only=True) as db:
         every = name_flags(db, interview_id)
     stored = [f for f in every if f.open or not only_open]
     if as_json:
@@ -79,16 +79,17 @@ def review(interview_id: int, officer: str | None, policy_file: Path | None, db_
     wrong word checks attention, as the oversight policy says.
     """
     from interview_assist.review.policy import load_policy
-    from interview_assist.store import Database, load_interview
+    from interview_assist.store import load_interview
 
     policy = load_policy(policy_file)  # a bad policy file fails here, before the screen opens
     require_store(db_path)
     officer = officer_name(officer)
-    with Database(db_path) as db:
-        load_interview(db, interview_id)  # a wrong id fails here, before the screen opens
+    key = store_key(db_path)  # asked once (a passphrase), for this check and for the screen
+    with open_store(db_path, key=key) as db:
+        load_interview(db, interview_id)  # a wrong id (or key) fails here, before the screen opens
     from interview_assist.tui import make_app
 
-    app = make_app(db_path, interview_id, officer, policy=policy)
+    app = make_app(db_path, interview_id, officer, policy=policy, key=key)
     app.run()
     if app.return_code:  # 1: the officer did not confirm who is reviewing, or the screen failed
         sys.exit(app.return_code)
@@ -101,10 +102,10 @@ def review(interview_id: int, officer: str | None, policy_file: Path | None, db_
 def show(interview_id: int, db_path: Path | None, fmt: str) -> None:
     """Print the stored draft transcript of interview ID."""
     from interview_assist.review.views import interview_dict, interview_text
-    from interview_assist.store import Database, load_interview, reviews
+    from interview_assist.store import load_interview, reviews
 
     require_store(db_path)
-    with Database(db_path, read_only=True) as db:
+    with open_store(db_path, read_only=True) as db:
         stored = load_interview(db, interview_id)
         states = reviews(db, interview_id)
     if fmt == "json":
@@ -131,11 +132,11 @@ def speakers(
     (--officer, else $INTERVIEW_ASSIST_OFFICER, else your user name).
     """
     from interview_assist.core.errors import InputError
-    from interview_assist.store import Database, load_interview, set_speaker
+    from interview_assist.store import load_interview, set_speaker
 
     require_store(db_path)
     # Listing only reads: an archived store in a folder nobody may write is listed too.
-    with Database(db_path, read_only=label is None) as db:
+    with open_store(db_path, read_only=label is None) as db:
         if label is not None:
             if role is None and name is None and not confirm:
                 raise InputError("give --role, --name or --confirm to change a speaker")

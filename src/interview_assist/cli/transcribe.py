@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from interview_assist.cli.common import DB_OPTION, MODELS_OPTION, fail
+from interview_assist.cli.common import DB_OPTION, MODELS_OPTION, fail, open_store
 from interview_assist.cli.interrupts import Interrupts, progress_bar
 from interview_assist.cli.run_options import run_options
 from interview_assist.pipeline.settings import RunSettings
@@ -33,7 +33,7 @@ def transcribe(audio: Path, settings: RunSettings, db_path: Path | None, models_
     from interview_assist.core.models import ModelCatalog
     from interview_assist.pipeline.run import PipelineOptions
     from interview_assist.pipeline.run import transcribe as run_pipeline
-    from interview_assist.store import Database, save_transcript
+    from interview_assist.store import save_transcript
 
     catalog = ModelCatalog(models_dir)
     glossary = settings.check()
@@ -41,7 +41,7 @@ def transcribe(audio: Path, settings: RunSettings, db_path: Path | None, models_
     options = PipelineOptions.from_settings(settings)
     interview_id = None
     try:
-        with Database(db_path) as db, Interrupts() as interrupts:
+        with open_store(db_path) as db, Interrupts() as interrupts:
             db.check_writable()  # a read-only store fails before hours of work, not after
             with progress_bar(enabled=not as_json) as hook:
                 transcript = run_pipeline(audio, options, catalog=catalog, glossary=glossary, progress=hook, info=info)
@@ -155,7 +155,6 @@ def batch(
     from interview_assist.cli.batch_display import BatchDisplay, print_summary
     from interview_assist.core.errors import InputError
     from interview_assist.core.models import ModelCatalog
-    from interview_assist.store import Database
 
     # Options for every recording fail before anything runs, as with `transcribe`.
     access = None
@@ -173,7 +172,7 @@ def batch(
         raise InputError("no recordings found in " + ", ".join(map(str, paths)))
     options = BatchOptions(workers=workers, scheduler=access, threads_per_worker=threads_per_worker)
     click.echo(f"{len(jobs)} recording(s) named; checking them against the store...")
-    with Database(db_path) as db:
+    with open_store(db_path) as db:
         db.check_writable()
         with BatchDisplay() as events:
             summary = run_batch(db, jobs, options, actor=getpass.getuser(), events=events)

@@ -43,8 +43,17 @@ class ClusterError(InterviewAssistError):
     exit_code = 6
 
 
+class KeyProblem(StoreError):
+    """A key kept outside the store (the store's key, the installation's signing key) is missing,
+    wrong, or readable by other users: nothing was read or changed."""
+
+
 class NotFound(InputError):
     """An interview id (or another record) does not exist in the store."""
+
+
+class Purged(NotFound):
+    """The interview's content was deleted (``purge``): only its tombstone in the audit log remains."""
 
 
 class ConcurrentChange(InputError):

@@ -17,6 +17,7 @@ from interview_assist.review.playback import AudioSink, Player, default_sink
 from interview_assist.review.policy import OversightPolicy
 from interview_assist.review.session import ReviewSession
 from interview_assist.store import Database
+from interview_assist.store.keys import KeySource
 from interview_assist.tui.dialogs import OfficerConfirm
 from interview_assist.tui.screens.review import ReviewScreen, parse_time
 from interview_assist.tui.widgets.segment_table import SegmentTable
@@ -31,9 +32,10 @@ class ReviewApp(App):
     def __init__(
         self, db_path: Path | None, interview_id: int, officer: str, *, sink: AudioSink | None = None,
         confirm_officer: bool = True, policy: OversightPolicy | None = None, rng: random.Random | None = None,
+        key: KeySource | None = None,
     ):
         super().__init__()
-        self.db = Database(db_path)
+        self.db = Database(db_path, key=key)
         self.session = ReviewSession(self.db, interview_id, officer, policy=policy, rng=rng)
         # Before the screen is drawn: a check's word is there from the first frame, never seen to appear.
         self.session.place_checks()
