@@ -15,6 +15,7 @@ from interview_assist.cli.common import fail
 from interview_assist.cli.models import gazetteers, models
 from interview_assist.cli.records import export, report
 from interview_assist.cli.review import flags, review, show, speakers
+from interview_assist.cli.store_admin import purge, store
 from interview_assist.cli.transcribe import batch, transcribe
 from interview_assist.core.errors import InterviewAssistError
 from interview_assist.core.heap import limit_heap_growth
@@ -62,5 +63,5 @@ def cli(verbose: bool) -> None:
     )
 
 
-for command in (transcribe, batch, flags, review, gazetteers, show, speakers, export, report, audit, models):
+for command in (transcribe, batch, flags, review, gazetteers, show, speakers, export, report, audit, purge, store, models):
     cli.add_command(command)

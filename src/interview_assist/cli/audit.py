@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from interview_assist.cli.common import DB_OPTION, INTERVIEW_ID, require_store
+from interview_assist.cli.common import DB_OPTION, INTERVIEW_ID, open_store, require_store
 
 
 @click.group()
@@ -28,9 +28,15 @@ def audit() -> None:
     "--head", "kept_head", default=None, metavar="SHA256",
     help="A head hash printed by an earlier verify: check that its record is still in the chain.",
 )
+@click.option(
+    "--heads", "heads_file", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE",
+    help="Signed heads kept in FILE (append-only, outside the store): check the log against the newest, "
+    "then append the current head.",
+)
 @DB_OPTION
 def audit_verify(
-    interview_id: int | None, every: bool, export_file: Path | None, kept_head: str | None, db_path: Path | None
+    interview_id: int | None, every: bool, export_file: Path | None, kept_head: str | None, heads_file: Path | None,
+    db_path: Path | None,
 ) -> None:
     """Recompute the hash chain and compare interview ID with what its log recorded.
 
@@ -39,12 +45,16 @@ def audit_verify(
     settings, denoise decisions, flags and the decisions on them, speakers,
     validated segments. Prints the head of the chain: kept elsewhere and
     given back with --head, it shows whether records were removed from the
-    end or the chain was rewritten. Exit 0 when everything verifies, 5 when
+    end or the chain was rewritten; --heads FILE keeps signed heads in a file
+    and checks against the newest. A purged interview is reported as such,
+    with its signed tombstone. Exit 0 when everything verifies, 5 when
     something does not.
     """
     from interview_assist.core.errors import InputError
-    from interview_assist.store import Database, interview_ids
+    from interview_assist.store import interview_ids
+    from interview_assist.store.audit import first_hash
     from interview_assist.store.audit import verify as verify_chain
+    from interview_assist.store.heads import check_heads, keep_head
     from interview_assist.store.integrity import find_export, verify_interview
 
     if (interview_id is None) == (not every):
@@ -57,8 +67,8 @@ def audit_verify(
         raise InputError(f"{export_file}: no such file")
     require_store(db_path)
     failed = False
-    with Database(db_path, read_only=True) as db:
-        ids = [interview_id] if interview_id is not None else interview_ids(db)
+    with open_store(db_path, read_only=True) as db:
+        ids = [interview_id] if interview_id is not None else interview_ids(db, purged=True)
         chain = verify_chain(db.conn)
         if not ids:
             click.echo(f"No interviews in {db.path}; nothing to verify.")
@@ -66,6 +76,11 @@ def audit_verify(
             report = verify_interview(db, iid, chain)
             failed |= not report.ok
             head = f"Interview {iid}: {report.records} audit records"
+            if t := report.purged:
+                head = (
+                    f"Interview {iid}: PURGED on {t.at[:10]} by {t.actor} (reason: {t.detail.get('reason')}; "
+                    f"tombstone: audit record #{t.id}); {report.records} audit records"
+                )
             if report.chain.ok:
                 click.echo(f"{head}; hash chain intact ({report.chain.records} records in the store)")
             else:
@@ -85,7 +100,8 @@ def audit_verify(
                 click.echo(f"  note: {note}")
             if not report.problems:
                 click.echo(
-                    "  content matches the log" if report.chain.ok
+                    ("  its content is gone, as the signed tombstone records" if report.purged else "  content matches the log")
+                    if report.chain.ok
                     else "  content matches the records as they stand, which the broken chain cannot vouch for"
                 )
         if export_file is not None:
@@ -111,8 +127,25 @@ def audit_verify(
         if chain.ok and chain.head_id is not None:
             click.echo(
                 f"Head of the chain: record #{chain.head_id}, {chain.head} "
-                "(keep it apart from the store; check later with --head)"
+                "(keep it apart from the store; check later with --head, or keep signed heads with --heads FILE)"
             )
+        if heads_file is not None:
+            heads = check_heads(heads_file, chain, first_hash(db.conn))
+            if heads.problem is not None:
+                failed = True
+                click.echo(f"Kept heads {heads_file}: DOES NOT MATCH: {heads.problem}")
+            elif heads.kept is None:
+                click.echo(f"Kept heads {heads_file}: none kept yet")
+            else:
+                click.echo(
+                    f"Kept heads {heads_file}: the head kept on {heads.kept.at[:19]} (record #{heads.kept.record}) is in "
+                    "the chain: no record was removed or rewritten up to it"
+                )
+            if not failed and chain.ok and chain.head_id is not None:
+                kept = keep_head(heads_file, chain, first_hash(db.conn), db.path)
+                click.echo(f"Kept heads {heads_file}: head of record #{kept.record} appended (line {kept.line}, signed)")
+            elif failed:
+                click.echo(f"Kept heads {heads_file}: nothing appended (the store does not verify)")
     if failed:
         sys.exit(5)
 
@@ -132,14 +165,13 @@ def audit_log(interview_id: int, actor: str | None, action: str | None, as_json:
     from dataclasses import asdict
 
     from interview_assist.core.errors import InputError
-    from interview_assist.store import Database
     from interview_assist.store.audit import ACTIONS
     from interview_assist.store.integrity import audit_records
 
     if action is not None and action not in ACTIONS:
         raise InputError(f"no action {action!r} (actions: {', '.join(ACTIONS)})")
     require_store(db_path)
-    with Database(db_path, read_only=True) as db:
+    with open_store(db_path, read_only=True) as db:
         records = audit_records(db, interview_id)
     records = [
         r for r in records
@@ -158,6 +190,16 @@ def audit_log(interview_id: int, actor: str | None, action: str | None, as_json:
         counted = key in ("segment", "merged", "before_word", "word") and isinstance(value, int) and not isinstance(value, bool)
         return f"{key}={value + 1}" if counted else f"{key}={value}"
 
+    from interview_assist.core.signing import fingerprint
+
+    def value(key: str, v: object) -> object:
+        if key == "rows" and isinstance(v, dict):  # a purge's rows deleted, by table
+            return "{" + ", ".join(f"{t}: {n}" for t, n in v.items() if n) + "}"
+        return fingerprint(v) if key == "signed_by" and isinstance(v, str) else v
+
     for r in records:
-        detail = ", ".join(shown(k, v) for k, v in sorted(r.detail.items()) if not k.endswith("sha256") or k == "sha256")
+        detail = ", ".join(
+            shown(k, value(k, v)) for k, v in sorted(r.detail.items())
+            if (not k.endswith("sha256") or k == "sha256") and k != "signature"
+        )
         click.echo(f"#{r.id} {r.at} {r.actor} {r.action}" + (f" · {detail}" if detail else ""))

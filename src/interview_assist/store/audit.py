@@ -23,6 +23,7 @@ ACTIONS = (
     "transcribe", "batch_failed", "edit_segment", "validate_segment", "split_segment", "merge_segments",
     "set_segment_speaker", "set_speaker", "resolve_name_flag", "resolve_flag", "export",
     "review_opened", "play", "attention_check", "note_unheard",
+    "encrypt_store", "purge",
 )
 # What an officer's attention left in the log (see store/oversight.py): none of
 # these changes the interview, so another screen's need not reload for them.
@@ -140,6 +141,12 @@ def verify(db: sqlite3.Connection) -> ChainCheck:
         prev, prev_id = row["hash"], row["id"]
         hashes.add(prev)
     return ChainCheck(n, None, "", prev_id or None, prev, frozenset(hashes))
+
+
+def first_hash(conn: sqlite3.Connection) -> str:
+    """The hash of the log's first record: which log this is ("" for an empty log)."""
+    row = conn.execute("SELECT hash FROM audit_log ORDER BY id LIMIT 1").fetchone()
+    return str(row[0]) if row else ""
 
 
 def chain_head(conn: sqlite3.Connection) -> str:

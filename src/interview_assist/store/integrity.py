@@ -30,10 +30,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from interview_assist.core.errors import NotFound
 from interview_assist.store import audit
 from interview_assist.store.audit import ChainCheck
 from interview_assist.store.connection import Database
-from interview_assist.store.review import _require_interview
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +55,7 @@ class IntegrityReport:
     problems: tuple[str, ...]  # content that differs from what the log recorded
     notes: tuple[str, ...] = ()  # checks that could not be made (older records)
     last_record: int | None = None  # id of this interview's newest record
+    purged: AuditRecord | None = None  # the tombstone of a purged interview
 
     @property
     def before_break(self) -> bool:
@@ -83,8 +84,9 @@ def _record(r: sqlite3.Row) -> AuditRecord:
 
 
 def audit_records(db: Database, interview_id: int) -> list[AuditRecord]:
-    """The audit records of one interview, oldest first."""
-    _require_interview(db.conn, db, interview_id)
+    """The audit records of one interview, oldest first (a purged interview's too)."""
+    if db.conn.execute("SELECT 1 FROM interviews WHERE id = ?", (interview_id,)).fetchone() is None:
+        raise NotFound(f"no interview with id {interview_id} in {db.path}")
     return [
         _record(r)
         for r in db.conn.execute("SELECT * FROM audit_log WHERE interview_id = ? ORDER BY id", (interview_id,))
@@ -104,6 +106,13 @@ def verify_interview(db: Database, interview_id: int, chain: ChainCheck | None =
     problems: list[str] = []
     notes: list[str] = []
     one = ("interview_id = ?", (interview_id,))
+    tombstones = [r for r in records if r.action == "purge"]
+    if tombstones or c.execute("SELECT status FROM interviews WHERE id = ?", (interview_id,)).fetchone()[0] == "purged":
+        problems, notes = _purge_problems(c, interview_id, records, tombstones)
+        return IntegrityReport(
+            interview_id, chain, broken, len(records), tuple(problems), tuple(notes), records[-1].id if records else None,
+            tombstones[-1] if tombstones else None,
+        )
 
     stored = [r for r in records if r.action == "transcribe"]
     if not stored:
@@ -281,6 +290,37 @@ def _note_problems(c: sqlite3.Connection, interview_id: int, records: list[Audit
     for note in sorted(set(recorded) - set(stored), key=str):
         problems.append(f"note #{note} on audio not heard: in the log (audit record #{recorded[note].id}), missing from the store")
     return problems
+
+
+def _purge_problems(
+    c: sqlite3.Connection, interview_id: int, records: list[AuditRecord], tombstones: list[AuditRecord]
+) -> tuple[list[str], list[str]]:
+    """A purged interview: its tombstone signed, nothing of its content left, nothing done after."""
+    from interview_assist.core.signing import existing_signer, fingerprint, signature_ok
+    from interview_assist.store.purge import CONTENT, tombstone_payload
+
+    if not tombstones:
+        return ["marked purged in the store, but no purge is recorded in the log"], []
+    t = tombstones[-1]
+    problems: list[str] = []
+    notes: list[str] = []
+    key = str(t.detail.get("signed_by", ""))
+    if not signature_ok(key, tombstone_payload(t.detail), str(t.detail.get("signature", ""))):
+        problems.append(f"the purge's tombstone (audit record #{t.id}) is not validly signed")
+    else:
+        own = existing_signer()
+        whose = "this installation's" if own is not None and own.public_hex == key else "not this installation's"
+        notes.append(f"the tombstone is signed by key {fingerprint(key)} ({whose})")
+    row = c.execute("SELECT status, audio_path, settings FROM interviews WHERE id = ?", (interview_id,)).fetchone()
+    if tuple(row) != ("purged", "", "{}"):
+        problems.append(f"purged (audit record #{t.id}), but the store's interview row is not blank")
+    for table, where in CONTENT.items():
+        if n := c.execute(f"SELECT count(*) FROM {table} WHERE {where}", (interview_id,)).fetchone()[0]:
+            problems.append(f"{n} rows of {table} are in the store after the purge (audit record #{t.id})")
+    for r in records:
+        if r.id > t.id:
+            problems.append(f"audit record #{r.id} ({r.action} by {r.actor}) comes after the purge")
+    return problems, notes
 
 
 def find_export(db: Database, interview_id: int, path: Path) -> AuditRecord | None:

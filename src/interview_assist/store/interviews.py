@@ -23,6 +23,7 @@ from interview_assist.core.transcript import (
 from interview_assist.store import audit
 from interview_assist.store import names as name_store
 from interview_assist.store.connection import Database, inserted_id, utc_now
+from interview_assist.store.purge import require_interview
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,9 +142,8 @@ def _machine_digests(c: sqlite3.Connection, interview_id: int) -> dict[str, str 
 
 def load_interview(db: Database, interview_id: int) -> StoredInterview:
     c = db.conn
+    require_interview(c, db, interview_id)
     row = c.execute("SELECT * FROM interviews WHERE id = ?", (interview_id,)).fetchone()
-    if row is None:
-        raise NotFound(f"no interview with id {interview_id} in {db.path}")
     seg_rows = c.execute(
         "SELECT * FROM segments WHERE interview_id = ? ORDER BY idx", (interview_id,)
     ).fetchall()
@@ -244,8 +244,7 @@ def set_speaker(
             "SELECT * FROM speakers WHERE interview_id = ? AND label = ?", (interview_id, label)
         ).fetchone()
         if row is None:
-            if c.execute("SELECT 1 FROM interviews WHERE id = ?", (interview_id,)).fetchone() is None:
-                raise NotFound(f"no interview with id {interview_id} in {db.path}")
+            require_interview(c, db, interview_id)
             known = [r[0] for r in c.execute(
                 "SELECT label FROM speakers WHERE interview_id = ? ORDER BY label", (interview_id,)
             )]
@@ -296,6 +295,7 @@ def set_speaker(
     )
 
 
-def interview_ids(db: Database) -> list[int]:
-    """Every interview in the store, oldest first."""
-    return [r[0] for r in db.conn.execute("SELECT id FROM interviews ORDER BY id")]
+def interview_ids(db: Database, *, purged: bool = False) -> list[int]:
+    """Every interview in the store, oldest first; those purged only if ``purged``."""
+    where = "" if purged else " WHERE status != 'purged'"
+    return [r[0] for r in db.conn.execute(f"SELECT id FROM interviews{where} ORDER BY id")]

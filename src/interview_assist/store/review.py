@@ -19,6 +19,7 @@ from typing import Any
 from interview_assist.core.errors import InputError, NotFound
 from interview_assist.store import audit
 from interview_assist.store.connection import Database, utc_now
+from interview_assist.store.purge import require_interview
 
 STATES = ("draft", "edited", "validated")
 
@@ -65,8 +66,7 @@ def _review(r: sqlite3.Row) -> SegmentReview:
 
 
 def _require_interview(c: sqlite3.Connection, db: Database, interview_id: int) -> None:
-    if c.execute("SELECT 1 FROM interviews WHERE id = ?", (interview_id,)).fetchone() is None:
-        raise NotFound(f"no interview with id {interview_id} in {db.path}")
+    require_interview(c, db, interview_id)  # unknown: NotFound; purged: Purged
 
 
 def reviews(db: Database, interview_id: int) -> list[SegmentReview]:
