@@ -166,7 +166,12 @@ main()
 def _store_state(db_path) -> list[str]:
     with raw_sql(db_path) as c:
         assert c.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        return list(c.iterdump())
+        state = []
+        for name, sql in c.execute("SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY name").fetchall():
+            state.append(sql)
+            if sql.startswith("CREATE TABLE"):
+                state += [repr(r) for r in c.execute(f'SELECT * FROM "{name}" ORDER BY rowid')]
+        return state
 
 
 @pytest.mark.slow

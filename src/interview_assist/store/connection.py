@@ -132,7 +132,9 @@ class Database:
                 raise StoreError(f"{self.path}: is a directory, not a store file")
             kind = file_kind(self.path)
             if kind == "plain":
-                self.conn = connect(self.path, None)
+                # Read as unchanging (no lock, no -wal touched): refused either way, and left exactly as it is.
+                uri = "file:" + urllib.parse.quote(str(self.path.absolute())) + "?mode=ro&immutable=1"
+                self.conn = connect(uri, None, uri=True)
                 self._refuse_foreign()  # another application's file is named as such
                 self.conn.close()
                 raise not_encrypted(self.path)

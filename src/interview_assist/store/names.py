@@ -21,6 +21,7 @@ from interview_assist.core.errors import InputError, NotFound
 from interview_assist.core.transcript import GlossaryEntry, NameFlag, Suggestion, Transcript
 from interview_assist.store import audit
 from interview_assist.store.connection import Database, utc_now
+from interview_assist.store.purge import require_interview
 
 DECISIONS = ("accept", "edit", "confirm", "dismiss")
 _STATUS = {"accept": "accepted", "edit": "edited", "confirm": "confirmed", "dismiss": "dismissed"}
@@ -85,8 +86,7 @@ def glossary_of(c: sqlite3.Connection, interview_id: int) -> tuple[GlossaryEntry
 def name_flags(db: Database, interview_id: int) -> list[StoredNameFlag]:
     """The name flags of one interview in time order, with their decisions."""
     c = db.conn
-    if c.execute("SELECT 1 FROM interviews WHERE id = ?", (interview_id,)).fetchone() is None:
-        raise NotFound(f"no interview with id {interview_id} in {db.path}")
+    require_interview(c, db, interview_id)
     rows = c.execute(
         "SELECT f.*, s.idx AS segment_index FROM name_flags f JOIN segments s ON s.id = f.segment_id "
         "WHERE f.interview_id = ? ORDER BY f.start, f.id",
