@@ -7,6 +7,11 @@ bash scripts/setup.sh
 mkdir -p data
 db=data/demo.sqlite
 sample=examples/interview_v01.flac
+# The store is encrypted with the user's store key (made on first use, no
+# prompt); a demo store left plain by an older version is encrypted first.
+if [ -f "$db" ]; then
+  .venv/bin/interview-assist store encrypt --db "$db" >&2
+fi
 echo "demo: transcribing $sample (4.5 minutes of audio) on this machine..." >&2
 summary=$(.venv/bin/interview-assist transcribe "$sample" --db "$db" --json)
 id=$(printf '%s' "$summary" | .venv/bin/python -c 'import json, sys; print(json.load(sys.stdin)["id"])')
