@@ -109,8 +109,7 @@ def purge(
         raise InputError("say why with --reason (it is kept in the tombstone)")
     require_store(db_path)
     actor = officer_name(officer)
-    key = store_key(db_path)
-    with open_store(db_path, read_only=True, key=key) as db:
+    with open_store(db_path, read_only=dry_run) as db:
         if days is not None:
             cases = retention(db, days)
             due = [case.interview_id for case in cases if case.due]
@@ -122,16 +121,15 @@ def purge(
                 require_interview(db.conn, db, iid)  # unknown or already purged: refused before anything is done
                 if dry_run:
                     click.echo(f"interview {iid}: PURGE (asked for)")
-    if dry_run or not due:
-        click.echo(f"{len(due)} interview(s) would be purged; nothing was changed" if dry_run else "Nothing to purge.")
-        return
-    listed = ", ".join(map(str, due))
-    if not yes:
-        if not sys.stdin.isatty():
-            raise InputError("purging cannot be undone: confirm with --yes")
-        click.confirm(f"Delete the content of interview(s) {listed} for good?", abort=True, err=True)
-    signer = installation_signer()
-    with open_store(db_path, key=key) as db:
+        if dry_run or not due:
+            click.echo(f"{len(due)} interview(s) would be purged; nothing was changed" if dry_run else "Nothing to purge.")
+            return
+        listed = ", ".join(map(str, due))
+        if not yes:
+            if not sys.stdin.isatty():
+                raise InputError("purging cannot be undone: confirm with --yes")
+            click.confirm(f"Delete the content of interview(s) {listed} for good?", abort=True, err=True)
+        signer = installation_signer()
         for iid in due:
             t = purge_interview(db, iid, actor=actor, reason=reason or "", signer=signer)
             rows = ", ".join(f"{n} {table}" for table, n in t.rows.items() if n)

@@ -64,7 +64,7 @@ def inserted_id(cur: sqlite3.Cursor) -> int:
     return cur.lastrowid
 
 
-def _translate(exc: Any, path: Path) -> StoreError:
+def _translate(exc: Exception, path: Path) -> StoreError:
     text = str(exc)
     if "full" in text:
         return StoreError(f"{path}: disk full; the change was rolled back and nothing was stored")
@@ -160,10 +160,6 @@ class Database:
         except OSError as exc:
             raise StoreError(f"{self.path}: cannot open the store ({exc.strerror or exc})") from None
         self.migrate(migrations)
-
-    @property
-    def encrypted(self) -> bool:
-        return file_kind(self.path) == "encrypted"
 
     def _check_key(self, kind: str) -> None:
         """Read the first page: with a wrong key SQLCipher cannot, and nothing has been written or created."""
