@@ -66,6 +66,9 @@ ENCODER_FRAMES_PER_SECOND = 50
 ENCODE_PAD_SECONDS = 2.0
 ENCODE_PAD_FRAMES = int(ENCODE_PAD_SECONDS * 100)
 N_FRAMES = 3000  # 30 s of feature frames, the most Whisper reads
+# Audio per encoder call: 4 clips of 12.6 s took 15 ms of encoder time per
+# second of audio on 2 cores, 2 of them 10 ms (benchmarks/decode_choices.py).
+ENCODE_BATCH_SECONDS = 24.0
 # faster-whisper's defaults for word timestamps.
 _PREPEND_PUNCTUATIONS = "\"'“¿([{-"
 _APPEND_PUNCTUATIONS = "\"'.。,，!！?？:：”)]}、"
@@ -81,9 +84,10 @@ class AsrOptions:
     # decoder's work per clip falls with the batch (8 took 12 % less CPU than
     # 4 on the sample interview, benchmarks/decode_choices.py).
     batch_size: int = 8
-    # Clips encoded together. The encoder's work per second of audio grows
-    # with the batch beyond 4 (cache), so a decode batch is encoded in parts,
-    # all at the length of its longest clip.
+    # Clips encoded together, at most this many, and no more than
+    # ENCODE_BATCH_SECONDS of audio in all: the encoder's work per second of
+    # audio grows with a larger batch (cache), so a decode batch is encoded
+    # in parts, all at the length of its longest clip.
     encode_batch_size: int = 4
     compute_type: str = "int8"
     cpu_threads: int = 0  # 0: every core
@@ -198,11 +202,12 @@ class Transcriber:
         out: list[np.ndarray | None] = [None] * len(clips)
         features = [self.model.feature_extractor(c)[..., :-1] for c in clips]
         order = sorted(range(len(clips)), key=lambda i: features[i].shape[-1])
-        group, part = max(1, self.options.batch_size), max(1, self.options.encode_batch_size)
+        group, limit = max(1, self.options.batch_size), max(1, self.options.encode_batch_size)
         for k in range(0, len(order), group):
             chosen = order[k : k + group]
             length = min(N_FRAMES, max(features[i].shape[-1] for i in chosen) + ENCODE_PAD_FRAMES)
             length += length % 2  # two feature frames make one encoder frame
+            part = max(1, min(limit, int(ENCODE_BATCH_SECONDS * 100) // length))
             for j in range(0, len(chosen), part):
                 some = chosen[j : j + part]
                 stacked = np.stack([pad_or_trim(features[i], length) for i in some])
