@@ -199,11 +199,12 @@ class TurnDecoder:
             return whole
         tr = self.transcriber
         length = unit.span.duration
-        probes = []
+        stretches = []
         t = 0.0
         while t + PROBE_SECONDS <= length + 1e-6:
-            probes.append((t + PROBE_SECONDS / 2, tr.detect(encoded, Span(t, t + PROBE_SECONDS))))
+            stretches.append(Span(t, t + PROBE_SECONDS))
             t += PROBE_STEP_SECONDS
+        probes = [(s.start + PROBE_SECONDS / 2, d) for s, d in zip(stretches, tr.detect_spans(encoded, stretches))]
         candidates = switch_point(probes, detection)
         if not candidates:
             return whole

@@ -230,15 +230,19 @@ class Transcriber:
 
     def detect(self, encoded: np.ndarray, span: Span | None = None) -> Detection:
         """Language probabilities of an encoded clip (or of ``span`` of it, seconds from its start)."""
-        piece = encoded
-        seconds = encoded.shape[0] / ENCODER_FRAMES_PER_SECOND
-        if span is not None:
+        if span is None:
+            return self.detect_all([encoded])[0]
+        return self.detect_spans(encoded, [span])[0]
+
+    def detect_spans(self, encoded: np.ndarray, spans: Sequence[Span]) -> list[Detection]:
+        """:meth:`detect` of ``spans`` of one encoded clip (seconds from its start), those of one length together."""
+        pieces = []
+        for span in spans:
             first = int(span.start * ENCODER_FRAMES_PER_SECOND)
             last = int(math.ceil(span.end * ENCODER_FRAMES_PER_SECOND))
-            piece = encoded[first : max(first + 1, min(last, encoded.shape[0]))]
-            seconds = span.duration
-        result = self.model.model.detect_language(_storage(piece[None]))[0]
-        return Detection(seconds, {token[2:-2]: round(float(p), 4) for token, p in result})
+            pieces.append(encoded[first : max(first + 1, min(last, encoded.shape[0]))])
+        found = self.detect_all(pieces)
+        return [Detection(span.duration, d.probabilities) for span, d in zip(spans, found)]
 
     def decode(self, items: Sequence[tuple[np.ndarray, str]], *, unbiased: bool = False) -> list[list[Segment]]:
         """Decode encoded clips, each (encoder output, language) -> its segments, in seconds from its start.
