@@ -42,12 +42,10 @@ def transcribe_one(
     """Transcribe one recording; a bad recording is a result with an error, not an exception."""
     t0 = time.perf_counter()
     try:
-        from interview_assist.core.heap import limit_heap_growth
         from interview_assist.core.models import ModelCatalog
         from interview_assist.names.glossary import read_glossary
         from interview_assist.pipeline.run import PipelineOptions, transcribe
 
-        limit_heap_growth()  # as the CLI does: keeps memory flat on long audio
         glossary = read_glossary(options.glossary) if options.glossary else ()
         pipeline_options = PipelineOptions.from_settings(options, cpu_threads=threads)
         transcript = transcribe(Path(path), pipeline_options, catalog=ModelCatalog(), glossary=glossary,

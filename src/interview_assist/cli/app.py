@@ -18,13 +18,11 @@ from interview_assist.cli.review import flags, review, show, speakers
 from interview_assist.cli.store_admin import purge, store
 from interview_assist.cli.transcribe import batch, transcribe
 from interview_assist.core.errors import InterviewAssistError
-from interview_assist.core.heap import limit_heap_growth
 
 
 def run() -> None:
     """Run the CLI and translate errors into messages and exit codes (see :func:`interview_assist.cli.main`)."""
     try:
-        limit_heap_growth()
         cli.main(standalone_mode=False, prog_name="interview-assist")
     except InterviewAssistError as exc:
         fail(str(exc), exc.exit_code)

@@ -24,6 +24,7 @@ Nothing here writes anywhere: :func:`transcribe` returns a
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 from dataclasses import asdict, dataclass, field, replace
@@ -177,6 +178,7 @@ def transcribe(
     spec = transcriber.spec if transcriber is not None else catalog.get(options.model)
     diarization, diarization_models = None, None
     stream = None
+    own_diarizer = diarizer is None
     if options.diarize:
         # First: speech recognition needs the turns. The speaker models are
         # small (onnxruntime, no torch); they hear the recording in the same
@@ -200,6 +202,12 @@ def transcribe(
     )
     if stream is not None:
         diarization = stream.finish()
+        if own_diarizer:
+            # The speaker models are done: free their sessions (and the
+            # arenas onnxruntime keeps) before the speech model loads.
+            stream = diarizer = None
+            gc.collect()
+            release_free_memory()
     diarized = fed[0] / SAMPLE_RATE
     if gazetteer is None:
         progress("load gazetteers", completed=0, total=None)
