@@ -80,8 +80,7 @@ def main() -> None:
     diarization = "off (--no-diarize)" if args.no_diarize else "on (the CLI's default)"
     print(f"whisper-base int8, 2 threads, denoise auto, diarization {diarization}; each run a fresh process.")
     if not args.no_diarize:
-        print("From an hour on, diarization runs first, in a child process: 'largest process' is the peak RSS")
-        print("of the larger of the two.")
+        print("Diarization runs first, in the same process (onnxruntime); its models are freed before Whisper loads.")
     print("'all processes' is the peak of the summed RSS of the CLI and its children, sampled every 0.2 s.\n")
     print("| audio | transcribe peak RSS, largest process | all processes together | transcribe time | bare decode_audio peak RSS | bare faster-whisper transcribe peak RSS |")
     print("|---|---|---|---|---|---|")

@@ -67,10 +67,17 @@ def oracle(flac: Path) -> list[str]:
 
 def run_pipeline(files) -> dict[str, str]:
     import interview_assist  # noqa: F401
-    from interview_assist.asr.transcriber import AsrOptions, Transcriber
-    from interview_assist.core.models import ModelCatalog
-    from interview_assist.pipeline.run import PipelineOptions, transcribe
-    from interview_assist.speakers.diarize import Diarizer
+
+    try:
+        from interview_assist.asr.transcriber import AsrOptions, Transcriber
+        from interview_assist.core.models import ModelCatalog
+        from interview_assist.pipeline.run import PipelineOptions, transcribe
+        from interview_assist.speakers.diarize import Diarizer
+    except ImportError:  # a --base checkout from before the packages (issue 19): flat modules
+        from interview_assist.asr import AsrOptions, Transcriber  # type: ignore[no-redef]
+        from interview_assist.diarize import Diarizer  # type: ignore[no-redef]
+        from interview_assist.models import ModelCatalog  # type: ignore[no-redef]
+        from interview_assist.pipeline import PipelineOptions, transcribe  # type: ignore[no-redef]
 
     catalog = ModelCatalog()
     tr, d = Transcriber(catalog, "whisper-base", AsrOptions()), Diarizer(catalog)
