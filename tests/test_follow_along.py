@@ -67,7 +67,7 @@ async def test_v_validates_the_segment_heard_and_the_audio_goes_on(stored):  # n
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("space")
         await _until(pilot, lambda: sink.waiting == 1, "the first play")
-        assert "▶ following segment 1 at 1×" in _status(app)
+        assert "▶ following #1 1×" in _status(app)
         clock.t += 1.0  # 1 s into "Good morning. Please state your name." (words every 0.45 s)
         await _until(pilot, lambda: _playing_word(app) == "Please", "the word heard to be highlighted")
         clock.t += 0.9
@@ -80,14 +80,14 @@ async def test_v_validates_the_segment_heard_and_the_audio_goes_on(stored):  # n
         assert sink.played[1] == (int(3.0 * 16000), 16000)  # 3.0 -> 6.0 s: segment 2 and the pause after it
         assert app.session.view(0).heard == 1.0
         await pilot.press("v")  # segment 2 has an open name flag: refused at once, and the audio goes on
-        assert "segment 2 has 1 open flag" in _status(app) and "▶ following segment 2" in _status(app)
+        assert "segment 2 has 1 open flag" in _status(app) and "▶ following #2 " in _status(app)
         await _played(pilot, app, sink, 2)
-        assert "⏸ paused on segment 2" in _status(app) and "1 open flag to decide" in _status(app)
+        assert "⏸ paused on #2 " in _status(app) and "1 open flag to decide" in _status(app)
         await pilot.press("1", "v")  # heard now: the suggestion accepted, validated, and on with segment 3
         assert "validated 2 / 3" in _status(app) and app.current == 2
         await _until(pilot, lambda: sink.waiting == 3, "segment 3 to play")
         await _played(pilot, app, sink, 3)
-        assert "⏸ paused on segment 3" in _status(app)
+        assert "⏸ paused on #3 " in _status(app)
         await pilot.press("x", *"not a place", "enter", "v")
         assert "validated 3 / 3" in _status(app) and "no segment to review after it" in _status(app)
         assert "following" not in _status(app)
@@ -100,6 +100,25 @@ async def test_v_validates_the_segment_heard_and_the_audio_goes_on(stored):  # n
         assert verify_interview(db, iid).ok
 
 
+async def test_a_v_just_after_a_segment_ended_is_for_that_segment(stored):  # noqa: F811
+    """The officer heard segment 1 and pressed v a moment late: segment 2 had begun, but not been heard."""
+    db_path, iid = stored
+    sink = HeldSink()
+    app, clock = _app(db_path, iid, sink)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("space")
+        await _until(pilot, lambda: sink.waiting == 1, "the first play")
+        await _played(pilot, app, sink, 1)
+        assert app.current == 1 and "validated 0 / 3" in _status(app)
+        clock.t += 0.4
+        await pilot.press("v")
+        assert "segment 1 validated (v came as segment 2 began)" in _status(app) and "validated 1 / 3" in _status(app)
+        assert app.current == 1 and "▶ following #2 " in _status(app)
+        clock.t += 1.0  # later, v is for the segment playing (refused here: its name flag is open)
+        await pilot.press("v")
+        assert "segment 2 has 1 open flag" in _status(app)
+
+
 async def test_pause_resume_speed_and_moving_while_it_plays(stored):  # noqa: F811
     db_path, iid = stored
     sink = HeldSink()
@@ -109,7 +128,7 @@ async def test_pause_resume_speed_and_moving_while_it_plays(stored):  # noqa: F8
         await _until(pilot, lambda: sink.waiting == 1, "the play")
         clock.t += 1.0  # 1 s of segment 2 (3.0 - 5.3 s) heard
         await pilot.press("space")
-        assert "⏸ paused on segment 2" in _status(app) and "space resumes" in _status(app)
+        assert "⏸ paused on #2 " in _status(app) and "space resumes" in _status(app)
         assert app.session.view(1).heard == pytest.approx(1.0 / 2.3)
         await pilot.press("1")  # its name flag (4.35 - 5.6 s) needs its audio, not heard yet
         assert "the name flag on segment 2 needs its audio" in _status(app) and "0% of it heard" in _status(app)
@@ -118,13 +137,13 @@ async def test_pause_resume_speed_and_moving_while_it_plays(stored):  # noqa: F8
         assert sink.played[1] == (int(2.0 * 16000), 16000)  # 4.0 -> 6.0 s
         await pilot.press("plus")  # faster: on from where it is, at 1.25x (higher)
         await _until(pilot, lambda: sink.waiting == 3, "the faster play")
-        assert sink.played[2] == (int(2.0 * 16000), 20000) and "at 1.25×" in _status(app)
+        assert sink.played[2] == (int(2.0 * 16000), 20000) and "#2 1.25×" in _status(app)
         await pilot.press("minus", "minus")
         await _until(pilot, lambda: sink.waiting == 5, "the slower play")
-        assert sink.played[4][1] == 12000 and "at 0.75×" in _status(app)
+        assert sink.played[4][1] == 12000 and "#2 0.75×" in _status(app)
         await pilot.press("up")  # the officer moves: follow-along goes on from there
         await _until(pilot, lambda: sink.waiting == 6, "the play of segment 1")
-        assert "▶ following segment 1" in _status(app) and sink.played[5] == (int(3.0 * 16000 * 1), 12000)
+        assert "▶ following #1 " in _status(app) and sink.played[5] == (int(3.0 * 16000 * 1), 12000)
         await pilot.press("p")  # any other play ends follow-along
         await _until(pilot, lambda: sink.waiting == 7, "the play of p")
         sink.finish()

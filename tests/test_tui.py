@@ -540,3 +540,24 @@ async def test_the_occurrences_of_a_name_are_stepped_through_with_their_audio(db
         await pilot.press("up")
         await pilot.press("g")
         assert "is flagged nowhere else" in _status(app)
+
+
+async def test_the_readme_lists_every_key_of_the_help_screen(stored):
+    """README's key list of the review screen and the help screen (`?`) name the same keys."""
+    from interview_assist.tui.dialogs import HelpScreen
+
+    db_path, iid = stored
+    readme = (REPO / "README.md").read_text()
+    section = readme[readme.index("- **review** opens the review screen"):readme.index("- **show** prints a stored draft")]
+    app = make_app(db_path, iid, "officer.a", sink=NullSink(), confirm_officer=False, policy=NO_CHECKS)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        keys = [key for key, _ in app.screen._lines]  # (the lines it was given)
+    assert len(keys) > 20
+    for key in keys:
+        if key == "up/down":
+            continue
+        names = {"1-5": ["1", "5"], "u / Ctrl-Z": ["u", "Ctrl-Z"]}.get(key, [key])
+        for name in names:
+            assert f"`{name}`" in section, f"the help screen's key {key!r} is not in README's key list"

@@ -12,7 +12,8 @@ needs the officer's decision (an open flag: :meth:`FollowAlong.waits_on`)
 once it has played.
 
 ``v`` on the segment playing asks for its validation when its stretch has
-played (``pending``): the validation then records the segment as heard, and
+played (``pending``); a ``v`` within ``LATE_V`` of the start of the next
+stretch is for the segment just played (:meth:`FollowAlong.late_v`): the validation then records the segment as heard, and
 is refused as any other (a flag open, the audio not heard because the play
 failed or was paused early) with the reason on the screen.
 """
@@ -28,6 +29,9 @@ if TYPE_CHECKING:
     from interview_assist.review.session import ReviewSession
 
 SPEEDS = (0.5, 0.75, 1.0, 1.25, 1.5)
+# v this soon (seconds of audio) after follow-along went on from a segment not validated is for that segment:
+# the officer heard it and pressed v a moment late, not having heard the new one yet.
+LATE_V = 1.0
 STATES = ("off", "playing", "paused")
 
 
@@ -42,6 +46,8 @@ class FollowAlong:
         self.resume_at: float | None = None  # paused within the segment: where to go on from (None: its start)
         self.pending: set[int] = set()  # segments to validate once their stretch has played
         self.run = 0  # changes with every start, stop and seek: a play of an earlier run is not followed on
+        self.started_at = 0.0  # where in the recording the stretch playing began
+        self.previous: int | None = None  # the segment played just before, when follow-along went on from it
 
     @property
     def playing(self) -> bool:
@@ -71,6 +77,15 @@ class FollowAlong:
         if v.review.status == "validated" or not v.open_count:
             return None
         return f"{v.open_count} open flag{'s' if v.open_count > 1 else ''} to decide"
+
+    def late_v(self, position: float | None) -> int | None:
+        """The segment a v pressed now is for, when it came just after follow-along went on from it (``LATE_V``)."""
+        if (
+            self.previous is None or position is None or position - self.started_at > LATE_V * self.speed
+            or self.session.view_status(self.previous) == "validated" or self.session.view(self.previous).open_count
+        ):
+            return None
+        return self.previous
 
     def word_at(self, index: int, seconds: float) -> int | None:
         """The word of segment ``index`` heard at ``seconds`` of the recording (the last one begun)."""

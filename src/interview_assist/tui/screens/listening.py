@@ -147,8 +147,8 @@ class Listening(ReviewBase):
         f = self.follow
         if f.state == "off":
             return ""
-        where = f"segment {f.index + 1}" if f.index is not None else ""
-        return f" · {'▶ following' if f.playing else '⏸ paused on'} {where} at {f.speed:g}×"
+        where = f"#{f.index + 1}" if f.index is not None else ""  # short: the line holds at 80 columns
+        return f" · {'▶ following' if f.playing else '⏸ paused on'} {where} {f.speed:g}×"
 
     def action_follow(self) -> None:
         """Space: start follow-along at this segment, pause it, or resume it."""
@@ -174,9 +174,9 @@ class Listening(ReviewBase):
             self._follow_start(index, at)
         self._say(f"follow-along at {speed:g}×" + (" (lower)" if speed < 1 else " (higher)" if speed > 1 else ""))
 
-    def _follow_start(self, index: int, start: float | None = None) -> None:
+    def _follow_start(self, index: int, start: float | None = None, previous: int | None = None) -> None:
         f = self.follow
-        f.state, f.index, f.resume_at = "playing", index, None
+        f.state, f.index, f.resume_at, f.previous = "playing", index, None, previous
         f.run += 1
         if self.current != index:
             self._moving = True
@@ -186,6 +186,7 @@ class Listening(ReviewBase):
                 self._moving = False
         self.heard_word = None
         span = f.stretch(index, start)
+        f.started_at = span.start
         self._follow_worker(index, span, f.speed, f.run)
         if self._ticker is None:
             self._ticker = self.set_interval(0.1, self._follow_tick)
@@ -275,7 +276,7 @@ class Listening(ReviewBase):
             self._follow_stop("off")
             self._say(done + "follow-along reached the last segment to review")
             return
-        self._follow_start(nxt, event.played.span.end if nxt == i + 1 else None)
+        self._follow_start(nxt, event.played.span.end if nxt == i + 1 else None, previous=None if done else i)
         if done:
             self._say(done + f"following segment {nxt + 1}")
 
@@ -285,6 +286,11 @@ class Listening(ReviewBase):
         i = self.current
         if f.state == "off" or f.index != i or self.session.view_status(i) == "validated":
             return False
+        if f.playing and (late := f.late_v(self.review_app.player.position())) is not None:
+            f.previous = None
+            if self._follow_validate_now(late):
+                self._say(f"segment {late + 1} validated (v came as segment {i + 1} began) · following segment {i + 1}")
+            return True
         if f.playing:
             if self.session.view(i).open_count:
                 return False  # refused at once, with the reason
