@@ -166,9 +166,10 @@ class ReviewScreen(FlagDecisions, StructureEdits, Listening, ReviewBase):
             self._repaint(i)
             self._say_check(i, edited=False)
             return
-        self._repaint(i)
+        self.table.refresh_segment(i)  # (the detail pane is drawn once, for the segment the cursor goes to)
         nxt = self.session.next_unvalidated(i)
         if nxt is None:
+            self._show_current()
             self._say(f"segment {i + 1} validated · every segment is validated: export with  "
                       f"interview-assist export {self.session.interview_id} --format docx")
             return
