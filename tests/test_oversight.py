@@ -313,9 +313,9 @@ async def test_the_check_word_never_reaches_the_store_or_any_export(stored, tmp_
         await pilot.press("e", "end", *" Thank you.", "enter")
         assert f'ATTENTION CHECK MISSED: "{decoy}"' in _status(app) and "stored with the heard word in its place" in _status(app)
         assert app.session.view(0).review.text == "Good morning. Please state your name. Thank you."
-        await pilot.press("v", "down")
+        await pilot.press("v")  # on to segment 2
         await _hear(pilot, app)
-        await pilot.press("1", "v", "down")
+        await pilot.press("1", "v")
         await _hear(pilot, app)
         await pilot.press("c", "v")
         assert "validated 3 / 3" in _status(app)

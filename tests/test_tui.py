@@ -96,15 +96,16 @@ async def test_validation_is_blocked_by_open_flags_and_follows_their_resolution(
         assert app.current == 0
         await pilot.press("v")
         assert "validated 1 / 3" in _status(app)
-        await pilot.press("down", "v")
-        assert "segment 2 has 1 open flag" in _status(app)
+        assert app.current == 1  # v goes on to the next segment to review
+        await pilot.press("v")
+        assert "segment 2 has 1 open flag" in _status(app) and app.current == 1
         assert "validated 1 / 3" in _status(app)
         await pilot.press("1")  # accept "Farid Nazari": not before it was heard
         assert "needs its audio (name flag, low confidence): 0% of it heard" in _status(app)
         await _hear(pilot, app)
         await pilot.press("1")
         assert "open flags 1" in _status(app)
-        await pilot.press("v", "n")
+        await pilot.press("v")
         assert "validated 2 / 3" in _status(app) and app.current == 2
         await _hear(pilot, app)
         await pilot.press("x")  # dismiss needs a reason
@@ -119,7 +120,7 @@ async def test_editing_a_validated_segment_returns_it_to_review_and_keeps_the_as
     db_path, iid = stored
     app = make_app(db_path, iid, "officer.b", sink=NullSink(), confirm_officer=False, policy=NO_CHECKS)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("v", "e")
+        await pilot.press("v", "up", "e")  # back to segment 1 (v went on to segment 2)
         await pilot.press("end", *" Thank you.", "enter")
         assert "segment 1 edited" in _status(app)
         assert "validated 0 / 3" in _status(app)
@@ -215,9 +216,9 @@ def test_snapshot_after_resolving_and_validating(stored, snap_compare):
     app = make_app(db_path, iid, "officer.a", sink=NullSink(), confirm_officer=False, policy=NO_CHECKS)
 
     async def review(pilot) -> None:
-        await pilot.press("v", "down")
+        await pilot.press("v")  # validated; on to segment 2
         await _hear(pilot, app)
-        await pilot.press("1", "v", "down", "e", "end", *"!", "enter")
+        await pilot.press("1", "v", "e", "end", *"!", "enter")
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=review)
 
@@ -257,7 +258,7 @@ async def test_speaker_of_a_segment_and_role_of_a_speaker_everywhere(db_path, ev
         iid = save_transcript(db, replace(t, speakers=speakers), actor="machine")
     app = make_app(db_path, iid, "officer.a", sink=NullSink(), confirm_officer=False, policy=NO_CHECKS)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("v", "w", "backspace", "backspace", *"s2", "enter")
+        await pilot.press("v", "up", "w", "backspace", "backspace", *"s2", "enter")
         assert "segment 1 now S2" in _status(app)
         await pilot.press("r", "ctrl+u", *"interpreter", "enter")
         assert "S2 is now interpreter everywhere" in _status(app)
@@ -402,7 +403,8 @@ async def test_a_name_is_spelled_by_hand_and_a_decision_can_be_changed(stored):
         await pilot.press("down", "down")
         await _hear(pilot, app)
         await pilot.press("c", "v")  # "Kandas" confirmed as heard, segment validated
-        assert "validated 1 / 3" in _status(app)
+        assert "validated 1 / 3" in _status(app) and app.current == 0  # on to the first segment left to review
+        await pilot.press("down", "down")
         await pilot.press("a", *["backspace"] * 6, *"Kunduz", "enter")  # the officer corrects it after all
         assert '"Kandas" spelled "Kunduz" (was: confirmed)' in _status(app)
         assert "validated 0 / 3" in _status(app), "a changed decision sends the segment back for review"
@@ -538,3 +540,24 @@ async def test_the_occurrences_of_a_name_are_stepped_through_with_their_audio(db
         await pilot.press("up")
         await pilot.press("g")
         assert "is flagged nowhere else" in _status(app)
+
+
+async def test_the_readme_lists_every_key_of_the_help_screen(stored):
+    """README's key list of the review screen and the help screen (`?`) name the same keys."""
+    from interview_assist.tui.dialogs import HelpScreen
+
+    db_path, iid = stored
+    readme = (REPO / "README.md").read_text()
+    section = readme[readme.index("- **review** opens the review screen"):readme.index("- **show** prints a stored draft")]
+    app = make_app(db_path, iid, "officer.a", sink=NullSink(), confirm_officer=False, policy=NO_CHECKS)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        keys = [key for key, _ in app.screen._lines]  # (the lines it was given)
+    assert len(keys) > 20
+    for key in keys:
+        if key == "up/down":
+            continue
+        names = {"1-5": ["1", "5"], "u / Ctrl-Z": ["u", "Ctrl-Z"]}.get(key, [key])
+        for name in names:
+            assert f"`{name}`" in section, f"the help screen's key {key!r} is not in README's key list"

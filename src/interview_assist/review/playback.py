@@ -10,14 +10,17 @@ is looked for), and any player that ends in under half the time the sound
 lasts did not play it. ``NoPlayer`` is what a machine without any of them
 gets, and says so on every play; ``NullSink`` plays nothing, at once, and
 remembers what it was asked to play (it stands in for the sound device in
-the tests).
+the tests); ``HeldSink`` holds each play until it is told the sound is
+over, or stopped (a sound device that takes time, for the tests of
+follow-along review and its benchmark).
 
 ``Player`` plays spans of one recording: it checks the recording's sha256
 against the stored one before its first play (and again whenever the file
 changes on disk), decodes only the span asked for (the store keeps no
 audio), and returns a :class:`Played`: what was asked, how it went, and the
-part of the recording actually heard. Audio is decoded and played in the
-caller's worker thread.
+part of the recording actually heard; :meth:`Player.position` says where in
+the recording the sound now playing is (for the word highlighted as it is
+heard). Audio is decoded and played in the caller's worker thread.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import shutil
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -91,6 +95,45 @@ class NullSink:
 
     def stop(self) -> None:
         pass
+
+
+class HeldSink:
+    """Plays nothing, and returns only when :meth:`finish` says the sound is over ("ended") or
+    :meth:`stop` stops it ("stopped", with ``heard`` seconds of it played); keeps what it was given."""
+
+    def __init__(self) -> None:
+        self.played: list[tuple[int, int]] = []  # (samples, rate)
+        self.heard = 0.0  # for a stop: the seconds of the sound played by then
+        self._done = threading.Event()
+        self._outcome = "ended"
+        self._lock = threading.Lock()
+
+    @property
+    def waiting(self) -> int:
+        """How many plays were started."""
+        return len(self.played)
+
+    def play(self, samples: np.ndarray, rate: int) -> SinkResult:
+        with self._lock:
+            self.played.append((int(samples.size), rate))
+            self._outcome = "ended"
+            self._done.clear()
+        self._done.wait()
+        with self._lock:
+            if self._outcome == "stopped":
+                return SinkResult("stopped", min(self.heard, samples.size / rate))
+            return SinkResult("ended", samples.size / rate)
+
+    def finish(self) -> None:
+        """The sound now playing is over."""
+        with self._lock:
+            self._outcome = "ended"
+            self._done.set()
+
+    def stop(self) -> None:
+        with self._lock:
+            self._outcome = "stopped"
+            self._done.set()
 
 
 class NoPlayer:
@@ -205,10 +248,13 @@ class Player:
     swapped recording) is refused.
     """
 
-    def __init__(self, audio_path: str | Path, sink: AudioSink, sha256: str | None = None):
+    def __init__(
+        self, audio_path: str | Path, sink: AudioSink, sha256: str | None = None, clock: Callable[[], float] = time.monotonic
+    ):
         self.audio_path = audio_path
         self.sink = sink
         self.sha256 = sha256
+        self.clock = clock  # seconds, monotonic: where a play is, how long it ran (a fake clock in tests)
         self.history: list[Played] = []
         self._verified: tuple[int, int, int, int] | None = None  # (size, mtime, inode, device) of the checked file
         self._playing: dict[int, _Playing] = {}
@@ -249,14 +295,14 @@ class Player:
                 return None
             self._ticket += 1
             ticket = self._ticket
-            self._playing[ticket] = playing = _Playing(span, speed, time.monotonic())
+            self._playing[ticket] = playing = _Playing(span, speed, self.clock())
         try:
             result = self.sink.play(samples, int(round(SAMPLE_RATE * speed)))
         except PlaybackError as exc:
-            played = Played(span, speed, "failed", None, time.monotonic() - playing.started, str(exc))
+            played = Played(span, speed, "failed", None, self.clock() - playing.started, str(exc))
         else:
             played = Played(
-                span, speed, result.outcome, self._heard(span, result.seconds * speed), time.monotonic() - playing.started
+                span, speed, result.outcome, self._heard(span, result.seconds * speed), self.clock() - playing.started
             )
         with self._lock:
             if self._playing.pop(ticket, None) is None:
@@ -265,7 +311,7 @@ class Player:
 
     def stop(self) -> list[Played]:
         """Stop what is playing; the plays it cut short, with what was heard (estimated from the time they ran)."""
-        now = time.monotonic()
+        now = self.clock()
         with self._lock:
             playing, self._playing = list(self._playing.values()), {}
         self.sink.stop()
@@ -273,6 +319,14 @@ class Player:
             self._keep(Played(p.span, p.speed, "stopped", self._heard(p.span, (now - p.started) * p.speed), now - p.started))
             for p in playing
         ]
+
+    def position(self) -> float | None:
+        """Where in the recording the newest play is now (from the time it has run), None when nothing plays."""
+        with self._lock:
+            if not self._playing:
+                return None
+            p = self._playing[max(self._playing)]
+        return min(p.span.start + max(self.clock() - p.started, 0.0) * p.speed, p.span.end)
 
     def close(self) -> list[Played]:
         """Stop, and play nothing more (the app is closing)."""

@@ -50,6 +50,7 @@ from interview_assist.store import (
     validate_segment,
 )
 from interview_assist.store.guard import guarded, last_record
+from interview_assist.store.undo import Undone, undo_last, undoable
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +146,10 @@ class ReviewSession(Oversight):
             unheard_noted=noted, check=self.checks.get(index), low_probability=self.policy.low_word_probability,
         )
 
+    def view_status(self, index: int) -> str:
+        """The review status of segment ``index`` (draft, edited, validated), without building its view."""
+        return self._reviews[index].status
+
     @property
     def validated(self) -> int:
         return sum(r.status == "validated" for r in self._reviews)
@@ -196,7 +201,7 @@ class ReviewSession(Oversight):
         oversight = {
             "heard": round(v.heard, 3), "needs_audio": list(v.needs_audio), "unheard_note": self.note_id(v.segment.span),
         }
-        with self._writing():
+        with self._writing(), undoable(self.db, self.interview_id, segment=index):
             done = validate_segment(self.db, self.interview_id, index, actor=self.officer, oversight=oversight)
         return self._refresh(index, done)
 
@@ -206,7 +211,7 @@ class ReviewSession(Oversight):
         text = self.settle_check_by_edit(index, text)
         if " ".join(text.split()) == self._reviews[index].text:
             return self._reviews[index]
-        with self._writing():
+        with self._writing(), undoable(self.db, self.interview_id, segment=index):
             done = edit_segment(self.db, self.interview_id, index, text, actor=self.officer)
         return self._refresh(index, done)
 
@@ -214,7 +219,7 @@ class ReviewSession(Oversight):
         flag = next((f for fs in self._flags.values() for f in fs if f.id == flag_id), None)
         if flag is not None:
             self.require_audio(flag.flag.segment, flag.flag.span, f'the name flag on segment {flag.flag.segment + 1}')
-        with self._writing():
+        with self._writing(), undoable(self.db, self.interview_id, flag=("name_flags", flag_id)):
             done = resolve_name_flag(
                 self.db, self.interview_id, flag_id, decision, actor=self.officer, suggestion=suggestion, text=text, reason=reason
             )
@@ -224,7 +229,7 @@ class ReviewSession(Oversight):
         return done
 
     def set_segment_speaker(self, index: int, label: str) -> SegmentReview:
-        with self._writing():
+        with self._writing(), undoable(self.db, self.interview_id, segment=index):
             set_segment_speaker(self.db, self.interview_id, index, label, actor=self.officer)
         seg = self.transcript.segments[index]
         segments = list(self.transcript.segments)
@@ -236,21 +241,36 @@ class ReviewSession(Oversight):
         q = next((q for qs in self._quality.values() for q in qs if q.id == flag_id), None)
         if q is not None:
             self.require_audio(q.segment, Span(q.start, q.end), f"the {q.kind} flag on segment {q.segment + 1}")
-        with self._writing():
+        with self._writing(), undoable(self.db, self.interview_id, flag=("flags", flag_id)):
             resolve_quality_flag(self.db, self.interview_id, flag_id, decision, actor=self.officer, note=note)
         index = next(i for i, qs in self._quality.items() if any(q.id == flag_id for q in qs))
         self._quality[index] = [q for q in quality_flags(self.db, self.interview_id) if q.segment == index]
         self._refresh(index, review_of(self.db, self.interview_id, index))
 
     def merge_with_next(self, index: int) -> None:
-        with self._writing():
+        with self._writing(), undoable(self.db, self.interview_id, segment=index, merge=True):
             merge_with_next(self.db, self.interview_id, index, actor=self.officer)
         self.reload()
 
     def split(self, index: int, word: int) -> None:
-        with self._writing():
+        with self._writing(), undoable(self.db, self.interview_id, segment=index):
             split_before_word(self.db, self.interview_id, index, word, actor=self.officer)
         self.reload()
+
+    def undo(self) -> Undone:
+        """Undo this officer's last change to the interview (recorded as an action of its own)."""
+        with self._writing():
+            done = undo_last(self.db, self.interview_id, actor=self.officer)
+        i = done.segment
+        if done.structural or done.action == "set_segment_speaker":
+            self.reload()  # renumbered segments, or a speaker's words
+            return done
+        if done.action == "resolve_name_flag":
+            self._flags[i] = [f for f in name_flags(self.db, self.interview_id) if f.flag.segment == i]
+        elif done.action == "resolve_flag":
+            self._quality[i] = [q for q in quality_flags(self.db, self.interview_id) if q.segment == i]
+        self._refresh(i, review_of(self.db, self.interview_id, i))
+        return done
 
     def set_role(self, label: str, role: str) -> Speaker:
         """The role of one speaker, everywhere in the interview."""

@@ -12,7 +12,8 @@ None of the checks needs the transcript text or a name in the log:
 - every validated segment against the digest recorded when an officer
   validated it (times, speaker and text);
 - every decision on a flag, and every speaker's role and name, against the
-  digest in the record of the last person who changed it;
+  digest in the record of the last person who changed it (an undo of a
+  decision records the digest of the decision it put back);
 - every note on why a span was decided without hearing it against the
   digest in its record.
 
@@ -186,7 +187,7 @@ def verify_interview(db: Database, interview_id: int, chain: ChainCheck | None =
 # Records that validate a segment or change one (plays, attention checks and notes change nothing).
 _SEGMENT_CHANGES = frozenset({
     "validate_segment", "merge_segments", "split_segment", "edit_segment", "set_segment_speaker",
-    "resolve_name_flag", "resolve_flag",
+    "resolve_name_flag", "resolve_flag", "undo",
 })
 
 
@@ -208,15 +209,17 @@ def standing_validations(records: list[AuditRecord]) -> dict[int, AuditRecord]:
         i = d.get("segment")
         if not isinstance(i, int) or r.action not in _SEGMENT_CHANGES:
             continue
+        # An undo of a merge splits the segment again; of a split, merges it again; of anything else, changes it.
+        undone = d.get("undone_action") if r.action == "undo" else None
         if r.action == "validate_segment":
             latest[i] = r
-        elif r.action == "merge_segments":
+        elif r.action == "merge_segments" or undone == "split_segment":
             latest = {(k - 1 if k > i + 1 else k): v for k, v in latest.items() if k != i + 1}
             latest[i] = None
-        elif r.action == "split_segment":
+        elif r.action == "split_segment" or undone == "merge_segments":
             latest = {(k + 1 if k > i else k): v for k, v in latest.items()}
             latest[i] = latest[i + 1] = None
-        else:  # edit_segment, set_segment_speaker, resolve_name_flag, resolve_flag
+        else:  # edit_segment, set_segment_speaker, resolve_name_flag, resolve_flag, another undo
             latest[i] = None
     return {k: v for k, v in latest.items() if v is not None}
 
@@ -258,7 +261,7 @@ def _decision_problems(c: sqlite3.Connection, interview_id: int, records: list[A
         table = what.split("/")[0]
         latest: dict[int | None, AuditRecord] = {}
         for r in records:
-            if r.action == action:
+            if r.action == action or (r.action == "undo" and r.detail.get("undone_action") == action):
                 latest[r.detail.get("flag")] = r
         for (flag_id,) in c.execute(f"SELECT id FROM {table} WHERE interview_id = ? ORDER BY id", (interview_id,)).fetchall():
             now = audit.state_digest(c, what, "id = ?", (flag_id,))

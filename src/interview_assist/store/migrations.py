@@ -234,6 +234,20 @@ def _0008_oversight(db: sqlite3.Connection) -> None:
     )
 
 
+def _0009_undo(db: sqlite3.Connection) -> None:
+    _run(
+        db,
+        """
+        CREATE TABLE undo_states (
+            audit_id      INTEGER PRIMARY KEY REFERENCES audit_log (id),  -- the action this state was taken before
+            interview_id  INTEGER NOT NULL REFERENCES interviews (id) ON DELETE CASCADE,
+            state         TEXT NOT NULL              -- JSON: what the action changed, as it was (text included)
+        );
+        CREATE INDEX undo_states_interview ON undo_states (interview_id)
+        """
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_transcripts", _0001_transcripts),
     ("0002_audit_log", _0002_audit_log),
@@ -243,4 +257,5 @@ MIGRATIONS: list[Migration] = [
     ("0006_flag_decisions", _0006_flag_decisions),
     ("0007_batch", _0007_batch),
     ("0008_oversight", _0008_oversight),
+    ("0009_undo", _0009_undo),
 ]

@@ -47,6 +47,7 @@ CONTENT = {
     "speaker_turns": "interview_id = ?",
     "denoise_windows": "interview_id = ?",
     "unheard_notes": "interview_id = ?",  # an officer's words on why a span was decided unheard
+    "undo_states": "interview_id = ?",  # what a review action changed, as it was (texts, spellings): for undo
 }
 # Tables with an interview_id that keep their rows, and why (a table missing
 # from both lists fails a test: a new table must be decided on).

@@ -14,3 +14,12 @@ class PlayFinished(Message):
     """A play is over (played to its end, stopped, or failed): the screen records it on the main thread."""
 
     played: Played
+
+
+@dataclass
+class FollowFinished(Message):
+    """A segment's stretch played in follow-along is over: recorded, then follow-along goes on (or waits)."""
+
+    played: Played
+    index: int  # the segment it was played for
+    run: int  # the follow-along run it belongs to (an older run's play is recorded, not followed on)

@@ -47,6 +47,12 @@ class ReviewBase(Screen[None]):
     def _say(self, message: str) -> None:
         raise NotImplementedError
 
+    def _status(self) -> None:
+        raise NotImplementedError
+
+    def _say_check(self, i: int, *, edited: bool, changed: bool = False) -> None:
+        raise NotImplementedError
+
     def _guard(self) -> bool:
         raise NotImplementedError
 

@@ -47,7 +47,8 @@ class ReviewScreen(FlagDecisions, StructureEdits, Listening, ReviewBase):
     # terminal, which cuts the footer, still shows it); the help screen the long ones.
     BINDINGS = [
         Binding("question_mark", "help", "Help", id="review.help", tooltip="all keys"),
-        Binding("v", "validate", "Validate", id="review.validate", tooltip="validate this segment (as the officer named above)"),
+        Binding("v", "validate", "Validate", id="review.validate",
+                tooltip="validate this segment (as the officer named above) and go on to the next one to review"),
         Binding("e", "edit", "Edit", id="review.edit", tooltip="edit this segment's text (the ASR text is kept)"),
         Binding("n", "next_unvalidated", "Next", id="review.next_unvalidated", tooltip="next segment not validated yet"),
         Binding("f", "next_flag", "Flag", id="review.next_flag", tooltip="next segment with an open flag"),
@@ -73,6 +74,12 @@ class ReviewScreen(FlagDecisions, StructureEdits, Listening, ReviewBase):
         Binding("h", "note_unheard", "Why unheard", id="review.note_unheard", show=False,
                 tooltip="record why you decide this segment without hearing it (it needs its audio: a flag, low confidence)"),
         Binding("t", "jump", "Jump to time", id="review.jump", show=False, tooltip="jump to a time (h:mm:ss, m:ss or seconds)"),
+        Binding("space", "follow", "Follow", id="review.follow", show=False,
+                tooltip="follow along: play on through the segments to review, the word heard highlighted; pause / resume"),
+        Binding("minus", "follow_speed(-1)", "Slower", id="review.follow_slower", show=False, tooltip="follow along slower"),
+        Binding("plus,equals_sign", "follow_speed(1)", "Faster", id="review.follow_faster", show=False, tooltip="follow along faster"),
+        Binding("u,ctrl+z", "undo", "Undo", id="review.undo", show=False,
+                tooltip="undo your last action here (validation, edit, decision, speaker, split, merge), recorded as an undo"),
         Binding("q", "app.quit", "Quit", id="review.quit", tooltip="quit (everything is already stored)"),
     ]
 
@@ -81,6 +88,7 @@ class ReviewScreen(FlagDecisions, StructureEdits, Listening, ReviewBase):
         self.message = ""
         self.word_cursor = 0  # within the current segment, for "play from this word"
         self.flag_id: int | None = None  # the selected name flag of the current segment (None: its first open one)
+        self.heard_word: int | None = None  # the word follow-along is playing
 
     # -- layout ---------------------------------------------------------------------
 
@@ -111,18 +119,21 @@ class ReviewScreen(FlagDecisions, StructureEdits, Listening, ReviewBase):
     def _row_changed(self, index: int) -> None:
         self.word_cursor = 0
         self.flag_id = None
+        self.heard_word = None
         self.message = ""  # a message is about the segment it was said on
         self._show_current()
+        if self.follow.playing and not self._moving and index != self.follow.index:
+            self._follow_seek(index)
 
     def _show_current(self) -> None:
         if len(self.session):
-            self.query_one(DetailPane).show(self.session.view(self.current), self.word_cursor, self.flag_id)
+            self.query_one(DetailPane).show(self.session.view(self.current), self.word_cursor, self.flag_id, self.heard_word)
         self._status()
 
     def _status(self) -> None:
         s = self.session
         self.query_one(StatusLine).show(
-            f"validated {s.validated} / {len(s)} · open flags {s.open_flags} · officer {s.officer}\n{self.message}"
+            f"validated {s.validated} / {len(s)} · open flags {s.open_flags} · officer {s.officer}{self.follow_state()}\n{self.message}"
         )
 
     def _say(self, message: str) -> None:
@@ -147,11 +158,41 @@ class ReviewScreen(FlagDecisions, StructureEdits, Listening, ReviewBase):
     # -- review actions ----------------------------------------------------------------
 
     def action_validate(self) -> None:
-        if not self._guard():
+        """Validate, and go on to the next segment to review (following along: see :mod:`.listening`)."""
+        if not self._guard() or self.follow_validate():
             return
         i = self.current
-        self._run(lambda: self.session.validate(i), i, f"segment {i + 1} validated")
-        self._say_check(i, edited=False)
+        if not self._attempt(lambda: self.session.validate(i)):
+            self._repaint(i)
+            self._say_check(i, edited=False)
+            return
+        self.table.refresh_segment(i)  # (the detail pane is drawn once, for the segment the cursor goes to)
+        nxt = self.session.next_unvalidated(i)
+        if nxt is None:
+            self._show_current()
+            self._say(f"segment {i + 1} validated · every segment is validated: export with  "
+                      f"interview-assist export {self.session.interview_id} --format docx")
+            return
+        self.table.move_cursor(row=nxt)
+        self._say(f"segment {i + 1} validated" + (f" · next to review: segment {nxt + 1}" if nxt != i + 1 else ""))
+
+    def action_undo(self) -> None:
+        if not self._guard() or self.follow_cancel():
+            return
+        if self.follow.state != "off":
+            self._follow_stop("off")
+        done = []
+        if not self._attempt(lambda: done.append(self.session.undo())):
+            return
+        u = done[0]
+        if u.structural:
+            self.table.rebuild(u.segment)
+        else:
+            self.table.refresh_segment(u.segment)
+            self.table.move_cursor(row=u.segment)
+        where = f"segments {u.segment + 1} and {u.segment + 2}" if u.action == "merge_segments" else f"segment {u.segment + 1}"
+        self._show_current()
+        self._say(f"undone: {u.what} of {where} (recorded; u again undoes your action before it)")
 
     def action_edit(self) -> None:
         if not self._guard():
@@ -245,7 +286,8 @@ class ReviewScreen(FlagDecisions, StructureEdits, Listening, ReviewBase):
                 continue
             key = (
                 b.key.replace("question_mark", "?").replace("slash", "/").replace("comma", ",").replace("full_stop", ".")
-                .replace("right_square_bracket", "]")
+                .replace("right_square_bracket", "]").replace("plus,equals_sign", "+").replace("minus", "-")
+                .replace("u,ctrl+z", "u / Ctrl-Z")
             )
             lines.append((key, b.tooltip or b.description))
         self.app.push_screen(HelpScreen(lines))

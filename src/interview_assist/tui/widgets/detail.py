@@ -79,7 +79,8 @@ class DetailPane(Widget):
             for n, s in enumerate(suggestions, 1)
         ]
 
-    def show(self, v: SegmentView, word_cursor: int | None = None, flag_id: int | None = None) -> None:
+    def show(self, v: SegmentView, word_cursor: int | None = None, flag_id: int | None = None, playing: int | None = None) -> None:
+        """``playing``: the word follow-along is playing (highlighted)."""
         head = Text.assemble(
             (f"#{v.index + 1} ", "bold"),
             f"{format_timestamp(v.segment.start)} → {format_timestamp(v.segment.end)} · ",
@@ -90,7 +91,7 @@ class DetailPane(Widget):
         if v.review.validated_by:
             head.append(f" by {v.review.validated_by}")
         head.append(f" · heard {v.heard:.0%}")
-        parts = [head, segment_text(v, word_cursor)]
+        parts = [head, segment_text(v, word_cursor, playing)]
         if v.needs_audio and not v.audio_ok:
             parts.append(Text(f"needs its audio ({', '.join(v.needs_audio)}): p plays it · h records why not", style="yellow"))
         elif v.unheard_noted and v.heard < 1.0:

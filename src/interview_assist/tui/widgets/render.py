@@ -8,10 +8,11 @@ from rich.text import Text
 from interview_assist.review.session import SegmentView
 
 
-def segment_text(view: SegmentView, word_cursor: int | None = None) -> Text:
+def segment_text(view: SegmentView, word_cursor: int | None = None, playing: int | None = None) -> Text:
     """The standing text; the ASR words with their marks while nobody edited it.
 
-    ``word_cursor`` underlines the word playback would start from.
+    ``word_cursor`` underlines the word playback would start from; ``playing``
+    is the word follow-along is playing, shown in reverse video.
     """
     if view.review.edited_text is not None:
         return Text(view.review.edited_text, style="italic")
@@ -29,6 +30,8 @@ def segment_text(view: SegmentView, word_cursor: int | None = None) -> Text:
             style = "underline yellow"
         if j == word_cursor:
             style = (style + " on blue").strip()
+        if j == playing:
+            style = (style + " bold reverse").strip()
         out.append(check.shown if check is not None and j == check.word else w.text, style=style)
     if not view.segment.words:
         out.append(view.segment.text or "[no words transcribed]", style="dim")
