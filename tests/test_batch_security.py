@@ -122,6 +122,7 @@ def test_tcp_is_refused_unless_insecure_and_tls_needs_its_three_files(tmp_path, 
     _one_error_line(done, 2, "other users can read it (mode 0644)", "chmod 600")
 
 
+@pytest.mark.slow  # waits out the connection timeout to an unreachable scheduler (20 s)
 def test_insecure_tcp_is_warned_about_and_an_unreachable_scheduler_is_one_line(clip, db_path):
     port = free_port()  # nothing listens there
     done = run_cli("batch", clip, "--scheduler", f"tcp://127.0.0.1:{port}", "--insecure", "--no-diarize",

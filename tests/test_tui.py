@@ -223,6 +223,7 @@ def test_snapshot_after_resolving_and_validating(stored, snap_compare):
     assert snap_compare(app, terminal_size=(80, 24), run_before=review)
 
 
+@pytest.mark.slow  # a real terminal: 20 s of waiting for the screen
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 def test_real_terminal_through_tmux(db_path, eval_dir):
     """tests/e2e/review_tmux.sh drives `interview-assist review` in tmux at 80x24."""
