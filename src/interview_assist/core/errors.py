@@ -57,7 +57,14 @@ class Purged(NotFound):
 
 
 class ConcurrentChange(InputError):
-    """Someone else changed the interview since this review loaded it: nothing was written."""
+    """Someone else changed a segment since this review read it: nothing was written.
+
+    ``segment`` is the index of the segment that changed (None: not known).
+    """
+
+    def __init__(self, message: str, *, segment: int | None = None):
+        super().__init__(message)
+        self.segment = segment
 
 
 class NotHeard(InputError):

@@ -7,7 +7,8 @@ three-hour interview.
 
 Two screens may be open on one interview: every action runs in the store's
 concurrent-change guard (:mod:`interview_assist.store.guard`), which refuses
-it if someone else wrote to the interview since this session last read it.
+it if someone else changed a segment it acts on since this session read that
+segment; an action on a segment nobody else changed goes through.
 
 What the session asks of the officer's attention (the oversight policy: a
 risky segment or flag is decided only once heard or with a reason; the
@@ -47,9 +48,10 @@ from interview_assist.store import (
     set_segment_speaker,
     set_speaker,
     split_before_word,
+    text_problem,
     validate_segment,
 )
-from interview_assist.store.guard import guarded, last_record
+from interview_assist.store.guard import Seen, guarded, last_record, segment_versions
 from interview_assist.store.undo import Undone, undo_last, undoable
 
 
@@ -104,6 +106,9 @@ class ReviewSession(Oversight):
     def reload(self) -> None:
         """Read the whole interview again (after a split or merge renumbers segments)."""
         db, interview_id = self.db, self.interview_id
+        # Versions first: a write that lands between these reads makes an action refused, never unseen.
+        self._versions: list[Seen] = segment_versions(db, interview_id)
+        self._loaded = last_record(db, interview_id)
         stored = load_interview(db, interview_id)
         self.transcript: Transcript = stored.transcript
         self._reviews = reviews(db, interview_id)
@@ -114,18 +119,24 @@ class ReviewSession(Oversight):
         for q in quality_flags(db, interview_id):
             self._quality.setdefault(q.segment, []).append(q)
         self._starts = [s.start for s in self.transcript.segments]
-        self._seen = self._last_record()
         self._load_attention()
 
-    def _last_record(self) -> int:
-        return last_record(self.db, self.interview_id)
-
     @contextmanager
-    def _writing(self) -> Iterator[None]:
-        """One transaction around an action, refused if someone else wrote to the interview meanwhile."""
-        with guarded(self.db, self.interview_id, self._seen) as newest:
+    def _writing(self, *indices: int) -> Iterator[None]:
+        """One transaction around an action on segments ``indices``, refused if someone else changed one of
+        them since this session read it."""
+        with guarded(self.db, self.interview_id, {i: self._versions[i] for i in indices}, self._loaded) as after:
             yield
-        self._seen = newest[0]
+        for i, seen in after.items():
+            self._versions[i] = seen
+
+    def row_of(self, index: int) -> int:
+        """The stored row of segment ``index`` (it keeps its row when others are split or merged)."""
+        return self._versions[index][0]
+
+    def index_of_row(self, row: int) -> int | None:
+        """Where the segment stored in ``row`` is now (None: merged into another)."""
+        return next((i for i, (r, _) in enumerate(self._versions) if r == row), None)
 
     # -- reading ---------------------------------------------------------------
 
@@ -201,25 +212,31 @@ class ReviewSession(Oversight):
         oversight = {
             "heard": round(v.heard, 3), "needs_audio": list(v.needs_audio), "unheard_note": self.note_id(v.segment.span),
         }
-        with self._writing(), undoable(self.db, self.interview_id, segment=index):
+        with self._writing(index), undoable(self.db, self.interview_id, segment=index):
             done = validate_segment(self.db, self.interview_id, index, actor=self.officer, oversight=oversight)
         return self._refresh(index, done)
 
     def edit(self, index: int, text: str) -> SegmentReview:
         """Replace a segment's text. On a segment showing an attention check, the check is caught when the
         wrong word is gone from ``text`` and missed when it is not (it is then not stored: see ``last_check``)."""
+        if (problem := self.edit_problem(index, text)) is not None:
+            raise InputError(problem)
         text = self.settle_check_by_edit(index, text)
         if " ".join(text.split()) == self._reviews[index].text:
             return self._reviews[index]
-        with self._writing(), undoable(self.db, self.interview_id, segment=index):
+        with self._writing(index), undoable(self.db, self.interview_id, segment=index):
             done = edit_segment(self.db, self.interview_id, index, text, actor=self.officer)
         return self._refresh(index, done)
+
+    def edit_problem(self, index: int, text: str) -> str | None:
+        """Why ``text`` cannot be segment ``index``'s text (None: it can): empty, or longer than its audio holds."""
+        return text_problem(index, self.transcript.segments[index].span.duration, text)
 
     def resolve(self, flag_id: int, decision: str, *, suggestion: int | None = None, text: str | None = None, reason: str | None = None) -> StoredNameFlag:
         flag = next((f for fs in self._flags.values() for f in fs if f.id == flag_id), None)
         if flag is not None:
             self.require_audio(flag.flag.segment, flag.flag.span, f'the name flag on segment {flag.flag.segment + 1}')
-        with self._writing(), undoable(self.db, self.interview_id, flag=("name_flags", flag_id)):
+        with self._writing(*([flag.flag.segment] if flag is not None else [])), undoable(self.db, self.interview_id, flag=("name_flags", flag_id)):
             done = resolve_name_flag(
                 self.db, self.interview_id, flag_id, decision, actor=self.officer, suggestion=suggestion, text=text, reason=reason
             )
@@ -229,7 +246,7 @@ class ReviewSession(Oversight):
         return done
 
     def set_segment_speaker(self, index: int, label: str) -> SegmentReview:
-        with self._writing(), undoable(self.db, self.interview_id, segment=index):
+        with self._writing(index), undoable(self.db, self.interview_id, segment=index):
             set_segment_speaker(self.db, self.interview_id, index, label, actor=self.officer)
         seg = self.transcript.segments[index]
         segments = list(self.transcript.segments)
@@ -241,30 +258,32 @@ class ReviewSession(Oversight):
         q = next((q for qs in self._quality.values() for q in qs if q.id == flag_id), None)
         if q is not None:
             self.require_audio(q.segment, Span(q.start, q.end), f"the {q.kind} flag on segment {q.segment + 1}")
-        with self._writing(), undoable(self.db, self.interview_id, flag=("flags", flag_id)):
+        with self._writing(*([q.segment] if q is not None else [])), undoable(self.db, self.interview_id, flag=("flags", flag_id)):
             resolve_quality_flag(self.db, self.interview_id, flag_id, decision, actor=self.officer, note=note)
         index = next(i for i, qs in self._quality.items() if any(q.id == flag_id for q in qs))
         self._quality[index] = [q for q in quality_flags(self.db, self.interview_id) if q.segment == index]
         self._refresh(index, review_of(self.db, self.interview_id, index))
 
     def merge_with_next(self, index: int) -> None:
-        with self._writing(), undoable(self.db, self.interview_id, segment=index, merge=True):
+        with self._writing(*range(index, min(index + 2, len(self)))), undoable(self.db, self.interview_id, segment=index, merge=True):
             merge_with_next(self.db, self.interview_id, index, actor=self.officer)
         self.reload()
 
     def split(self, index: int, word: int) -> None:
-        with self._writing(), undoable(self.db, self.interview_id, segment=index):
+        with self._writing(index), undoable(self.db, self.interview_id, segment=index):
             split_before_word(self.db, self.interview_id, index, word, actor=self.officer)
         self.reload()
 
     def undo(self) -> Undone:
         """Undo this officer's last change to the interview (recorded as an action of its own)."""
+        # (undo_last itself refuses when anyone changed the interview after the action it undoes)
         with self._writing():
             done = undo_last(self.db, self.interview_id, actor=self.officer)
         i = done.segment
         if done.structural or done.action == "set_segment_speaker":
             self.reload()  # renumbered segments, or a speaker's words
             return done
+        self._versions[i] = segment_versions(self.db, self.interview_id)[i]  # this undo's own change
         if done.action == "resolve_name_flag":
             self._flags[i] = [f for f in name_flags(self.db, self.interview_id) if f.flag.segment == i]
         elif done.action == "resolve_flag":
@@ -276,7 +295,7 @@ class ReviewSession(Oversight):
         """The role of one speaker, everywhere in the interview."""
         if role not in ROLES:
             raise InputError(f"unknown role {role!r} (roles: {', '.join(ROLES)})")
-        with self._writing():
+        with self._writing(*self.indices_of(label)):
             done = set_speaker(self.db, self.interview_id, label, actor=self.officer, role=role)
         self.transcript = replace(self.transcript, speakers=tuple(done if s.label == label else s for s in self.transcript.speakers))
         for j in self.indices_of(label):  # a new role sent the speaker's validated segments back for review

@@ -15,6 +15,7 @@ from interview_assist.store.review import (
     review_of,
     reviews,
     set_segment_speaker,
+    text_problem,
     validate_segment,
 )
 from interview_assist.store.structure import merge_with_next, split_before_word
@@ -23,4 +24,5 @@ __all__ = [
     "DECISIONS", "ChainCheck", "Database", "StoredInterview", "StoredNameFlag", "default_db_path", "interview_ids",
     "load_interview", "name_flags", "name_occurrences", "resolve_name_flag", "same_name", "save_transcript", "set_speaker",
     "ReviewProgress", "SegmentReview", "edit_segment", "progress", "review_of", "reviews", "set_segment_speaker", "validate_segment", "StoredQualityFlag", "quality_flags", "resolve_quality_flag", "merge_with_next", "split_before_word",
+    "text_problem",
 ]

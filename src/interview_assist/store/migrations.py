@@ -248,6 +248,24 @@ def _0009_undo(db: sqlite3.Connection) -> None:
     )
 
 
+def _0010_segment_versions(db: sqlite3.Connection) -> None:
+    """Each segment's own version, raised by the database itself whenever the segment, its words, its
+    flags or its speaker change (whoever writes them), for the concurrent-change guard (store/guard.py)."""
+    db.execute("ALTER TABLE segments ADD COLUMN version INTEGER NOT NULL DEFAULT 0")
+    bump = "UPDATE segments SET version = version + 1 WHERE id IN (OLD.segment_id, NEW.segment_id)"
+    for name, table, body in (
+        # The WHEN keeps the trigger's own update from counting again.
+        ("segments_version", "segments WHEN NEW.version = OLD.version",
+         "UPDATE segments SET version = OLD.version + 1 WHERE id = NEW.id"),
+        ("words_version", "words", bump),
+        ("name_flags_version", "name_flags", bump),
+        ("flags_version", "flags", bump),
+        ("speakers_version", "speakers",
+         "UPDATE segments SET version = version + 1 WHERE interview_id = NEW.interview_id AND speaker IN (OLD.label, NEW.label)"),
+    ):
+        db.execute(f"CREATE TRIGGER {name} AFTER UPDATE ON {table} BEGIN {body}; END")
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_transcripts", _0001_transcripts),
     ("0002_audit_log", _0002_audit_log),
@@ -258,4 +276,5 @@ MIGRATIONS: list[Migration] = [
     ("0007_batch", _0007_batch),
     ("0008_oversight", _0008_oversight),
     ("0009_undo", _0009_undo),
+    ("0010_segment_versions", _0010_segment_versions),
 ]

@@ -95,19 +95,49 @@ def _one(c: sqlite3.Connection, db: Database, interview_id: int, index: int) -> 
     return _review(row)
 
 
-def edit_segment(db: Database, interview_id: int, index: int, text: str, *, actor: str) -> SegmentReview:
-    """Replace the text of one segment; the ASR text is kept. A validated segment returns to review.
+# The most characters a segment's text may hold per second of its audio, plus a margin for a short
+# segment and a note such as "(inaudible)". Fast speech is about 15-20 characters a second (6-8
+# syllables); this is half as much again, so only a text that cannot be what was said is refused.
+CHARS_PER_SECOND = 30
+CHARS_MARGIN = 60
 
-    An empty text is refused: a segment where nothing intelligible is said
-    keeps a note of it, e.g. "(inaudible)" or "(no speech)".
+
+def text_limit(duration: float) -> int:
+    """The longest text a segment of ``duration`` seconds may hold."""
+    return int(CHARS_PER_SECOND * max(duration, 0.0)) + CHARS_MARGIN
+
+
+def text_problem(index: int, duration: float, text: str) -> str | None:
+    """Why ``text`` cannot be the text of segment ``index`` (None: it can).
+
+    An empty text: a segment where nothing intelligible is said keeps a note
+    of it, e.g. "(inaudible)". A text longer than anyone says in the
+    segment's time: most likely pasted by mistake, or meant for another
+    segment.
     """
     text = " ".join(text.split())
     if not text:
-        raise InputError(
-            f"segment {index + 1} cannot be empty: write what is heard, or e.g. (inaudible)"
+        return f"segment {index + 1} cannot be empty: write what is heard, or e.g. (inaudible)"
+    if len(text) > (limit := text_limit(duration)):
+        return (
+            f"{len(text):,} characters is more than a segment of {duration:.1f} s can hold (at most {limit:,}): "
+            "keep to what is said in it, or split the segment"
         )
+    return None
+
+
+def edit_segment(db: Database, interview_id: int, index: int, text: str, *, actor: str) -> SegmentReview:
+    """Replace the text of one segment; the ASR text is kept. A validated segment returns to review.
+
+    Refused (:func:`text_problem`): an empty text, and one longer than the
+    segment's audio can hold.
+    """
+    text = " ".join(text.split())
     with db.atomic() as c:
         before = _one(c, db, interview_id, index)
+        span = c.execute("SELECT start, end FROM segments WHERE interview_id = ? AND idx = ?", (interview_id, index)).fetchone()
+        if (problem := text_problem(index, span["end"] - span["start"], text)) is not None:
+            raise InputError(problem)
         if text == before.text:
             return before
         edited = None if text == before.asr_text else text
