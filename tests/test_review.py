@@ -117,3 +117,31 @@ def test_an_empty_edit_is_refused_and_the_text_stands(db_path):
         with pytest.raises(InputError, match="cannot be empty"):
             edit_segment(db, iid, 0, "   ", actor="officer.a")
         assert reviews(db, iid)[0].text == "Hello there."
+
+
+def test_show_says_where_the_review_stands(db_path, tmp_path):
+    """DRAFT while anything is left, VALIDATED once all is (not "DRAFT · 2 of 2"), EXPORTED while unchanged since."""
+    from interview_assist.export.writer import export_interview
+
+    from .conftest import run_cli
+
+    def head(iid: int) -> str:
+        done = run_cli("show", iid, "--db", db_path)
+        assert done.returncode == 0, done.stderr
+        return done.stdout.splitlines()[0]
+
+    with Database(db_path) as db:
+        iid = _interview(db)
+        validate_segment(db, iid, 0, actor="officer.a")
+    assert head(iid) == f"Interview {iid} · DRAFT · 1 of 2 segments validated by an officer · 1 open flag"
+    with Database(db_path) as db:
+        resolve_name_flag(db, iid, name_flags(db, iid)[0].id, "confirm", actor="officer.a")
+        validate_segment(db, iid, 1, actor="officer.a")
+    assert head(iid) == f"Interview {iid} · VALIDATED · all 2 segments validated by an officer, ready to export"
+    with Database(db_path) as db:
+        export_interview(db, iid, "txt", tmp_path / "out.txt", actor="officer.b")
+    assert head(iid).startswith(f"Interview {iid} · EXPORTED · all 2 segments validated; exported (txt) ")
+    assert head(iid).endswith(" UTC by officer.b, unchanged since")
+    with Database(db_path) as db:
+        edit_segment(db, iid, 0, "Hello there, officer.", actor="officer.a")
+    assert head(iid) == f"Interview {iid} · DRAFT · 1 of 2 segments validated by an officer"

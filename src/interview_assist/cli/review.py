@@ -102,16 +102,17 @@ def review(interview_id: int, officer: str | None, policy_file: Path | None, db_
 def show(interview_id: int, db_path: Path | None, fmt: str) -> None:
     """Print the stored draft transcript of interview ID."""
     from interview_assist.review.views import interview_dict, interview_text
-    from interview_assist.store import load_interview, reviews
+    from interview_assist.store import current_export, load_interview, reviews
 
     require_store(db_path)
     with open_store(db_path, read_only=True) as db:
         stored = load_interview(db, interview_id)
         states = reviews(db, interview_id)
+        exported = current_export(db, interview_id)
     if fmt == "json":
         click.echo(json.dumps(interview_dict(stored, states), indent=2, ensure_ascii=False))
     else:
-        click.echo(interview_text(stored, states), nl=False)
+        click.echo(interview_text(stored, states, exported), nl=False)
 
 
 @click.command()

@@ -6,7 +6,7 @@ from typing import Any
 
 from interview_assist.core.spans import format_timestamp
 from interview_assist.core.transcript import NAME_REASONS, NameFlag
-from interview_assist.store import SegmentReview, StoredInterview
+from interview_assist.store import ExportRecord, SegmentReview, StoredInterview
 
 
 def interview_dict(stored: StoredInterview, reviews: list[SegmentReview] | None = None) -> dict[str, Any]:
@@ -113,12 +113,25 @@ def name_flag_dict(f: NameFlag) -> dict[str, Any]:
     }
 
 
-def interview_text(stored: StoredInterview, reviews: list[SegmentReview] | None = None) -> str:
+def review_state(reviews: list[SegmentReview] | None, exported: ExportRecord | None = None) -> str:
+    """Where the review stands, in words: a draft (how far along), ready to export, or exported."""
+    if not reviews:
+        return "DRAFT · machine draft, not validated"
+    done = sum(r.status == "validated" for r in reviews)
+    open_flags = sum(r.open_flags for r in reviews)
+    if done < len(reviews) or open_flags:
+        flags = f" · {open_flags} open flag{'s' if open_flags != 1 else ''}" if open_flags else ""
+        return f"DRAFT · {done} of {len(reviews)} segments validated by an officer{flags}"
+    if exported is not None:
+        return (f"EXPORTED · all {len(reviews)} segments validated; exported ({exported.format}) "
+                f"{exported.at[:16].replace('T', ' ')} UTC by {exported.actor}, unchanged since")
+    return f"VALIDATED · all {len(reviews)} segments validated by an officer, ready to export"
+
+
+def interview_text(stored: StoredInterview, reviews: list[SegmentReview] | None = None, exported: ExportRecord | None = None) -> str:
     t = stored.transcript
     lines = [
-        f"Interview {stored.id} · {stored.status.upper()} · "
-        + (f"{sum(r.status == 'validated' for r in reviews)} of {len(reviews)} segments validated by an officer"
-           if reviews else "machine draft, not validated"),
+        f"Interview {stored.id} · {review_state(reviews, exported)}",
         f"Audio: {t.audio_path} · {format_timestamp(t.duration)} · sha256 {t.audio_sha256}",
         f"Model: {t.model.name} · sha256 {t.model.sha256}",
         f"Languages: {', '.join(l for l in t.languages if l) or '-'} · Flags: {len(t.flags)} · "

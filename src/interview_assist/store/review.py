@@ -12,6 +12,7 @@ segment numbers and states, never transcript text.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import dataclass
 from typing import Any
@@ -85,6 +86,28 @@ def progress(db: Database, interview_id: int) -> ReviewProgress:
         for table in ("name_flags", "flags")
     )
     return ReviewProgress(row[0], row[1] or 0, open_flags)
+
+
+@dataclass(frozen=True, slots=True)
+class ExportRecord:
+    at: str
+    actor: str
+    format: str
+
+
+def current_export(db: Database, interview_id: int) -> ExportRecord | None:
+    """The newest export of the interview, if nothing in it changed since (else None)."""
+    _require_interview(db.conn, db, interview_id)
+    ignored = ("export", *audit.OBSERVATIONS)
+    row = db.conn.execute(
+        "SELECT e.at, e.actor, e.detail FROM audit_log e WHERE e.interview_id = ? AND e.action = 'export' "
+        "AND NOT EXISTS (SELECT 1 FROM audit_log c WHERE c.interview_id = e.interview_id AND c.id > e.id "
+        f"AND c.action NOT IN ({', '.join('?' * len(ignored))})) ORDER BY e.id DESC LIMIT 1",
+        (interview_id, *ignored),
+    ).fetchone()
+    if row is None:
+        return None
+    return ExportRecord(row["at"], row["actor"], str(json.loads(row["detail"]).get("format", "")))
 
 
 def _one(c: sqlite3.Connection, db: Database, interview_id: int, index: int) -> SegmentReview:
