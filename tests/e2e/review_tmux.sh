@@ -6,7 +6,10 @@ db=$1; id=$2
 here=$(cd "$(dirname "$0")/../.." && pwd)
 session="ia-review-$$"
 cli="$here/.venv/bin/interview-assist"
-trap 'tmux kill-session -t "$session" 2>/dev/null || true' EXIT
+# A tmux server of its own: a server already running (another user of this account's) would start the
+# app with that server's environment, not this one's (the store's key, the models).
+tmux() { command tmux -L "$session" "$@"; }
+trap 'tmux kill-server 2>/dev/null || true' EXIT
 
 tmux new-session -d -s "$session" -x 80 -y 24 "INTERVIEW_ASSIST_OFFICER=officer.tmux $cli review $id --db $db"
 screen() { sleep "${1:-1.5}"; tmux capture-pane -p -t "$session"; }
