@@ -300,7 +300,9 @@ async def test_no_other_view_of_a_checked_segment_gives_the_check_away(stored):
         title = str(app.screen.query_one(".title").render())
         assert decoy in title and f":{heard}" not in title.replace(".", ""), title
         await pilot.press("escape", "e")
-        assert decoy in app.screen.query_one("Input").value
+        assert decoy in app.screen.query_one("TextArea").text
+        heard_line = str(app.screen.query_one(".heard").render())  # the editor's words as heard, for the audio
+        assert decoy in heard_line and f" {heard} " not in f" {heard_line} ".replace(".", " "), heard_line
 
 
 async def test_the_check_word_never_reaches_the_store_or_any_export(stored, tmp_path):

@@ -22,6 +22,7 @@ from interview_assist.review.playback import NullSink
 from interview_assist.review.policy import OversightPolicy
 from interview_assist.store import Database, audit, name_flags, reviews, save_transcript
 from interview_assist.tui import make_app
+from interview_assist.tui.editor import SegmentEditor
 
 from .conftest import EVAL, REPO
 
@@ -76,10 +77,16 @@ def _status(app) -> str:
 
 def _visible_detail(app) -> list[str]:
     """The detail pane's lines as the terminal shows them (what does not fit is cut off)."""
+    from textual.geometry import Region
+
     from interview_assist.tui.widgets.detail import DetailPane
 
-    pane = app.query_one(DetailPane)
-    return [strip.text for strip in pane.render_lines(pane.size.region)]
+    pane = app.query_one(DetailPane)  # (its region: size.region would leave out a row for the border)
+    return [strip.text for strip in pane.render_lines(Region(0, 0, pane.region.width, pane.region.height))]
+
+
+def _dialog_error(app) -> str:
+    return str(app.screen.query_one(".error").render())
 
 
 def _detail(app) -> str:
@@ -285,14 +292,14 @@ async def test_a_proposed_role_is_marked_until_someone_confirms_it(db_path, eval
         iid = save_transcript(db, replace(t, speakers=speakers), actor="machine")
     app = make_app(db_path, iid, "officer.a", sink=NullSink(), confirm_officer=False, policy=NO_CHECKS)
     async with app.run_test(size=(100, 30)) as pilot:
-        assert app.table.get_row_at(0)[1] == "offic? S1"
+        assert app.table.get_row_at(0)[1] == "officer? S1"
         assert "role proposed by the machine: speaks first; 37 % of the speech" in _detail(app)
         await pilot.press("r", "enter")  # the prompt holds the proposed role: Enter confirms it
         assert "S1 confirmed as officer everywhere" in _status(app)
-        assert app.table.get_row_at(0)[1] == "offic S1"
+        assert app.table.get_row_at(0)[1] == "officer S1"
         assert "proposed" not in _detail(app)
         await pilot.press("down")
-        assert app.table.get_row_at(1)[1] == "appli? S2", "the other speaker is still only proposed"
+        assert app.table.get_row_at(1)[1] == "applicant? S2", "the other speaker is still only proposed"
     with Database(db_path) as db:
         confirmed = dict(db.conn.execute("SELECT label, confirmed FROM speakers WHERE interview_id = ?", (iid,)).fetchall())
         logged = [json.loads(r[0]) for r in db.conn.execute("SELECT detail FROM audit_log WHERE action = 'set_speaker'")]
@@ -376,7 +383,7 @@ async def test_typed_text_that_looks_like_markup_is_text(db_path, eval_dir):
         assert "segment 1 edited" in _status(app)
         await pilot.press("down")
         await _hear(pilot, app)
-        await pilot.press("a", *" [x]", "enter")
+        await pilot.press("a", "end", *" [x]", "enter")  # (End keeps the heard spelling, which opens selected)
         assert 'spelled "Farid Ann Ari [x]"' in _status(app)
     with Database(db_path) as db:
         assert reviews(db, iid)[0].text == "Good morning. Please state your name. [/]"
@@ -390,7 +397,8 @@ async def test_an_edit_opens_with_the_cursor_at_the_end_and_is_never_emptied(sto
         await pilot.press("e", "!", "enter")  # the first key adds; it does not replace the text
         assert reviews(app.db, iid)[0].text == "Good morning. Please state your name.!"
         await pilot.press("e", "ctrl+u", "enter")
-        assert "segment 1 cannot be empty" in _status(app)
+        assert isinstance(app.screen, SegmentEditor), "the editor stays open, with the reason"
+        assert "segment 1 cannot be empty" in _dialog_error(app)
         await pilot.press("escape", "e", "enter")
         assert "segment 1 unchanged" in _status(app)
     with Database(db_path) as db:
@@ -482,7 +490,7 @@ async def test_another_screens_decision_is_shown_not_overwritten(stored):
             other.record_play(Played(span, 1.0, "ended", span, span.duration))
             other.resolve(other.view(1).open_flags[0].id, "accept", suggestion=1)
         await pilot.press("c")  # A, who has not seen it, confirms the name as heard
-        assert "officer.b changed this interview" in _status(app)
+        assert "officer.b (resolve name flag, " in _status(app) and "changed segment 2" in _status(app)
         assert app.session.view(1).flags[0].status == "accepted", "A's screen now shows B's decision"
     with Database(db_path) as db:
         flag = name_flags(db, iid)[0]

@@ -28,6 +28,7 @@ __all__ = ["ReviewApp", "parse_time"]
 class ReviewApp(App):
     CSS_PATH = "app.tcss"
     TITLE = "interview-assist review"
+    ENABLE_COMMAND_PALETTE = False  # not used; its Ctrl-P plays from a word in the editor
 
     def __init__(
         self, db_path: Path | None, interview_id: int, officer: str, *, sink: AudioSink | None = None,

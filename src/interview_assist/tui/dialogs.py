@@ -20,26 +20,29 @@ DIALOG_CSS = """
 
 
 class TextPrompt(ModalScreen[str | None]):
-    """Ask for one line of text; Enter gives it, Escape cancels (None).
+    """Ask for one line of text; Enter gives it, Escape cancels (None); the dialog says so.
 
-    A prefilled value opens with the cursor at its end, nothing selected, so
-    that the first key press adds to the text rather than replacing it.
+    A prefilled value (the heard spelling of a name, the current role) opens
+    selected: typing replaces it, Enter keeps it, an arrow key or End keeps it
+    to change it.
     """
 
-    DEFAULT_CSS = DIALOG_CSS.format(name="TextPrompt")
+    DEFAULT_CSS = DIALOG_CSS.format(name="TextPrompt") + """
+    TextPrompt .hint { color: $text-muted; }
+    """
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="prompt.cancel")]
 
-    def __init__(self, title: str, value: str = "", placeholder: str = ""):
+    def __init__(self, title: str, value: str = "", placeholder: str = "", hint: str = "Enter: OK · Escape: cancel"):
         super().__init__()
-        self._title, self._value, self._placeholder = title, value, placeholder
+        self._title, self._value, self._placeholder, self._hint = title, value, placeholder, hint
+        # Kept, not queried: a key that arrives while the app closes finds no children to query.
+        self._input = Input(value=value, placeholder=placeholder, select_on_focus=True)
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(Text(self._title), classes="title")
-            yield Input(value=self._value, placeholder=self._placeholder, select_on_focus=False)
-
-    def on_mount(self) -> None:
-        self.query_one(Input).cursor_position = len(self._value)
+            yield self._input
+            yield Static(Text(self._hint + (" · typing replaces the text shown" if self._value else "")), classes="hint")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.dismiss(event.value)

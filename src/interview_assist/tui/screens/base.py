@@ -1,4 +1,4 @@
-"""What the review screen's key mixins (flag decisions, structure edits, listening) use of the screen, typed.
+"""What the review screen's key mixins (flag decisions, structure edits, listening, editing) use of the screen, typed.
 
 :class:`~.review.ReviewScreen` defines each member declared here; the
 mixins in :mod:`.decisions` and :mod:`.structure` derive from this base so
@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, cast
 from textual.screen import Screen
 
 if TYPE_CHECKING:
+    from interview_assist.core.errors import InterviewAssistError
     from interview_assist.core.spans import Span
     from interview_assist.review.session import ReviewSession
     from interview_assist.tui.app import ReviewApp
@@ -56,7 +57,13 @@ class ReviewBase(Screen[None]):
     def _guard(self) -> bool:
         raise NotImplementedError
 
-    def _attempt(self, action: Callable[[], object]) -> bool:
+    def _attempt(self, action: Callable[[], object], refused: Callable[[InterviewAssistError], object] | None = None) -> bool:
+        raise NotImplementedError
+
+    def _repaint(self, index: int) -> None:
+        raise NotImplementedError
+
+    def action_play_from_word(self) -> None:
         raise NotImplementedError
 
     def _run(self, action: Callable[[], object], index: int, success: str) -> None:

@@ -67,6 +67,12 @@ class FlagDecisions(ReviewBase):
     def action_accept(self, n: int) -> None:
         if not self._guard() or (flag := self._selected_flag()) is None:
             return
+        shown = self.query_one(DetailPane).shown_suggestions
+        if shown is not None and shown < n <= len(flag.flag.suggestions[:5]):
+            # Never accept what the officer cannot see (a small terminal cuts the pane).
+            self._say(f"suggestion {n} is not on screen: enlarge the terminal to see it, or type the spelling with a")
+            self.app.bell()
+            return
         self._decide(
             flag, lambda: self.session.resolve(flag.id, "accept", suggestion=n), self.current,
             f'"{flag.flag.text}": suggestion {n} accepted' + self._was(flag),
@@ -78,7 +84,8 @@ class FlagDecisions(ReviewBase):
         i = self.current
         start = flag.resolution if flag.status in ("accepted", "edited") and flag.resolution else flag.flag.text
         self._ask(
-            TextPrompt(f'How is "{flag.flag.text}" written? (heard at {flag.flag.start:.1f} s)', start),
+            TextPrompt(f'How is "{flag.flag.text}" written? (heard at {flag.flag.start:.1f} s)', start,
+                       hint="Enter: record this spelling · Escape: cancel, nothing changes"),
             "nothing typed: the flag is unchanged",
             lambda text: self._decide(
                 flag, lambda: self.session.resolve(flag.id, "edit", text=text), i,

@@ -18,10 +18,12 @@ from textual.widgets import Footer, Header
 from textual.worker import Worker, WorkerState
 
 from interview_assist.core.errors import ConcurrentChange, InterviewAssistError
+from interview_assist.core.spans import format_timestamp
 from interview_assist.review.session import ReviewSession
 from interview_assist.tui.dialogs import HelpScreen, TextPrompt
 from interview_assist.tui.screens.base import ReviewBase
 from interview_assist.tui.screens.decisions import FlagDecisions
+from interview_assist.tui.screens.editing import Editing
 from interview_assist.tui.screens.listening import Listening
 from interview_assist.tui.screens.structure import StructureEdits
 from interview_assist.tui.widgets.detail import DetailPane
@@ -40,17 +42,19 @@ def parse_time(text: str) -> float:
     return seconds
 
 
-class ReviewScreen(FlagDecisions, StructureEdits, Listening, ReviewBase):
+class ReviewScreen(FlagDecisions, StructureEdits, Listening, Editing, ReviewBase):
     """One officer's review of one interview."""
 
-    # The footer shows the short descriptions (help first, so that an 80-column
-    # terminal, which cuts the footer, still shows it); the help screen the long ones.
+    # The footer shows the short descriptions, the help screen the long ones. An 80-column
+    # terminal cuts the footer: help, validate, play, next and quit come first, so it still shows them.
     BINDINGS = [
         Binding("question_mark", "help", "Help", id="review.help", tooltip="all keys"),
         Binding("v", "validate", "Validate", id="review.validate",
                 tooltip="validate this segment (as the officer named above) and go on to the next one to review"),
-        Binding("e", "edit", "Edit", id="review.edit", tooltip="edit this segment's text (the ASR text is kept)"),
         Binding("n", "next_unvalidated", "Next", id="review.next_unvalidated", tooltip="next segment not validated yet"),
+        Binding("p", "play", "Play", id="review.play", tooltip="play this segment"),
+        Binding("q", "app.quit", "Quit", id="review.quit", tooltip="quit (everything is already stored)"),
+        Binding("e", "edit", "Edit", id="review.edit", tooltip="edit this segment's text in the editor (Enter saves, Escape cancels; the ASR text is kept)"),
         Binding("f", "next_flag", "Flag", id="review.next_flag", tooltip="next segment with an open flag"),
         Binding("right_square_bracket", "select_flag", "Next flag here", id="review.select_flag", show=False,
                 tooltip="select the next name flag of this segment (the one the keys below act on, marked ▶)"),
@@ -65,7 +69,6 @@ class ReviewScreen(FlagDecisions, StructureEdits, Listening, ReviewBase):
         Binding("r", "set_role", "Role", id="review.set_role", show=False, tooltip="set or confirm the role of this segment's speaker, everywhere (a role with ? is the machine's proposal)"),
         Binding("m", "merge", "Merge with next", id="review.merge", show=False, tooltip="merge this segment with the next one"),
         Binding("slash", "split", "Split", id="review.split", show=False, tooltip="split this segment before a word (by number)"),
-        Binding("p", "play", "Play", id="review.play", tooltip="play this segment"),
         Binding("s", "play_slow", "Slower", id="review.play_slow", show=False, tooltip="play this segment slower"),
         Binding("comma", "word(-1)", "Previous word", id="review.word_previous", show=False, tooltip="previous word (where o plays from)"),
         Binding("full_stop", "word(1)", "Next word", id="review.word_next", show=False, tooltip="next word (where o plays from)"),
@@ -80,7 +83,6 @@ class ReviewScreen(FlagDecisions, StructureEdits, Listening, ReviewBase):
         Binding("plus,equals_sign", "follow_speed(1)", "Faster", id="review.follow_faster", show=False, tooltip="follow along faster"),
         Binding("u,ctrl+z", "undo", "Undo", id="review.undo", show=False,
                 tooltip="undo your last action here (validation, edit, decision, speaker, split, merge), recorded as an undo"),
-        Binding("q", "app.quit", "Quit", id="review.quit", tooltip="quit (everything is already stored)"),
     ]
 
     def __init__(self) -> None:
@@ -97,7 +99,7 @@ class ReviewScreen(FlagDecisions, StructureEdits, Listening, ReviewBase):
         yield SegmentTable(self.session, on_row=self._row_changed, id="segments")
         yield DetailPane(id="detail")
         yield StatusLine(id="status")
-        yield Footer(show_command_palette=False)
+        yield Footer(show_command_palette=False, compact=True)
 
     def on_mount(self) -> None:
         self.table.move_cursor(row=self.session.first_to_review())
@@ -194,24 +196,6 @@ class ReviewScreen(FlagDecisions, StructureEdits, Listening, ReviewBase):
         self._show_current()
         self._say(f"undone: {u.what} of {where} (recorded; u again undoes your action before it)")
 
-    def action_edit(self) -> None:
-        if not self._guard():
-            return
-        i = self.current
-        shown = self.session.display_text(i)  # as on the screen, an attention check's word included
-
-        def done(text: str | None) -> None:
-            if text is None:
-                return
-            if " ".join(text.split()) == " ".join(shown.split()):
-                self._say(f"segment {i + 1} unchanged")
-                return
-            before = self.session.view(i).review.text
-            self._run(lambda: self.session.edit(i, text), i, f"segment {i + 1} edited")
-            self._say_check(i, edited=True, changed=self.session.view(i).review.text != before)
-
-        self.app.push_screen(TextPrompt(f"Edit segment {i + 1} (the ASR text is kept)", shown), done)
-
     def _say_check(self, i: int, *, edited: bool, changed: bool = False) -> None:
         """Say at once how the attention check on segment ``i`` ended, if the last action ended one."""
         result = self.session.last_check
@@ -237,11 +221,11 @@ class ReviewScreen(FlagDecisions, StructureEdits, Listening, ReviewBase):
     def action_next_flag(self) -> None:
         self._go(self.session.next_flag(self.current), "no open flags")
 
-    def _attempt(self, action: Callable[[], object]) -> bool:
-        """Run one session action; a refusal is shown on the status line (False).
+    def _attempt(self, action: Callable[[], object], refused: Callable[[InterviewAssistError], object] | None = None) -> bool:
+        """Run one session action; a refusal is shown on the status line (False), then given to ``refused``.
 
-        When another screen changed the interview meanwhile, this one reloads
-        it, so the officer sees that change before deciding again.
+        When another screen changed the segment meanwhile, this one reloads
+        the interview, so the officer sees that change before deciding again.
         """
         try:
             action()
@@ -252,10 +236,14 @@ class ReviewScreen(FlagDecisions, StructureEdits, Listening, ReviewBase):
             self.review_app.freeze_loaded()
             self._say(f"{exc}. The screen now shows the stored interview: check it, then try again.")
             self.app.bell()
+            if refused is not None:
+                refused(exc)
             return False
         except InterviewAssistError as exc:
             self._say(str(exc))
             self.app.bell()
+            if refused is not None:
+                refused(exc)
             return False
         return True
 
@@ -269,15 +257,23 @@ class ReviewScreen(FlagDecisions, StructureEdits, Listening, ReviewBase):
             if not text:
                 return
             try:
-                self.table.move_cursor(row=self.session.at_time(parse_time(text)))
+                seconds = parse_time(text)
             except ValueError:
                 self._say(f"not a time: {text!r} (use h:mm:ss, m:ss or seconds)")
+                return
+            end = self.session.transcript.duration
+            if seconds > end:
+                self._say(f"{format_timestamp(seconds)[:-4]} is past the end of the recording ({format_timestamp(end)[:-4]}): not moved")
+                return
+            self.table.move_cursor(row=self.session.at_time(seconds))
 
         self.app.push_screen(TextPrompt("Jump to time", placeholder="h:mm:ss, m:ss or seconds"), done)
 
-    def action_help(self) -> None:
+    @classmethod
+    def help_lines(cls) -> list[tuple[str, str]]:
+        """The keys as the help screen lists them (README's list of keys is checked against it)."""
         lines = [("up/down", "move between segments")]
-        for b in self.BINDINGS:
+        for b in cls.BINDINGS:
             if not isinstance(b, Binding):  # (all of this screen's keys are Bindings)
                 continue
             if b.action.startswith("accept("):
@@ -290,7 +286,10 @@ class ReviewScreen(FlagDecisions, StructureEdits, Listening, ReviewBase):
                 .replace("u,ctrl+z", "u / Ctrl-Z")
             )
             lines.append((key, b.tooltip or b.description))
-        self.app.push_screen(HelpScreen(lines))
+        return lines
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen(self.help_lines()))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR:

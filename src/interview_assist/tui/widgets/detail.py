@@ -23,9 +23,17 @@ class DetailPane(Widget):
     """
 
     _content: Group | Text = Text("")
+    # How many of the selected flag's suggestions the pane shows in full (what 1-5 may accept);
+    # None until the pane has a size.
+    shown_suggestions: int | None = None
+    _last: tuple[SegmentView, int | None, int | None, int | None] | None = None
 
     def render(self) -> Group | Text:
         return self._content
+
+    def on_resize(self) -> None:
+        if self._last is not None:  # what fits has changed
+            self.show(*self._last)
 
     @staticmethod
     def in_order(flags: Iterable[StoredNameFlag]) -> list[StoredNameFlag]:
@@ -67,6 +75,37 @@ class DetailPane(Widget):
             out.insert(0, Text(f"   ↑ {skipped} earlier flag{'s' if skipped > 1 else ''} here ({what})", style="dim"))
         return out
 
+    def _compact(self, suggestions) -> list[Text]:
+        """All suggestions on as few lines as possible, without why (a small terminal): one Text per line."""
+        width = max(self.content_size.width, 20)
+        lines: list[Text] = []
+        line = Text("  ")
+        for n, s in enumerate(suggestions, 1):
+            item = Text.assemble(f" {n}. ", (s.text, "bold"), "  ")
+            if len(line) > 2 and len(line) + len(item) > width:
+                lines.append(line)
+                line = Text("  ")
+            line.append_text(item)
+        lines.append(line)
+        for t in lines:
+            t.rstrip()
+        return lines
+
+    def _visible(self, texts: list[Text], suggestions) -> int | None:
+        """How many of ``suggestions`` (numbered "n. name" in ``texts``) the pane shows; None: no size yet."""
+        width, height = self.content_size.width, self.content_size.height
+        if width <= 0 or height <= 0:
+            return None
+        console = self.app.console
+        row, count = 0, 0
+        for t in texts:
+            # A suggestion's number and name open its line (or sit on one line of the compact list).
+            numbers = [n for n, s in enumerate(suggestions, 1) if f"{n}. {s.text}" in t.plain]
+            if numbers and row < height:
+                count = max(count, *numbers)
+            row += len(t.wrap(console, width))
+        return count
+
     @staticmethod
     def _suggestions(suggestions) -> list[Text]:
         """One line per suggestion with why it is offered; on one line when none says why (stored before reasons were)."""
@@ -81,6 +120,7 @@ class DetailPane(Widget):
 
     def show(self, v: SegmentView, word_cursor: int | None = None, flag_id: int | None = None, playing: int | None = None) -> None:
         """``playing``: the word follow-along is playing (highlighted)."""
+        self._last = (v, word_cursor, flag_id, playing)
         head = Text.assemble(
             (f"#{v.index + 1} ", "bold"),
             f"{format_timestamp(v.segment.start)} → {format_timestamp(v.segment.end)} · ",
@@ -108,6 +148,7 @@ class DetailPane(Widget):
         # Quality flags first: they are about the whole text (a loop, a language in doubt: it may be
         # a translation or invented), which the officer reads before deciding on the names in it.
         blocks: list[list[Text]] = []  # one per flag: its line(s)
+        at_block, short = 0, Text()  # the selected name flag's block, and its line without why
         for q in v.quality:
             state = "open" if q.open else f"{q.status}" + (f": {q.note}" if q.note else "")
             blocks.append([Text.assemble(("⚠ ", "red" if q.open else "green"), (q.kind, "bold"), f" {state} · ", (q.reason, "dim"))])
@@ -128,8 +169,18 @@ class DetailPane(Widget):
             if k == selected:
                 # Only the selected flag's: those are what 1-5 pick (also to change a decision).
                 blocks[-1] += self._suggestions(g.suggestions[:5])
+                at_block = len(blocks) - 1
+                short = Text.assemble(mark, ("⚑ ", "red" if f.open else "green"), (f'"{g.text}"', "bold"), f"{at} {state}")
         kinds = [q.kind for q in v.quality] + ["name"] * len(flags)
-        parts += self._fit(parts, blocks, acted_on, kinds)
+        offered = flags[selected].flag.suggestions[:5] if flags else ()
+        shown = self._fit(parts, blocks, acted_on, kinds)
+        self.shown_suggestions = self._visible(parts + shown, offered)
+        if self.shown_suggestions is not None and self.shown_suggestions < len(offered):
+            # They do not all fit: on as few lines as they take, without why (the flag's either).
+            blocks[at_block] = [short, *self._compact(offered)]
+            shown = self._fit(parts, blocks, acted_on, kinds)
+            self.shown_suggestions = self._visible(parts + shown, offered)
+        parts += shown
         if len(flags) > 1:
             parts.append(Text(f"   {len(flags)} names flagged here: ] selects the next one (▶)", style="dim"))
         self._content = Group(*parts)

@@ -51,7 +51,7 @@ class SegmentTable(DataTable):
 
     def _cells(self, v: SegmentView) -> list:
         # "?" after a role: the machine's proposal, not yet confirmed by anyone.
-        role = f"{v.role[:5]}?" if v.role and v.role_proposed else (v.role or "")[:5]
+        role = f"{v.role}?" if v.role and v.role_proposed else (v.role or "")  # in full: "appli" was no word
         who = f"{role} {v.segment.speaker}" if v.segment.speaker and role else (role or v.segment.speaker or "-")
         flags = v.open_count
         return [
