@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from interview_assist.core.errors import ConcurrentChange, InputError
+from interview_assist.report.oversight import interview_oversight
 from interview_assist.review.playback import NullSink
 from interview_assist.review.policy import OversightPolicy
 from interview_assist.review.session import ReviewSession
@@ -155,6 +156,9 @@ def test_a_merge_of_flagged_segments_comes_back_with_its_words_and_flags(db_path
         assert content(db, iid)["reviews"][2][1] == "Later we moved to Kunduz."
         # An undo is not undone in its turn: the next one takes the action before (the validation), then the decision.
         assert s.undo().action == "validate_segment" and reviews(db, iid)[0].status == "draft"
+        # The QA report counts the validations that stand: the one taken back is not the officer's any more.
+        officers = interview_oversight(audit_records(db, iid)).officers
+        assert [o.name for o in officers] == ["officer.a"] and officers[0].validations == ()
         assert s.undo().action == "resolve_name_flag"
         assert name_flags(db, iid)[1].open and reviews(db, iid)[2].text == "Later we moved to Kandas."
         assert verify_interview(db, iid).ok

@@ -34,7 +34,7 @@ from interview_assist.store.integrity import AuditRecord, standing_validations
 
 DECISIONS = frozenset({
     "validate_segment", "edit_segment", "resolve_name_flag", "resolve_flag", "set_segment_speaker",
-    "set_speaker", "merge_segments", "split_segment",
+    "set_speaker", "merge_segments", "split_segment", "undo",
 })
 
 
@@ -155,13 +155,15 @@ class InterviewOversight:
 
 
 def _validations(records: list[AuditRecord]) -> list[TimedValidation]:
+    """The officer's validations that stand: one an undo took back is not counted."""
+    undone = {r.detail.get("undoes") for r in records if r.action == "undo"}
     out = []
     anchor: str | None = None
     for r in records:
         if r.action == "review_opened":
             anchor = r.at
             continue
-        if r.action != "validate_segment":
+        if r.action != "validate_segment" or r.id in undone:
             continue
         d = r.detail
         spent = None
