@@ -101,6 +101,7 @@ def purge(
     """
     from interview_assist.core.errors import InputError
     from interview_assist.core.signing import fingerprint, installation_signer
+    from interview_assist.store.officers import check_officer
     from interview_assist.store.purge import purge_interview, require_interview, retention, wipe
 
     if bool(interview_ids) == (days is not None):
@@ -129,6 +130,7 @@ def purge(
             if not sys.stdin.isatty():
                 raise InputError("purging cannot be undone: confirm with --yes")
             click.confirm(f"Delete the content of interview(s) {listed} for good?", abort=True, err=True)
+        check_officer(db, actor)
         signer = installation_signer()
         for iid in due:
             t = purge_interview(db, iid, actor=actor, reason=reason or "", signer=signer)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
+from interview_assist.core.officers import OfficerKey
 from interview_assist.review.playback import Played
 
 
@@ -14,3 +15,11 @@ class PlayFinished(Message):
     """A play is over (played to its end, stopped, or failed): the screen records it on the main thread."""
 
     played: Played
+
+
+@dataclass
+class Unlocked(Message):
+    """The officer's key, unlocked from the passphrase typed (or why not): posted by the unlock dialog's worker."""
+
+    key: OfficerKey | None
+    problem: str | None
