@@ -45,11 +45,11 @@ os.environ.pop("INTERVIEW_ASSIST_PASSPHRASE", None)
 # sealed by one passphrase with a cheap Argon2id setting (tests only: the real
 # default is RFC 9106's 64 MiB); every store the `db_path` fixture gives has
 # them registered, as an administrator would with `officers add`.
-TEST_OFFICERS = ("officer.a", "officer.b", "officer.c", "officer.tmux")
+TEST_OFFICERS = ("officer.a", "officer.b", "officer.c", "officer.tmux", "QA Lead")
 TEST_PASSPHRASE = "test officers' passphrase"
 os.environ["INTERVIEW_ASSIST_OFFICERS_DIR"] = str(KEYS / "officers")
 os.environ["INTERVIEW_ASSIST_OFFICER_PASSPHRASE"] = TEST_PASSPHRASE
-os.environ.pop("INTERVIEW_ASSIST_OFFICER", None)
+os.environ["INTERVIEW_ASSIST_OFFICER"] = "officer.a"  # who acts in a CLI a test starts without --officer
 
 
 def officer_key(name: str):
