@@ -20,7 +20,7 @@ from sqlcipher3.dbapi2 import Row
 from interview_assist.review.session import ReviewSession
 from interview_assist.store import Database
 
-from .conftest import listen, raw_sql, run_cli
+from .conftest import enrol, listen, raw_sql, run_cli
 
 FORMATS = ("docx", "txt", "srt", "vtt", "json", "rttm")
 
@@ -36,6 +36,7 @@ def interview(eval_dir, tmp_path_factory):
     done = run_cli("transcribe", audio, "--speakers", "2", "--glossary", glossary, "--db", db_path, "--json")
     assert done.returncode == 0, done.stderr
     iid = json.loads(done.stdout)["id"]
+    enrol(db_path)  # the officers who review it, registered by an administrator
     return db_path, iid, audio
 
 
