@@ -245,6 +245,7 @@ def test_speakers_command_changes_roles_with_an_audit_record(tmp_path, eval_dir)
     done = run_cli("transcribe", eval_dir / "diarization" / "pyannote_sample.wav", "--no-interpreter", "--db", db, "--json")
     assert done.returncode == 0, done.stderr
     iid = str(json.loads(done.stdout)["id"])
+    enrol(db)
     enrol(db, "A. Officer")
     changed = run_cli("speakers", iid, "S2", "--role", "interpreter", "--name", "Amina K.", "--officer", "A. Officer", "--db", db)
     assert changed.returncode == 0, changed.stderr

@@ -20,7 +20,7 @@ from sqlcipher3.dbapi2 import Row
 from interview_assist.review.session import ReviewSession
 from interview_assist.store import Database
 
-from .conftest import enrol, listen, raw_sql, run_cli
+from .conftest import enrol, listen, officer_key, raw_sql, run_cli
 
 FORMATS = ("docx", "txt", "srt", "vtt", "json", "rttm")
 
@@ -426,7 +426,8 @@ def test_a_kept_head_shows_records_removed_from_the_end_or_a_rewritten_chain(val
     store = _copy_store(db_path, tmp_path / "cut.sqlite")
     with raw_sql(store) as c:
         c.execute("DELETE FROM audit_log WHERE id = (SELECT MAX(id) FROM audit_log)")
-    assert run_cli("audit", "verify", iid, "--db", store).returncode == 0
+    after_cut = run_cli("audit", "verify", iid, "--db", store)
+    assert after_cut.returncode == 0, after_cut.stdout
     cut = run_cli("audit", "verify", iid, "--head", head, "--db", store)
     assert cut.returncode == 5 and "NOT IN THE CHAIN" in cut.stdout
 
@@ -481,6 +482,12 @@ def test_a_name_with_a_control_character_from_an_older_store_does_not_break_the_
     # vouches for them, so the export, which verifies the store first, goes ahead).
     with Database(store) as db, pytest.MonkeyPatch.context() as older:
         older.setattr(interviews, "person_name", lambda name, what="": name)
+        from interview_assist.core import officers as officer_keys
+        from interview_assist.store import officers as registry
+
+        older.setattr(officer_keys, "person_name", lambda name, what="": name)
+        older.setattr(registry, "person_name", lambda name, what="": name)
+        registry.register_officer(db, "Officer\x01X", officer_key("Officer\x01X").public_hex, actor="test-admin")
         set_speaker(db, iid, "S1", actor="officer.a", name="Ali\x1b[31m K.")
         text = reviews(db, iid)[0].text
         edit_segment(db, iid, 0, text + " x", actor="officer.a")
