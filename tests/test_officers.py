@@ -233,3 +233,83 @@ def test_officers_add_list_revoke_and_acting_without_a_passphrase(tmp_path, new_
     assert "REVOKED" in run_cli("officers", "list", "--db", db_path).stdout
     verify = run_cli("audit", "verify", "--all", "--db", db_path)
     assert verify.returncode == 0, verify.stdout
+
+
+def _append_raw(c, actor: str, action: str, interview_id, detail: dict, signer) -> int:
+    """What audit.append writes, by someone who writes the store directly (no check of the pinned key)."""
+    prev = c.execute("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()[0]
+    at = "2026-12-06T00:00:00.000+00:00"
+    text = json.dumps(detail, sort_keys=True, ensure_ascii=False)
+    digest = audit._digest(prev, at, actor, action, interview_id, text)
+    cur = c.execute(
+        "INSERT INTO audit_log (at, actor, action, interview_id, detail, prev_hash, hash, signed_key, signature) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (at, actor, action, interview_id, text, prev, digest, signer.public_hex, signer.sign_record(digest)),
+    )
+    return int(cur.lastrowid)
+
+
+def test_an_installation_key_of_ones_own_cannot_replace_an_officers_key(db_path, tmp_path):
+    """Someone who can write the store makes their own installation key, revokes officer.a, registers a key of
+    theirs as officer.a's and validates as officer.a: verify names the revocation, the first record signed by an
+    installation key the store does not know; the project's own functions refuse to write it at all."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from interview_assist.core.secrets import Argon2Params
+    from interview_assist.core.signing import Signer
+    from interview_assist.store.officers import register_officer
+
+    iid = _validated(db_path)
+    mine = Signer(Ed25519PrivateKey.generate(), tmp_path / "mine.key")
+    theirs = create_officer_key("officer.a", "the forger's own", folder=tmp_path / "forger",
+                                params=Argon2Params(time_cost=1, memory_kib=64, parallelism=1))
+    with Database(db_path) as db:
+        with pytest.raises(KeyProblem, match="is not the one this store's log is signed with"):
+            revoke_officer(db, "officer.a", actor="intruder", signer=mine)
+        with pytest.raises(KeyProblem, match="is not the one this store's log is signed with"):
+            register_officer(db, "officer.x", theirs.public_hex, actor="intruder", signer=mine)
+        assert audit.verify(db.conn).ok
+    with raw_sql(db_path) as c:
+        standing = c.execute("SELECT public_key FROM officers WHERE name = 'officer.a'").fetchone()[0]
+        revoked = _append_raw(c, "intruder", "revoke_officer", None, {"officer": "officer.a", "public_key": standing}, mine)
+        _append_raw(c, "intruder", "register_officer", None, {"officer": "officer.a", "public_key": theirs.public_hex}, mine)
+        c.execute("UPDATE officers SET public_key = ? WHERE name = 'officer.a'", (theirs.public_hex,))
+        _append_raw(c, "officer.a", "validate_segment", iid, {"segment": 3, "content_sha256": "0" * 64}, theirs)
+    with Database(db_path) as db:
+        check = audit.verify(db.conn)
+    assert not check.ok and check.signature and check.first_broken == revoked
+    assert check.reason.startswith("signed by an installation key this store does not know")
+    done = run_cli("audit", "verify", str(iid), "--db", db_path)
+    assert done.returncode == 5, done.stdout
+    assert (
+        f"SIGNATURE DOES NOT VERIFY at record #{revoked} (revoke_officer by intruder" in done.stdout
+        and "signed by an installation key this store does not know" in done.stdout
+    ), done.stdout
+
+
+def test_the_installation_key_changes_only_by_a_rotation_the_old_key_signs(db_path, tmp_path):
+    iid = _validated(db_path)
+    new_key = tmp_path / "new-signing.key"
+    rotated = run_cli("store", "rotate-signing-key", new_key, "--db", db_path)
+    assert rotated.returncode == 0 and "now trusts installation key" in rotated.stdout, rotated.stderr
+    assert oct(os.stat(new_key).st_mode)[-3:] == "600"
+    # The old key is refused from now on: one line, exit 4, nothing written ...
+    old = run_cli("officers", "revoke", "officer.b", "--db", db_path)
+    assert old.returncode == 4 and len(old.stderr.strip().splitlines()) == 1, old.stderr
+    assert "is not the one this store's log is signed with" in old.stderr
+    # ... and the new one signs.
+    new = run_cli("officers", "revoke", "officer.b", "--db", db_path, env={"INTERVIEW_ASSIST_SIGNING_KEY": str(new_key)})
+    assert new.returncode == 0, new.stderr
+    assert run_cli("audit", "verify", str(iid), "--db", db_path).returncode == 0
+    # A rotation signed by a key the store does not know does not verify.
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from interview_assist.core.signing import Signer
+
+    mine = Signer(Ed25519PrivateKey.generate(), tmp_path / "mine.key")
+    with raw_sql(db_path) as c:
+        forged = _append_raw(c, "intruder", "rotate_installation_key", None,
+                             {"new_key": mine.public_hex, "previous_key": mine.public_hex}, mine)
+    with Database(db_path) as db:
+        check = audit.verify(db.conn)
+    assert check.first_broken == forged and check.reason.startswith("signed by an installation key this store does not know")

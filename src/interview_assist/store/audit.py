@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from interview_assist.core.errors import KeyProblem
 from interview_assist.store.connection import utc_now
 
 GENESIS = "0" * 64
@@ -23,12 +24,13 @@ ACTIONS = (
     "transcribe", "batch_failed", "edit_segment", "validate_segment", "split_segment", "merge_segments",
     "set_segment_speaker", "set_speaker", "resolve_name_flag", "resolve_flag", "export",
     "review_opened", "play", "attention_check", "note_unheard",
-    "encrypt_store", "purge", "officer_keys", "register_officer", "revoke_officer",
+    "encrypt_store", "purge", "officer_keys", "register_officer", "revoke_officer", "rotate_installation_key",
 )
 # Records the machine or an administrator writes, signed by the installation's key
 # (core/signing.py); every other record is an officer's, signed by that officer's key.
 MACHINE_ACTIONS = frozenset({
     "transcribe", "batch_failed", "encrypt_store", "officer_keys", "register_officer", "revoke_officer",
+    "rotate_installation_key",
 })
 # What an officer's attention left in the log (see store/oversight.py): none of
 # these changes the interview, so another screen's need not reload for them.
@@ -104,7 +106,19 @@ def append(
     signer: RecordSigner,
 ) -> str:
     """Add a record to the chain, signed by ``signer`` over its hash (call inside ``Database.atomic``);
-    returns its hash."""
+    returns its hash. A record of the machine or of an administrator must be signed by the installation key
+    the log has pinned (store/signatures.py): any other is a :class:`KeyProblem`, and nothing is written."""
+    if action in MACHINE_ACTIONS:
+        from interview_assist.core.signing import fingerprint
+        from interview_assist.store.signatures import pinned_key
+
+        pinned = pinned_key(db)
+        if pinned is not None and pinned[0] != signer.public_hex:
+            raise KeyProblem(
+                f"this installation's signing key ({fingerprint(signer.public_hex)}) is not the one this store's log "
+                f"is signed with ({fingerprint(pinned[0])}, since record #{pinned[1]}): set $INTERVIEW_ASSIST_SIGNING_KEY "
+                "to that key, or rotate it where it is kept (interview-assist store rotate-signing-key)"
+            )
     row = db.execute("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
     prev = row[0] if row else GENESIS
     at = utc_now()
@@ -131,7 +145,8 @@ class ChainCheck:
     hashes: frozenset[str] = frozenset()  # every record's hash, for a kept head to be looked up
     signature: bool = False  # the first bad record's hash is right, its signature is not
     unsigned_before: int | None = None  # records up to this id were written before officer keys (unsigned)
-    installation_keys: tuple[str, ...] = ()  # the installation keys that signed records, in order of first use
+    installation_key: str | None = None  # the installation key pinned in the log (store/signatures.py), at its head
+    first_installation_key: str | None = None  # the one its first machine record pinned (before any rotation)
 
     @property
     def ok(self) -> bool:
@@ -149,7 +164,7 @@ def verify(db: sqlite3.Connection) -> ChainCheck:
 
     def broken(at: int, reason: str, signature: bool = False) -> ChainCheck:
         return ChainCheck(n, at, reason, prev_id or None, prev, frozenset(hashes), signature, signatures.unsigned_before,
-                          tuple(signatures.installation_keys))
+                          signatures.installation_key, signatures.first_installation_key)
 
     columns = {r[1] for r in db.execute("PRAGMA table_info(audit_log)")}
     signed = "signed_key, signature" if "signature" in columns else "NULL AS signed_key, NULL AS signature"  # before 0009
@@ -175,7 +190,7 @@ def verify(db: sqlite3.Connection) -> ChainCheck:
     if "signature" in columns and (problem := signatures.finish()):
         return broken(1, problem, signature=True)
     return ChainCheck(n, None, "", prev_id or None, prev, frozenset(hashes), False, signatures.unsigned_before,
-                      tuple(signatures.installation_keys))
+                      signatures.installation_key, signatures.first_installation_key)
 
 
 def first_hash(conn: sqlite3.Connection) -> str:

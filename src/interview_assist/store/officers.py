@@ -3,7 +3,9 @@
 An administrator registers an officer (``interview-assist officers add``):
 the officer's public key goes into the ``officers`` table and into a
 ``register_officer`` audit record signed by the installation's key; a
-revocation is a ``revoke_officer`` record. :func:`.audit.verify` rebuilds the
+revocation is a ``revoke_officer`` record. Both must be signed by the
+installation key the log has pinned (:mod:`.signatures`); that key changes
+only by :func:`rotate_installation_key`, signed by the key it replaces. :func:`.audit.verify` rebuilds the
 registry from those records, not from the table, and checks every officer's
 record against the key standing at that point: records signed before a
 revocation stay valid, later ones do not verify.
@@ -84,6 +86,15 @@ def revoke_officer(db: Database, name: str, *, actor: str, signer: Signer | None
                   (at, actor, record, row["id"]))
     return RegisteredOfficer(name, row["public_key"], row["registered_at"], row["registered_by"], row["register_record"],
                              at, actor, record)
+
+
+def rotate_installation_key(db: Database, new_public: str, *, actor: str, signer: Signer) -> int:
+    """Replace the installation key the log has pinned (store/signatures.py) by ``new_public``: a record signed by
+    ``signer``, the key it replaces (any other is a :class:`KeyProblem`). Returns the record's id."""
+    with db.atomic() as c:
+        audit.append(c, actor=actor, action="rotate_installation_key", interview_id=None,
+                     detail={"new_key": new_public, "previous_key": signer.public_hex}, signer=signer)
+        return int(c.execute("SELECT max(id) FROM audit_log").fetchone()[0])
 
 
 def officers(db: Database) -> list[RegisteredOfficer]:

@@ -10,6 +10,17 @@ recomputed, or a record written under an officer's name by someone without
 that officer's passphrase, does not verify, and the first such record is
 named.
 
+The installation's key is pinned by the log itself (trust on first use): the
+first record signed by an installation's key fixes which key that is, and
+every later record of the machine or of an administrator, registering and
+revoking officers among them, must be signed by it. So someone who can write
+the store but has not got that key cannot make their own, revoke an officer
+and register a key of theirs in the officer's name: the first such record is
+named ("signed by an installation key this store does not know"). The key
+changes only by a ``rotate_installation_key`` record signed by the key it
+replaces (:func:`.officers.rotate_installation_key`). :func:`pinned_key` reads
+the key standing now, for a writer to check before it signs.
+
 A store made before officer keys has an ``officer_keys`` record, written when
 the store was migrated: the records before it are unsigned, and reported so
 ("unsigned (before officer keys)"); every record after it must be signed.
@@ -24,7 +35,10 @@ from dataclasses import dataclass, field
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from interview_assist.core.signing import fingerprint
+
 MARKER = "officer_keys"
+ROTATION = "rotate_installation_key"
 
 
 def signature_ok(public_hex: str | None, record_hash: str, signature_hex: str | None) -> bool:
@@ -42,7 +56,9 @@ class SignatureCheck:
 
     registered: dict[str, str] = field(default_factory=dict)  # officer -> public key, as the log stands
     revoked: dict[str, int] = field(default_factory=dict)  # officer -> the record that revoked their key
-    installation_keys: list[str] = field(default_factory=list)
+    first_installation_key: str | None = None  # the key the log's first machine record pinned
+    installation_key: str | None = None  # the installation key standing, as the log stands
+    pinned_by: int | None = None  # the record that pinned it (the first one, or the last rotation)
     marker: int | None = None  # the officer_keys record
     unsigned_before: int | None = None  # the last record of the log written before officer keys
     first: bool = True
@@ -70,8 +86,16 @@ class SignatureCheck:
         if action in MACHINE_ACTIONS:
             if not signature_ok(key, row["hash"], signature):
                 return "its signature does not match the installation key it names"
-            if key not in self.installation_keys:
-                self.installation_keys.append(key)
+            if self.installation_key is None:  # trust on first use: this record pins the installation's key
+                self.first_installation_key = self.installation_key = key
+                self.pinned_by = rid
+            elif key != self.installation_key:
+                return (
+                    f"signed by an installation key this store does not know ({fingerprint(key)}; the store's is "
+                    f"{fingerprint(self.installation_key)}, since record #{self.pinned_by})"
+                )
+            if action == ROTATION:
+                return self._rotate(rid, row["detail"])
             if action in ("register_officer", "revoke_officer"):
                 return self._registry(rid, action, row["detail"])
             return None
@@ -88,6 +112,15 @@ class SignatureCheck:
         """After the last record: unsigned records with no record of officer keys after them do not verify."""
         if self.unsigned_before is not None and self.marker is None:
             return "not signed, and no record of officer keys being introduced follows (signatures removed?)"
+        return None
+
+    def _rotate(self, rid: int, detail_text: str) -> str | None:
+        try:
+            new = str(json.loads(detail_text)["new_key"])
+            Ed25519PublicKey.from_public_bytes(bytes.fromhex(new))
+        except (ValueError, KeyError, TypeError):
+            return "a rotation of the installation's key without a new key"
+        self.installation_key, self.pinned_by = new, rid
         return None
 
     def _registry(self, rid: int, action: str, detail_text: str) -> str | None:
@@ -107,3 +140,26 @@ class SignatureCheck:
             del self.registered[name]
             self.revoked[name] = rid
         return None
+
+
+def pinned_key(c: sqlite3.Connection) -> tuple[str, int] | None:
+    """The installation key standing in the log (and the record that pinned it), None before any machine record.
+
+    Read as :meth:`SignatureCheck.check` reads it: the first signed machine record, then the rotations after it
+    (``verify`` checks that each is signed by the key it replaces).
+    """
+    from interview_assist.store.audit import MACHINE_ACTIONS
+
+    marks = ", ".join("?" * len(MACHINE_ACTIONS))
+    first = c.execute(
+        f"SELECT id, signed_key FROM audit_log WHERE action IN ({marks}) AND signed_key IS NOT NULL ORDER BY id LIMIT 1",
+        tuple(MACHINE_ACTIONS),
+    ).fetchone()
+    if first is None:
+        return None
+    rotated = c.execute(
+        "SELECT id, detail FROM audit_log WHERE action = ? AND id > ? ORDER BY id DESC LIMIT 1", (ROTATION, first[0])
+    ).fetchone()
+    if rotated is None:
+        return str(first[1]), int(first[0])
+    return str(json.loads(rotated[1])["new_key"]), int(rotated[0])
