@@ -417,7 +417,11 @@ def test_only_the_latest_validation_of_a_segment_stands(tmp_path, db_path):
 def test_a_kept_head_shows_records_removed_from_the_end_or_a_rewritten_chain(validated, tmp_path):
     from interview_assist.store import audit
 
-    db_path, iid, _, _ = validated
+    _, iid, _, _ = validated
+    # The newest record is an export (the last thing done to a validated interview), whichever tests ran before:
+    # removing a validation instead would rightly show as a segment validated with no record of it.
+    db_path = _copy_store(validated[0], tmp_path / "exported.sqlite")
+    assert run_cli("export", iid, "--format", "txt", "--out", tmp_path / "case.txt", "--db", db_path).returncode == 0
     first = run_cli("audit", "verify", iid, "--db", db_path)
     head = re.search(r"Head of the chain: record #\d+, ([0-9a-f]{64})", first.stdout).group(1)
     assert run_cli("audit", "verify", iid, "--head", head, "--db", db_path).returncode == 0
@@ -431,18 +435,21 @@ def test_a_kept_head_shows_records_removed_from_the_end_or_a_rewritten_chain(val
     cut = run_cli("audit", "verify", iid, "--head", head, "--db", store)
     assert cut.returncode == 5 and "NOT IN THE CHAIN" in cut.stdout
 
-    # A record changed and every hash after it recomputed: the chain is whole again, but not the same.
+    # A record changed and every hash after it recomputed: the chain links up again, but not the same; the
+    # changed record's signature (over its old hash) no longer verifies, and the kept head is not in the chain.
     store = _copy_store(db_path, tmp_path / "rewritten.sqlite")
     with raw_sql(store) as c:
         c.row_factory = Row
         rows = c.execute("SELECT * FROM audit_log ORDER BY id").fetchall()
+        middle = rows[len(rows) // 2]["id"]
         prev = audit.GENESIS
         for r in rows:
-            actor = "someone.else" if r["id"] == rows[len(rows) // 2]["id"] else r["actor"]
+            actor = "someone.else" if r["id"] == middle else r["actor"]
             h = audit._digest(prev, r["at"], actor, r["action"], r["interview_id"], r["detail"])
             c.execute("UPDATE audit_log SET actor = ?, prev_hash = ?, hash = ? WHERE id = ?", (actor, prev, h, r["id"]))
             prev = h
-    assert "hash chain intact" in run_cli("audit", "verify", iid, "--db", store).stdout
+    rechained = run_cli("audit", "verify", iid, "--db", store)
+    assert rechained.returncode == 5 and f"SIGNATURE DOES NOT VERIFY at record #{middle}" in rechained.stdout, rechained.stdout
     rewritten = run_cli("audit", "verify", iid, "--head", head, "--db", store)
     assert rewritten.returncode == 5 and "NOT IN THE CHAIN" in rewritten.stdout
     assert run_cli("audit", "verify", iid, "--head", "abc", "--db", store).returncode == 2
