@@ -60,3 +60,36 @@ def git_revision(repo: Path = REPO) -> str:
         ).stdout.strip()
     except OSError:
         return "?"
+
+
+BENCH_PASSPHRASE = "benchmark officers' passphrase"
+
+
+def bench_officers(db, *names: str) -> None:
+    """Register ``names`` in the store ``db`` with keys of their own, in a temporary profile.
+
+    The keys are sealed with a cheap Argon2id setting: unlocking is not what
+    is measured (it happens once per session, before the first record). On
+    the code before officer keys (a ``--base`` side) this does nothing.
+    """
+    import tempfile
+
+    try:
+        from interview_assist.core.officers import create_officer_key, key_path, unlock
+        from interview_assist.core.secrets import Argon2Params
+        from interview_assist.store.officers import officers, register_officer
+    except ImportError:
+        return
+    if "INTERVIEW_ASSIST_OFFICERS_DIR" not in os.environ:
+        os.environ["INTERVIEW_ASSIST_OFFICERS_DIR"] = tempfile.mkdtemp(prefix="ia-bench-officers-")
+    os.environ["INTERVIEW_ASSIST_OFFICER_PASSPHRASE"] = BENCH_PASSPHRASE
+    db.officers.passphrase = BENCH_PASSPHRASE
+    standing = {o.name for o in officers(db) if o.revoked_at is None}
+    for name in names:
+        if name in standing:
+            continue
+        if key_path(name).exists():
+            key = unlock(name, BENCH_PASSPHRASE)
+        else:
+            key = create_officer_key(name, BENCH_PASSPHRASE, params=Argon2Params(time_cost=1, memory_kib=64, parallelism=1))
+        register_officer(db, name, key.public_hex, actor="bench-admin")

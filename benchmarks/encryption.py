@@ -34,7 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import EVAL, REPO, header  # noqa: E402
+from common import EVAL, REPO, bench_officers, header  # noqa: E402
 
 
 def worker(db_path: Path) -> None:
@@ -48,6 +48,7 @@ def worker(db_path: Path) -> None:
     t = time.perf_counter()
     db = Database(db_path)
     out["open a new store"] = time.perf_counter() - t
+    bench_officers(db, "officer.bench")
     transcript = interview(2500)
     t = time.perf_counter()
     iid = save_transcript(db, transcript, actor="bench")

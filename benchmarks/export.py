@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import header  # noqa: E402
+from common import bench_officers, header  # noqa: E402
 from tui import interview  # noqa: E402
 
 from interview_assist.export import FORMATS, export_interview  # noqa: E402
@@ -45,6 +45,7 @@ def main() -> None:
         tmp = Path(tmp)
         with Database(tmp / "bench.sqlite") as db:
             iid = save_transcript(db, interview(args.segments), actor="bench")
+            bench_officers(db, "officer.bench", "bench")
             for f in name_flags(db, iid):
                 resolve_name_flag(db, iid, f.id, "accept", suggestion=1, actor="officer.bench")
             writes = []

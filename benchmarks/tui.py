@@ -36,6 +36,7 @@ import asyncio
 import gc
 import os
 import random
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -46,7 +47,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import header  # noqa: E402
+from common import BENCH_PASSPHRASE, bench_officers, header  # noqa: E402
 
 from interview_assist.core.transcript import ModelUsed, NameFlag, Segment, Suggestion, Transcript, Word  # noqa: E402
 from interview_assist.review.playback import NullSink  # noqa: E402
@@ -204,6 +205,10 @@ async def press(app, clock: FrameClock, key: str, char: str | None) -> tuple[flo
     event = events.Key(key, char)
     event.set_sender(app)
     app._driver.send_message(event)  # as the terminal driver's input thread does
+    # On a loaded machine a key's frame can come later than settle's quiet spell: wait for it (up to 5 s) first.
+    deadline = time.perf_counter() + 5
+    while len(clock.frames) == n_frames and time.perf_counter() < deadline:
+        await asyncio.sleep(0.005)
     await settle(clock)
     assert len(clock.keys) > n_keys, "the key did not reach the app"
     frames = clock.frames[n_frames:]
@@ -241,6 +246,7 @@ def tmux_keys(db_path: Path, iid: int, presses: int) -> tuple[dict[str, list[tup
     session, officer = f"ia-bench-{os.getpid()}", "bench.tmux"
     cli = Path(sys.executable).with_name("interview-assist")
     tmux("new-session", "-d", "-s", session, "-x", str(SIZE[0]), "-y", str(SIZE[1]),
+         f"env INTERVIEW_ASSIST_OFFICERS_DIR={shlex.quote(os.environ.get('INTERVIEW_ASSIST_OFFICERS_DIR', ''))} "
          f"{cli} review {iid} --db {db_path} --officer {officer}")
 
     def screen() -> str:
@@ -264,6 +270,7 @@ def tmux_keys(db_path: Path, iid: int, presses: int) -> tuple[dict[str, list[tup
 
     try:
         wait_for("Reviewing interview")
+        tmux("send-keys", "-t", session, "-l", BENCH_PASSPHRASE)  # the unlock dialog
         tmux("send-keys", "-t", session, "Enter")
         wait_for(f"reviewing as {officer}")
         t = time.perf_counter()
@@ -307,6 +314,7 @@ def main() -> None:
         db_path = Path(tmp) / "bench.sqlite"
         with Database(db_path) as db:
             iid = save_transcript(db, interview(n), actor="bench")
+            bench_officers(db, "bench", "bench.tmux")
         fresh = Path(tmp) / "tmux.sqlite"  # the same interview, nothing validated, for the terminal run
         shutil.copy(db_path, fresh)
         load = os.getloadavg()

@@ -41,6 +41,38 @@ os.environ["INTERVIEW_ASSIST_KEY_FILE"] = str(KEYS / "store.key")
 os.environ["INTERVIEW_ASSIST_SIGNING_KEY"] = str(KEYS / "signing.key")
 os.environ.pop("INTERVIEW_ASSIST_PASSPHRASE", None)
 
+# The officers of the tests, each with a key in a profile folder of the tests,
+# sealed by one passphrase with a cheap Argon2id setting (tests only: the real
+# default is RFC 9106's 64 MiB); every store the `db_path` fixture gives has
+# them registered, as an administrator would with `officers add`.
+TEST_OFFICERS = ("officer.a", "officer.b", "officer.c", "officer.tmux", "QA Lead")
+TEST_PASSPHRASE = "test officers' passphrase"
+os.environ["INTERVIEW_ASSIST_OFFICERS_DIR"] = str(KEYS / "officers")
+os.environ["INTERVIEW_ASSIST_OFFICER_PASSPHRASE"] = TEST_PASSPHRASE
+os.environ["INTERVIEW_ASSIST_OFFICER"] = "officer.a"  # who acts in a CLI a test starts without --officer
+
+
+def officer_key(name: str):
+    """``name``'s key in the tests' profile folder, made (cheaply) the first time."""
+    from interview_assist.core.officers import create_officer_key, key_path, unlock
+    from interview_assist.core.secrets import Argon2Params
+
+    if key_path(name).exists():
+        return unlock(name, TEST_PASSPHRASE)
+    return create_officer_key(name, TEST_PASSPHRASE, params=Argon2Params(time_cost=1, memory_kib=64, parallelism=1))
+
+
+def enrol(db_path: Path, *names: str) -> None:
+    """Register ``names`` (default: the tests' officers) in the store at ``db_path`` (made if new)."""
+    from interview_assist.store import Database
+    from interview_assist.store.officers import officers, register_officer
+
+    with Database(db_path) as db:
+        standing = {o.name for o in officers(db) if o.revoked_at is None}
+        for name in names or TEST_OFFICERS:
+            if name not in standing:
+                register_officer(db, name, officer_key(name).public_hex, actor="test-admin")
+
 
 def pytest_sessionfinish(session, exitstatus) -> None:
     shutil.rmtree(KEYS, ignore_errors=True)
@@ -96,6 +128,15 @@ def base_transcriber(catalog):
 
 @pytest.fixture
 def db_path(tmp_path) -> Path:
+    """A new store, with the tests' officers registered in it."""
+    path = tmp_path / "store" / "interviews.sqlite"
+    enrol(path)
+    return path
+
+
+@pytest.fixture
+def new_db_path(tmp_path) -> Path:
+    """Where a store will be made: nothing there yet."""
     return tmp_path / "store" / "interviews.sqlite"
 
 

@@ -90,7 +90,9 @@ def tls_scheduler(ca, tmp_path_factory):
     stop([proc])
 
 
-def test_tcp_is_refused_unless_insecure_and_tls_needs_its_three_files(tmp_path, clip, db_path, ca):
+@pytest.mark.slow  # starts a scheduler process and waits on it
+def test_tcp_is_refused_unless_insecure_and_tls_needs_its_three_files(tmp_path, clip, new_db_path, ca):
+    db_path = new_db_path  # nothing there yet: nothing may be made
     ours = ca.issue("batch")
     tls = ["--tls-ca-file", ca.ca_file, "--tls-cert", ours.cert, "--tls-key", ours.key]
     for args, needles in (

@@ -16,7 +16,7 @@ from interview_assist.speakers.attribution import attribute
 from interview_assist.speakers.options import DiarizeOptions
 from interview_assist.speakers.roles import propose_roles
 
-from .conftest import as_annotation, raw_sql, read_rttm, run_cli
+from .conftest import as_annotation, enrol, raw_sql, read_rttm, run_cli
 
 
 def _der(reference, turns, collar=0.25) -> float:
@@ -245,6 +245,8 @@ def test_speakers_command_changes_roles_with_an_audit_record(tmp_path, eval_dir)
     done = run_cli("transcribe", eval_dir / "diarization" / "pyannote_sample.wav", "--no-interpreter", "--db", db, "--json")
     assert done.returncode == 0, done.stderr
     iid = str(json.loads(done.stdout)["id"])
+    enrol(db)
+    enrol(db, "A. Officer")
     changed = run_cli("speakers", iid, "S2", "--role", "interpreter", "--name", "Amina K.", "--officer", "A. Officer", "--db", db)
     assert changed.returncode == 0, changed.stderr
     assert "S2: interpreter Amina K. [confirmed]" in changed.stdout

@@ -20,7 +20,7 @@ from sqlcipher3.dbapi2 import Row
 from interview_assist.review.session import ReviewSession
 from interview_assist.store import Database
 
-from .conftest import listen, raw_sql, run_cli
+from .conftest import enrol, listen, officer_key, raw_sql, run_cli
 
 FORMATS = ("docx", "txt", "srt", "vtt", "json", "rttm")
 
@@ -36,6 +36,7 @@ def interview(eval_dir, tmp_path_factory):
     done = run_cli("transcribe", audio, "--speakers", "2", "--glossary", glossary, "--db", db_path, "--json")
     assert done.returncode == 0, done.stderr
     iid = json.loads(done.stdout)["id"]
+    enrol(db_path)  # the officers who review it, registered by an administrator
     return db_path, iid, audio
 
 
@@ -416,7 +417,11 @@ def test_only_the_latest_validation_of_a_segment_stands(tmp_path, db_path):
 def test_a_kept_head_shows_records_removed_from_the_end_or_a_rewritten_chain(validated, tmp_path):
     from interview_assist.store import audit
 
-    db_path, iid, _, _ = validated
+    _, iid, _, _ = validated
+    # The newest record is an export (the last thing done to a validated interview), whichever tests ran before:
+    # removing a validation instead would rightly show as a segment validated with no record of it.
+    db_path = _copy_store(validated[0], tmp_path / "exported.sqlite")
+    assert run_cli("export", iid, "--format", "txt", "--out", tmp_path / "case.txt", "--db", db_path).returncode == 0
     first = run_cli("audit", "verify", iid, "--db", db_path)
     head = re.search(r"Head of the chain: record #\d+, ([0-9a-f]{64})", first.stdout).group(1)
     assert run_cli("audit", "verify", iid, "--head", head, "--db", db_path).returncode == 0
@@ -425,22 +430,26 @@ def test_a_kept_head_shows_records_removed_from_the_end_or_a_rewritten_chain(val
     store = _copy_store(db_path, tmp_path / "cut.sqlite")
     with raw_sql(store) as c:
         c.execute("DELETE FROM audit_log WHERE id = (SELECT MAX(id) FROM audit_log)")
-    assert run_cli("audit", "verify", iid, "--db", store).returncode == 0
+    after_cut = run_cli("audit", "verify", iid, "--db", store)
+    assert after_cut.returncode == 0, after_cut.stdout
     cut = run_cli("audit", "verify", iid, "--head", head, "--db", store)
     assert cut.returncode == 5 and "NOT IN THE CHAIN" in cut.stdout
 
-    # A record changed and every hash after it recomputed: the chain is whole again, but not the same.
+    # A record changed and every hash after it recomputed: the chain links up again, but not the same; the
+    # changed record's signature (over its old hash) no longer verifies, and the kept head is not in the chain.
     store = _copy_store(db_path, tmp_path / "rewritten.sqlite")
     with raw_sql(store) as c:
         c.row_factory = Row
         rows = c.execute("SELECT * FROM audit_log ORDER BY id").fetchall()
+        middle = rows[len(rows) // 2]["id"]
         prev = audit.GENESIS
         for r in rows:
-            actor = "someone.else" if r["id"] == rows[len(rows) // 2]["id"] else r["actor"]
+            actor = "someone.else" if r["id"] == middle else r["actor"]
             h = audit._digest(prev, r["at"], actor, r["action"], r["interview_id"], r["detail"])
             c.execute("UPDATE audit_log SET actor = ?, prev_hash = ?, hash = ? WHERE id = ?", (actor, prev, h, r["id"]))
             prev = h
-    assert "hash chain intact" in run_cli("audit", "verify", iid, "--db", store).stdout
+    rechained = run_cli("audit", "verify", iid, "--db", store)
+    assert rechained.returncode == 5 and f"SIGNATURE DOES NOT VERIFY at record #{middle}" in rechained.stdout, rechained.stdout
     rewritten = run_cli("audit", "verify", iid, "--head", head, "--db", store)
     assert rewritten.returncode == 5 and "NOT IN THE CHAIN" in rewritten.stdout
     assert run_cli("audit", "verify", iid, "--head", "abc", "--db", store).returncode == 2
@@ -480,6 +489,12 @@ def test_a_name_with_a_control_character_from_an_older_store_does_not_break_the_
     # vouches for them, so the export, which verifies the store first, goes ahead).
     with Database(store) as db, pytest.MonkeyPatch.context() as older:
         older.setattr(interviews, "person_name", lambda name, what="": name)
+        from interview_assist.core import officers as officer_keys
+        from interview_assist.store import officers as registry
+
+        older.setattr(officer_keys, "person_name", lambda name, what="": name)
+        older.setattr(registry, "person_name", lambda name, what="": name)
+        registry.register_officer(db, "Officer\x01X", officer_key("Officer\x01X").public_hex, actor="test-admin")
         set_speaker(db, iid, "S1", actor="officer.a", name="Ali\x1b[31m K.")
         text = reviews(db, iid)[0].text
         edit_segment(db, iid, 0, text + " x", actor="officer.a")

@@ -16,7 +16,7 @@ from pathlib import Path
 from interview_assist.store import Database, audit, save_transcript, validate_segment
 from interview_assist.store.integrity import _record
 
-from .conftest import raw_sql, run_cli
+from .conftest import enrol, raw_sql, run_cli
 from .test_purge import case_transcript
 
 
@@ -82,8 +82,10 @@ def test_kept_heads_catch_a_chain_recomputed_with_the_projects_own_functions(tmp
             digest = audit._digest(prev, r["at"], r["actor"], r["action"], r["interview_id"], detail)
             c.execute("UPDATE audit_log SET detail = ?, prev_hash = ?, hash = ? WHERE id = ?", (detail, prev, digest, r["id"]))
             prev = digest
-    fooled = run_cli("audit", "verify", "--all", "--db", db_path)
-    assert fooled.returncode == 0 and "content matches the log" in fooled.stdout, fooled.stdout
+    # The officer's signature on the changed validation no longer matches: verify names it without a kept head ...
+    signed = run_cli("audit", "verify", "--all", "--db", db_path)
+    assert signed.returncode == 5 and "signature does not match officer officer.a's key" in signed.stdout, signed.stdout
+    # ... and the kept head shows the rewrite too.
     caught = _verify(db_path, heads)
     assert caught.returncode == 5 and "DOES NOT MATCH" in caught.stdout, caught.stdout
 
@@ -111,6 +113,7 @@ def test_a_kept_head_changed_or_signed_by_another_key_is_caught(tmp_path, db_pat
     assert len(missing.stderr.strip().splitlines()) == 1
     # Heads of another store.
     other_store = tmp_path / "other" / "s.sqlite"
+    enrol(other_store, "officer.a")
     _store(other_store, interviews=1)
     heads.write_text(json.dumps(line) + "\n")
     elsewhere = _verify(other_store, heads)

@@ -56,8 +56,9 @@ def _tiny_transcript() -> Transcript:
     )
 
 
-def test_interrupt_while_saving_rolls_everything_back(db_path, monkeypatch):
+def test_interrupt_while_saving_rolls_everything_back(new_db_path, monkeypatch):
     """Ctrl-C at the last statement of the save: segments, words and audit go together."""
+    db_path = new_db_path  # nothing there yet: nothing may be made
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt

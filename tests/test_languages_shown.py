@@ -25,7 +25,7 @@ from interview_assist.review.session import ReviewSession
 from interview_assist.store import Database, name_flags, quality_flags, save_transcript
 from interview_assist.tui import make_app
 
-from .conftest import listen, raw_sql, run_cli
+from .conftest import enrol, listen, raw_sql, run_cli
 from .test_export import _copy_store
 
 DISMISSAL = "heard against the audio: English, the interpreter repeats the officer"
@@ -48,6 +48,7 @@ def stored(eval_dir, catalog, base_transcriber, diarizer, tmp_path_factory) -> S
         catalog=catalog, transcriber=base_transcriber, diarizer=diarizer,
     )
     db_path = tmp_path_factory.mktemp("languages") / "store.sqlite"
+    enrol(db_path)
     with Database(db_path) as db:
         iid = save_transcript(db, t, actor="machine")
     return Stored(db_path, iid, t)

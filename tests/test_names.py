@@ -355,7 +355,8 @@ def test_flags_are_stored_listed_and_resolved_only_by_a_person(names_dir, tmp_pa
     assert f"#{second.id} segment {second.flag.segment + 1} [" in text
 
 
-def test_a_bad_glossary_path_stores_nothing(names_dir, db_path):
+def test_a_bad_glossary_path_stores_nothing(names_dir, new_db_path):
+    db_path = new_db_path  # nothing there yet: nothing may be made
     done = run_cli("transcribe", names_dir / "names_v01.wav", "--glossary", "/nonexistent/case.txt", "--db", db_path)
     assert done.returncode == 2
     assert "glossary /nonexistent/case.txt: no such file" in done.stderr

@@ -32,7 +32,7 @@ from interview_assist.store import Database, audit, name_flags, reviews, save_tr
 from interview_assist.store.integrity import verify_interview
 from interview_assist.tui import make_app
 
-from .conftest import listen, raw_sql, run_cli
+from .conftest import enrol, listen, raw_sql, run_cli
 from .test_tui import AUDIO, _hear, _status, _transcript
 
 NO_CHECKS = OversightPolicy(attention_rate=0)
@@ -148,6 +148,7 @@ def test_paplay_without_a_sound_server_is_reported(tmp_path, monkeypatch):
     assert played.reason == "paplay failed (exit code 1): pa_context_connect() failed: Connection refused"
 
 
+@pytest.mark.slow  # plays in real time
 def test_a_player_in_real_time_is_heard_and_one_cut_short_counts_what_ran(tmp_path, monkeypatch):
     _players(tmp_path, monkeypatch, ffplay=REAL_TIME)
     player = Player(AUDIO, default_sink())
@@ -528,6 +529,7 @@ def sample(catalog, base_transcriber, diarizer, tmp_path_factory) -> tuple[Path,
     t = transcribe(REPO / "examples" / "interview_v01.flac", PipelineOptions(), catalog=catalog,
                    transcriber=base_transcriber, diarizer=diarizer)
     db_path = tmp_path_factory.mktemp("sample") / "store.sqlite"
+    enrol(db_path)
     with Database(db_path) as db:
         iid = save_transcript(db, t, actor="machine")
     return db_path, iid

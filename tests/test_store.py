@@ -40,7 +40,8 @@ def test_migrations_are_named_and_recorded(db_path):
         assert db.migrate() == []  # nothing applied twice
 
 
-def test_old_store_is_upgraded_keeping_its_data(db_path):
+def test_old_store_is_upgraded_keeping_its_data(new_db_path):
+    db_path = new_db_path  # nothing there yet: nothing may be made
     with Database(db_path, migrations=MIGRATIONS[:1]) as db:
         db.conn.execute(
             "INSERT INTO interviews (created_at, audio_path, audio_sha256, duration, model_name, "
@@ -91,7 +92,8 @@ def test_disk_full_is_a_clear_error_and_stores_nothing(db_path):
         assert db.conn.execute("SELECT count(*) FROM interviews").fetchone()[0] == 1
 
 
-def test_audit_chain_verifies_and_detects_tampering(db_path):
+def test_audit_chain_verifies_and_detects_tampering(new_db_path):
+    db_path = new_db_path  # nothing there yet: nothing may be made
     with Database(db_path) as db:
         for _ in range(3):
             save_transcript(db, _tiny_transcript(), actor="tester")

@@ -24,7 +24,7 @@ from interview_assist.store import Database, audit, name_flags, reviews, save_tr
 from interview_assist.tui import make_app
 from interview_assist.tui.editor import SegmentEditor
 
-from .conftest import EVAL, REPO
+from .conftest import EVAL, REPO, TEST_PASSPHRASE, enrol, officer_key
 
 AUDIO = EVAL / "names" / "names_v01.wav"
 # These tests are about the screen's other keys: no attention check shows a wrong word in them
@@ -186,7 +186,7 @@ async def test_every_action_extends_the_verified_audit_chain(stored):
     assert actions == ["review_opened", "validate_segment", "play", "resolve_name_flag", "validate_segment", "edit_segment"]
 
 
-async def test_the_officer_confirms_who_they_are_or_nothing_is_recorded(stored):
+async def test_the_officer_unlocks_their_key_or_nothing_is_recorded(stored):
     db_path, iid = stored
     app = make_app(db_path, iid, "officer.c", sink=NullSink(), policy=NO_CHECKS)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -194,10 +194,33 @@ async def test_the_officer_confirms_who_they_are_or_nothing_is_recorded(stored):
     assert app.return_code == 1
     app = make_app(db_path, iid, "officer.c", sink=NullSink(), policy=NO_CHECKS)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("v")  # the dialog is open: nothing happens
-        await pilot.press("enter", "v")
+        await pilot.press("v", "enter")  # typed into the dialog: a wrong passphrase, nothing validated
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        message = str(app.screen.query_one("#unlock-message").render())
+        assert "wrong passphrase for officer officer.c's key; try again" in message
+        await pilot.press(*TEST_PASSPHRASE, "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("v")
     with Database(db_path) as db:
         assert [r.status for r in reviews(db, iid)] == ["validated", "draft", "draft"]
+        validated = db.conn.execute("SELECT actor, signed_key FROM audit_log WHERE action = 'validate_segment'").fetchall()
+        assert [tuple(r) for r in validated] == [("officer.c", officer_key("officer.c").public_hex)]
+        assert audit.verify(db.conn).ok
+
+
+async def test_an_officer_with_no_key_registered_cannot_unlock(stored):
+    db_path, iid = stored
+    officer_key("officer.unregistered")  # a key in the profile, never registered in this store
+    app = make_app(db_path, iid, "officer.unregistered", sink=NullSink(), policy=NO_CHECKS)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press(*TEST_PASSPHRASE, "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "officer.unregistered is not a registered officer" in str(app.screen.query_one("#unlock-message").render())
+        await pilot.press("escape")
+    assert app.return_code == 1
 
 
 async def test_reopening_continues_where_the_officer_left_off(stored):
@@ -375,9 +398,12 @@ async def test_typed_text_that_looks_like_markup_is_text(db_path, eval_dir):
     """An officer's name, an edit and a spelling with [/b] or [/] are shown and stored as typed."""
     with Database(db_path) as db:
         iid = save_transcript(db, _transcript(AUDIO), actor="machine")
+    enrol(db_path, "J. Smith [/b]")
     app = make_app(db_path, iid, "J. Smith [/b]", sink=NullSink(), policy=NO_CHECKS)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("enter")  # the officer dialog shows the name as typed
+        await pilot.press(*TEST_PASSPHRASE, "enter")  # the officer dialog shows the name as typed
+        await app.workers.wait_for_complete()
+        await pilot.pause()
         assert "reviewing as J. Smith [/b]" in _status(app)
         await pilot.press("e", *" [/]", "enter")
         assert "segment 1 edited" in _status(app)

@@ -116,7 +116,7 @@ def test_every_write_to_a_segment_raises_its_version_whoever_makes_it(db_path):
     with Database(db_path) as db:
         iid = _interview(db)
         before = segment_versions(db, iid)
-        edit_segment(db, iid, 0, "Hello there, sir.", actor="x")
+        edit_segment(db, iid, 0, "Hello there, sir.", actor="officer.c")
         after_edit = segment_versions(db, iid)
         assert after_edit[0][1] > before[0][1] and after_edit[1:] == before[1:]
         (flag,) = name_flags(db, iid)
@@ -140,5 +140,5 @@ def test_an_edit_longer_than_the_audio_can_hold_is_refused(db_path):
         with pytest.raises(InputError, match="3,199 characters"):
             s.edit(0, long)
         with pytest.raises(InputError, match="3,199 characters"):
-            edit_segment(db, iid, 0, long, actor="x")  # the store refuses it too
+            edit_segment(db, iid, 0, long, actor="officer.c")  # the store refuses it too
         assert reviews(db, iid)[0].text == "Hello there."

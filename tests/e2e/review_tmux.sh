@@ -11,11 +11,18 @@ cli="$here/.venv/bin/interview-assist"
 tmux() { command tmux -L "$session" "$@"; }
 trap 'tmux kill-server 2>/dev/null || true' EXIT
 
-tmux new-session -d -s "$session" -x 80 -y 24 "INTERVIEW_ASSIST_OFFICER=officer.tmux $cli review $id --db $db"
+# A tmux server already running (another user's session) has its own environment: the keys' places are passed on.
+keys=$(printf '%q ' "INTERVIEW_ASSIST_KEY_FILE=${INTERVIEW_ASSIST_KEY_FILE:-}" "INTERVIEW_ASSIST_SIGNING_KEY=${INTERVIEW_ASSIST_SIGNING_KEY:-}" \
+  "INTERVIEW_ASSIST_OFFICERS_DIR=${INTERVIEW_ASSIST_OFFICERS_DIR:-}")
+tmux new-session -d -s "$session" -x 80 -y 24 "env $keys INTERVIEW_ASSIST_OFFICER=officer.tmux $cli review $id --db $db"
 screen() { sleep "${1:-1.5}"; tmux capture-pane -p -t "$session"; }
 expect() { local s; s=$(screen "${2:-1.5}"); echo "$s"; echo "----"; grep -qE -- "$1" <<<"$s" || { echo "e2e: expected '$1' on screen" >&2; exit 1; }; }
 
 expect "Reviewing interview $id as officer.tmux" 3
+tmux send-keys -t "$session" -l "wrong passphrase"   # a wrong passphrase: one line, and the officer tries again
+tmux send-keys -t "$session" Enter
+expect "wrong passphrase for officer officer.tmux's key; try again"
+tmux send-keys -t "$session" -l "$INTERVIEW_ASSIST_OFFICER_PASSPHRASE"
 tmux send-keys -t "$session" Enter
 expect "validated 0 / "
 tmux send-keys -t "$session" v

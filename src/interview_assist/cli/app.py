@@ -13,6 +13,7 @@ from interview_assist.cli import INTERRUPTED, interrupted
 from interview_assist.cli.audit import audit
 from interview_assist.cli.common import fail
 from interview_assist.cli.models import gazetteers, models
+from interview_assist.cli.officers import officers
 from interview_assist.cli.records import export, report
 from interview_assist.cli.review import flags, review, show, speakers
 from interview_assist.cli.store_admin import purge, store
@@ -61,5 +62,7 @@ def cli(verbose: bool) -> None:
     )
 
 
-for command in (transcribe, batch, flags, review, gazetteers, show, speakers, export, report, audit, purge, store, models):
+for command in (
+    transcribe, batch, flags, review, gazetteers, show, speakers, export, report, audit, purge, store, models, officers,
+):
     cli.add_command(command)

@@ -72,6 +72,11 @@ def audit_verify(
         chain = verify_chain(db.conn)
         if not ids:
             click.echo(f"No interviews in {db.path}; nothing to verify.")
+        if chain.unsigned_before is not None:
+            click.echo(
+                f"Records #1 to #{chain.unsigned_before}: unsigned (before officer keys); every record after them is "
+                "signed and checked"
+            )
         for iid in ids:
             report = verify_interview(db, iid, chain)
             failed |= not report.ok
@@ -91,9 +96,8 @@ def audit_verify(
                     "missing or changed record may have been one of them: they cannot be trusted either."
                     if report.before_break else "Records from there on cannot be trusted."
                 )
-                click.echo(
-                    f"{head}; HASH CHAIN BROKEN at record #{report.chain.first_broken}{where}: {report.chain.reason}. {then}"
-                )
+                what = "SIGNATURE DOES NOT VERIFY" if report.chain.signature else "HASH CHAIN BROKEN"
+                click.echo(f"{head}; {what} at record #{report.chain.first_broken}{where}: {report.chain.reason}. {then}")
             for problem in report.problems:
                 click.echo(f"  CHANGED OUTSIDE THE APPLICATION: {problem}")
             for note in report.notes:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 if TYPE_CHECKING:
+    from interview_assist.core.officers import OfficerKeyring
     from interview_assist.store import Database
     from interview_assist.store.keys import KeySource
 
@@ -68,10 +69,25 @@ def store_key(db_path: Path | None, *, new_key: bool = False) -> KeySource:
 
 
 def open_store(db_path: Path | None, *, read_only: bool = False, key: KeySource | None = None) -> Database:
-    """The store, opened with the key the command line gives."""
+    """The store, opened with the key the command line gives, and the officer's key to be unlocked as it says."""
     from interview_assist.store import Database
 
-    return Database(db_path, read_only=read_only, key=key if key is not None else store_key(db_path))
+    return Database(db_path, read_only=read_only, key=key if key is not None else store_key(db_path), officers=officer_keyring())
+
+
+def officer_keyring() -> OfficerKeyring:
+    """Where the acting officer's passphrase comes from: --officer-passphrase-file, else
+    $INTERVIEW_ASSIST_OFFICER_PASSPHRASE, else a prompt at a terminal, else none (one line, exit 4)."""
+    from interview_assist.core.officers import OfficerKeyring, read_passphrase_file
+
+    ctx = click.get_current_context(silent=True)
+    path = ctx.meta.get("interview_assist.officer_passphrase_file") if ctx is not None else None
+    passphrase = read_passphrase_file(path) if path is not None else None
+
+    def ask(name: str) -> str:
+        return str(click.prompt(f"Passphrase of officer {name}'s key", hide_input=True, err=True))
+
+    return OfficerKeyring.from_environment(passphrase, ask if sys.stdin.isatty() else None)
 
 MODELS_OPTION = click.option(
     "--models-dir",
@@ -80,9 +96,20 @@ MODELS_OPTION = click.option(
     help="Models folder holding manifest.toml (default: $INTERVIEW_ASSIST_MODELS or ./models of the checkout).",
 )
 
-OFFICER_OPTION = click.option(
+_OFFICER = click.option(
     "--officer", default=None, help="Who is acting (default: $INTERVIEW_ASSIST_OFFICER, else your user name)."
 )
+_OFFICER_PASSPHRASE = click.option(
+    "--officer-passphrase-file", type=click.Path(dir_okay=False, path_type=Path), default=None, expose_value=False,
+    callback=_remember,
+    help="A file (0600) whose first line is the passphrase of the officer's key (default: "
+    "$INTERVIEW_ASSIST_OFFICER_PASSPHRASE, else asked at a terminal).",
+)
+
+
+def OFFICER_OPTION(command: F) -> F:
+    """--officer, and the passphrase of that officer's key: --officer-passphrase-file."""
+    return _OFFICER(_OFFICER_PASSPHRASE(command))
 
 
 class _InterviewId(click.IntRange):

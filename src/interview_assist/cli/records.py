@@ -64,10 +64,12 @@ def export(interview_id: int, fmt: str, out: Path | None, force: bool, officer: 
     recorded in the audit log.
     """
     from interview_assist.export import ExportBlocked, export_interview
+    from interview_assist.store.officers import check_officer
 
     require_store(db_path)
     actor = officer_name(officer)
     with open_store(db_path) as db:
+        check_officer(db, actor)  # a locked or unregistered key fails here, before the document is made
         try:
             result = export_interview(db, interview_id, fmt, out, actor=actor, force=force)
         except ExportBlocked as exc:

@@ -63,7 +63,7 @@ def flags(interview_id: int, only_open: bool, as_json: bool, db_path: Path | Non
 
 @click.command()
 @click.argument("interview_id", metavar="ID", type=INTERVIEW_ID)
-@click.option("--officer", default=None, help="Who is reviewing (default: $INTERVIEW_ASSIST_OFFICER, else your user name); confirmed on open.")
+@click.option("--officer", default=None, help="Who is reviewing (default: $INTERVIEW_ASSIST_OFFICER, else your user name); their key is unlocked on open.")
 @click.option(
     "--policy", "policy_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
     help="Oversight policy, a TOML file (default: $INTERVIEW_ASSIST_POLICY, else the built-in policy; see README).",
@@ -80,6 +80,7 @@ def review(interview_id: int, officer: str | None, policy_file: Path | None, db_
     """
     from interview_assist.review.policy import load_policy
     from interview_assist.store import load_interview
+    from interview_assist.store.officers import require_registered
 
     policy = load_policy(policy_file)  # a bad policy file fails here, before the screen opens
     require_store(db_path)
@@ -87,11 +88,12 @@ def review(interview_id: int, officer: str | None, policy_file: Path | None, db_
     key = store_key(db_path)  # asked once (a passphrase), for this check and for the screen
     with open_store(db_path, key=key) as db:
         load_interview(db, interview_id)  # a wrong id (or key) fails here, before the screen opens
+        require_registered(db, officer)  # so does an officer with no key registered in this store
     from interview_assist.tui import make_app
 
     app = make_app(db_path, interview_id, officer, policy=policy, key=key)
     app.run()
-    if app.return_code:  # 1: the officer did not confirm who is reviewing, or the screen failed
+    if app.return_code:  # 1: the officer did not unlock their key (Escape), or the screen failed
         sys.exit(app.return_code)
 
 

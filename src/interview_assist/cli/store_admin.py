@@ -1,4 +1,5 @@
-"""Keeping the store: ``store encrypt`` and ``store compact``, and ``purge`` (deletion and retention)."""
+"""Keeping the store: ``store encrypt``, ``store compact`` and ``store rotate-signing-key``, and ``purge``
+(deletion and retention)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ from interview_assist.cli.common import (
 
 @click.group()
 def store() -> None:
-    """Keep the store: encrypt a plain one (encrypt), empty its journal and free space (compact)."""
+    """Keep the store: encrypt a plain one (encrypt), empty its journal and free space (compact), change the
+    installation key its log trusts (rotate-signing-key)."""
 
 
 @store.command("encrypt")
@@ -54,6 +56,40 @@ def store_encrypt(officer: str | None, db_path: Path | None) -> None:
     click.echo(
         "Keep a copy of the key apart from the store: without it nobody can read the store. Copies and backups of "
         "the store made before now are not encrypted: delete them."
+    )
+
+
+@store.command("rotate-signing-key")
+@click.argument("new_key_file", metavar="NEW_KEY_FILE", type=click.Path(dir_okay=False, path_type=Path))
+@DB_OPTION
+def store_rotate_signing_key(new_key_file: Path, db_path: Path | None) -> None:
+    """Make the key in NEW_KEY_FILE (made if missing, 0600) the installation key the store's log trusts.
+
+    The log trusts the installation key that signed its first record of the
+    machine or of an administrator, and no other: a store moved to another
+    machine, or a new key, needs this record, signed by the key it replaces
+    (this installation's: $INTERVIEW_ASSIST_SIGNING_KEY, else
+    ~/.config/interview-assist/signing.key). Then use NEW_KEY_FILE as the
+    installation's signing key.
+    """
+    import getpass
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from interview_assist.core.secrets import create_key_file, read_key_file
+    from interview_assist.core.signing import WHAT, Signer, fingerprint, installation_signer
+    from interview_assist.store.officers import rotate_installation_key
+
+    require_store(db_path)
+    seed = read_key_file(new_key_file, WHAT) if new_key_file.exists() else create_key_file(new_key_file, WHAT)
+    new = Signer(Ed25519PrivateKey.from_private_bytes(seed), new_key_file)
+    old = installation_signer()
+    with open_store(db_path) as db:
+        record = rotate_installation_key(db, new.public_hex, actor=getpass.getuser(), signer=old)
+    click.echo(
+        f"The log of {db.path} now trusts installation key {fingerprint(new.public_hex)} ({new_key_file}), in place of "
+        f"{fingerprint(old.public_hex)}: audit record #{record}. Use it from now on: $INTERVIEW_ASSIST_SIGNING_KEY="
+        f"{new_key_file}, or move it to the default place."
     )
 
 
@@ -101,6 +137,7 @@ def purge(
     """
     from interview_assist.core.errors import InputError
     from interview_assist.core.signing import fingerprint, installation_signer
+    from interview_assist.store.officers import check_officer
     from interview_assist.store.purge import purge_interview, require_interview, retention, wipe
 
     if bool(interview_ids) == (days is not None):
@@ -129,6 +166,7 @@ def purge(
             if not sys.stdin.isatty():
                 raise InputError("purging cannot be undone: confirm with --yes")
             click.confirm(f"Delete the content of interview(s) {listed} for good?", abort=True, err=True)
+        check_officer(db, actor)
         signer = installation_signer()
         for iid in due:
             t = purge_interview(db, iid, actor=actor, reason=reason or "", signer=signer)

@@ -1,4 +1,5 @@
-"""Signatures by this installation's Ed25519 key, on purge tombstones and on kept heads of the audit log.
+"""Signatures by this installation's Ed25519 key: on the machine's and administrators' audit records, purge
+tombstones and kept heads of the audit log.
 
 The private key is a key file (see :mod:`.secrets`): ``$INTERVIEW_ASSIST_SIGNING_KEY``,
 else ``signing.key`` in the user's config folder, beside the store key, made
@@ -59,6 +60,10 @@ class Signer:
 
     def sign(self, payload: Mapping[str, Any]) -> str:
         return self.private.sign(canonical(payload)).hex()
+
+    def sign_record(self, record_hash: str) -> str:
+        """The signature of an audit record (store/signatures.py): over the 32 bytes of its chain hash."""
+        return self.private.sign(bytes.fromhex(record_hash)).hex()
 
 
 def installation_signer() -> Signer:

@@ -31,6 +31,7 @@ from interview_assist.export import FORMATS
 from interview_assist.export.document import build_document
 from interview_assist.store import Database, audit
 from interview_assist.store.integrity import verify_interview
+from interview_assist.store.officers import signer_for
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,7 +171,7 @@ def export_interview(
     try:
         with db.atomic() as c:
             audit.append(
-                c, actor=actor, action="export", interview_id=interview_id,
+                c, actor=actor, signer=signer_for(db, c, actor), action="export", interview_id=interview_id,
                 detail={
                     "format": fmt, "sha256": digest, "bytes": len(data), "path": str(path.absolute()),
                     "replaced": replace, "audit_head": doc.provenance.audit_head,

@@ -13,8 +13,9 @@ import json
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
+from interview_assist.core.errors import KeyProblem
 from interview_assist.store.connection import utc_now
 
 GENESIS = "0" * 64
@@ -23,8 +24,14 @@ ACTIONS = (
     "transcribe", "batch_failed", "edit_segment", "validate_segment", "split_segment", "merge_segments",
     "set_segment_speaker", "set_speaker", "resolve_name_flag", "resolve_flag", "export",
     "review_opened", "play", "attention_check", "note_unheard",
-    "encrypt_store", "purge",
+    "encrypt_store", "purge", "officer_keys", "register_officer", "revoke_officer", "rotate_installation_key",
 )
+# Records the machine or an administrator writes, signed by the installation's key
+# (core/signing.py); every other record is an officer's, signed by that officer's key.
+MACHINE_ACTIONS = frozenset({
+    "transcribe", "batch_failed", "encrypt_store", "officer_keys", "register_officer", "revoke_officer",
+    "rotate_installation_key",
+})
 # What an officer's attention left in the log (see store/oversight.py): none of
 # these changes the interview, so another screen's need not reload for them.
 OBSERVATIONS = ("review_opened", "play", "attention_check", "note_unheard")
@@ -84,19 +91,43 @@ def state_digest(db: sqlite3.Connection, what: str, where: str, params: tuple[ob
     return content_digest([list(r) for r in rows])
 
 
+class RecordSigner(Protocol):
+    """An officer's unlocked key (:class:`~interview_assist.core.officers.OfficerKey`) or the installation's
+    (:class:`~interview_assist.core.signing.Signer`)."""
+
+    @property
+    def public_hex(self) -> str: ...
+
+    def sign_record(self, record_hash: str) -> str: ...
+
+
 def append(
-    db: sqlite3.Connection, *, actor: str, action: str, interview_id: int | None, detail: dict[str, Any]
+    db: sqlite3.Connection, *, actor: str, action: str, interview_id: int | None, detail: dict[str, Any],
+    signer: RecordSigner,
 ) -> str:
-    """Add a record to the chain (call inside ``Database.atomic``); returns its hash."""
+    """Add a record to the chain, signed by ``signer`` over its hash (call inside ``Database.atomic``);
+    returns its hash. A record of the machine or of an administrator must be signed by the installation key
+    the log has pinned (store/signatures.py): any other is a :class:`KeyProblem`, and nothing is written."""
+    if action in MACHINE_ACTIONS:
+        from interview_assist.core.signing import fingerprint
+        from interview_assist.store.signatures import pinned_key
+
+        pinned = pinned_key(db)
+        if pinned is not None and pinned[0] != signer.public_hex:
+            raise KeyProblem(
+                f"this installation's signing key ({fingerprint(signer.public_hex)}) is not the one this store's log "
+                f"is signed with ({fingerprint(pinned[0])}, since record #{pinned[1]}): set $INTERVIEW_ASSIST_SIGNING_KEY "
+                "to that key, or rotate it where it is kept (interview-assist store rotate-signing-key)"
+            )
     row = db.execute("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
     prev = row[0] if row else GENESIS
     at = utc_now()
     text = json.dumps(detail, sort_keys=True, ensure_ascii=False)
     digest = _digest(prev, at, actor, action, interview_id, text)
     db.execute(
-        "INSERT INTO audit_log (at, actor, action, interview_id, detail, prev_hash, hash) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (at, actor, action, interview_id, text, prev, digest),
+        "INSERT INTO audit_log (at, actor, action, interview_id, detail, prev_hash, hash, signed_key, signature) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (at, actor, action, interview_id, text, prev, digest, signer.public_hex, signer.sign_record(digest)),
     )
     return digest
 
@@ -112,6 +143,10 @@ class ChainCheck:
     head_id: int | None = None
     head: str = GENESIS
     hashes: frozenset[str] = frozenset()  # every record's hash, for a kept head to be looked up
+    signature: bool = False  # the first bad record's hash is right, its signature is not
+    unsigned_before: int | None = None  # records up to this id were written before officer keys (unsigned)
+    installation_key: str | None = None  # the installation key pinned in the log (store/signatures.py), at its head
+    first_installation_key: str | None = None  # the one its first machine record pinned (before any rotation)
 
     @property
     def ok(self) -> bool:
@@ -119,12 +154,22 @@ class ChainCheck:
 
 
 def verify(db: sqlite3.Connection) -> ChainCheck:
-    """Recompute the whole chain and report the first broken link."""
+    """Recompute the whole chain, check every record's signature, and report the first bad record."""
+    from interview_assist.store.signatures import SignatureCheck
+
     prev, prev_id = GENESIS, 0
     n = 0
     hashes: set[str] = set()
+    signatures = SignatureCheck()
+
+    def broken(at: int, reason: str, signature: bool = False) -> ChainCheck:
+        return ChainCheck(n, at, reason, prev_id or None, prev, frozenset(hashes), signature, signatures.unsigned_before,
+                          signatures.installation_key, signatures.first_installation_key)
+
+    columns = {r[1] for r in db.execute("PRAGMA table_info(audit_log)")}
+    signed = "signed_key, signature" if "signature" in columns else "NULL AS signed_key, NULL AS signature"  # before 0011_officer_keys
     for row in db.execute(
-        "SELECT id, at, actor, action, interview_id, detail, prev_hash, hash FROM audit_log ORDER BY id"
+        f"SELECT id, at, actor, action, interview_id, detail, prev_hash, hash, {signed} FROM audit_log ORDER BY id"
     ):
         n += 1
         if row["prev_hash"] != prev:
@@ -135,12 +180,17 @@ def verify(db: sqlite3.Connection) -> ChainCheck:
                 else f"records #{prev_id + 1} to #{row['id'] - 1} are missing before it" if gap > 1
                 else "does not link to the record before it"
             )
-            return ChainCheck(n, row["id"], missing, prev_id or None, prev, frozenset(hashes))
+            return broken(row["id"], missing)
         if _digest(prev, row["at"], row["actor"], row["action"], row["interview_id"], row["detail"]) != row["hash"]:
-            return ChainCheck(n, row["id"], "its content does not match its hash", prev_id or None, prev, frozenset(hashes))
+            return broken(row["id"], "its content does not match its hash")
+        if problem := signatures.check(row):
+            return broken(row["id"], problem, signature=True)
         prev, prev_id = row["hash"], row["id"]
         hashes.add(prev)
-    return ChainCheck(n, None, "", prev_id or None, prev, frozenset(hashes))
+    if "signature" in columns and (problem := signatures.finish()):
+        return broken(1, problem, signature=True)
+    return ChainCheck(n, None, "", prev_id or None, prev, frozenset(hashes), False, signatures.unsigned_before,
+                      signatures.installation_key, signatures.first_installation_key)
 
 
 def first_hash(conn: sqlite3.Connection) -> str:

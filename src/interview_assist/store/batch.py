@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from interview_assist.core.signing import installation_signer
 from interview_assist.core.transcript import Transcript
 from interview_assist.store import audit
 from interview_assist.store.connection import Database, utc_now
@@ -64,6 +65,6 @@ def record_failure(
             (job_key, audio_path, audio_sha256, json.dumps(options, sort_keys=True), error, utc_now()),
         )
         audit.append(
-            c, actor=actor, action="batch_failed", interview_id=None,
+            c, actor=actor, signer=installation_signer(), action="batch_failed", interview_id=None,
             detail={"job_key": job_key, "audio_sha256": audio_sha256, "error": error},
         )

@@ -39,6 +39,7 @@ from typing import Any
 from sqlcipher3 import dbapi2 as sqlcipher
 
 from interview_assist.core.errors import KeyProblem, StoreError
+from interview_assist.core.officers import OfficerKeyring
 from interview_assist.store.keys import KeySource, file_kind, sqlcipher_key
 from interview_assist.store.migrations import MIGRATIONS, Migration
 
@@ -109,7 +110,10 @@ class Database:
     """A connection to one store file, migrated to the current schema.
 
     ``key``: where the store's key comes from (default: the environment, then
-    the default key file; see :class:`.keys.KeySource`).
+    the default key file; see :class:`.keys.KeySource`). ``officers``: the
+    officers' keys this process has unlocked, and where a passphrase comes
+    from when an officer's record must be signed (default: the environment;
+    see :mod:`.officers`).
     """
 
     def __init__(
@@ -119,9 +123,11 @@ class Database:
         migrations: list[Migration] = MIGRATIONS,
         read_only: bool = False,
         key: KeySource | None = None,
+        officers: OfficerKeyring | None = None,
     ):
         self.path = Path(path) if path is not None else default_db_path()
         self.key_source = key if key is not None else KeySource.from_environment()
+        self.officers = officers if officers is not None else OfficerKeyring.from_environment()
         self._depth = 0
         if read_only:
             self._open_read_only(migrations)

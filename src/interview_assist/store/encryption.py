@@ -21,6 +21,7 @@ from typing import BinaryIO
 
 from interview_assist.core.errors import StoreError
 from interview_assist.core.secrets import sync_folder
+from interview_assist.core.signing import installation_signer
 from interview_assist.store import audit
 from interview_assist.store.connection import Database, Error, _translate, connect
 from interview_assist.store.keys import KeySource, file_kind, sqlcipher_key
@@ -93,7 +94,7 @@ def encrypt_store(path: Path, key: KeySource, *, actor: str) -> Encryption:
             copy.close()
         with Database(tmp, key=key) as db, db.atomic() as c:
             head = audit.append(
-                c, actor=actor, action="encrypt_store", interview_id=None,
+                c, actor=actor, signer=installation_signer(), action="encrypt_store", interview_id=None,
                 detail={"cipher": f"SQLCipher {cipher_version()}", "key": "passphrase" if key.passphrase is not None else "key file",
                         "records_before": before.records, "head_before": before.head},
             )

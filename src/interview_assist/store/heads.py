@@ -6,8 +6,10 @@ someone who can write the store. A head kept elsewhere does: ``audit verify
 --heads FILE`` checks the log against the newest line of FILE, then, when
 everything verifies, appends the current head. Each line is one JSON object:
 when, which log (the hash of its first record), the newest record's id and
-hash, the number of records, the store's path (for people to read), and the
-installation's Ed25519 signature over all of it, so a line cannot be written
+hash, the number of records, the store's path (for people to read), the
+installation key the log pinned with its first machine record (``log_key``,
+store/signatures.py: a log rewritten whole and signed with another key shows),
+and the installation's Ed25519 signature over all of it, so a line cannot be written
 or changed without the signing key. FILE is meant to be append-only
 (``chattr +a``, a write-once share, another machine's log): the lines are
 only ever appended, under a lock.
@@ -98,6 +100,13 @@ def check_heads(path: Path, chain: ChainCheck, chain_id: str) -> HeadsCheck:
             f"line {n} of {path} is the head of another log (another store's), or this log was rewritten from its "
             "first record"
         ))
+    log_key = line.get("log_key")
+    if log_key is not None and chain.first_installation_key is not None and log_key != chain.first_installation_key:
+        return HeadsCheck(kept, (
+            f"line {n} of {path} was kept when the log's records were signed from the first by installation key "
+            f"{fingerprint(str(log_key))}; they are now by {fingerprint(chain.first_installation_key)}: the log was "
+            "rewritten"
+        ))
     if kept.head not in chain.hashes:
         now = f"record #{chain.head_id}" if chain.head_id is not None else "no record"
         return HeadsCheck(kept, (
@@ -117,6 +126,8 @@ def keep_head(path: Path, chain: ChainCheck, chain_id: str, store: Path) -> Kept
         "at": utc_now(), "chain": chain_id, "record": chain.head_id, "head": chain.head, "records": chain.records,
         "store": str(store.absolute()), "signed_by": signer.public_hex,
     }
+    if chain.first_installation_key is not None:
+        line["log_key"] = chain.first_installation_key
     line["signature"] = signer.sign(line)
     data = (json.dumps(line, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
     try:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from interview_assist.core.errors import InputError, NotFound
 from interview_assist.core.people import person_name
+from interview_assist.core.signing import installation_signer
 from interview_assist.core.transcript import (
     ROLES,
     DenoiseDecision,
@@ -23,6 +24,7 @@ from interview_assist.core.transcript import (
 from interview_assist.store import audit
 from interview_assist.store import names as name_store
 from interview_assist.store.connection import Database, inserted_id, utc_now
+from interview_assist.store.officers import signer_for
 from interview_assist.store.purge import require_interview
 
 
@@ -98,7 +100,7 @@ def save_transcript(db: Database, t: Transcript, *, actor: str) -> int:
         name_store.insert(c, interview_id, t, segment_ids)
         audit.append(
             c,
-            actor=actor,
+            actor=actor, signer=installation_signer(),
             action="transcribe",
             interview_id=interview_id,
             detail={
@@ -273,7 +275,7 @@ def set_speaker(
             )
         audit.append(
             c,
-            actor=actor,
+            actor=actor, signer=signer_for(db, c, actor),
             action="set_speaker",
             interview_id=interview_id,
             # Names of people are personal data: the log records that one was set.

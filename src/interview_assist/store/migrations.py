@@ -266,6 +266,43 @@ def _0010_segment_versions(db: sqlite3.Connection) -> None:
         db.execute(f"CREATE TRIGGER {name} AFTER UPDATE ON {table} BEGIN {body}; END")
 
 
+def _0011_officer_keys(db: sqlite3.Connection) -> None:
+    """Officers' keys, and a signature on every audit record from now on (store/signatures.py).
+
+    A store with records already gets an ``officer_keys`` record, signed by the
+    installation's key, after which every record is signed; those before it
+    are reported as unsigned (before officer keys).
+    """
+    _run(
+        db,
+        """
+        ALTER TABLE audit_log ADD COLUMN signed_key TEXT;       -- the public key that signed the record (hex)
+        ALTER TABLE audit_log ADD COLUMN signature TEXT;        -- Ed25519, over the record's hash (hex)
+        CREATE TABLE officers (
+            id              INTEGER PRIMARY KEY,
+            name            TEXT NOT NULL,
+            public_key      TEXT NOT NULL,          -- Ed25519, hex (the private key is in the officer's profile)
+            registered_at   TEXT NOT NULL,
+            registered_by   TEXT NOT NULL,
+            register_record INTEGER NOT NULL REFERENCES audit_log (id),
+            revoked_at      TEXT,
+            revoked_by      TEXT,
+            revoke_record   INTEGER REFERENCES audit_log (id)
+        );
+        CREATE UNIQUE INDEX officers_standing ON officers (name) WHERE revoked_at IS NULL
+        """,
+    )
+    last = db.execute("SELECT max(id) FROM audit_log").fetchone()[0]
+    if last is not None:
+        from interview_assist.core.signing import installation_signer
+        from interview_assist.store import audit
+
+        audit.append(
+            db, actor="interview-assist", action="officer_keys", interview_id=None,
+            detail={"unsigned_before": int(last) + 1}, signer=installation_signer(),
+        )
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_transcripts", _0001_transcripts),
     ("0002_audit_log", _0002_audit_log),
@@ -277,4 +314,5 @@ MIGRATIONS: list[Migration] = [
     ("0008_oversight", _0008_oversight),
     ("0009_undo", _0009_undo),
     ("0010_segment_versions", _0010_segment_versions),
+    ("0011_officer_keys", _0011_officer_keys),
 ]

@@ -21,6 +21,7 @@ from interview_assist.core.errors import InputError, NotFound
 from interview_assist.core.transcript import GlossaryEntry, NameFlag, Suggestion, Transcript
 from interview_assist.store import audit
 from interview_assist.store.connection import Database, utc_now
+from interview_assist.store.officers import signer_for
 from interview_assist.store.purge import require_interview
 
 DECISIONS = ("accept", "edit", "confirm", "dismiss")
@@ -186,7 +187,7 @@ def resolve_name_flag(
         text_updated = _respell(c, row, current, decision, resolution, old_text)
         audit.append(
             c,
-            actor=actor,
+            actor=actor, signer=signer_for(db, c, actor),
             action="resolve_name_flag",
             interview_id=interview_id,
             # The decision, not the name: names are personal data.

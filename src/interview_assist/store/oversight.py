@@ -23,6 +23,7 @@ from typing import Any
 from interview_assist.core.errors import InputError
 from interview_assist.store import audit
 from interview_assist.store.connection import Database, utc_now
+from interview_assist.store.officers import signer_for
 from interview_assist.store.review import _require_interview
 
 MAX_REASON = 500
@@ -55,7 +56,7 @@ def open_review(db: Database, interview_id: int, *, actor: str, policy: dict[str
     """Record that ``actor`` began a review session under ``policy``."""
     with db.atomic() as c:
         _require_interview(c, db, interview_id)
-        audit.append(c, actor=actor, action="review_opened", interview_id=interview_id, detail={"policy": policy})
+        audit.append(c, actor=actor, signer=signer_for(db, c, actor), action="review_opened", interview_id=interview_id, detail={"policy": policy})
 
 
 def record_play(
@@ -73,7 +74,7 @@ def record_play(
     if reason:
         detail["reason"] = reason[:MAX_REASON]
     with db.atomic() as c:
-        audit.append(c, actor=actor, action="play", interview_id=interview_id, detail=detail)
+        audit.append(c, actor=actor, signer=signer_for(db, c, actor), action="play", interview_id=interview_id, detail=detail)
 
 
 def record_check(
@@ -85,7 +86,7 @@ def record_check(
         raise InputError(f"unknown outcome of an attention check: {outcome!r}")
     with db.atomic() as c:
         audit.append(
-            c, actor=actor, action="attention_check", interview_id=interview_id,
+            c, actor=actor, signer=signer_for(db, c, actor), action="attention_check", interview_id=interview_id,
             detail={"segment": segment, "word": word, "outcome": outcome, "start": round(start, 3),
                     "end": round(end, 3), "via": via},
         )
@@ -107,7 +108,7 @@ def note_unheard(db: Database, interview_id: int, *, actor: str, segment: int, s
         )
         note = int(cur.lastrowid or 0)
         audit.append(
-            c, actor=actor, action="note_unheard", interview_id=interview_id,
+            c, actor=actor, signer=signer_for(db, c, actor), action="note_unheard", interview_id=interview_id,
             # The reason is the officer's words: the log keeps its digest.
             detail={"note": note, "segment": segment, "start": round(start, 3), "end": round(end, 3),
                     "note_sha256": audit.state_digest(c, "unheard_notes", "id = ?", (note,))},

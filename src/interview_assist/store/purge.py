@@ -34,6 +34,7 @@ from interview_assist.core.errors import InputError, NotFound, Purged
 from interview_assist.core.signing import Signer
 from interview_assist.store import audit
 from interview_assist.store.connection import Database, Error, _translate, utc_now
+from interview_assist.store.officers import signer_for
 
 # Every table holding an interview's content, in the order rows are deleted
 # (those that refer to segments first), with the rows of one interview.
@@ -127,7 +128,7 @@ def purge_interview(db: Database, interview_id: int, *, actor: str, reason: str,
             "interview": interview_id, "officer": actor, "reason": reason, "purged_at": at, "rows": rows, "removed_sha256": digests,
         }
         detail = {**tombstone, "signed_by": signer.public_hex, "signature": signer.sign(tombstone)}
-        audit.append(c, actor=actor, action="purge", interview_id=interview_id, detail=detail)
+        audit.append(c, actor=actor, signer=signer_for(db, c, actor), action="purge", interview_id=interview_id, detail=detail)
         record = int(c.execute("SELECT max(id) FROM audit_log").fetchone()[0])
     return Tombstone(interview_id, record, at, actor, reason, rows)
 

@@ -20,6 +20,7 @@ from typing import Any
 from interview_assist.core.errors import InputError, NotFound
 from interview_assist.store import audit
 from interview_assist.store.connection import Database, utc_now
+from interview_assist.store.officers import signer_for
 from interview_assist.store.purge import require_interview
 
 STATES = ("draft", "edited", "validated")
@@ -170,7 +171,7 @@ def edit_segment(db: Database, interview_id: int, index: int, text: str, *, acto
             (edited, "edited" if edited is not None else "draft", interview_id, index),
         )
         audit.append(
-            c, actor=actor, action="edit_segment", interview_id=interview_id,
+            c, actor=actor, signer=signer_for(db, c, actor), action="edit_segment", interview_id=interview_id,
             detail={"segment": index, "previous_status": before.status, "reverted_to_asr": edited is None},
         )
         return _one(c, db, interview_id, index)
@@ -206,7 +207,7 @@ def validate_segment(
             "SELECT start, end, speaker, language FROM segments WHERE interview_id = ? AND idx = ?", (interview_id, index)
         ).fetchone()
         audit.append(
-            c, actor=actor, action="validate_segment", interview_id=interview_id,
+            c, actor=actor, signer=signer_for(db, c, actor), action="validate_segment", interview_id=interview_id,
             # A digest of what was validated, not the text: `audit verify` finds later changes.
             detail={
                 "segment": index,
@@ -250,7 +251,7 @@ def set_segment_speaker(db: Database, interview_id: int, index: int, speaker: st
         )
         c.execute("UPDATE words SET speaker = ? WHERE segment_id = ?", (speaker, row["id"]))
         audit.append(
-            c, actor=actor, action="set_segment_speaker", interview_id=interview_id,
+            c, actor=actor, signer=signer_for(db, c, actor), action="set_segment_speaker", interview_id=interview_id,
             detail={"segment": index, "speaker": speaker, "previous_speaker": row["speaker"], "previous_status": before.status},
         )
 
@@ -310,7 +311,7 @@ def resolve_quality_flag(db: Database, interview_id: int, flag_id: int, decision
             (row["segment_id"],),
         )
         audit.append(
-            c, actor=actor, action="resolve_flag", interview_id=interview_id,
+            c, actor=actor, signer=signer_for(db, c, actor), action="resolve_flag", interview_id=interview_id,
             detail={
                 "flag": flag_id, "kind": row["kind"], "decision": decision, "previous_status": row["status"],
                 "segment": c.execute("SELECT idx FROM segments WHERE id = ?", (row["segment_id"],)).fetchone()[0],

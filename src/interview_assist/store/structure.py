@@ -14,6 +14,7 @@ import sqlite3
 from interview_assist.core.errors import InputError
 from interview_assist.store import audit
 from interview_assist.store.connection import Database, inserted_id
+from interview_assist.store.officers import signer_for
 from interview_assist.store.review import _one
 
 
@@ -55,7 +56,7 @@ def merge_with_next(db: Database, interview_id: int, index: int, *, actor: str) 
         c.execute("DELETE FROM segments WHERE id = ?", (b["id"],))
         _renumber(c, interview_id, index + 1, -1)
         audit.append(
-            c, actor=actor, action="merge_segments", interview_id=interview_id,
+            c, actor=actor, signer=signer_for(db, c, actor), action="merge_segments", interview_id=interview_id,
             detail={"segment": index, "merged": index + 1, "statuses": [a["review_status"], b["review_status"]]},
         )
 
@@ -97,6 +98,6 @@ def split_before_word(db: Database, interview_id: int, index: int, word: int, *,
             (words[word - 1]["end"], first, a["id"]),
         )
         audit.append(
-            c, actor=actor, action="split_segment", interview_id=interview_id,
+            c, actor=actor, signer=signer_for(db, c, actor), action="split_segment", interview_id=interview_id,
             detail={"segment": index, "before_word": word, "previous_status": a["review_status"]},
         )

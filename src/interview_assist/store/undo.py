@@ -30,6 +30,7 @@ from interview_assist.core.errors import InputError
 from interview_assist.store import audit
 from interview_assist.store.audit import OBSERVATIONS
 from interview_assist.store.connection import Database, inserted_id
+from interview_assist.store.officers import signer_for
 from interview_assist.store.structure import _renumber
 
 UNDOABLE = (
@@ -178,7 +179,7 @@ def undo_last(db: Database, interview_id: int, *, actor: str) -> Undone:
                 what = "name_flags/decision" if table == "name_flags" else "flags/decision"
                 extra = {"flag": f["id"], "decision_sha256": audit.state_digest(c, what, "id = ?", (f["id"],))}
         audit.append(
-            c, actor=actor, action="undo", interview_id=interview_id,
+            c, actor=actor, signer=signer_for(db, c, actor), action="undo", interview_id=interview_id,
             detail={"undoes": record["id"], "undone_action": action, "segment": index, **extra},
         )
     return Undone(action, index, record["id"], action in ("merge_segments", "split_segment"))

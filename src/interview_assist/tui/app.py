@@ -13,12 +13,14 @@ from pathlib import Path
 from textual.app import App
 
 from interview_assist.core.errors import InterviewAssistError
+from interview_assist.core.officers import OfficerKey, unlock
 from interview_assist.review.playback import AudioSink, Player, default_sink
 from interview_assist.review.policy import OversightPolicy
 from interview_assist.review.session import ReviewSession
 from interview_assist.store import Database
 from interview_assist.store.keys import KeySource
-from interview_assist.tui.dialogs import OfficerConfirm
+from interview_assist.store.officers import check_officer
+from interview_assist.tui.dialogs import OfficerUnlock
 from interview_assist.tui.screens.review import ReviewScreen, parse_time
 from interview_assist.tui.widgets.segment_table import SegmentTable
 
@@ -52,12 +54,25 @@ class ReviewApp(App):
         self.sub_title = f"interview {self.session.interview_id} · officer {self.session.officer}"
         self.freeze_loaded()
         if not self.confirmed:
-            self.push_screen(OfficerConfirm(self.session.officer, f"interview {self.session.interview_id}"), self._officer_answered)
+            officer = self.session.officer
+            self.push_screen(
+                OfficerUnlock(officer, f"interview {self.session.interview_id}", lambda p: unlock(officer, p), self._accept_key),
+                self._officer_answered,
+            )
         else:
             self.review._attempt(self.session.start)
 
-    def _officer_answered(self, yes: bool | None) -> None:
-        if yes:
+    def _accept_key(self, key: OfficerKey) -> None:
+        """The unlocked key, for this session's records, if it is the one the store registered for the officer."""
+        self.db.officers.add(key)
+        try:
+            check_officer(self.db, key.name)
+        except InterviewAssistError:
+            self.db.officers.unlocked.pop(key.name, None)
+            raise
+
+    def _officer_answered(self, key: OfficerKey | None) -> None:
+        if key is not None:
             self.confirmed = True
             if self.review._attempt(self.session.start):  # the session and its policy, in the audit log
                 self.review._say(f"reviewing as {self.session.officer}")

@@ -6,12 +6,19 @@ machine heard, so they are shown as plain text, never read as markup.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
+
+from interview_assist.core.errors import InterviewAssistError
+from interview_assist.core.officers import OfficerKey
+from interview_assist.tui.messages import Unlocked
 
 DIALOG_CSS = """
 {name} {{ align: center middle; }}
@@ -51,34 +58,69 @@ class TextPrompt(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class OfficerConfirm(ModalScreen[bool]):
-    """Who is reviewing: shown on open, confirmed before anything is recorded."""
+class OfficerUnlock(ModalScreen["OfficerKey | None"]):
+    """Who is reviewing: the officer unlocks their key with their passphrase on open, before anything is recorded.
 
-    DEFAULT_CSS = DIALOG_CSS.format(name="OfficerConfirm")
-    BINDINGS = [
-        Binding("enter", "yes", "Confirm", id="officer.confirm"),
-        Binding("escape", "no", "Quit", id="officer.quit"),
-    ]
+    ``unlock`` turns a passphrase into the officer's key (a :class:`KeyProblem`
+    for a wrong one); it runs in a worker (Argon2id takes a fraction of a
+    second), then ``accept`` checks the key against the store in the app's
+    thread. A wrong passphrase is one line in the dialog, and the officer tries
+    again; Escape quits.
+    """
 
-    def __init__(self, officer: str, interview: str):
+    DEFAULT_CSS = DIALOG_CSS.format(name="OfficerUnlock") + """
+    OfficerUnlock #unlock-message { color: $error; height: auto; }
+    """
+    BINDINGS = [Binding("escape", "quit", "Quit", id="officer.quit")]
+
+    def __init__(self, officer: str, interview: str, unlock: Callable[[str], OfficerKey], accept: Callable[[OfficerKey], None]):
         super().__init__()
-        self._officer, self._interview = officer, interview
+        self._officer, self._interview, self._unlock, self._accept = officer, interview, unlock, accept
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(
                 Text.assemble(
                     f"Reviewing {self._interview} as ", (self._officer, "bold"), ".\n"
-                    "Every validation, edit, decision and play is recorded under this name.\n\n"
-                    "Enter: confirm · Escape: quit (start again with --officer NAME)"
+                    "Every validation, edit, decision and play is signed with this officer's key.\n"
                 )
             )
+            yield Input(password=True, placeholder=f"passphrase of {self._officer}'s key", id="passphrase")
+            yield Static("", id="unlock-message")
+            yield Static(Text("Enter: unlock · Escape: quit (start again with --officer NAME)"))
 
-    def action_yes(self) -> None:
-        self.dismiss(True)
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if not event.value:
+            return
+        event.input.disabled = True
+        self.query_one("#unlock-message", Static).update("unlocking...")
+        self._try(event.value)
 
-    def action_no(self) -> None:
-        self.dismiss(False)
+    @work(thread=True, exclusive=True, exit_on_error=False, group="unlock")
+    def _try(self, passphrase: str) -> None:
+        try:
+            self.post_message(Unlocked(self._unlock(passphrase), None))
+        except InterviewAssistError as exc:
+            self.post_message(Unlocked(None, str(exc)))
+
+    def on_unlocked(self, message: Unlocked) -> None:
+        problem = message.problem
+        if message.key is not None:
+            try:
+                self._accept(message.key)
+            except InterviewAssistError as exc:
+                problem = str(exc)
+            else:
+                self.dismiss(message.key)
+                return
+        field = self.query_one("#passphrase", Input)
+        field.disabled = False
+        field.value = ""
+        field.focus()
+        self.query_one("#unlock-message", Static).update(Text(f"{problem}; try again (Escape quits)"))
+
+    def action_quit(self) -> None:
+        self.dismiss(None)
 
 
 class HelpScreen(ModalScreen[None]):

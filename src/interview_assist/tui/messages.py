@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
+from interview_assist.core.officers import OfficerKey
 from interview_assist.review.playback import Played
 
 
@@ -23,3 +24,11 @@ class FollowFinished(Message):
     played: Played
     index: int  # the segment it was played for
     run: int  # the follow-along run it belongs to (an older run's play is recorded, not followed on)
+
+
+@dataclass
+class Unlocked(Message):
+    """The officer's key, unlocked from the passphrase typed (or why not): posted by the unlock dialog's worker."""
+
+    key: OfficerKey | None
+    problem: str | None
