@@ -24,7 +24,7 @@ from interview_assist.store import Database, load_interview, name_flags, quality
 from interview_assist.store.integrity import audit_records, verify_interview
 from interview_assist.tui import make_app
 
-from .conftest import REPO, listen
+from .conftest import REPO, enrol, listen
 from .test_tui import AUDIO, NO_CHECKS, _status, _transcript
 
 POLICY = OversightPolicy(attention_rate=0)
@@ -64,6 +64,7 @@ def sample(catalog, base_transcriber, diarizer, tmp_path_factory) -> tuple[Path,
     t = transcribe(REPO / "examples" / "interview_v01.flac", PipelineOptions(), catalog=catalog,
                    transcriber=base_transcriber, diarizer=diarizer)
     db_path = tmp_path_factory.mktemp("sample") / "store.sqlite"
+    enrol(db_path)
     with Database(db_path) as db:
         iid = save_transcript(db, t, actor="machine")
     return db_path, iid
