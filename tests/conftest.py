@@ -213,3 +213,21 @@ def listen(session, *indices: int) -> None:
         played = player.play(span)
         assert played is not None and played.outcome == "ended", played
         session.record_play(played)
+
+
+@pytest.fixture(scope="session")
+def sample(catalog, base_transcriber, diarizer, tmp_path_factory) -> tuple[Path, int]:
+    """The bundled sample interview, transcribed, diarized and flagged by the real models, not reviewed.
+
+    Shared by the tests that review it: each copies the store before writing to it.
+    """
+    from interview_assist.pipeline.run import PipelineOptions, transcribe
+    from interview_assist.store import Database, save_transcript
+
+    t = transcribe(REPO / "examples" / "interview_v01.flac", PipelineOptions(), catalog=catalog,
+                   transcriber=base_transcriber, diarizer=diarizer)
+    db_path = tmp_path_factory.mktemp("sample") / "store.sqlite"
+    enrol(db_path)
+    with Database(db_path) as db:
+        iid = save_transcript(db, t, actor="machine")
+    return db_path, iid

@@ -32,7 +32,7 @@ from interview_assist.store import Database, audit, name_flags, reviews, save_tr
 from interview_assist.store.integrity import verify_interview
 from interview_assist.tui import make_app
 
-from .conftest import enrol, listen, raw_sql, run_cli
+from .conftest import listen, raw_sql, run_cli
 from .test_tui import AUDIO, _hear, _status, _transcript
 
 NO_CHECKS = OversightPolicy(attention_rate=0)
@@ -517,22 +517,6 @@ def test_the_report_shows_heard_coverage_catch_rates_and_pace(db_path, eval_dir,
     assert [x["heard"] for x in r["oversight"]["segments"]] == [1.0, 1.0, 1.0, 0.0, 0.0, 0.0]
     assert r["oversight"]["heard_share"] == pytest.approx(0.5)
     assert (a["attention_checks"], a["catch_rate"], b["attention_checks"], b["catch_rate"]) == (1, 1.0, 3, 0.0)
-
-
-@pytest.fixture(scope="module")
-def sample(catalog, base_transcriber, diarizer, tmp_path_factory) -> tuple[Path, int]:
-    """The bundled sample interview, transcribed and diarized, not reviewed."""
-    from interview_assist.pipeline.run import PipelineOptions, transcribe
-
-    from .conftest import REPO
-
-    t = transcribe(REPO / "examples" / "interview_v01.flac", PipelineOptions(), catalog=catalog,
-                   transcriber=base_transcriber, diarizer=diarizer)
-    db_path = tmp_path_factory.mktemp("sample") / "store.sqlite"
-    enrol(db_path)
-    with Database(db_path) as db:
-        iid = save_transcript(db, t, actor="machine")
-    return db_path, iid
 
 
 def test_the_bundled_sample_reviewed_by_two_officers(sample, clock, tmp_path):

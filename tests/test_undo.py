@@ -11,7 +11,6 @@ review), the log one record longer, and `audit verify` clean.
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
 
@@ -24,7 +23,7 @@ from interview_assist.store import Database, load_interview, name_flags, quality
 from interview_assist.store.integrity import audit_records, verify_interview
 from interview_assist.tui import make_app
 
-from .conftest import REPO, enrol, listen
+from .conftest import listen
 from .test_tui import AUDIO, NO_CHECKS, _status, _transcript
 
 POLICY = OversightPolicy(attention_rate=0)
@@ -54,20 +53,6 @@ def undo_and_check(db: Database, session: ReviewSession, before: dict, *, kind: 
     report = verify_interview(db, session.interview_id)
     assert report.ok, report.problems
     assert [r.status for r in reviews(db, session.interview_id)] == [r[0] for r in before["reviews"]]
-
-
-@pytest.fixture(scope="module")
-def sample(catalog, base_transcriber, diarizer, tmp_path_factory) -> tuple[Path, int]:
-    """The bundled sample interview, transcribed, diarized and flagged, not reviewed."""
-    from interview_assist.pipeline.run import PipelineOptions, transcribe
-
-    t = transcribe(REPO / "examples" / "interview_v01.flac", PipelineOptions(), catalog=catalog,
-                   transcriber=base_transcriber, diarizer=diarizer)
-    db_path = tmp_path_factory.mktemp("sample") / "store.sqlite"
-    enrol(db_path)
-    with Database(db_path) as db:
-        iid = save_transcript(db, t, actor="machine")
-    return db_path, iid
 
 
 def _mergeable(session: ReviewSession) -> int:
