@@ -6,13 +6,18 @@ process and reads its peak resident set size (ru_maxrss). For comparison, bare
 faster-whisper: its own whole-file decode (``decode_audio``) at every length,
 and a full sequential transcription at the shorter lengths.
 
-Usage: python benchmarks/memory.py [--minutes 10 60 180] [--bare-minutes 10 60] [--no-diarize]
+``--base PATH [PATH ...]`` also measures the CLI of earlier checkouts (their
+``src/`` on PYTHONPATH, same venv and models), at each length right after this
+checkout's CLI.
+
+Usage: python benchmarks/memory.py [--minutes 10 60 180] [--bare-minutes 10 60] [--no-diarize] [--base PATH ...]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -20,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import REPO, header, looped_recording  # noqa: E402
+from common import REPO, git_revision, header, looped_recording  # noqa: E402
 
 MEASURE = """
 import resource, subprocess, sys, tempfile, time
@@ -58,9 +63,12 @@ print(sum(1 for _ in segments))
 """
 
 
-def peak(argv: list[str]) -> tuple[float, float, float]:
-    """(peak RSS of the largest process, seconds, peak of the summed RSS of all its processes), in MiB."""
-    out = subprocess.run([sys.executable, "-c", MEASURE, *argv], capture_output=True, text=True, cwd=REPO)
+def peak(argv: list[str], checkout: Path | None = None) -> tuple[float, float, float]:
+    """(peak RSS of the largest process, seconds, peak of the summed RSS of all its processes), in MiB.
+
+    With ``checkout``, its ``src/`` goes first on PYTHONPATH (an earlier commit's code)."""
+    env = {**os.environ, "PYTHONPATH": str(checkout.resolve() / "src")} if checkout else None
+    out = subprocess.run([sys.executable, "-c", MEASURE, *argv], capture_output=True, text=True, cwd=REPO, env=env)
     kib, seconds, rc, sum_kib = out.stdout.split()
     if rc != "0":
         raise SystemExit(f"{argv[:4]} failed:\n{out.stderr}")
@@ -72,6 +80,7 @@ def main() -> None:
     ap.add_argument("--minutes", type=int, nargs="+", default=[10, 60, 180])
     ap.add_argument("--bare-minutes", type=int, nargs="*", default=[10, 60])
     ap.add_argument("--no-diarize", action="store_true", help="the speech pass alone")
+    ap.add_argument("--base", type=Path, nargs="+", default=[], help="checkouts of earlier commits, measured too")
     args = ap.parse_args()
     from interview_assist.core.models import ModelCatalog
 
@@ -82,19 +91,27 @@ def main() -> None:
     if not args.no_diarize:
         print("Diarization runs first, in the same process (onnxruntime); its models are freed before Whisper loads.")
     print("'all processes' is the peak of the summed RSS of the CLI and its children, sampled every 0.2 s.\n")
-    print("| audio | transcribe peak RSS, largest process | all processes together | transcribe time | bare decode_audio peak RSS | bare faster-whisper transcribe peak RSS |")
-    print("|---|---|---|---|---|---|")
+    print("| audio | code | transcribe peak RSS, largest process | all processes together | transcribe time | bare decode_audio peak RSS | bare faster-whisper transcribe peak RSS |")
+    print("|---|---|---|---|---|---|---|")
     results = []
     for minutes in args.minutes:
         path = looped_recording(minutes)
         with tempfile.TemporaryDirectory() as tmp:
             cli = [sys.executable, "-m", "interview_assist", "transcribe", str(path), "--db", f"{tmp}/s.sqlite", "--json"]
             ours, secs, together = peak(cli + (["--no-diarize"] if args.no_diarize else []))
+        for checkout in args.base:
+            with tempfile.TemporaryDirectory() as tmp:
+                cli = [sys.executable, "-m", "interview_assist", "transcribe", str(path), "--db", f"{tmp}/s.sqlite", "--json"]
+                theirs, their_secs, their_together = peak(cli + (["--no-diarize"] if args.no_diarize else []), checkout)
+            print(f"| {minutes} min | {git_revision(checkout)} | {theirs:.0f} MiB | {their_together:.0f} MiB | {their_secs:.0f} s | | |",
+                  flush=True)
+            results.append({"minutes": minutes, "commit": git_revision(checkout), "transcribe_mib": theirs,
+                            "all_processes_mib": their_together, "seconds": their_secs})
         decode = peak([sys.executable, "-c", BARE_DECODE, str(path)])[0]
         bare = peak([sys.executable, "-c", BARE_TRANSCRIBE, str(path), base_dir])[0] if minutes in args.bare_minutes else None
         bare_text = f"{bare:.0f} MiB" if bare else "not run (too slow)"
-        print(f"| {minutes} min | **{ours:.0f} MiB** | **{together:.0f} MiB** | {secs:.0f} s | {decode:.0f} MiB | {bare_text} |", flush=True)
-        results.append({"minutes": minutes, "transcribe_mib": ours, "all_processes_mib": together, "seconds": secs,
+        print(f"| {minutes} min | {git_revision()} | **{ours:.0f} MiB** | **{together:.0f} MiB** | {secs:.0f} s | {decode:.0f} MiB | {bare_text} |", flush=True)
+        results.append({"minutes": minutes, "commit": git_revision(), "transcribe_mib": ours, "all_processes_mib": together, "seconds": secs,
                         "bare_decode_mib": decode, "bare_transcribe_mib": bare})
     print("\n```json\n" + json.dumps(results) + "\n```")
 

@@ -20,7 +20,12 @@ peer+words, cli, cli --no-diarize, bare, ...) so drift hits all; the median
 of ``--repeats`` runs is shown. Ratios: cli / bare (target <= 1.1) and
 cli --no-diarize / peer (target <= 1.2).
 
-Usage: python benchmarks/speed.py [--repeats N] [FILE...]
+``--base PATH [PATH ...]`` times the CLI of earlier checkouts (their ``src/``
+on PYTHONPATH, same venv and models) side by side in the same alternation;
+``--bases-only`` leaves out the peer and this checkout's CLI (bare stays, as
+the yardstick).
+
+Usage: python benchmarks/speed.py [--repeats N] [--base PATH ...] [--bases-only] [FILE...]
 """
 
 from __future__ import annotations
@@ -80,7 +85,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("files", nargs="*", type=Path)
     ap.add_argument("--repeats", type=int, default=2)
-    ap.add_argument("--base", type=Path, help="a checkout of an earlier commit: its CLI is timed too, side by side")
+    ap.add_argument("--base", type=Path, nargs="+", default=[], help="checkouts of earlier commits: their CLIs are timed too, side by side")
+    ap.add_argument("--bases-only", action="store_true", help="time bare faster-whisper and the --base CLIs only")
     args = ap.parse_args()
     files = args.files or [REPO / "examples" / "interview_v01.flac", EVAL / "interviews" / "interview_v02.flac",
                            EVAL / "codeswitch" / "cs_v01.flac"]
@@ -90,37 +96,36 @@ def main() -> None:
     py, cli = sys.executable, [sys.executable, "-m", "interview_assist"]
     print(header("Speed of a whole run: the CLI against bare faster-whisper and its batched peer"))
     print(f"commit {git_revision()}; {args.repeats} runs each, alternating; median seconds (peak MiB of the process tree)\n")
-    base = f" | cli at {git_revision(args.base)} | its cli / bare" if args.base else ""
-    print("| file | audio (s) | bare | peer | peer+words | cli | cli --no-diarize | cli / bare | no-diarize / peer | no-diarize / peer+words"
-          + base + " |")
-    print("|---|---|---|---|---|---|---|---|---|---|" + ("---|---|" if args.base else ""))
+    bases = [(f"base{i}", b) for i, b in enumerate(args.base)]
+    own = not args.bases_only
+    columns = ["bare"] + (["peer", "words", "cli", "plain"] if own else []) + [k for k, _ in bases]
+    titles = {"bare": "bare", "peer": "peer", "words": "peer+words", "cli": "cli", "plain": "cli --no-diarize",
+              **{k: f"cli at {git_revision(b)}" for k, b in bases}}
+    ratios = (["cli / bare", "no-diarize / peer", "no-diarize / peer+words"] if own else []) + [f"{titles[k]} / bare" for k, _ in bases]
+    print("| file | audio (s) | " + " | ".join(titles[k] for k in columns) + " | " + " | ".join(ratios) + " |")
+    print("|---|---|" + "---|" * (len(columns) + len(ratios)))
     import soundfile as sf
 
     for path in files:
-        runs: dict[str, list[tuple[float, int]]] = {k: [] for k in ("bare", "peer", "words", "cli", "plain", "base")}
+        runs: dict[str, list[tuple[float, int]]] = {k: [] for k in columns}
         for _ in range(args.repeats):
             runs["bare"].append(timed([py, "-c", BARE, str(path), model]))
-            runs["peer"].append(timed([py, "-c", PEER, str(path), model, "plain"]))
-            runs["words"].append(timed([py, "-c", PEER, str(path), model, "words"]))
-            for key, extra in (("cli", []), ("plain", ["--no-diarize"])):
+            if own:
+                runs["peer"].append(timed([py, "-c", PEER, str(path), model, "plain"]))
+                runs["words"].append(timed([py, "-c", PEER, str(path), model, "words"]))
+                for key, extra in (("cli", []), ("plain", ["--no-diarize"])):
+                    with tempfile.TemporaryDirectory() as tmp:
+                        runs[key].append(timed([*cli, "transcribe", str(path), "--db", str(Path(tmp) / "s.sqlite"), *extra]))
+            for key, checkout in bases:
                 with tempfile.TemporaryDirectory() as tmp:
-                    runs[key].append(timed([*cli, "transcribe", str(path), "--db", str(Path(tmp) / "s.sqlite"), *extra]))
-            if args.base:
-                with tempfile.TemporaryDirectory() as tmp:
-                    runs["base"].append(timed([*cli, "transcribe", str(path), "--db", str(Path(tmp) / "s.sqlite")],
-                                              env={"PYTHONPATH": str(args.base.resolve() / "src")}))
-        runs = {k: v for k, v in runs.items() if v}
+                    runs[key].append(timed([*cli, "transcribe", str(path), "--db", str(Path(tmp) / "s.sqlite")],
+                                           env={"PYTHONPATH": str(checkout.resolve() / "src")}))
         med = {k: statistics.median(s for s, _ in v) for k, v in runs.items()}
         mem = {k: max(m for _, m in v) for k, v in runs.items()}
-        cell = {k: f"{med[k]:.1f} ({mem[k]})" for k in med}
-        print(
-            f"| {path.name} | {sf.info(str(path)).duration:.0f} | {cell['bare']} | {cell['peer']} | {cell['words']} | "
-            f"{cell['cli']} | {cell['plain']} | **{med['cli'] / med['bare']:.2f}** | **{med['plain'] / med['peer']:.2f}** | "
-            f"{med['plain'] / med['words']:.2f} |"
-            + (f" {cell['base']} | {med['base'] / med['bare']:.2f} |" if args.base else ""),
-            flush=True,
-        )
-
+        cells = [f"{med[k]:.1f} ({mem[k]})" for k in columns]
+        ratio = ([f"**{med['cli'] / med['bare']:.2f}**", f"**{med['plain'] / med['peer']:.2f}**", f"{med['plain'] / med['words']:.2f}"]
+                 if own else []) + [f"{med[k] / med['bare']:.2f}" for k, _ in bases]
+        print(f"| {path.name} | {sf.info(str(path)).duration:.0f} | " + " | ".join(cells) + " | " + " | ".join(ratio) + " |", flush=True)
 
 if __name__ == "__main__":
     main()
