@@ -105,7 +105,7 @@ def packed_audio(audio: np.ndarray, runs: list[Run]) -> np.ndarray:
 def words_alone(tr, audio, units, languages, encoder) -> list:
     encoded = encoder(tr, [_clip(audio, u.span) for u in units])
     out = []
-    for u, segs in zip(units, tr.decode(list(zip(encoded, languages)))):
+    for u, segs in zip(units, (r.segments for r in tr.decode(list(zip(encoded, languages))))):
         out += [w for s in _placed(segs, u.span) for w in s.words]
     return out
 
@@ -116,7 +116,7 @@ def words_packed(tr, audio, units, languages) -> list:
         order = [i for i, lang in enumerate(languages) if lang == language]
         runs = pack(order, units)
         encoded = encode_30(tr, [packed_audio(audio, r) for r in runs])
-        for rs, segs in zip(runs, tr.decode([(e, language) for e in encoded])):
+        for rs, segs in zip(runs, (r.segments for r in tr.decode([(e, language) for e in encoded]))):
             for s in segs:
                 for w in s.words:
                     mid = (w.start + w.end) / 2

@@ -169,3 +169,33 @@ def test_a_looping_chunk_is_read_again_by_the_sequential_decoder(eval_dir, catal
     ) or left == [], "the re-read changed nothing"
     assert again != first, "the looping reading was not read again"
     assert again == rereading.transcribe(audio, chunks), "no sampling: the same reading every time"
+
+
+def test_a_reading_that_runs_past_what_its_speech_can_hold_is_stopped_and_read_again(eval_dir, base_transcriber, monkeypatch):
+    """The batched decoder stops a reading once it holds more text than speech of its
+    length can (``READING_BASE_TOKENS`` + ``READING_TOKENS_PER_SECOND`` per second, as a
+    loop runs on), marks it cut off, and the clip is read again alone by the sequential
+    decoder. The limit is lowered here so that a real sentence reaches it on any CPU."""
+    import interview_assist.asr.transcriber as transcriber
+    from interview_assist.asr.decoding import TurnDecoder
+    from interview_assist.asr.units import Unit
+    from interview_assist.audio.decode import load
+    from interview_assist.core.spans import Span, samples_to_seconds
+
+    audio = load(eval_dir / "asr" / "jfk.flac")
+    reference = (eval_dir / "asr" / "jfk.txt").read_text()
+    tr = base_transcriber
+    encoded = tr.encode([audio])[0]
+
+    def words(reading) -> int:
+        return sum(len(s.words) for s in reading.segments)
+
+    whole = tr.decode([(encoded, "en")])[0]
+    assert not whole.cut_off and words(whole) >= 15
+    monkeypatch.setattr(transcriber, "READING_BASE_TOKENS", 4)
+    monkeypatch.setattr(transcriber, "READING_TOKENS_PER_SECOND", 0)
+    stopped = tr.decode([(encoded, "en")])[0]
+    assert stopped.cut_off
+    assert 0 < words(stopped) <= 4 < words(whole)
+    segments = TurnDecoder(tr).transcribe(audio, [Unit(Span(0.0, samples_to_seconds(audio.size)))])
+    assert wer(reference, " ".join(s.text for s in segments)) <= 0.10

@@ -101,9 +101,9 @@ class TurnDecoder:
         choices = self._choose(pieces)
         decoded = tr.decode([(p.encoded, c.language) for p, c in zip(pieces, choices)], unbiased=unbiased)
         out: list[Segment] = []
-        for piece, choice, segments in zip(pieces, choices, decoded):
-            segments = _placed(segments, piece.unit.span, piece.unit.heard)
-            segments = self._reread_if_looping(audio, piece.unit, choice, segments, unbiased)
+        for piece, choice, reading in zip(pieces, choices, decoded):
+            segments = _placed(reading.segments, piece.unit.span, piece.unit.heard)
+            segments = self._reread_if_looping(audio, piece.unit, choice, segments, unbiased, reading.cut_off)
             segments += self._skipped(audio, piece.unit, choice, segments, unbiased)
             out += [_finish(s, choice, offset) for s in segments]
             if on_progress is not None:
@@ -154,8 +154,8 @@ class TurnDecoder:
         encoded = self.transcriber.encode([_clip(audio, span) for span, _ in stretches])
         decoded = self.transcriber.decode([(e, lang) for e, (_, lang) in zip(encoded, stretches)], unbiased=unbiased)
         out = []
-        for (span, language), segments in zip(stretches, decoded):
-            placed = _placed(segments, span)
+        for (span, language), reading in zip(stretches, decoded):
+            placed = _placed(reading.segments, span)
             words = tuple(w for s in placed for w in s.words)
             if not words:
                 continue
@@ -269,10 +269,13 @@ class TurnDecoder:
         return choice
 
     # -- 6. loops and skipped speech ---------------------------------------------
-    def _reread_if_looping(self, audio: np.ndarray, unit: Unit, choice: LanguageChoice, segments: list[Segment], unbiased: bool) -> list[Segment]:
+    def _reread_if_looping(
+        self, audio: np.ndarray, unit: Unit, choice: LanguageChoice, segments: list[Segment], unbiased: bool, cut_off: bool = False
+    ) -> list[Segment]:
+        """A reading that loops (repetitive, or stopped as it ran on: ``cut_off``) read again alone."""
         if not self.transcriber.options.reread_loops:
             return segments
-        if not any((s.compression_ratio or 0.0) > LOOP_COMPRESSION_RATIO for s in segments):
+        if not cut_off and not any((s.compression_ratio or 0.0) > LOOP_COMPRESSION_RATIO for s in segments):
             return segments
         again = self.transcriber.read_alone(_clip(audio, unit.span), choice.language, unbiased=unbiased)
         if again is None:

@@ -69,6 +69,14 @@ N_FRAMES = 3000  # 30 s of feature frames, the most Whisper reads
 # Audio per encoder call: 4 clips of 12.6 s took 15 ms of encoder time per
 # second of audio on 2 cores, 2 of them 10 ms (benchmarks/decode_choices.py).
 ENCODE_BATCH_SECONDS = 24.0
+# The most text a reading may hold: this many tokens, plus so many per second
+# of its window. Fast speech is 4-5 words a second, under 10 tokens even in
+# scripts that take 2-3 tokens a word; a reading that runs past this is not
+# transcribing speech but running on (a loop), and is stopped there and read
+# again (Transcriber.decode, Reading.cut_off). Without it, one looping clip
+# kept its whole batch of 8 decoding to 224 tokens.
+READING_BASE_TOKENS = 32
+READING_TOKENS_PER_SECOND = 15
 # faster-whisper's defaults for word timestamps.
 _PREPEND_PUNCTUATIONS = "\"'“¿([{-"
 _APPEND_PUNCTUATIONS = "\"'.。,，!！?？:：”)]}、"
@@ -130,6 +138,16 @@ class Vocabulary:
             if not rest and self._tokenizer.token_to_id(piece) is not None:
                 return 1
         return len(self._tokenizer.encode(" " + word, add_special_tokens=False).ids)
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """A clip as the decoder read it: its segments (seconds from the clip's start), and
+    whether the reading was stopped at the most text the clip's length can hold
+    (:data:`READING_TOKENS_PER_SECOND`): it was running on, as a loop does."""
+
+    segments: list[Segment]
+    cut_off: bool = False
 
 
 def check_language(code: str) -> None:
@@ -244,17 +262,19 @@ class Transcriber:
         found = self.detect_all(pieces)
         return [Detection(span.duration, d.probabilities) for span, d in zip(spans, found)]
 
-    def decode(self, items: Sequence[tuple[np.ndarray, str]], *, unbiased: bool = False) -> list[list[Segment]]:
-        """Decode encoded clips, each (encoder output, language) -> its segments, in seconds from its start.
+    def decode(self, items: Sequence[tuple[np.ndarray, str]], *, unbiased: bool = False) -> list[Reading]:
+        """Decode encoded clips, each (encoder output, language) -> its reading, in seconds from its start.
 
         Clips of one language and one encoded length are decoded together;
         the settings are those of faster-whisper's batched pipeline (beam
         search at temperature 0, timestamps, word timestamps). ``unbiased``
-        decodes without the hotwords and prompt.
+        decodes without the hotwords and prompt. A reading is stopped at the
+        most text its window's length can hold (:data:`READING_TOKENS_PER_SECOND`)
+        and marked ``cut_off``.
         """
         opts = self.options
         ctranslate2.set_random_seed(opts.seed)
-        out: list[list[Segment]] = [[] for _ in items]
+        out: list[Reading] = [Reading([]) for _ in items]
         groups: dict[tuple[str, int], list[int]] = {}
         for i, (encoded, language) in enumerate(items):
             groups.setdefault((language, encoded.shape[0]), []).append(i)
@@ -272,21 +292,27 @@ class Transcriber:
             suppress = get_suppressed_tokens(tokenizer, [-1])
             for k in range(0, len(indices), batch):
                 chosen = indices[k : k + batch]
-                for i, segments in zip(chosen, self._decode_batch([items[i][0] for i in chosen], tokenizer, prompt, suppress)):
-                    out[i] = [replace(s, language=language) for s in segments]
+                for i, reading in zip(chosen, self._decode_batch([items[i][0] for i in chosen], tokenizer, prompt, suppress)):
+                    out[i] = Reading([replace(s, language=language) for s in reading.segments], reading.cut_off)
         return out
 
-    def _decode_batch(self, encoded: list[np.ndarray], tokenizer: Tokenizer, prompt: list[int], suppress: list[int]) -> list[list[Segment]]:
+    def _decode_batch(self, encoded: list[np.ndarray], tokenizer: Tokenizer, prompt: list[int], suppress: list[int]) -> list[Reading]:
         """One batch of same-shaped encodings through CTranslate2, as ``BatchedInferencePipeline.forward`` does it."""
         model = self.model
         storage = _storage(np.stack(encoded))
+        seconds = encoded[0].shape[0] / ENCODER_FRAMES_PER_SECOND
+        most = READING_BASE_TOKENS + math.ceil(READING_TOKENS_PER_SECOND * seconds)
+        # CTranslate2 stops a Whisper reading after min(max_length - len(prompt) + 1,
+        # max_length // 2) tokens (measured with 3- to 76-token prompts).
+        max_length = min(model.max_length, max(2 * most, most + len(prompt) - 1))
+        stop = min(max_length - len(prompt) + 1, max_length // 2)
         results = model.model.generate(
             storage,
             [list(prompt) for _ in encoded],
             beam_size=self.options.beam_size,
             patience=1,
             length_penalty=1,
-            max_length=model.max_length,
+            max_length=max_length,
             suppress_blank=True,
             suppress_tokens=suppress,
             return_scores=True,
@@ -297,9 +323,10 @@ class Transcriber:
         )
         size = encoded[0].shape[0] * 2  # feature frames
         duration = size / model.frames_per_second
-        pieces = []
+        pieces, cut_off = [], []
         for result in results:
             tokens = result.sequences_ids[0]
+            cut_off.append(len(tokens) >= stop)
             avg_logprob = result.scores[0] * len(tokens) / (len(tokens) + 1)
             subsegments, _, _ = model._split_segments_by_timestamps(  # noqa: SLF001 - faster-whisper is pinned
                 tokenizer=tokenizer, tokens=tokens, time_offset=0.0, segment_size=size, segment_duration=duration, seek=0,
@@ -318,7 +345,7 @@ class Transcriber:
             model.add_word_timestamps(
                 pieces, tokenizer, storage, [size] * len(pieces), _PREPEND_PUNCTUATIONS, _APPEND_PUNCTUATIONS, 0.0
             )
-        return [[_segment(p) for p in clip] for clip in pieces]
+        return [Reading([_segment(p) for p in clip], cut) for clip, cut in zip(pieces, cut_off)]
 
     def _tokenizer(self, language: str) -> Tokenizer:
         return Tokenizer(self.model.hf_tokenizer, self.multilingual, task="transcribe", language=language)
