@@ -33,6 +33,7 @@ from interview_assist.asr.language import (
     MIN_DETECTION_SECONDS,
     PROBE_SECONDS,
     PROBE_STEP_SECONDS,
+    SWITCH_MIN_SECONDS,
     SWITCH_PROBABILITY,
     UNSUPPORTED_LANGUAGES,
     Detection,
@@ -195,10 +196,16 @@ class TurnDecoder:
         languages (the weakest cut goes first, until all that remain hold).
         """
         whole = [_Piece(unit, encoded, detection)]
-        if not may_switch(detection):
-            return whole
         tr = self.transcriber
         length = unit.span.duration
+        if not may_switch(detection):
+            # Whisper hears a window's language at its start. A turn that ends in
+            # another language is looked at in its pauses when its last seconds,
+            # heard on their own, are in another language than the whole.
+            if length < SWITCH_MIN_SECONDS or len(unit.heard) < 2:
+                return whole
+            tail = tr.detect_spans(encoded, [Span(length - PROBE_SECONDS, length)])[0]
+            return whole if tail.best[0] == detection.best[0] else self._split_at_a_pause(audio, unit, whole)
         stretches = []
         t = 0.0
         while t + PROBE_SECONDS <= length + 1e-6:
@@ -207,7 +214,7 @@ class TurnDecoder:
         probes = [(s.start + PROBE_SECONDS / 2, d) for s, d in zip(stretches, tr.detect_spans(encoded, stretches))]
         candidates = switch_point(probes, detection)
         if not candidates:
-            return whole
+            return self._split_at_a_pause(audio, unit, whole)
         cuts = sorted({round(_quietest(audio, unit.span.start + c, unit.span), 3) for c in candidates})
         found: dict[Span, tuple[np.ndarray, Detection]] = {}
         while cuts:
@@ -236,7 +243,40 @@ class TurnDecoder:
                 ", ".join(f"{c:.2f}" for c in cuts), " -> ".join(d.best[0] for d in heard),
             )
             return [_Piece(unit.part(p), found[p][0], found[p][1], switched=True) for p in parts]
-        return whole
+        return self._split_at_a_pause(audio, unit, whole)
+
+    def _split_at_a_pause(self, audio: np.ndarray, unit: Unit, whole: list[_Piece]) -> list[_Piece]:
+        """The unit cut in two at the pause inside it where the two sides, each heard alone, are
+        most confidently in different languages (both at least :data:`SWITCH_PROBABILITY`), or ``whole``.
+
+        A pause is where a speaker most often changes language, and the
+        probes can miss it: each straddles it, and hears the end of one
+        language with the start of the other. Each side must hold
+        :data:`MIN_DETECTION_SECONDS` of the unit.
+        """
+        span = unit.span
+        pauses = [
+            round((a.end + b.start) / 2, 3) for a, b in zip(unit.heard, unit.heard[1:])
+            if min((a.end + b.start) / 2 - span.start, span.end - (a.end + b.start) / 2) >= MIN_DETECTION_SECONDS
+        ]
+        if not pauses:
+            return whole
+        sides = [side for t in pauses for side in (Span(span.start, t), Span(t, span.end))]
+        encoded = self.transcriber.encode([_clip(audio, side) for side in sides])
+        heard = self.transcriber.detect_all(encoded)
+        best: tuple[float, int] | None = None
+        for k in range(len(pauses)):
+            left, right = heard[2 * k], heard[2 * k + 1]
+            strength = min(left.best[1], right.best[1])
+            if left.best[0] != right.best[0] and strength >= SWITCH_PROBABILITY and (best is None or strength > best[0]):
+                best = (strength, k)
+        if best is None:
+            return whole
+        k = best[1]
+        logger.info("language switches inside a turn at a pause, %.2f s (%s -> %s)", pauses[k], heard[2 * k].best[0], heard[2 * k + 1].best[0])
+        return [
+            _Piece(unit.part(sides[i]), encoded[i], heard[i], switched=True) for i in (2 * k, 2 * k + 1)
+        ]
 
     # -- 4. the choice -----------------------------------------------------------
     def _choose(self, pieces: Sequence[_Piece]) -> list[LanguageChoice]:
