@@ -73,6 +73,37 @@ def test_a_switch_inside_a_turn_is_split_there(interpreted):
     assert french and {s.language for s in french} == {"fr"}, [(s.language, s.text) for s in french]
 
 
+@pytest.mark.parametrize("english, french", [("fleurs-en-000", "fleurs-fr-002"), ("fleurs-en-002", "fleurs-fr-004")])
+def test_a_switch_at_a_short_pause_inside_one_turn_is_split_there(eval_dir, base_transcriber, english, french):
+    """One speaker reads an English sentence, pauses 0.2 s and reads a French one: one turn, one
+    unit (the pause is too short to end it). Whisper hears the whole unit in one language, and
+    each half in its own, so the unit is cut at that pause and each part keeps its language and text."""
+    from interview_assist.asr.decoding import TurnDecoder
+    from interview_assist.asr.units import speech_units
+    from interview_assist.audio.vad import speech_spans
+    from interview_assist.core.transcript import SpeakerTurn
+
+    def speech(name: str) -> np.ndarray:
+        audio = load(eval_dir / "asr" / f"{name}.ogg")
+        spans = speech_spans(audio)
+        return audio[int(spans[0].start * SAMPLE_RATE) : int(spans[-1].end * SAMPLE_RATE)]
+
+    first, second = speech(english), speech(french)
+    pause = np.zeros(int(0.2 * SAMPLE_RATE), dtype=np.float32)
+    audio = np.concatenate([first, pause, second])
+    switch = (first.size + pause.size / 2) / SAMPLE_RATE
+    units = speech_units(speech_spans(audio), [SpeakerTurn(0.0, audio.size / SAMPLE_RATE, "S1")])
+    assert any(u.span.start < switch < u.span.end for u in units), "the pause does not end the unit"
+    segments = [s for s in TurnDecoder(base_transcriber).transcribe(audio, units) if s.text]
+    before = [s for s in segments if (s.start + s.end) / 2 < switch]
+    after = [s for s in segments if (s.start + s.end) / 2 >= switch]
+    assert {s.language for s in before} == {"en"}, [(s.language, s.text) for s in before]
+    assert {s.language for s in after} == {"fr"}, [(s.language, s.text) for s in after]
+    for name, part in ((english, before), (french, after)):
+        reference = (eval_dir / "asr" / f"{name}.txt").read_text()
+        assert wer(reference, " ".join(s.text for s in part)) < 0.5, [s.text for s in part]
+
+
 def _first_words(transcriber, audio: np.ndarray, n: int) -> np.ndarray:
     """The first ``n`` words of a real clip, cut where the model itself heard them end."""
     words = [w for s in transcriber.transcribe(audio, [Span(0.0, audio.size / SAMPLE_RATE)]) for w in s.words]

@@ -199,13 +199,15 @@ class TurnDecoder:
         tr = self.transcriber
         length = unit.span.duration
         if not may_switch(detection):
-            # Whisper hears a window's language at its start. A turn that ends in
-            # another language is looked at in its pauses when its last seconds,
-            # heard on their own, are in another language than the whole.
+            # A whole unit is heard in one language, even when it holds two. A turn
+            # is looked at in its pauses when its first or last seconds, heard on
+            # their own, are in another language than the whole.
             if length < SWITCH_MIN_SECONDS or len(unit.heard) < 2:
                 return whole
-            tail = tr.detect_spans(encoded, [Span(length - PROBE_SECONDS, length)])[0]
-            return whole if tail.best[0] == detection.best[0] else self._split_at_a_pause(audio, unit, whole)
+            ends = tr.detect_spans(encoded, [Span(0.0, PROBE_SECONDS), Span(length - PROBE_SECONDS, length)])
+            if all(end.best[0] == detection.best[0] for end in ends):
+                return whole
+            return self._split_at_a_pause(audio, unit, whole)
         stretches = []
         t = 0.0
         while t + PROBE_SECONDS <= length + 1e-6:
