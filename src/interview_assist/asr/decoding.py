@@ -215,8 +215,10 @@ class TurnDecoder:
             t += PROBE_STEP_SECONDS
         probes = [(s.start + PROBE_SECONDS / 2, d) for s, d in zip(stretches, tr.detect_spans(encoded, stretches))]
         candidates = switch_point(probes, detection)
+        # The first and last probes are the unit's ends, heard on their own.
+        ends_differ = any(d.best[0] != detection.best[0] for _, d in (probes[:1] + probes[-1:]))
         if not candidates:
-            return self._split_at_a_pause(audio, unit, whole)
+            return self._split_at_a_pause(audio, unit, whole) if ends_differ else whole
         cuts = sorted({round(_quietest(audio, unit.span.start + c, unit.span), 3) for c in candidates})
         found: dict[Span, tuple[np.ndarray, Detection]] = {}
         while cuts:
@@ -245,7 +247,7 @@ class TurnDecoder:
                 ", ".join(f"{c:.2f}" for c in cuts), " -> ".join(d.best[0] for d in heard),
             )
             return [_Piece(unit.part(p), found[p][0], found[p][1], switched=True) for p in parts]
-        return self._split_at_a_pause(audio, unit, whole)
+        return self._split_at_a_pause(audio, unit, whole) if ends_differ else whole
 
     def _split_at_a_pause(self, audio: np.ndarray, unit: Unit, whole: list[_Piece]) -> list[_Piece]:
         """The unit cut in two at the pause inside it where the two sides, each heard alone, are
