@@ -9,7 +9,8 @@ of one processing window, :class:`TurnDecoder`:
    after it; see :meth:`Transcriber.encode`), several at once;
 3. detects each unit's language from its own encoding, and looks inside a
    long unit for a switch of language: candidates where detections of short
-   stretches of it change, each checked by encoding the parts on both sides
+   stretches of it change, and at its pauses when its ends are heard in
+   another language, each checked by encoding the parts on both sides
    alone; a unit is split where both parts are confidently in different
    languages;
 4. chooses each unit's language from its detection and the speaker's prior:
@@ -194,6 +195,10 @@ class TurnDecoder:
         found in one language are joined again, and a cut stays only if the
         parts on both sides are long enough and confidently in different
         languages (the weakest cut goes first, until all that remain hold).
+        Where no such cut holds and the unit's first or last seconds are heard
+        in another language than the whole, its pauses are tried
+        (:meth:`_split_at_a_pause`), also in a unit whose detection leaves no
+        room for a second language.
         """
         whole = [_Piece(unit, encoded, detection)]
         tr = self.transcriber
@@ -259,24 +264,20 @@ class TurnDecoder:
         :data:`MIN_DETECTION_SECONDS` of the unit.
         """
         span = unit.span
-        pauses = [
-            round((a.end + b.start) / 2, 3) for a, b in zip(unit.heard, unit.heard[1:])
-            if min((a.end + b.start) / 2 - span.start, span.end - (a.end + b.start) / 2) >= MIN_DETECTION_SECONDS
-        ]
+        middles = [(a.end + b.start) / 2 for a, b in zip(unit.heard, unit.heard[1:])]
+        pauses = [round(t, 3) for t in middles if min(t - span.start, span.end - t) >= MIN_DETECTION_SECONDS]
         if not pauses:
             return whole
         sides = [side for t in pauses for side in (Span(span.start, t), Span(t, span.end))]
         encoded = self.transcriber.encode([_clip(audio, side) for side in sides])
         heard = self.transcriber.detect_all(encoded)
-        best: tuple[float, int] | None = None
-        for k in range(len(pauses)):
-            left, right = heard[2 * k], heard[2 * k + 1]
-            strength = min(left.best[1], right.best[1])
-            if left.best[0] != right.best[0] and strength >= SWITCH_PROBABILITY and (best is None or strength > best[0]):
-                best = (strength, k)
-        if best is None:
+        switches = [
+            (min(left.best[1], right.best[1]), k)
+            for k, (left, right) in enumerate(zip(heard[::2], heard[1::2])) if left.best[0] != right.best[0]
+        ]
+        strength, k = max(switches, default=(0.0, -1))
+        if strength < SWITCH_PROBABILITY:
             return whole
-        k = best[1]
         logger.info("language switches inside a turn at a pause, %.2f s (%s -> %s)", pauses[k], heard[2 * k].best[0], heard[2 * k + 1].best[0])
         return [
             _Piece(unit.part(sides[i]), encoded[i], heard[i], switched=True) for i in (2 * k, 2 * k + 1)
