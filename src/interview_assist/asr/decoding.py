@@ -54,6 +54,10 @@ from interview_assist.core.transcript import Segment
 
 logger = logging.getLogger("interview_assist")
 
+# The longest pauses of a unit tried as a switch of language when its ends are
+# heard in another language (each costs two encodings of up to the unit's length).
+PAUSES_TRIED = 3
+
 
 @dataclass(frozen=True, slots=True)
 class _Piece:
@@ -220,7 +224,7 @@ class TurnDecoder:
             t += PROBE_STEP_SECONDS
         probes = [(s.start + PROBE_SECONDS / 2, d) for s, d in zip(stretches, tr.detect_spans(encoded, stretches))]
         candidates = switch_point(probes, detection)
-        # The first and last probes are the unit's ends, heard on their own.
+        # The first and last probes (the last within a second of the end) hear the unit's ends.
         ends_differ = any(d.best[0] != detection.best[0] for _, d in (probes[:1] + probes[-1:]))
         if not candidates:
             return self._split_at_a_pause(audio, unit, whole) if ends_differ else whole
@@ -260,27 +264,37 @@ class TurnDecoder:
 
         A pause is where a speaker most often changes language, and the
         probes can miss it: each straddles it, and hears the end of one
-        language with the start of the other. Each side must hold
-        :data:`MIN_DETECTION_SECONDS` of the unit.
+        language with the start of the other. A pause is a silence the VAD
+        heard, or a change of speaker the diarization heard inside speech
+        (a change of language often sounds like one). Each side must hold
+        :data:`MIN_DETECTION_SECONDS` of speech, and the :data:`PAUSES_TRIED`
+        longest pauses are tried (two encodings each).
         """
-        span = unit.span
-        middles = [(a.end + b.start) / 2 for a, b in zip(unit.heard, unit.heard[1:])]
-        pauses = [round(t, 3) for t in middles if min(t - span.start, span.end - t) >= MIN_DETECTION_SECONDS]
-        if not pauses:
+        heard = unit.heard
+        pauses = []
+        for i in range(1, len(heard)):
+            before = sum(h.duration for h in heard[:i])
+            after = sum(h.duration for h in heard[i:])
+            if min(before, after) >= MIN_DETECTION_SECONDS:
+                pauses.append((heard[i].start - heard[i - 1].end, round((heard[i - 1].end + heard[i].start) / 2, 3)))
+        cuts = [t for _, t in sorted(pauses, reverse=True)[:PAUSES_TRIED]]
+        if not cuts:
             return whole
-        sides = [side for t in pauses for side in (Span(span.start, t), Span(t, span.end))]
+        span = unit.span
+        sides = [side for t in cuts for side in (Span(span.start, t), Span(t, span.end))]
         encoded = self.transcriber.encode([_clip(audio, side) for side in sides])
-        heard = self.transcriber.detect_all(encoded)
+        found = self.transcriber.detect_all(encoded)
         switches = [
             (min(left.best[1], right.best[1]), k)
-            for k, (left, right) in enumerate(zip(heard[::2], heard[1::2])) if left.best[0] != right.best[0]
+            for k, (left, right) in enumerate(zip(found[::2], found[1::2]))
+            if left.best[0] != right.best[0]
         ]
         strength, k = max(switches, default=(0.0, -1))
         if strength < SWITCH_PROBABILITY:
             return whole
-        logger.info("language switches inside a turn at a pause, %.2f s (%s -> %s)", pauses[k], heard[2 * k].best[0], heard[2 * k + 1].best[0])
+        logger.info("language switches inside a turn at a pause, %.2f s (%s -> %s)", cuts[k], found[2 * k].best[0], found[2 * k + 1].best[0])
         return [
-            _Piece(unit.part(sides[i]), encoded[i], heard[i], switched=True) for i in (2 * k, 2 * k + 1)
+            _Piece(unit.part(sides[i]), encoded[i], found[i], switched=True) for i in (2 * k, 2 * k + 1)
         ]
 
     # -- 4. the choice -----------------------------------------------------------

@@ -303,7 +303,9 @@ class Transcriber:
         seconds = encoded[0].shape[0] / ENCODER_FRAMES_PER_SECOND
         most = READING_BASE_TOKENS + math.ceil(READING_TOKENS_PER_SECOND * seconds)
         # CTranslate2 stops a Whisper reading after min(max_length - len(prompt) + 1,
-        # max_length // 2) tokens (measured with 3- to 76-token prompts).
+        # max_length // 2) tokens (measured with 3- to 76-token prompts). Past about
+        # 13 s of window the model's own limit (448) applies: ``cut_off`` then means
+        # the reading hit it, which is a truncation too.
         max_length = min(model.max_length, max(2 * most, most + len(prompt) - 1))
         stop = min(max_length - len(prompt) + 1, max_length // 2)
         results = model.model.generate(
@@ -326,7 +328,7 @@ class Transcriber:
         pieces, cut_off = [], []
         for result in results:
             tokens = result.sequences_ids[0]
-            cut_off.append(len(tokens) >= stop)
+            cut_off.append(0 < stop <= len(tokens))
             avg_logprob = result.scores[0] * len(tokens) / (len(tokens) + 1)
             subsegments, _, _ = model._split_segments_by_timestamps(  # noqa: SLF001 - faster-whisper is pinned
                 tokenizer=tokenizer, tokens=tokens, time_offset=0.0, segment_size=size, segment_duration=duration, seek=0,
