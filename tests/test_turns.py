@@ -104,6 +104,39 @@ def test_a_switch_at_a_short_pause_inside_one_turn_is_split_there(eval_dir, base
         assert wer(reference, " ".join(s.text for s in part)) < 0.5, [s.text for s in part]
 
 
+@pytest.mark.parametrize("first_name, second_name", [("fleurs-en-001", "fleurs-fr-000"), ("fleurs-fr-001", "fleurs-en-003")])
+def test_one_speakers_long_sentences_in_two_languages_each_keep_their_own(eval_dir, base_transcriber, first_name, second_name):
+    """One speaker, two sentences in two languages, 0.8 s apart: two units. Each is heard surely in its
+    own language, so the speaker's other speech (the other sentence) must not overrule it: before, each
+    came out translated into the other's language."""
+    from interview_assist.asr.decoding import TurnDecoder
+    from interview_assist.asr.units import speech_units
+    from interview_assist.audio.vad import speech_spans
+    from interview_assist.core.transcript import SpeakerTurn
+
+    def speech(name: str) -> np.ndarray:
+        audio = load(eval_dir / "asr" / f"{name}.ogg")
+        spans = speech_spans(audio)
+        audio = audio[int(spans[0].start * SAMPLE_RATE) : int(spans[-1].end * SAMPLE_RATE)]
+        return audio * np.float32(0.3 / np.abs(audio).max())  # one speaker, one level (FLEURS clips differ 60-fold)
+
+    first, second = speech(first_name), speech(second_name)
+    pause = np.zeros(int(0.8 * SAMPLE_RATE), dtype=np.float32)
+    audio = np.concatenate([first, pause, second])
+    border = (first.size + pause.size / 2) / SAMPLE_RATE
+    units = speech_units(speech_spans(audio), [SpeakerTurn(0.0, audio.size / SAMPLE_RATE, "S1")])
+    assert not any(u.span.start < border < u.span.end for u in units), "the pause should end a unit"
+    segments = [s for s in TurnDecoder(base_transcriber).transcribe(audio, units) if s.text]
+    for name, part in (
+        (first_name, [s for s in segments if (s.start + s.end) / 2 < border]),
+        (second_name, [s for s in segments if (s.start + s.end) / 2 >= border]),
+    ):
+        language = name.split("-")[1]
+        assert {s.language for s in part} == {language}, [(s.language, s.text) for s in part]
+        reference = (eval_dir / "asr" / f"{name}.txt").read_text()
+        assert wer(reference, " ".join(s.text for s in part)) < 0.5, [s.text for s in part]
+
+
 def _first_words(transcriber, audio: np.ndarray, n: int) -> np.ndarray:
     """The first ``n`` words of a real clip, cut where the model itself heard them end."""
     words = [w for s in transcriber.transcribe(audio, [Span(0.0, audio.size / SAMPLE_RATE)]) for w in s.words]

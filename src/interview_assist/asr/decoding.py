@@ -13,8 +13,9 @@ of one processing window, :class:`TurnDecoder`:
    another language, each checked by encoding the parts on both sides
    alone; a unit is split where both parts are confidently in different
    languages;
-4. chooses each unit's language from its detection and the speaker's prior:
-   the languages of their other units, in this window and before
+4. chooses each unit's language: as detected where the unit is long and
+   heard surely, else from its detection and the speaker's prior, the
+   languages of their other units in this window and before
    (:mod:`interview_assist.asr.language`);
 5. decodes every unit (or part) in its language from its own encoding, so no
    decode crosses a change of speaker or of language;
@@ -41,6 +42,7 @@ from interview_assist.asr.language import (
     LanguageChoice,
     LanguageHistory,
     choose,
+    decisive,
     detected,
     may_switch,
     switch_point,
@@ -310,7 +312,9 @@ class TurnDecoder:
     def _choice(self, piece: _Piece, evidence: LanguageHistory) -> LanguageChoice:
         d, speaker = piece.detection, piece.unit.speaker
         assert d is not None, "only pieces decided before listening have no detection, and they are fixed"
-        if piece.switched:  # the switch was found with confident detections on both sides
+        if piece.switched or decisive(d):
+            # Heard surely on enough speech (a split part was found so on both sides): the prior
+            # is for what detection cannot tell.
             choice = detected(d)
         else:
             # The prior is the speaker's other speech: this piece's own evidence is left out.

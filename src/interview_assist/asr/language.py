@@ -9,8 +9,13 @@ the same speaker used in their other units, by speaking time, smoothed with
 the languages of the whole recording. The choice is the language of highest
 posterior probability, Bayes' rule with the detection as likelihood, which
 counts in full from :data:`MIN_DETECTION_SECONDS` of speech and less below
-(raised to the power duration / that length). The parts of a unit split at
-a switch of language keep the languages the switch was found with.
+(raised to the power duration / that length). The prior is for what
+detection cannot tell: a unit of at least that length detected at
+:data:`SWITCH_PROBABILITY` or more keeps its detected language (see
+:func:`decisive`), as do the parts of a unit split at a switch of language,
+which were found with the same bar. Without that, one speaker's two long
+sentences in two languages were each decoded in the other's language, a
+translation.
 
 A choice is *in doubt* when the evidence for it is weak (see :func:`choose`;
 the bar is :data:`CONFIDENT_PROBABILITY`, faster-whisper's own threshold for
@@ -338,6 +343,17 @@ def detected(detection: Detection) -> LanguageChoice:
     language, probability = detection.best
     doubt = doubt_reason(language, probability) if probability < CONFIDENT_PROBABILITY else None
     return LanguageChoice(language, round(probability, 4), "detected", doubt)
+
+
+def decisive(detection: Detection) -> bool:
+    """Whether a unit's own detection settles its language, whatever the speaker spoke before.
+
+    On enough speech (:data:`MIN_DETECTION_SECONDS`), detected as surely as a
+    switch inside a unit must be (:data:`SWITCH_PROBABILITY`). A speaker heard
+    only in English until then who says a long sentence in French is heard in
+    French: a prior strong enough to overrule that would translate it.
+    """
+    return detection.seconds >= MIN_DETECTION_SECONDS and detection.best[1] >= SWITCH_PROBABILITY
 
 
 def may_switch(detection: Detection) -> bool:
