@@ -23,6 +23,7 @@ from interview_assist.audio import decode as audio_io
 from interview_assist.audio.denoise import DenoiseMode, DenoiseSettings, auto_decision, estimate_noise, reduce_noise
 from interview_assist.audio.vad import VadSettings, speech_spans
 from interview_assist.core.errors import AudioError
+from interview_assist.core.heap import release_free_memory
 from interview_assist.core.spans import SAMPLE_RATE, Span, samples_to_seconds, seconds_to_samples
 from interview_assist.core.transcript import DenoiseDecision
 
@@ -133,6 +134,8 @@ def plan_windows(
         kept = tuple(Span(s.start, min(s.end, cut)) for s in speech if s.start < cut)
         plans.append(WindowPlan(win.offset, used, kept, DenoiseDecision(win.offset, win.offset + cut, applied, reason)))
         del win
+        # Windows (and the tap's buffers) differ in size: what glibc keeps of them would grow with the recording.
+        release_free_memory()
 
 
 def _tapped(blocks: Iterator[np.ndarray], tap: Callable[[np.ndarray], object]) -> Iterator[np.ndarray]:
