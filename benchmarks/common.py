@@ -53,6 +53,31 @@ def looped_recording(minutes: int) -> Path:
     return path
 
 
+def monologue_recording(minutes: int) -> Path:
+    """A FLAC of ``minutes`` of one voice talking on: a real FLEURS sentence (fleurs-fr-001, 18 s)
+    again and again, 0.2 s apart. Every pause is too short to end a unit, so the speech comes in
+    units of the longest length (28 s), the heaviest decode batches: the worst case for memory."""
+    from interview_assist.audio.decode import load
+    from interview_assist.audio.vad import speech_spans
+
+    CACHE.mkdir(parents=True, exist_ok=True)
+    path = CACHE / f"monologue_{minutes}min.flac"
+    if path.exists():
+        return path
+    clip = load(EVAL / "asr" / "fleurs-fr-001.ogg")
+    spans = speech_spans(clip)
+    sentence = clip[int(spans[0].start * 16000) : int(spans[-1].end * 16000)]
+    source = np.concatenate([sentence, np.zeros(int(0.2 * 16000), dtype=np.float32)])
+    total = minutes * 60 * 16000
+    with sf.SoundFile(path, "w", samplerate=16000, channels=1, subtype="PCM_16") as out:
+        written = 0
+        while written < total:
+            piece = source[: total - written]
+            out.write(piece)
+            written += piece.size
+    return path
+
+
 def git_revision(repo: Path = REPO) -> str:
     try:
         return subprocess.run(

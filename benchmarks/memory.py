@@ -10,7 +10,11 @@ and a full sequential transcription at the shorter lengths.
 ``src/`` on PYTHONPATH, same venv and models), at each length right after this
 checkout's CLI.
 
-Usage: python benchmarks/memory.py [--minutes 10 60 180] [--bare-minutes 10 60] [--no-diarize] [--base PATH ...]
+``--monologue``: instead of the interviews, one voice talking on with no
+pause long enough to end a unit (``common.monologue_recording``): every
+unit 28 s long, the heaviest decode batches, the worst case for memory.
+
+Usage: python benchmarks/memory.py [--minutes 10 60 180] [--bare-minutes 10 60] [--no-diarize] [--monologue] [--base PATH ...]
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import REPO, git_revision, header, looped_recording  # noqa: E402
+from common import REPO, git_revision, header, looped_recording, monologue_recording  # noqa: E402
 
 MEASURE = """
 import resource, subprocess, sys, tempfile, time
@@ -81,6 +85,7 @@ def main() -> None:
     ap.add_argument("--bare-minutes", type=int, nargs="*", default=[10, 60])
     ap.add_argument("--no-diarize", action="store_true", help="the speech pass alone")
     ap.add_argument("--base", type=Path, nargs="+", default=[], help="checkouts of earlier commits, measured too")
+    ap.add_argument("--monologue", action="store_true", help="one voice talking on (units of 28 s): the worst case")
     args = ap.parse_args()
     from interview_assist.core.models import ModelCatalog
 
@@ -88,6 +93,8 @@ def main() -> None:
     print(header("Peak memory (RSS) by recording length"))
     diarization = "off (--no-diarize)" if args.no_diarize else "on (the CLI's default)"
     print(f"whisper-base int8, 2 threads, denoise auto, diarization {diarization}; each run a fresh process.")
+    if args.monologue:
+        print("Recording: one voice talking on (fleurs-fr-001 again and again, 0.2 s apart): units of 28 s, the worst case.")
     if not args.no_diarize:
         print("Diarization runs first, in the same process (onnxruntime); its models are freed before Whisper loads.")
     print("'all processes' is the peak of the summed RSS of the CLI and its children, sampled every 0.2 s.\n")
@@ -95,7 +102,7 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|")
     results = []
     for minutes in args.minutes:
-        path = looped_recording(minutes)
+        path = monologue_recording(minutes) if args.monologue else looped_recording(minutes)
         with tempfile.TemporaryDirectory() as tmp:
             cli = [sys.executable, "-m", "interview_assist", "transcribe", str(path), "--db", f"{tmp}/s.sqlite", "--json"]
             ours, secs, together = peak(cli + (["--no-diarize"] if args.no_diarize else []))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from interview_assist.core.textnorm import normalise
@@ -199,3 +200,30 @@ def test_a_reading_that_runs_past_what_its_speech_can_hold_is_stopped_and_read_a
     assert 0 < words(stopped) <= 4 < words(whole)
     segments = TurnDecoder(tr).transcribe(audio, [Unit(Span(0.0, samples_to_seconds(audio.size)))])
     assert wer(reference, " ".join(s.text for s in segments)) <= 0.10
+
+
+@pytest.mark.slow
+def test_long_clips_are_decoded_in_smaller_batches_than_short_ones(eval_dir, base_transcriber, monkeypatch):
+    """The decoder holds keys and values for every beam of every clip: 8 clips of 28 s took 783 MiB
+    more than the model. So a decode batch holds at most DECODE_BATCH_SECONDS of encoder window:
+    long clips go fewer at a time, short ones ``batch_size`` at a time, and every clip is read."""
+    from interview_assist.asr.transcriber import DECODE_BATCH_SECONDS, ENCODER_FRAMES_PER_SECOND, Transcriber
+    from interview_assist.audio.decode import load
+
+    tr = base_transcriber
+    audio = np.resize(load(eval_dir / "asr" / "jfk.flac"), 26 * 16000)  # JFK's sentence, looped: 26 s of real speech
+    batches: list[tuple[int, int]] = []
+    original = Transcriber._decode_batch
+
+    def spy(self, encoded, *args):
+        batches.append((len(encoded), encoded[0].shape[0]))
+        return original(self, encoded, *args)
+
+    monkeypatch.setattr(Transcriber, "_decode_batch", spy)
+    long_clips = tr.encode([audio] * 6)
+    short_clips = tr.encode([audio[: 6 * 16000]] * 6)
+    readings = tr.decode([(e, "en") for e in long_clips + short_clips])
+    assert all(r.segments for r in readings)
+    budget = DECODE_BATCH_SECONDS * ENCODER_FRAMES_PER_SECOND
+    assert all(n * frames <= budget for n, frames in batches if n > 1), batches
+    assert sorted(n for n, frames in batches) == [2, 4, 6], batches  # 6 long as 4 + 2; 6 short together

@@ -69,6 +69,14 @@ N_FRAMES = 3000  # 30 s of feature frames, the most Whisper reads
 # Audio per encoder call: 4 clips of 12.6 s took 15 ms of encoder time per
 # second of audio on 2 cores, 2 of them 10 ms (benchmarks/decode_choices.py).
 ENCODE_BATCH_SECONDS = 24.0
+# Encoder window per decode batch, at most (batch_size clips, fewer when they
+# are long): the decoder holds its cross-attention keys and values for every
+# beam of every clip, so a batch of 8 clips of 28 s took 783 MiB more than
+# the model, 4 of them 356 MiB and 8 of 14 s 369 MiB. A long monologue,
+# 28 s units one after the other, would make such batches all through a
+# window. Batches of 4 of them cost about 10 % more decoding time than 8
+# (benchmarks/memory.py --monologue, BENCHMARKS.md).
+DECODE_BATCH_SECONDS = 120.0
 # The most text a reading may hold: this many tokens, plus so many per second
 # of its window. Fast speech is 4-5 words a second, under 10 tokens even in
 # scripts that take 2-3 tokens a word; a reading that runs past this is not
@@ -265,7 +273,8 @@ class Transcriber:
     def decode(self, items: Sequence[tuple[np.ndarray, str]], *, unbiased: bool = False) -> list[Reading]:
         """Decode encoded clips, each (encoder output, language) -> its reading, in seconds from its start.
 
-        Clips of one language and one encoded length are decoded together;
+        Clips of one language and one encoded length are decoded together,
+        ``batch_size`` at a time, fewer when they are long (:data:`DECODE_BATCH_SECONDS`);
         the settings are those of faster-whisper's batched pipeline (beam
         search at temperature 0, timestamps, word timestamps). ``unbiased``
         decodes without the hotwords and prompt. A reading is stopped at the
@@ -278,8 +287,8 @@ class Transcriber:
         groups: dict[tuple[str, int], list[int]] = {}
         for i, (encoded, language) in enumerate(items):
             groups.setdefault((language, encoded.shape[0]), []).append(i)
-        batch = max(1, opts.batch_size)
-        for (language, _), indices in groups.items():
+        for (language, frames), indices in groups.items():
+            batch = max(1, min(opts.batch_size, int(DECODE_BATCH_SECONDS * ENCODER_FRAMES_PER_SECOND) // frames))
             tokenizer = self._tokenizer(language)
             prompt = self.model.get_prompt(
                 tokenizer,
