@@ -71,7 +71,10 @@ def peak(argv: list[str], checkout: Path | None = None) -> tuple[float, float, f
     """(peak RSS of the largest process, seconds, peak of the summed RSS of all its processes), in MiB.
 
     With ``checkout``, its ``src/`` goes first on PYTHONPATH (an earlier commit's code)."""
-    env = {**os.environ, "PYTHONPATH": str(checkout.resolve() / "src")} if checkout else None
+    env = None
+    if checkout:  # the earlier code, with this checkout's models (a worktree has none of its own)
+        models = os.environ.get("INTERVIEW_ASSIST_MODELS", str(REPO / "models"))
+        env = {**os.environ, "PYTHONPATH": str(checkout.resolve() / "src"), "INTERVIEW_ASSIST_MODELS": models}
     out = subprocess.run([sys.executable, "-c", MEASURE, *argv], capture_output=True, text=True, cwd=REPO, env=env)
     kib, seconds, rc, sum_kib = out.stdout.split()
     if rc != "0":
