@@ -191,6 +191,38 @@ def test_a_short_turn_between_two_long_ones_keeps_its_speakers_language(eval_dir
         assert {s.language for s in segments if s.text and turn.start <= (s.start + s.end) / 2 < turn.end} == {"en"}
 
 
+def test_a_short_turn_heard_surely_in_another_language_still_keeps_its_speakers(eval_dir, base_transcriber):
+    """A long unit heard surely keeps its own language, whatever its speaker spoke before; a short one
+    does not, however sure: Whisper hears the first 0.6 s of a French sentence as another language at
+    0.8 or more. The length that counts is the speech's, not the encoding's (a unit is encoded with
+    2 s of silence after it, and padded to the longest of its group)."""
+    from interview_assist.asr.decoding import TurnDecoder, _Piece
+    from interview_assist.asr.language import LanguageHistory
+    from interview_assist.asr.units import Unit
+    from interview_assist.audio.vad import speech_spans
+
+    tr = base_transcriber
+    candidates = []
+    for i in range(5):
+        audio = load(eval_dir / "asr" / f"fleurs-fr-00{i}.ogg")
+        start = speech_spans(audio)[0].start
+        piece = audio[int(start * SAMPLE_RATE) : int((start + 0.6) * SAMPLE_RATE)]
+        encoded = tr.encode([piece])[0]
+        alone = tr.detect(encoded)
+        if alone.best[0] != "fr":
+            candidates.append((alone.best[1], alone, encoded))
+    surest, detection, encoded = max(candidates, key=lambda c: c[0])
+    assert surest >= 0.8, f"no short French piece is heard surely as another language here: {detection.best}"
+    assert detection.seconds >= 2.0, "the detection's own length counts the silence the piece is encoded with"
+    # The officer has spoken French for a while, the applicant English.
+    history = LanguageHistory()
+    history.add("S1", "fr", 30.0, 0.95)
+    history.add("S2", "en", 30.0, 0.95)
+    unit = Unit(Span(0.0, 0.6), "S1", (Span(0.0, 0.6),))
+    choice = TurnDecoder(tr)._choice(_Piece(unit, encoded, detection), history)
+    assert choice.language == "fr", f"alone, the piece was heard as {detection.best}: {choice}"
+
+
 def test_a_speaker_set_to_a_language_the_model_lacks_is_flagged_throughout(eval_dir, catalog, base_transcriber, diarizer):
     t = transcribe(eval_dir / "diarization" / "pyannote_sample.wav",
                    PipelineOptions(speaker_languages={"S2": "ti"}, interpreter=False),

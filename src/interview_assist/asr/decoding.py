@@ -312,7 +312,7 @@ class TurnDecoder:
     def _choice(self, piece: _Piece, evidence: LanguageHistory) -> LanguageChoice:
         d, speaker = piece.detection, piece.unit.speaker
         assert d is not None, "only pieces decided before listening have no detection, and they are fixed"
-        if piece.switched or decisive(d):
+        if piece.switched or decisive(d, sum(h.duration for h in piece.unit.heard)):
             # Heard surely on enough speech (a split part was found so on both sides): the prior
             # is for what detection cannot tell.
             choice = detected(d)

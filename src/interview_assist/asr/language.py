@@ -345,15 +345,18 @@ def detected(detection: Detection) -> LanguageChoice:
     return LanguageChoice(language, round(probability, 4), "detected", doubt)
 
 
-def decisive(detection: Detection) -> bool:
+def decisive(detection: Detection, speech_seconds: float) -> bool:
     """Whether a unit's own detection settles its language, whatever the speaker spoke before.
 
-    On enough speech (:data:`MIN_DETECTION_SECONDS`), detected as surely as a
-    switch inside a unit must be (:data:`SWITCH_PROBABILITY`). A speaker heard
-    only in English until then who says a long sentence in French is heard in
-    French: a prior strong enough to overrule that would translate it.
+    On enough speech (``speech_seconds``, what the VAD heard in the unit, at
+    least :data:`MIN_DETECTION_SECONDS`), detected as surely as a switch
+    inside a unit must be (:data:`SWITCH_PROBABILITY`). A speaker heard only
+    in English until then who says a long sentence in French is heard in
+    French: a prior strong enough to overrule that would translate it. The
+    length is the speech's, not the detection's: a unit is encoded with 2 s
+    of silence after it, and Whisper hears 0.6 s of French as Korean at 0.93.
     """
-    return detection.seconds >= MIN_DETECTION_SECONDS and detection.best[1] >= SWITCH_PROBABILITY
+    return speech_seconds >= MIN_DETECTION_SECONDS and detection.best[1] >= SWITCH_PROBABILITY
 
 
 def may_switch(detection: Detection) -> bool:
