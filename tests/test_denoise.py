@@ -109,3 +109,16 @@ def test_the_noise_estimate_of_a_window_holds_little_more_than_its_spectra(eval_
         tracemalloc.stop()
     assert peak < 100 * 2**20, f"{peak / 2**20:.0f} MiB"
     assert 15 < estimate.snr_db < 30 and 0 < estimate.flatness < 1
+
+
+def test_the_noise_estimate_framed_in_blocks_is_the_same_as_framed_whole(eval_dir, monkeypatch):
+    """Blocks of 7 frames, the last one partial: the power spectra equal, to the bit, those of every
+    frame at once (the formula as it was before it went block by block)."""
+    from interview_assist.audio import denoise
+
+    audio = load(eval_dir / "noise" / "noisy_snr0.wav")[: 3 * 16000]
+    idx = np.arange(0, audio.size - denoise._FRAME + 1, denoise._HOP)[:, None] + np.arange(denoise._FRAME)
+    whole = np.abs(np.fft.rfft(audio.astype(np.float64)[idx] * np.hanning(denoise._FRAME), axis=1)) ** 2 + 1e-12
+    monkeypatch.setattr(denoise, "_POWER_BLOCK_FRAMES", 7)
+    assert whole.shape[0] % 7 != 0
+    assert np.array_equal(denoise._frame_power(audio), whole)

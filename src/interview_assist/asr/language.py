@@ -339,7 +339,8 @@ def choose(detection: Detection, prior: Mapping[str, float], usual: float | None
 
 
 def detected(detection: Detection) -> LanguageChoice:
-    """The language as detected, with no prior (a part of a unit split at a switch of language)."""
+    """The language as detected, with no prior (a part of a unit split at a switch of language, or a
+    unit whose detection is :func:`decisive`)."""
     language, probability = detection.best
     doubt = doubt_reason(language, probability) if probability < CONFIDENT_PROBABILITY else None
     return LanguageChoice(language, round(probability, 4), "detected", doubt)

@@ -71,11 +71,11 @@ N_FRAMES = 3000  # 30 s of feature frames, the most Whisper reads
 ENCODE_BATCH_SECONDS = 24.0
 # Encoder window per decode batch, at most (batch_size clips, fewer when they
 # are long): the decoder holds its cross-attention keys and values for every
-# beam of every clip, so a batch of 8 clips of 28 s took 783 MiB more than
-# the model, 4 of them 356 MiB and 8 of 14 s 369 MiB. A long monologue,
-# 28 s units one after the other, would make such batches all through a
-# window. Batches of 4 of them cost about 10 % more decoding time than 8
-# (benchmarks/memory.py --monologue, BENCHMARKS.md).
+# beam of every clip. Measured before this cap: a batch of 8 clips of 28 s
+# took 783 MiB more than the model, 4 of them 356 MiB, 8 of 14 s 369 MiB. A
+# long monologue, 28 s units one after the other, made such batches all
+# through a window. Batches of 4 of them cost about 10 % more decoding time
+# than 8 (benchmarks/memory.py --monologue, BENCHMARKS.md).
 DECODE_BATCH_SECONDS = 120.0
 # The most text a reading may hold: this many tokens, plus so many per second
 # of its window. Fast speech is 4-5 words a second, under 10 tokens even in
