@@ -43,6 +43,11 @@ def looped_recording(minutes: int) -> Path:
         return path
     parts = [load(EVAL / "interviews" / f"interview_v0{i}.flac") for i in (1, 2)]
     source = np.concatenate(parts)
+    return _write_looped(path, source, minutes)
+
+
+def _write_looped(path: Path, source: np.ndarray, minutes: int) -> Path:
+    """``source`` again and again, cut at ``minutes``, as a 16 kHz FLAC at ``path``."""
     total = minutes * 60 * 16000
     with sf.SoundFile(path, "w", samplerate=16000, channels=1, subtype="PCM_16") as out:
         written = 0
@@ -68,14 +73,7 @@ def monologue_recording(minutes: int) -> Path:
     spans = speech_spans(clip)
     sentence = clip[int(spans[0].start * 16000) : int(spans[-1].end * 16000)]
     source = np.concatenate([sentence, np.zeros(int(0.2 * 16000), dtype=np.float32)])
-    total = minutes * 60 * 16000
-    with sf.SoundFile(path, "w", samplerate=16000, channels=1, subtype="PCM_16") as out:
-        written = 0
-        while written < total:
-            piece = source[: total - written]
-            out.write(piece)
-            written += piece.size
-    return path
+    return _write_looped(path, source, minutes)
 
 
 def git_revision(repo: Path = REPO) -> str:
