@@ -9,6 +9,7 @@ imported when first used.
 from typing import Any
 
 from interview_assist import _offline  # noqa: F401  (must run before any dependency import)
+from interview_assist import _native_memory  # noqa: F401  (before CTranslate2 builds a kernel)
 
 __version__ = "0.1.0"
 
