@@ -8,8 +8,10 @@ imported when first used.
 
 from typing import Any
 
-from interview_assist import _offline  # noqa: F401  (must run before any dependency import)
-from interview_assist import _native_memory  # noqa: F401  (before CTranslate2 builds a kernel)
+from interview_assist import (
+    _native_memory,  # noqa: F401  (before CTranslate2 builds a kernel)
+    _offline,  # noqa: F401  (must run before any dependency import)
+)
 
 __version__ = "0.1.0"
 
