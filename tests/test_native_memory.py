@@ -17,7 +17,6 @@ import pytest
 
 MEASURE = r"""
 import ctypes, sys
-import numpy as np
 import interview_assist
 from interview_assist.asr.transcriber import AsrOptions, Transcriber
 from interview_assist.audio.decode import load
