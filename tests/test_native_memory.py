@@ -20,7 +20,9 @@ import ctypes, sys
 import interview_assist
 from interview_assist.asr.transcriber import AsrOptions, Transcriber
 from interview_assist.audio.decode import load
+from interview_assist.core.heap import release_free_memory
 from interview_assist.core.models import ModelCatalog
+from interview_assist.core.spans import seconds_to_samples
 
 class MallInfo2(ctypes.Structure):
     _fields_ = [(n, ctypes.c_size_t) for n in ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost")]
@@ -29,16 +31,16 @@ libc = ctypes.CDLL("libc.so.6")
 libc.mallinfo2.restype = MallInfo2
 
 def in_use():
-    libc.malloc_trim(0)
+    release_free_memory()
     return libc.mallinfo2().uordblks
 
 tr = Transcriber(ModelCatalog(), "whisper-base", AsrOptions())
 clip = load(sys.argv[1])
 for length in (3.0, 3.0, 3.0):  # the first calls set up what every shape shares
-    tr.detect_all(tr.encode([clip[: int(length * 16000)]]))
+    tr.detect_all(tr.encode([clip[: seconds_to_samples(length)]]))
 before = in_use()
 for i in range(40):  # 40 units of 40 different lengths, 3.1 to 11 s
-    tr.detect_all(tr.encode([clip[: int((3.1 + 0.2 * i) * 16000)]]))
+    tr.detect_all(tr.encode([clip[: seconds_to_samples(3.1 + 0.2 * i)]]))
 print(in_use() - before)
 """
 

@@ -8,9 +8,10 @@ for the life of the process. On a 60-minute monologue the heap in use grew
 from 235 to 297 MiB through the speech pass, and the process's peak with it.
 Encoding and decoding one clip at each of 121 lengths (3 to 27 s) took the
 heap in use from 75 to 262 MiB with the cache, and kept it at 77 MiB
-without, in no more time (211 s against 229 s, one run each). Without the
-cache a kernel is built again for every call, but nearly every call has a
-shape of its own anyway (BENCHMARKS.md, "Memory: the kernel cache").
+without (the loop took 211 s without, 229 s with, one run each; a whole
+v02 run without diarization, alternated by hand, at most about 0.5 s more,
+inside the noise). Without the cache a kernel is built again for every
+call, but nearly every call has a shape of its own anyway (BENCHMARKS.md, "Memory: the kernel cache").
 
 oneDNN reads this once, when it builds its first primitive, so it is set
 when the package is imported, before any model loads. An operator may set
