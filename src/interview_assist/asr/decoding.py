@@ -137,12 +137,16 @@ class TurnDecoder:
         fixed = [self._fixed(u) for u in units]
         undecided = [i for i, f in enumerate(fixed) if f is None]
         detections = dict(zip(undecided, tr.detect_all([encoded[i] for i in undecided])))
+        # The stretches of every unit that may hold a switch, heard in one go.
+        wanted = {i: _probes(units[i], detections[i]) for i in undecided}
+        heard = iter(tr.detect_stretches([(encoded[i], span) for i in undecided for span in wanted[i]]))
+        probed = {i: [(span, next(heard)) for span in wanted[i]] for i in undecided}
         for i, (unit, enc) in enumerate(zip(units, encoded)):
             known = fixed[i]
             if known is not None:
                 pieces.append(_Piece(unit, enc, fixed=known))
             else:
-                pieces += self._split(audio, unit, enc, detections[i])
+                pieces += self._split(audio, unit, enc, detections[i], probed[i])
         return pieces
 
     def transcribe_stretches(
@@ -190,9 +194,12 @@ class TurnDecoder:
         return None
 
     # -- 3. switches inside a unit -------------------------------------------------
-    def _split(self, audio: np.ndarray, unit: Unit, encoded: np.ndarray, detection: Detection) -> list[_Piece]:
+    def _split(
+        self, audio: np.ndarray, unit: Unit, encoded: np.ndarray, detection: Detection, probed: Sequence[tuple[Span, Detection]]
+    ) -> list[_Piece]:
         """The unit, or its parts where its language changes, each with its own encoding and detection.
 
+        ``probed`` holds the detections of the unit's stretches (:func:`_probes`).
         Only a unit whose detection leaves room for a second language is
         looked into. Candidate cuts lie where detections of short stretches of the unit's
         encoding change language (a rough guide: detection is less sure away
@@ -208,23 +215,14 @@ class TurnDecoder:
         """
         whole = [_Piece(unit, encoded, detection)]
         tr = self.transcriber
-        length = unit.span.duration
         if not may_switch(detection):
             # A whole unit is heard in one language, even when it holds two. A turn
             # is looked at in its pauses when its first or last seconds, heard on
             # their own, are in another language than the whole.
-            if length < SWITCH_MIN_SECONDS or len(unit.heard) < 2:
-                return whole
-            ends = tr.detect_spans(encoded, [Span(0.0, PROBE_SECONDS), Span(length - PROBE_SECONDS, length)])
-            if all(end.best[0] == detection.best[0] for end in ends):
+            if all(end.best[0] == detection.best[0] for _, end in probed):
                 return whole
             return self._split_at_a_pause(audio, unit, whole)
-        stretches = []
-        t = 0.0
-        while t + PROBE_SECONDS <= length + 1e-6:
-            stretches.append(Span(t, t + PROBE_SECONDS))
-            t += PROBE_STEP_SECONDS
-        probes = [(s.start + PROBE_SECONDS / 2, d) for s, d in zip(stretches, tr.detect_spans(encoded, stretches))]
+        probes = [(s.start + PROBE_SECONDS / 2, d) for s, d in probed]
         candidates = switch_point(probes, detection)
         # The first and last probes (the last within a second of the end) hear the unit's ends.
         ends_differ = any(d.best[0] != detection.best[0] for _, d in (probes[:1] + probes[-1:]))
@@ -357,6 +355,27 @@ class TurnDecoder:
             if c.source != "forced":
                 judged = c.probability if c.source == "detected" and p.detection is not None else None
                 self.history.add(p.unit.speaker, c.language, p.unit.span.duration, judged)
+
+
+def _probes(unit: Unit, detection: Detection) -> list[Span]:
+    """The stretches of ``unit`` (seconds from its start) heard alone to find a switch inside it.
+
+    Stretches of :data:`PROBE_SECONDS` every :data:`PROBE_STEP_SECONDS` in a
+    unit whose detection leaves room for a second language; otherwise its
+    first and last stretch, in a unit long enough to hold two languages and
+    with a pause to hold the switch; otherwise none.
+    """
+    length = unit.span.duration
+    if not may_switch(detection):
+        if length < SWITCH_MIN_SECONDS or len(unit.heard) < 2:
+            return []
+        return [Span(0.0, PROBE_SECONDS), Span(length - PROBE_SECONDS, length)]
+    stretches = []
+    t = 0.0
+    while t + PROBE_SECONDS <= length + 1e-6:
+        stretches.append(Span(t, t + PROBE_SECONDS))
+        t += PROBE_STEP_SECONDS
+    return stretches
 
 
 def _clip(audio: np.ndarray, span: Span) -> np.ndarray:

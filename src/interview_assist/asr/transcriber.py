@@ -77,6 +77,10 @@ ENCODE_BATCH_SECONDS = 24.0
 # through a window. Batches of 4 of them cost about 10 % more decoding time
 # than 8 (benchmarks/memory.py --monologue, BENCHMARKS.md).
 DECODE_BATCH_SECONDS = 120.0
+# Encoder frames of the encodings detected in one call, at most (16 MiB of
+# input): 63 stretches of 2.5 s, 5 clips of 28 s. A call's cost is mostly its
+# own for short stretches (40 stretches of 2.5 s took 3.4 ms each, 2 took 7.7 ms).
+DETECT_BATCH_FRAMES = 8000
 # The most text a reading may hold: this many tokens, plus so many per second
 # of its window. Fast speech is 4-5 words a second, under 10 tokens even in
 # scripts that take 2-3 tokens a word; a reading that runs past this is not
@@ -248,10 +252,13 @@ class Transcriber:
         shapes: dict[tuple[int, ...], list[int]] = {}
         for i, e in enumerate(encoded):
             shapes.setdefault(e.shape, []).append(i)
-        for indices in shapes.values():
-            results = self.model.model.detect_language(_storage(np.stack([encoded[i] for i in indices])))
-            for i, result in zip(indices, results):
-                out[i] = Detection(encoded[i].shape[0] / ENCODER_FRAMES_PER_SECOND, {t[2:-2]: round(float(p), 4) for t, p in result})
+        for shape, same in shapes.items():
+            batch = max(1, DETECT_BATCH_FRAMES // max(1, shape[0]))
+            for k in range(0, len(same), batch):
+                indices = same[k : k + batch]
+                results = self.model.model.detect_language(_storage(np.stack([encoded[i] for i in indices])))
+                for i, result in zip(indices, results):
+                    out[i] = Detection(encoded[i].shape[0] / ENCODER_FRAMES_PER_SECOND, {t[2:-2]: round(float(p), 4) for t, p in result})
         return out  # type: ignore[return-value]
 
     def detect(self, encoded: np.ndarray, span: Span | None = None) -> Detection:
@@ -262,13 +269,20 @@ class Transcriber:
 
     def detect_spans(self, encoded: np.ndarray, spans: Sequence[Span]) -> list[Detection]:
         """:meth:`detect` of ``spans`` of one encoded clip (seconds from its start), those of one length together."""
+        return self.detect_stretches([(encoded, span) for span in spans])
+
+    def detect_stretches(self, stretches: Sequence[tuple[np.ndarray, Span]]) -> list[Detection]:
+        """:meth:`detect` of stretches of encoded clips, each (encoding, span in seconds from its start).
+
+        Stretches of one length are detected together, whichever clip they come from.
+        """
         pieces = []
-        for span in spans:
+        for encoded, span in stretches:
             first = int(span.start * ENCODER_FRAMES_PER_SECOND)
             last = int(math.ceil(span.end * ENCODER_FRAMES_PER_SECOND))
             pieces.append(encoded[first : max(first + 1, min(last, encoded.shape[0]))])
         found = self.detect_all(pieces)
-        return [Detection(span.duration, d.probabilities) for span, d in zip(spans, found)]
+        return [Detection(span.duration, d.probabilities) for (_, span), d in zip(stretches, found)]
 
     def decode(self, items: Sequence[tuple[np.ndarray, str]], *, unbiased: bool = False) -> list[Reading]:
         """Decode encoded clips, each (encoder output, language) -> its reading, in seconds from its start.
