@@ -294,6 +294,23 @@ def test_a_unit_never_holds_two_speakers_across_a_pause():
     assert [u.speaker for u in units] == ["S1", "S2"]
 
 
+def test_a_unit_is_probed_all_along_only_when_its_detection_leaves_room_for_a_second_language():
+    from interview_assist.asr.decoding import _probes
+    from interview_assist.asr.language import Detection
+    from interview_assist.asr.units import Unit
+
+    two_pauses = Unit(Span(10.0, 16.0), "S1", (Span(10.0, 12.5), Span(13.0, 16.0)))
+    unsure = Detection(8.0, {"fr": 0.7, "en": 0.3})
+    sure = Detection(8.0, {"fr": 0.99, "en": 0.01})
+    # Room for a second language: stretches of 2.5 s, one every second from the start.
+    assert [(s.start, s.end) for s in _probes(two_pauses, unsure)] == [(t, t + 2.5) for t in (0.0, 1.0, 2.0, 3.0)]
+    # No room: the first and last stretch only, to hear whether the ends differ from the whole.
+    assert [(s.start, s.end) for s in _probes(two_pauses, sure)] == [(0.0, 2.5), (3.5, 6.0)]
+    # No pause to switch at, or too short to hold two languages: nothing.
+    assert _probes(Unit(Span(10.0, 16.0), "S1"), sure) == []
+    assert _probes(Unit(Span(10.0, 13.0), "S1", (Span(10.0, 11.0), Span(11.5, 13.0))), sure) == []
+
+
 def test_decoding_margins_never_reach_past_a_neighbour():
     from interview_assist.asr.units import MARGIN_SECONDS, widened
 

@@ -137,10 +137,11 @@ class TurnDecoder:
         fixed = [self._fixed(u) for u in units]
         undecided = [i for i, f in enumerate(fixed) if f is None]
         detections = dict(zip(undecided, tr.detect_all([encoded[i] for i in undecided])))
-        # The stretches of every unit that may hold a switch, heard in one go.
+        # The probes of every unit (:func:`_probes`), all units' together: a few calls, not two a unit.
         wanted = {i: _probes(units[i], detections[i]) for i in undecided}
         heard = iter(tr.detect_stretches([(encoded[i], span) for i in undecided for span in wanted[i]]))
         probed = {i: [(span, next(heard)) for span in wanted[i]] for i in undecided}
+        assert next(heard, None) is None, "one detection a probe"
         for i, (unit, enc) in enumerate(zip(units, encoded)):
             known = fixed[i]
             if known is not None:
@@ -199,7 +200,9 @@ class TurnDecoder:
     ) -> list[_Piece]:
         """The unit, or its parts where its language changes, each with its own encoding and detection.
 
-        ``probed`` holds the detections of the unit's stretches (:func:`_probes`).
+        ``probed`` holds the detections of the unit's probes (:func:`_probes`, which
+        chooses them on the same ``may_switch(detection)`` as here: the first and
+        last stretch, or stretches all along, or none).
         Only a unit whose detection leaves room for a second language is
         looked into. Candidate cuts lie where detections of short stretches of the unit's
         encoding change language (a rough guide: detection is less sure away

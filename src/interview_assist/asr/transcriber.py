@@ -6,8 +6,8 @@ the turn-by-turn decoding (:mod:`interview_assist.asr.decoding`) is built from:
 - :meth:`Transcriber.encode` runs the encoder over clips of speech (a
   speaker's turn), each at its own length with 2 s of silence after it,
   several at once;
-- :meth:`Transcriber.detect` detects the language of an encoded clip (or,
-  roughly, of part of one);
+- :meth:`Transcriber.detect` detects the language of an encoded clip, and
+  :meth:`Transcriber.detect_stretches`, roughly, of parts of clips;
 - :meth:`Transcriber.decode` decodes encoded clips, each in its own
   language, batched, with timestamps and word timestamps, with the settings
   of faster-whisper's batched pipeline (temperature 0, beam search).
@@ -77,9 +77,11 @@ ENCODE_BATCH_SECONDS = 24.0
 # through a window. Batches of 4 of them cost about 10 % more decoding time
 # than 8 (benchmarks/memory.py --monologue, BENCHMARKS.md).
 DECODE_BATCH_SECONDS = 120.0
-# Encoder frames of the encodings detected in one call, at most (16 MiB of
-# input): 63 stretches of 2.5 s, 5 clips of 28 s. A call's cost is mostly its
-# own for short stretches (40 stretches of 2.5 s took 3.4 ms each, 2 took 7.7 ms).
+# Encoder frames of the encodings detected in one call, at most: 64 probes
+# of 2.5 s (125 frames), 5 clips of 28 s (1500); 16 MiB of input for
+# whisper-base (512 values a frame), 39 MiB for a large model (1280). Short
+# stretches are cheaper together: on whisper-base, 40 probes in one call took
+# 3.4 ms each, 2 in one call 7.7 ms each (BENCHMARKS.md, 2026-12-06, fifth session).
 DETECT_BATCH_FRAMES = 8000
 # The most text a reading may hold: this many tokens, plus so many per second
 # of its window. Fast speech is 4-5 words a second, under 10 tokens even in
@@ -247,7 +249,8 @@ class Transcriber:
         return out  # type: ignore[return-value]
 
     def detect_all(self, encoded: Sequence[np.ndarray]) -> list[Detection]:
-        """:meth:`detect` of whole encoded clips, those of one shape together."""
+        """:meth:`detect` of whole encoded clips, those of one shape together
+        (:data:`DETECT_BATCH_FRAMES` a call at most)."""
         out: list[Detection | None] = [None] * len(encoded)
         shapes: dict[tuple[int, ...], list[int]] = {}
         for i, e in enumerate(encoded):
@@ -261,15 +264,9 @@ class Transcriber:
                     out[i] = Detection(encoded[i].shape[0] / ENCODER_FRAMES_PER_SECOND, {t[2:-2]: round(float(p), 4) for t, p in result})
         return out  # type: ignore[return-value]
 
-    def detect(self, encoded: np.ndarray, span: Span | None = None) -> Detection:
-        """Language probabilities of an encoded clip (or of ``span`` of it, seconds from its start)."""
-        if span is None:
-            return self.detect_all([encoded])[0]
-        return self.detect_spans(encoded, [span])[0]
-
-    def detect_spans(self, encoded: np.ndarray, spans: Sequence[Span]) -> list[Detection]:
-        """:meth:`detect` of ``spans`` of one encoded clip (seconds from its start), those of one length together."""
-        return self.detect_stretches([(encoded, span) for span in spans])
+    def detect(self, encoded: np.ndarray) -> Detection:
+        """Language probabilities of an encoded clip."""
+        return self.detect_all([encoded])[0]
 
     def detect_stretches(self, stretches: Sequence[tuple[np.ndarray, Span]]) -> list[Detection]:
         """:meth:`detect` of stretches of encoded clips, each (encoding, span in seconds from its start).
