@@ -116,6 +116,16 @@ cs_x_es_om         | 157 s  | es/om | synthetic | the same with Oromo (not in wh
 cs_r01_white10     | 138 s  | fr/en | real      | cs_r01 + white noise, 10 dB SNR
 cs_r02_brown5      | 141 s  | en/fr | real      | cs_r02 + brown (1/f^2) noise, 5 dB SNR
 cs_s_es_en_brown10 | 144 s  | es/en | synthetic | cs_s_es_en + brown noise, 10 dB SNR
+cs_h_r04           | 140 s  | en/fr | real + 6  | held out: officer English, applicant French, the interpreter the
+                   |        |       | espeak en | Harvard voice; pauses 0.2-0.5 s (the shortest); 3 mid-turn
+                   |        |       | shorts    | switches; 6 short English officer turns (voice m4)
+cs_h_en_es         | 135 s  | en/es | synthetic | held out: en officer (f4), interpreter en/es (m6), es applicant
+                   |        |       |           | (f3); pauses 0.2-0.7 s; 3 switches; 5 short turns
+cs_h_en_es_white15 | 135 s  | en/es | synthetic | held out: cs_h_en_es + white noise, 15 dB SNR
+
+The three cs_h_* files were built after every threshold of the pipeline was
+fixed and were never used to choose one (2026-12-06): they stand for the
+held-out recordings that judge the same figures.
 
 The real files use every real piece once each (145 s of speech), in a
 different order and role assignment: what differs between them is the order,
@@ -805,6 +815,14 @@ FILES: list[Spec] = [
     Spec("cs_r01_white10", 1001, "real", noise=("white", 10.0), base="cs_r01"),
     Spec("cs_r02_brown5", 1002, "real + espeak en shorts", noise=("brown", 5.0), base="cs_r02"),
     Spec("cs_s_es_en_brown10", 2001, "synthetic", noise=("brown", 10.0), base="cs_s_es_en"),
+    # Held out (cs_h_*): built on 2026-12-06 (fifth session), after every threshold of the
+    # pipeline was fixed, and never used to choose one: new seeds, new voice and role
+    # assignments, shorter pauses, more switches and short turns than the files above.
+    Spec("cs_h_r04", 4001, "real + espeak en shorts",
+         lambda rng: real_layout(rng, "en", "fr", "interpreter", 3, 6, Voice("m4", 170)), (0.2, 0.5)),
+    Spec("cs_h_en_es", 4002, "synthetic",
+         lambda rng: synthetic_layout(rng, "en", "es", Voice("f4", 170), Voice("m6", 165), Voice("f3", 155), 3, 5), (0.2, 0.7)),
+    Spec("cs_h_en_es_white15", 4002, "synthetic", noise=("white", 15.0), base="cs_h_en_es"),
 ]
 
 
