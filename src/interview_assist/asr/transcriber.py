@@ -81,7 +81,7 @@ DECODE_BATCH_SECONDS = 120.0
 # of 2.5 s (125 frames), 5 clips of 28 s (1500); 16 MiB of input for
 # whisper-base (512 values a frame), 39 MiB for a large model (1280). Short
 # stretches are cheaper together: on whisper-base, 40 probes in one call took
-# 3.4 ms each, 2 in one call 7.7 ms each (BENCHMARKS.md, 2026-12-06, fifth session).
+# 4.1-4.8 ms each, 2 in one call 11-12 ms each (benchmarks/detect_batch.py).
 DETECT_BATCH_FRAMES = 8000
 # The most text a reading may hold: this many tokens, plus so many per second
 # of its window. Fast speech is 4-5 words a second, under 10 tokens even in
