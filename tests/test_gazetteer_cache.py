@@ -91,3 +91,30 @@ def test_a_cache_folder_others_can_write_is_not_used(lists, tmp_path, caplog):
         g = Gazetteer.load(lists, cache)
     assert len(g) == 3 and not marker.exists()
     assert "not a folder only this user can write" in caplog.text
+
+
+def test_prepare_builds_the_cache_now_so_the_pipeline_loads_it_later(lists, tmp_path):
+    # The pipeline checks the lists before it hears any audio and loads the
+    # index only to flag names, after the speech pass.
+    cache = tmp_path / "cache"
+    assert Gazetteer.prepare(lists, cache) is None
+    kept = _cache_file(cache)
+    assert Gazetteer.prepare(lists, cache) is None
+    assert _cache_file(cache) == kept
+    assert [p.canonical for p in Gazetteer.load(lists, cache).exact("kara tepe")] == ["Mavrovouni"]
+
+
+def test_prepare_fails_at_once_on_a_bad_list(lists, tmp_path):
+    from interview_assist.core.errors import InputError
+
+    (lists / "broken.tsv").write_text("place\tcountry\nKunduz\tAF\n")
+    with pytest.raises(InputError, match="header with a 'name' column"):
+        Gazetteer.prepare(lists, tmp_path / "cache")
+
+
+def test_prepare_loads_the_lists_where_no_cache_can_be_kept(lists, tmp_path):
+    cache = tmp_path / "cache"
+    Gazetteer.prepare(lists, cache)
+    _cache_file(cache).parent.chmod(0o777)
+    loaded = Gazetteer.prepare(lists, cache)
+    assert loaded is not None and len(loaded) == 3

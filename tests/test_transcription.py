@@ -27,6 +27,37 @@ def test_jfk_wer_with_base(eval_dir, catalog, base_transcriber):
     assert [w.start for w in words] == sorted(w.start for w in words)
 
 
+def test_the_gazetteers_are_checked_first_and_loaded_only_to_flag_names(eval_dir, catalog, base_transcriber):
+    # The index (about 190 MiB) is not held through the speech pass.
+    stages: list[str] = []
+
+    def hook(stage, completed=0, total=None):
+        if not stages or stages[-1] != stage:
+            stages.append(stage)
+
+    t = transcribe(eval_dir / "asr" / "jfk.flac", catalog=catalog, transcriber=base_transcriber, progress=hook)
+    assert t.segments
+    last_speech = max(i for i, s in enumerate(stages) if s == "transcribe")
+    assert stages.index("check gazetteers") < stages.index("transcribe")
+    assert last_speech < stages.index("load gazetteers") < stages.index("flag names"), stages
+
+
+def test_a_bad_gazetteer_list_fails_before_any_audio_is_heard(eval_dir, catalog, base_transcriber, tmp_path, monkeypatch):
+    from interview_assist.core.errors import InputError
+    from interview_assist.names.gazetteer import GAZETTEERS_ENV
+
+    (tmp_path / "lists").mkdir()
+    (tmp_path / "lists" / "broken.tsv").write_text("place\tcountry\nKunduz\tAF\n")
+    monkeypatch.setenv(GAZETTEERS_ENV, str(tmp_path / "lists"))
+    stages: list[str] = []
+    with pytest.raises(InputError, match="'name' column"):
+        transcribe(
+            eval_dir / "asr" / "jfk.flac", catalog=catalog, transcriber=base_transcriber,
+            progress=lambda stage, completed=0, total=None: stages.append(stage),
+        )
+    assert "transcribe" not in stages and "diarize" not in stages, stages
+
+
 def test_french_clip_comes_out_in_french(eval_dir, catalog, base_transcriber):
     t = transcribe(eval_dir / "asr" / "fleurs-fr-000.ogg", catalog=catalog, transcriber=base_transcriber)
     assert t.segments

@@ -26,7 +26,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from interview_assist.core.errors import InputError
-from interview_assist.names.gazetteer_index import Place, _index, _places_from, _trigrams, load_index
+from interview_assist.names.gazetteer_index import Place, _index, _places_from, _trigrams, index_cached, load_index
 from interview_assist.names.normalize import key, skeleton, sound
 
 GAZETTEERS_ENV = "INTERVIEW_ASSIST_GAZETTEERS"
@@ -64,6 +64,13 @@ def similarity(a: str, b: str) -> float:
     return max(spelled, alike, (spelled + fuzz.ratio(sa, sb)) / 2)
 
 
+def _folder(directory: Path | None) -> Path:
+    directory = Path(directory) if directory is not None else default_gazetteers_dir()
+    if not directory.is_dir():
+        raise InputError(f"no gazetteers folder at {directory}; set {GAZETTEERS_ENV}")
+    return directory
+
+
 class Gazetteer:
     """The names of one or more gazetteer files, indexed for exact and fuzzy lookup."""
 
@@ -79,10 +86,15 @@ class Gazetteer:
     def load(cls, directory: Path | None = None, cache: Path | None = None) -> Gazetteer:
         """The gazetteers of ``directory`` (default :func:`default_gazetteers_dir`), their index
         kept under ``cache`` (default: the user's cache folder, see :mod:`.gazetteer_index`)."""
-        directory = Path(directory) if directory is not None else default_gazetteers_dir()
-        if not directory.is_dir():
-            raise InputError(f"no gazetteers folder at {directory}; set {GAZETTEERS_ENV}")
-        return cls(load_index(directory, cache))
+        return cls(load_index(_folder(directory), cache))
+
+    @classmethod
+    def prepare(cls, directory: Path | None = None, cache: Path | None = None) -> Gazetteer | None:
+        """Check the gazetteers now and load them later: None once their index is cached (built
+        now if it was not, so bad lists fail here), else the loaded gazetteer (it cannot be cached,
+        and would be built twice)."""
+        folder = _folder(directory)
+        return None if index_cached(folder, cache) else cls.load(folder, cache)
 
     @classmethod
     def from_rows(cls, rows: list[dict[str, str]], list_name: str = "inline") -> Gazetteer:

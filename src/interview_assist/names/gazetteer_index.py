@@ -108,10 +108,7 @@ def load_index(directory: Path, cache: Path | None = None) -> dict[str, Any]:
     user owns and nobody else can write, and only when the sha256 of the
     source lists recorded inside it is the one computed now.
     """
-    files = sorted(p for p in directory.iterdir() if p.name.endswith((".tsv", ".tsv.gz")) and p.is_file())
-    digest = sources_digest(files)
-    folder = _private_folder(cache if cache is not None else cache_root(), directory)
-    path = folder / f"index-{digest[:24]}.npz" if folder is not None else None
+    files, digest, path = _cache_of(directory, cache)
     if path is not None and path.is_file():
         try:
             with _no_gc():
@@ -125,6 +122,35 @@ def load_index(directory: Path, cache: Path | None = None) -> dict[str, Any]:
         except OSError as exc:
             logger.warning("gazetteer index not cached (%s); it is rebuilt at every start", exc)
     return data
+
+
+def index_cached(directory: Path, cache: Path | None = None) -> bool:
+    """Whether the index of ``directory`` is cached, built and cached now if it is not.
+
+    Building it reads every list, so bad lists fail here. False where no
+    cache can be kept (the folder is not this user's alone, or a write
+    failed): then :func:`load_index` builds it again.
+    """
+    files, digest, path = _cache_of(directory, cache)
+    if path is None:
+        return False
+    if path.is_file():
+        return True
+    data = _build_index(files)
+    try:
+        _write_cache(path, data, digest)
+    except OSError as exc:
+        logger.warning("gazetteer index not cached (%s); it is rebuilt at every start", exc)
+        return False
+    return True
+
+
+def _cache_of(directory: Path, cache: Path | None) -> tuple[list[Path], str, Path | None]:
+    """The source lists of ``directory``, their digest, and where their index is cached (None: nowhere)."""
+    files = sorted(p for p in directory.iterdir() if p.name.endswith((".tsv", ".tsv.gz")) and p.is_file())
+    digest = sources_digest(files)
+    folder = _private_folder(cache if cache is not None else cache_root(), directory)
+    return files, digest, folder / f"index-{digest[:24]}.npz" if folder is not None else None
 
 
 def _private_folder(root: Path, directory: Path) -> Path | None:

@@ -176,6 +176,12 @@ def transcribe(
     total = info.declared_duration
     catalog = catalog or ModelCatalog()
     spec = transcriber.spec if transcriber is not None else catalog.get(options.model)
+    if gazetteer is None:
+        # Checked now, so that bad lists fail before any audio is heard; loaded after the
+        # speech pass, where the names are flagged: the index (about 190 MiB) is not held
+        # through it.
+        progress("check gazetteers", completed=0, total=None)
+        gazetteer = Gazetteer.prepare()
     diarization, diarization_models = None, None
     stream = None
     own_diarizer = diarizer is None
@@ -209,9 +215,6 @@ def transcribe(
             gc.collect()
             release_free_memory()
     diarized = fed[0] / SAMPLE_RATE
-    if gazetteer is None:
-        progress("load gazetteers", completed=0, total=None)
-        gazetteer = Gazetteer.load()
     if transcriber is None:
         progress("load model", completed=0, total=None)
         transcriber = Transcriber(catalog, options.model, options.asr)
@@ -258,6 +261,9 @@ def transcribe(
     transcript = _assemble(
         info, duration, transcriber, diarization_models, options, segments, gaps, decisions, diarization
     )
+    if gazetteer is None:
+        progress("load gazetteers", completed=0, total=None)
+        gazetteer = Gazetteer.load()
     progress("flag names", completed=0, total=None)
     finder = NameFinder(gazetteer, glossary, options.names, biased=biased, vocabulary=vocabulary)
     return replace(transcript, glossary=tuple(glossary), name_flags=tuple(finder.flag(transcript.segments, unbiased)))
