@@ -97,11 +97,38 @@ def test_prepare_builds_the_cache_now_so_the_pipeline_loads_it_later(lists, tmp_
     # The pipeline checks the lists before it hears any audio and loads the
     # index only to flag names, after the speech pass.
     cache = tmp_path / "cache"
-    assert Gazetteer.prepare(lists, cache) is None
+    later = Gazetteer.prepare(lists, cache)
     kept = _cache_file(cache)
-    assert Gazetteer.prepare(lists, cache) is None
-    assert _cache_file(cache) == kept
-    assert [p.canonical for p in Gazetteer.load(lists, cache).exact("kara tepe")] == ["Mavrovouni"]
+    assert [p.canonical for p in later().exact("kara tepe")] == ["Mavrovouni"]
+    Gazetteer.prepare(lists, cache)
+    assert _cache_file(cache) == kept, "a cached index is not built again"
+
+
+def test_what_prepare_checked_is_what_is_loaded_whatever_happens_to_the_folder_meanwhile(lists, tmp_path):
+    # A list dropped in, half copied, or the cache replaced during a run of
+    # hours must not make the run fail at its end.
+    cache = tmp_path / "cache"
+    later = Gazetteer.prepare(lists, cache)
+    (lists / "half-copied.tsv").write_text("")
+    (lists / "broken.tsv").write_text("place\tcountry\nKunduz\tAF\n")
+    _cache_file(cache).unlink()
+    g = later()
+    assert len(g) == 3 and [p.canonical for p in g.exact("kunduz")] == ["Kunduz"]
+
+
+def test_a_cache_damaged_after_the_check_is_read_from_the_lists_again(lists, tmp_path, caplog):
+    cache = tmp_path / "cache"
+    Gazetteer.prepare(lists, cache)
+    kept = _cache_file(cache)
+    later = Gazetteer.prepare(lists, cache)
+    data = bytearray(kept.read_bytes())
+    data[len(data) // 2 : len(data) // 2 + 64] = b"\xff" * 64
+    with open(kept, "r+b") as fh:  # damaged in place: the open file sees it
+        fh.write(bytes(data))
+    with caplog.at_level("WARNING", logger="interview_assist"):
+        g = later()
+    assert len(g) == 3
+    assert "reading the lists again" in caplog.text
 
 
 def test_prepare_fails_at_once_on_a_bad_list(lists, tmp_path):
@@ -112,9 +139,11 @@ def test_prepare_fails_at_once_on_a_bad_list(lists, tmp_path):
         Gazetteer.prepare(lists, tmp_path / "cache")
 
 
-def test_prepare_loads_the_lists_where_no_cache_can_be_kept(lists, tmp_path):
+def test_prepare_builds_the_lists_once_where_no_cache_can_be_kept(lists, tmp_path, caplog):
     cache = tmp_path / "cache"
     Gazetteer.prepare(lists, cache)
     _cache_file(cache).parent.chmod(0o777)
-    loaded = Gazetteer.prepare(lists, cache)
-    assert loaded is not None and len(loaded) == 3
+    with caplog.at_level("WARNING", logger="interview_assist"):
+        later = Gazetteer.prepare(lists, cache)
+    assert caplog.text.count("not a folder only this user can write") == 1
+    assert len(later()) == 3

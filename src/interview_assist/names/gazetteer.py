@@ -16,8 +16,10 @@ indexed without it, as speakers often drop it.
 
 from __future__ import annotations
 
+import logging
 import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,8 +28,19 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from interview_assist.core.errors import InputError
-from interview_assist.names.gazetteer_index import Place, _index, _places_from, _trigrams, index_cached, load_index
+from interview_assist.names.gazetteer_index import (
+    _BAD_CACHE,
+    PinnedIndex,
+    Place,
+    _index,
+    _places_from,
+    _trigrams,
+    load_index,
+    pin_index,
+)
 from interview_assist.names.normalize import key, skeleton, sound
+
+logger = logging.getLogger("interview_assist")
 
 GAZETTEERS_ENV = "INTERVIEW_ASSIST_GAZETTEERS"
 
@@ -89,12 +102,30 @@ class Gazetteer:
         return cls(load_index(_folder(directory), cache))
 
     @classmethod
-    def prepare(cls, directory: Path | None = None, cache: Path | None = None) -> Gazetteer | None:
-        """Check the gazetteers now and load them later: None once their index is cached (built
-        now if it was not, so bad lists fail here), else the loaded gazetteer (it cannot be cached,
-        and would be built twice)."""
+    def prepare(cls, directory: Path | None = None, cache: Path | None = None) -> Callable[[], Gazetteer]:
+        """Check the gazetteers now and load them later: the function returned gives them as they
+        were checked now.
+
+        Their index is built and cached now if it is not (bad lists fail
+        here), and its cache file opened, so what is loaded later does not
+        depend on the folder then. Where no cache can be kept, the index is
+        built now and held. Should the cache file prove unreadable when
+        loaded, the lists are read again.
+        """
         folder = _folder(directory)
-        return None if index_cached(folder, cache) else cls.load(folder, cache)
+        pinned = pin_index(folder, cache)
+        if not isinstance(pinned, PinnedIndex):
+            built = cls(pinned)
+            return lambda: built
+
+        def load() -> Gazetteer:
+            try:
+                return cls(pinned.read())
+            except _BAD_CACHE as exc:
+                logger.warning("gazetteer index cache unreadable (%s); reading the lists again", type(exc).__name__)
+                return cls.load(folder, cache)
+
+        return load
 
     @classmethod
     def from_rows(cls, rows: list[dict[str, str]], list_name: str = "inline") -> Gazetteer:

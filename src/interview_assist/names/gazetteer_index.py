@@ -21,10 +21,11 @@ import os
 import stat
 import tempfile
 import zipfile
+import zlib
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -124,25 +125,49 @@ def load_index(directory: Path, cache: Path | None = None) -> dict[str, Any]:
     return data
 
 
-def index_cached(directory: Path, cache: Path | None = None) -> bool:
-    """Whether the index of ``directory`` is cached, built and cached now if it is not.
+@dataclass
+class PinnedIndex:
+    """An index cache file opened when it was checked, with the digest it was checked for."""
 
-    Building it reads every list, so bad lists fail here. False where no
-    cache can be kept (the folder is not this user's alone, or a write
-    failed): then :func:`load_index` builds it again.
+    handle: BinaryIO
+    digest: str
+
+    def read(self) -> dict[str, Any]:
+        """The index (the file is closed after)."""
+        with self.handle:
+            self.handle.seek(0)
+            with _no_gc():
+                return _read_cache(self.handle, self.digest)
+
+
+def pin_index(directory: Path, cache: Path | None = None) -> PinnedIndex | dict[str, Any]:
+    """The index of ``directory``, checked now and read later: its cache file, open.
+
+    The cache is built now if it is missing or stale (so bad lists fail
+    here), and opened: what is read from it later is what was checked now,
+    whatever happens to the folder or the cache in between. Where no cache
+    can be kept (the folder is not this user's alone, or a write failed),
+    the index built now, as :func:`load_index` gives it.
     """
     files, digest, path = _cache_of(directory, cache)
-    if path is None:
-        return False
-    if path.is_file():
-        return True
+    if path is not None and path.is_file():
+        handle = open(path, "rb")
+        try:
+            with np.load(handle, allow_pickle=False) as z:
+                if z["sources_sha256"].tobytes().decode() == digest:
+                    return PinnedIndex(handle, digest)
+        except _BAD_CACHE:
+            pass
+        handle.close()
     data = _build_index(files)
+    if path is None:
+        return data
     try:
         _write_cache(path, data, digest)
     except OSError as exc:
         logger.warning("gazetteer index not cached (%s); it is rebuilt at every start", exc)
-        return False
-    return True
+        return data
+    return PinnedIndex(open(path, "rb"), digest)
 
 
 def _cache_of(directory: Path, cache: Path | None) -> tuple[list[Path], str, Path | None]:
@@ -180,7 +205,12 @@ _TEXT = ("name", "canonical", "region", "keys", "trigrams")
 # Few distinct values, many rows: stored as codes into their distinct values.
 _CODED = ("kind", "country", "source", "list")
 _ARRAYS = ("population", "key_offsets", "key_rows", "tri_offsets", "tri_keys", "group_of", "group_offsets", "group_rows")
-_BAD_CACHE = (OSError, ValueError, KeyError, TypeError, UnicodeDecodeError, EOFError, zipfile.BadZipFile)
+# What a damaged cache file raises as it is read (a corrupt entry: zlib.error; an unknown
+# compression: NotImplementedError; a header declaring an impossible shape: MemoryError).
+_BAD_CACHE = (
+    OSError, ValueError, KeyError, TypeError, UnicodeDecodeError, EOFError, zipfile.BadZipFile,
+    zlib.error, NotImplementedError, MemoryError,
+)
 
 
 def _text_array(values: list[str]) -> np.ndarray:
@@ -213,7 +243,8 @@ def _write_cache(path: Path, data: dict[str, Any], digest: str) -> None:
     offsets, flat = _csr([data["skeleton_keys"][s] for s in skeletons])
     arrays.update({"skeletons": _text_array(skeletons), "skeleton_offsets": offsets, "skeleton_keys": flat})
     for old in path.parent.glob("index-*.npz"):
-        old.unlink()
+        if old != path:
+            old.unlink(missing_ok=True)  # another process may have just removed it
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -224,8 +255,8 @@ def _write_cache(path: Path, data: dict[str, Any], digest: str) -> None:
         raise
 
 
-def _read_cache(path: Path, digest: str) -> dict[str, Any]:
-    """The index kept at ``path``; ValueError (or another of ``_BAD_CACHE``) when it is not one built from these sources."""
+def _read_cache(path: Path | BinaryIO, digest: str) -> dict[str, Any]:
+    """The index kept at ``path`` (or in an open file); ValueError (or another of ``_BAD_CACHE``) when it is not one built from these sources."""
     with np.load(path, allow_pickle=False) as z:
         if z["sources_sha256"].tobytes().decode() != digest:
             raise ValueError("built from other gazetteer files")

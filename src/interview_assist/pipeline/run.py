@@ -176,12 +176,13 @@ def transcribe(
     total = info.declared_duration
     catalog = catalog or ModelCatalog()
     spec = transcriber.spec if transcriber is not None else catalog.get(options.model)
+    load_gazetteer = None
     if gazetteer is None:
         # Checked now, so that bad lists fail before any audio is heard; loaded after the
-        # speech pass, where the names are flagged: the index (about 190 MiB) is not held
-        # through it.
+        # speech pass, where the names are flagged, as they were checked: the index (about
+        # 185 MiB) is not held through it.
         progress("check gazetteers", completed=0, total=None)
-        gazetteer = Gazetteer.prepare()
+        load_gazetteer = Gazetteer.prepare()
     diarization, diarization_models = None, None
     stream = None
     own_diarizer = diarizer is None
@@ -261,9 +262,10 @@ def transcribe(
     transcript = _assemble(
         info, duration, transcriber, diarization_models, options, segments, gaps, decisions, diarization
     )
-    if gazetteer is None:
+    if load_gazetteer is not None:
         progress("load gazetteers", completed=0, total=None)
-        gazetteer = Gazetteer.load()
+        gazetteer = load_gazetteer()
+    assert gazetteer is not None
     progress("flag names", completed=0, total=None)
     finder = NameFinder(gazetteer, glossary, options.names, biased=biased, vocabulary=vocabulary)
     return replace(transcript, glossary=tuple(glossary), name_flags=tuple(finder.flag(transcript.segments, unbiased)))
