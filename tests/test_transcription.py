@@ -45,10 +45,12 @@ def test_the_gazetteers_are_checked_first_and_loaded_only_to_flag_names(eval_dir
 def test_a_bad_gazetteer_list_fails_before_any_audio_is_heard(eval_dir, catalog, base_transcriber, tmp_path, monkeypatch):
     from interview_assist.core.errors import InputError
     from interview_assist.names.gazetteer import GAZETTEERS_ENV
+    from interview_assist.names.gazetteer_index import CACHE_ENV
 
     (tmp_path / "lists").mkdir()
     (tmp_path / "lists" / "broken.tsv").write_text("place\tcountry\nKunduz\tAF\n")
     monkeypatch.setenv(GAZETTEERS_ENV, str(tmp_path / "lists"))
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))  # not the user's cache
     stages: list[str] = []
     with pytest.raises(InputError, match="'name' column"):
         transcribe(
