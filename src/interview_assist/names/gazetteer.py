@@ -16,7 +16,6 @@ indexed without it, as speakers often drop it.
 
 from __future__ import annotations
 
-import logging
 import math
 import os
 from collections.abc import Callable
@@ -29,18 +28,15 @@ from rapidfuzz import fuzz, process
 
 from interview_assist.core.errors import InputError
 from interview_assist.names.gazetteer_index import (
-    _BAD_CACHE,
-    PinnedIndex,
     Place,
     _index,
     _places_from,
     _trigrams,
     load_index,
     pin_index,
+    read_index,
 )
 from interview_assist.names.normalize import key, skeleton, sound
-
-logger = logging.getLogger("interview_assist")
 
 GAZETTEERS_ENV = "INTERVIEW_ASSIST_GAZETTEERS"
 
@@ -108,24 +104,11 @@ class Gazetteer:
 
         Their index is built and cached now if it is not (bad lists fail
         here), and its cache file opened, so what is loaded later does not
-        depend on the folder then. Where no cache can be kept, the index is
-        built now and held. Should the cache file prove unreadable when
-        loaded, the lists are read again.
+        depend on the folder then (see :func:`.gazetteer_index.pin_index`).
         """
         folder = _folder(directory)
         pinned = pin_index(folder, cache)
-        if not isinstance(pinned, PinnedIndex):
-            built = cls(pinned)
-            return lambda: built
-
-        def load() -> Gazetteer:
-            try:
-                return cls(pinned.read())
-            except _BAD_CACHE as exc:
-                logger.warning("gazetteer index cache unreadable (%s); reading the lists again", type(exc).__name__)
-                return cls.load(folder, cache)
-
-        return load
+        return lambda: cls(read_index(pinned, folder, cache))
 
     @classmethod
     def from_rows(cls, rows: list[dict[str, str]], list_name: str = "inline") -> Gazetteer:

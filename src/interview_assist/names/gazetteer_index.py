@@ -109,20 +109,7 @@ def load_index(directory: Path, cache: Path | None = None) -> dict[str, Any]:
     user owns and nobody else can write, and only when the sha256 of the
     source lists recorded inside it is the one computed now.
     """
-    files, digest, path = _cache_of(directory, cache)
-    if path is not None and path.is_file():
-        try:
-            with _no_gc():
-                return _read_cache(path, digest)
-        except _BAD_CACHE as exc:
-            logger.warning("gazetteer index cache %s not used (%s); building it again", path, type(exc).__name__)
-    data = _build_index(files)
-    if path is not None:
-        try:
-            _write_cache(path, data, digest)
-        except OSError as exc:
-            logger.warning("gazetteer index not cached (%s); it is rebuilt at every start", exc)
-    return data
+    return read_index(pin_index(directory, cache), directory, cache)
 
 
 @dataclass
@@ -131,43 +118,63 @@ class PinnedIndex:
 
     handle: BinaryIO
     digest: str
-
-    def read(self) -> dict[str, Any]:
-        """The index (the file is closed after)."""
-        with self.handle:
-            self.handle.seek(0)
-            with _no_gc():
-                return _read_cache(self.handle, self.digest)
+    path: Path
 
 
 def pin_index(directory: Path, cache: Path | None = None) -> PinnedIndex | dict[str, Any]:
-    """The index of ``directory``, checked now and read later: its cache file, open.
+    """The index of ``directory``, checked now and read later (:func:`read_index`): its cache file, open.
 
-    The cache is built now if it is missing or stale (so bad lists fail
-    here), and opened: what is read from it later is what was checked now,
-    whatever happens to the folder or the cache in between. Where no cache
-    can be kept (the folder is not this user's alone, or a write failed),
-    the index built now, as :func:`load_index` gives it.
+    The cache is built now if it is missing or not one of these lists (so
+    bad lists fail here), and opened: what is read from it later is what
+    was checked now, whatever happens to the folder or the cache in
+    between. Where no cache can be kept (the folder is not this user's
+    alone, or a write failed), the index built now.
     """
     files, digest, path = _cache_of(directory, cache)
     if path is not None and path.is_file():
         handle = open(path, "rb")
         try:
             with np.load(handle, allow_pickle=False) as z:
-                if z["sources_sha256"].tobytes().decode() == digest:
-                    return PinnedIndex(handle, digest)
-        except _BAD_CACHE:
-            pass
-        handle.close()
+                if z["sources_sha256"].tobytes().decode() != digest:
+                    raise ValueError("built from other gazetteer files")
+            return PinnedIndex(handle, digest, path)
+        except _BAD_CACHE as exc:
+            handle.close()
+            logger.warning("gazetteer index cache %s not used (%s); building it again", path, type(exc).__name__)
     data = _build_index(files)
+    if path is not None and _kept(path, data, digest):
+        return PinnedIndex(open(path, "rb"), digest, path)
+    return data
+
+
+def read_index(pinned: PinnedIndex | dict[str, Any], directory: Path, cache: Path | None = None) -> dict[str, Any]:
+    """The index :func:`pin_index` gave, read from its cache file (closed after); where the
+    file proves damaged, built from the lists of ``directory`` again (and cached anew)."""
+    if not isinstance(pinned, PinnedIndex):
+        return pinned
+    with pinned.handle:
+        try:
+            pinned.handle.seek(0)
+            with _no_gc():
+                return _read_cache(pinned.handle, pinned.digest)
+        except _BAD_CACHE as exc:
+            logger.warning("gazetteer index cache %s unreadable (%s); reading the lists again", pinned.path, type(exc).__name__)
+    files, digest, path = _cache_of(directory, cache)
+    data = _build_index(files)
+    _kept(path, data, digest)
+    return data
+
+
+def _kept(path: Path | None, data: dict[str, Any], digest: str) -> bool:
+    """Whether ``data`` is now cached at ``path`` (None: nowhere to keep it)."""
     if path is None:
-        return data
+        return False
     try:
         _write_cache(path, data, digest)
     except OSError as exc:
         logger.warning("gazetteer index not cached (%s); it is rebuilt at every start", exc)
-        return data
-    return PinnedIndex(open(path, "rb"), digest)
+        return False
+    return True
 
 
 def _cache_of(directory: Path, cache: Path | None) -> tuple[list[Path], str, Path | None]:
