@@ -302,13 +302,70 @@ def test_a_unit_is_probed_all_along_only_when_its_detection_leaves_room_for_a_se
     two_pauses = Unit(Span(10.0, 16.0), "S1", (Span(10.0, 12.5), Span(13.0, 16.0)))
     unsure = Detection(8.0, {"fr": 0.7, "en": 0.3})
     sure = Detection(8.0, {"fr": 0.99, "en": 0.01})
-    # Room for a second language: stretches of 2.5 s, one every second from the start.
-    assert [(s.start, s.end) for s in _probes(two_pauses, unsure)] == [(t, t + 2.5) for t in (0.0, 1.0, 2.0, 3.0)]
+    # Room for a second language: stretches of 2.5 s, one every second from the start, and one
+    # that ends where the unit does (a switch in its last second is heard too).
+    assert [(s.start, s.end) for s in _probes(two_pauses, unsure)] == [
+        *((t, t + 2.5) for t in (0.0, 1.0, 2.0, 3.0)), (3.5, 6.0)
+    ]
+    fits = Unit(Span(10.0, 15.5), "S1", (Span(10.0, 12.5), Span(13.0, 15.5)))
+    assert [(s.start, s.end) for s in _probes(fits, unsure)] == [(t, t + 2.5) for t in (0.0, 1.0, 2.0, 3.0)]
     # No room: the first and last stretch only, to hear whether the ends differ from the whole.
     assert [(s.start, s.end) for s in _probes(two_pauses, sure)] == [(0.0, 2.5), (3.5, 6.0)]
     # No pause to switch at, or too short to hold two languages: nothing.
     assert _probes(Unit(Span(10.0, 16.0), "S1"), sure) == []
     assert _probes(Unit(Span(10.0, 13.0), "S1", (Span(10.0, 11.0), Span(11.5, 13.0))), sure) == []
+
+
+def test_a_switch_between_two_languages_of_the_interview_needs_less_certainty():
+    """Both sides of a cut are heard alone; between the interview's languages, confidently is enough."""
+    from interview_assist.asr.language import (
+        CONFIDENT_PROBABILITY,
+        SWITCH_PROBABILITY,
+        LanguageHistory,
+        switch_bar,
+    )
+
+    history = LanguageHistory()
+    history.add("S1", "en", 50.0, 0.95)
+    history.add("S2", "en", 10.0, 0.95)
+    history.add("S2", "es", 15.0, 0.9)
+    history.add("S3", "es", 5.0, 0.9)
+    history.add("S2", "it", 3.0, 0.85)  # under a tenth of the speech heard surely
+    history.add("S3", "it", 3.0, 0.85)
+    history.add("S3", "la", 20.0, 0.95)  # one speaker's only: a voice heard surely in a wrong language
+    history.add("S1", "fr", 30.0, 0.6)  # never heard surely
+    history.add("S2", "fr", 30.0, 0.6)
+    interview = history.interview()
+    assert interview == {"en", "es"}
+    assert switch_bar("en", "es", interview) == CONFIDENT_PROBABILITY
+    assert switch_bar("en", "it", interview) == SWITCH_PROBABILITY
+    assert switch_bar("la", "es", interview) == SWITCH_PROBABILITY
+    assert switch_bar("fr", "es", interview) == SWITCH_PROBABILITY
+    # A unit taken out again (LanguageHistory.without) takes its sure speech with it.
+    assert history.without("S3", "es", 5.0, 0.9).interview() == {"en"}
+    # Without diarization there are no speakers to tell: no language is the interview's.
+    alone = LanguageHistory()
+    alone.add(None, "en", 60.0, 0.95)
+    alone.add(None, "es", 60.0, 0.95)
+    assert alone.interview() == frozenset() == LanguageHistory().interview()
+
+
+def test_a_reading_looping_in_the_priors_language_is_tried_in_the_detected_one():
+    """Only a choice the speaker's prior made against detection gives way, to an interview language first."""
+    from interview_assist.asr.decoding import _detected_instead
+    from interview_assist.asr.language import Detection, LanguageChoice
+
+    heard = Detection(4.7, {"es": 0.37, "la": 0.38, "en": 0.07})
+    by_prior = LanguageChoice("en", 0.07, "speaker", "doubt")
+    other = _detected_instead(heard, by_prior, frozenset({"en", "es"}))
+    assert (other.language, other.probability, other.source) == ("es", 0.37, "detected")
+    assert other.doubt is not None  # heard at 0.37: still flagged for the officer
+    # No interview languages known (no diarization): the detection's own first.
+    assert _detected_instead(heard, by_prior, frozenset()).language == "la"
+    # A language detected, forced or set is not second-guessed.
+    for source in ("detected", "forced", "set"):
+        assert _detected_instead(heard, LanguageChoice("la", 0.38, source), frozenset({"en", "es"})) is None
+    assert _detected_instead(None, by_prior, frozenset()) is None
 
 
 def test_decoding_margins_never_reach_past_a_neighbour():

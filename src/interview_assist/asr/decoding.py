@@ -32,11 +32,11 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from interview_assist.asr.language import (
+    CONFIDENT_PROBABILITY,
     MIN_DETECTION_SECONDS,
     PROBE_SECONDS,
     PROBE_STEP_SECONDS,
     SWITCH_MIN_SECONDS,
-    SWITCH_PROBABILITY,
     UNSUPPORTED_LANGUAGES,
     Detection,
     LanguageChoice,
@@ -44,7 +44,9 @@ from interview_assist.asr.language import (
     choose,
     decisive,
     detected,
+    doubt_reason,
     may_switch,
+    switch_bar,
     switch_point,
     unsupported_reason,
 )
@@ -105,13 +107,14 @@ class TurnDecoder:
         if not units:
             return []
         tr = self.transcriber
-        pieces = self._pieces(audio, units)
+        pieces, interview = self._pieces(audio, units)
         choices = self._choose(pieces)
         decoded = tr.decode([(p.encoded, c.language) for p, c in zip(pieces, choices)], unbiased=unbiased)
         out: list[Segment] = []
-        for piece, choice, reading in zip(pieces, choices, decoded):
+        for k, (piece, choice, reading) in enumerate(zip(pieces, choices, decoded)):
             segments = _placed(reading.segments, piece.unit.span, piece.unit.heard)
-            segments = self._reread_if_looping(audio, piece.unit, choice, segments, unbiased, reading.cut_off)
+            segments, choice = self._reread_if_looping(audio, piece, choice, segments, unbiased, reading.cut_off, interview)
+            choices[k] = choice
             segments += self._skipped(audio, piece.unit, choice, segments, unbiased)
             out += [_finish(s, choice, offset) for s in segments]
             if on_progress is not None:
@@ -125,11 +128,12 @@ class TurnDecoder:
 
         Nothing is decoded and the history is left as it was.
         """
-        pieces = self._pieces(audio, units)
+        pieces, _ = self._pieces(audio, units)
         return [(p.unit, c) for p, c in zip(pieces, self._choose(pieces))]
 
-    def _pieces(self, audio: np.ndarray, units: Sequence[Unit]) -> list[_Piece]:
-        """Every unit encoded, its language detected (or decided before listening), split at switches."""
+    def _pieces(self, audio: np.ndarray, units: Sequence[Unit]) -> tuple[list[_Piece], frozenset[str]]:
+        """Every unit encoded, its language detected (or decided before listening), split at switches;
+        and the languages of the interview so far (:meth:`LanguageHistory.interview`)."""
         tr = self.transcriber
         units = widened(units, MARGIN_SECONDS, samples_to_seconds(audio.size))
         pieces: list[_Piece] = []
@@ -142,13 +146,20 @@ class TurnDecoder:
         heard = iter(tr.detect_stretches([(encoded[i], span) for i in undecided for span in wanted[i]]))
         probed = {i: [(span, next(heard)) for span in wanted[i]] for i in undecided}
         assert next(heard, None) is None, "one detection a probe"
+        # The interview's languages so far, this window's surely heard units included.
+        window = LanguageHistory()
+        for i in undecided:
+            language, probability = detections[i].best
+            if decisive(detections[i], _speech(units[i])):
+                window.add(units[i].speaker, language, units[i].span.duration, probability)
+        interview = self.history.merged(window).interview()
         for i, (unit, enc) in enumerate(zip(units, encoded)):
             known = fixed[i]
             if known is not None:
                 pieces.append(_Piece(unit, enc, fixed=known))
             else:
-                pieces += self._split(audio, unit, enc, detections[i], probed[i])
-        return pieces
+                pieces += self._split(audio, unit, enc, detections[i], probed[i], interview)
+        return pieces, interview
 
     def transcribe_stretches(
         self,
@@ -196,7 +207,8 @@ class TurnDecoder:
 
     # -- 3. switches inside a unit -------------------------------------------------
     def _split(
-        self, audio: np.ndarray, unit: Unit, encoded: np.ndarray, detection: Detection, probed: Sequence[tuple[Span, Detection]]
+        self, audio: np.ndarray, unit: Unit, encoded: np.ndarray, detection: Detection,
+        probed: Sequence[tuple[Span, Detection]], interview: frozenset[str] = frozenset(),
     ) -> list[_Piece]:
         """The unit, or its parts where its language changes, each with its own encoding and detection.
 
@@ -209,8 +221,10 @@ class TurnDecoder:
         from the start of a window), moved to the quietest moment nearby.
         The parts between cuts are then encoded and detected alone; parts
         found in one language are joined again, and a cut stays only if the
-        parts on both sides are long enough and confidently in different
-        languages (the weakest cut goes first, until all that remain hold).
+        parts on both sides are long enough and heard in different languages
+        surely enough (:func:`switch_bar`: less surely between two of the
+        ``interview`` languages); the weakest cut goes first, until all that
+        remain hold.
         Where no such cut holds and the unit's first or last seconds are heard
         in another language than the whole, its pauses are tried
         (:meth:`_split_at_a_pause`), also in a unit whose detection leaves no
@@ -224,13 +238,13 @@ class TurnDecoder:
             # their own, are in another language than the whole.
             if all(end.best[0] == detection.best[0] for _, end in probed):
                 return whole
-            return self._split_at_a_pause(audio, unit, whole)
+            return self._split_at_a_pause(audio, unit, whole, interview)
         probes = [(s.start + PROBE_SECONDS / 2, d) for s, d in probed]
         candidates = switch_point(probes, detection)
-        # The first and last probes (the last within a second of the end) hear the unit's ends.
+        # The first and last probes hear the unit's ends.
         ends_differ = any(d.best[0] != detection.best[0] for _, d in (probes[:1] + probes[-1:]))
         if not candidates:
-            return self._split_at_a_pause(audio, unit, whole) if ends_differ else whole
+            return self._split_at_a_pause(audio, unit, whole, interview) if ends_differ else whole
         cuts = sorted({round(_quietest(audio, unit.span.start + c, unit.span), 3) for c in candidates})
         found: dict[Span, tuple[np.ndarray, Detection]] = {}
         while cuts:
@@ -245,13 +259,14 @@ class TurnDecoder:
             if same:
                 del cuts[same[0]]
                 continue
+            # How far each cut's weaker side is above the bar for its two languages.
             strength = [
-                min(heard[k].best[1], heard[k + 1].best[1])
-                if min(parts[k].duration, parts[k + 1].duration) >= MIN_DETECTION_SECONDS else 0.0
+                min(heard[k].best[1], heard[k + 1].best[1]) - switch_bar(heard[k].best[0], heard[k + 1].best[0], interview)
+                if min(parts[k].duration, parts[k + 1].duration) >= MIN_DETECTION_SECONDS else -1.0
                 for k in range(len(cuts))
             ]
             weakest = int(np.argmin(strength))
-            if strength[weakest] < SWITCH_PROBABILITY:
+            if strength[weakest] < 0:
                 del cuts[weakest]
                 continue
             logger.info(
@@ -259,11 +274,13 @@ class TurnDecoder:
                 ", ".join(f"{c:.2f}" for c in cuts), " -> ".join(d.best[0] for d in heard),
             )
             return [_Piece(unit.part(p), found[p][0], found[p][1], switched=True) for p in parts]
-        return self._split_at_a_pause(audio, unit, whole) if ends_differ else whole
+        return self._split_at_a_pause(audio, unit, whole, interview) if ends_differ else whole
 
-    def _split_at_a_pause(self, audio: np.ndarray, unit: Unit, whole: list[_Piece]) -> list[_Piece]:
+    def _split_at_a_pause(
+        self, audio: np.ndarray, unit: Unit, whole: list[_Piece], interview: frozenset[str] = frozenset()
+    ) -> list[_Piece]:
         """The unit cut in two at the pause inside it where the two sides, each heard alone, are
-        most confidently in different languages (both at least :data:`SWITCH_PROBABILITY`), or ``whole``.
+        most surely in different languages (both above :func:`switch_bar`), or ``whole``.
 
         A pause is where a speaker most often changes language, and the
         probes can miss it: each straddles it, and hears the end of one
@@ -288,12 +305,12 @@ class TurnDecoder:
         encoded = self.transcriber.encode([_clip(audio, side) for side in sides])
         found = self.transcriber.detect_all(encoded)
         switches = [
-            (min(left.best[1], right.best[1]), k)
+            (min(left.best[1], right.best[1]) - switch_bar(left.best[0], right.best[0], interview), k)
             for k, (left, right) in enumerate(zip(found[::2], found[1::2]))
             if left.best[0] != right.best[0]
         ]
-        strength, k = max(switches, default=(0.0, -1))
-        if strength < SWITCH_PROBABILITY:
+        strength, k = max(switches, default=(-1.0, -1))
+        if strength < 0:
             return whole
         logger.info("language switches inside a turn at a pause, %.2f s (%s -> %s)", cuts[k], found[2 * k].best[0], found[2 * k + 1].best[0])
         return [
@@ -302,6 +319,7 @@ class TurnDecoder:
 
     # -- 4. the choice -----------------------------------------------------------
     def _choose(self, pieces: Sequence[_Piece]) -> list[LanguageChoice]:
+        """Every piece's language (:meth:`_choice`), with this window's detections as evidence too."""
         # This window's evidence: the best language of every piece long enough to judge.
         window = LanguageHistory()
         for p in pieces:
@@ -313,7 +331,7 @@ class TurnDecoder:
     def _choice(self, piece: _Piece, evidence: LanguageHistory) -> LanguageChoice:
         d, speaker = piece.detection, piece.unit.speaker
         assert d is not None, "only pieces decided before listening have no detection, and they are fixed"
-        if piece.switched or decisive(d, sum(h.duration for h in piece.unit.heard)):
+        if piece.switched or decisive(d, _speech(piece.unit)):
             # Heard surely on enough speech (a split part was found so on both sides): the prior
             # is for what detection cannot tell.
             choice = detected(d)
@@ -334,18 +352,35 @@ class TurnDecoder:
 
     # -- 6. loops and skipped speech ---------------------------------------------
     def _reread_if_looping(
-        self, audio: np.ndarray, unit: Unit, choice: LanguageChoice, segments: list[Segment], unbiased: bool, cut_off: bool = False
-    ) -> list[Segment]:
-        """A reading that loops (repetitive, or stopped as it ran on: ``cut_off``) read again alone."""
-        if not self.transcriber.options.reread_loops:
-            return segments
-        if not cut_off and not any((s.compression_ratio or 0.0) > LOOP_COMPRESSION_RATIO for s in segments):
-            return segments
+        self, audio: np.ndarray, piece: _Piece, choice: LanguageChoice, segments: list[Segment], unbiased: bool,
+        cut_off: bool = False, interview: frozenset[str] = frozenset(),
+    ) -> tuple[list[Segment], LanguageChoice]:
+        """A reading that loops (repetitive, or stopped as it ran on: ``cut_off``) read again alone.
+
+        Where it still loops in a language the speaker's prior chose against
+        the piece's own detection, the prior was likely wrong (a short reply
+        given to the wrong speaker): the piece is decoded once more, as it
+        was, in the language its detection favours (of the ``interview``'s
+        languages if any), and that reading is kept if it does not loop, in
+        its language and with its probability (flagged when unsure).
+        """
+        if not self.transcriber.options.reread_loops or not _looping(segments, cut_off):
+            return segments, choice
+        unit = piece.unit
         again = self.transcriber.read_alone(_clip(audio, unit.span), choice.language, unbiased=unbiased)
-        if again is None:
-            return segments
-        logger.info("a looping reading at %.1f-%.1f s was read again", unit.span.start, unit.span.end)
-        return _placed(again, unit.span, unit.heard)
+        if again is not None:
+            logger.info("a looping reading at %.1f-%.1f s was read again", unit.span.start, unit.span.end)
+            return _placed(again, unit.span, unit.heard), choice
+        other = _detected_instead(piece.detection, choice, interview)
+        if other is not None:
+            (reading,) = self.transcriber.decode([(piece.encoded, other.language)], unbiased=unbiased)
+            if not _looping(reading.segments, reading.cut_off):
+                logger.info(
+                    "a reading looping in %s at %.1f-%.1f s was read in %s, as detected",
+                    choice.language, unit.span.start, unit.span.end, other.language,
+                )
+                return _placed(reading.segments, unit.span, unit.heard), other
+        return segments, choice
 
     def _skipped(self, audio: np.ndarray, unit: Unit, choice: LanguageChoice, segments: list[Segment], unbiased: bool) -> list[Segment]:
         """Speech of the unit with no word, heard again alone (Whisper skips a last sentence at times)."""
@@ -358,6 +393,25 @@ class TurnDecoder:
             if c.source != "forced":
                 judged = c.probability if c.source == "detected" and p.detection is not None else None
                 self.history.add(p.unit.speaker, c.language, p.unit.span.duration, judged)
+
+
+def _looping(segments: Sequence[Segment], cut_off: bool) -> bool:
+    """Whether a reading loops: repetitive, or stopped as it ran on (``cut_off``)."""
+    return cut_off or any((s.compression_ratio or 0.0) > LOOP_COMPRESSION_RATIO for s in segments)
+
+
+def _detected_instead(detection: Detection | None, choice: LanguageChoice, interview: frozenset[str]) -> LanguageChoice | None:
+    """The language the piece's detection favours over a ``choice`` the speaker's prior made
+    (the most likely of the ``interview``'s languages, if detection gives any of them), or None."""
+    if detection is None or choice.source != "speaker":
+        return None
+    ranked = [lang for lang in sorted(detection.probabilities, key=detection.p, reverse=True) if lang != choice.language]
+    of_interview = [lang for lang in ranked if lang in interview]
+    if not (of_interview or ranked):
+        return None
+    language = (of_interview or ranked)[0]
+    p = detection.p(language)
+    return LanguageChoice(language, round(p, 4), "detected", doubt_reason(language, p) if p < CONFIDENT_PROBABILITY else None)
 
 
 def _probes(unit: Unit, detection: Detection) -> list[Span]:
@@ -378,7 +432,15 @@ def _probes(unit: Unit, detection: Detection) -> list[Span]:
     while t + PROBE_SECONDS <= length + 1e-6:
         stretches.append(Span(t, t + PROBE_SECONDS))
         t += PROBE_STEP_SECONDS
+    if stretches and stretches[-1].end < length - 1e-3:
+        # The last stretch ends where the unit does: a switch in its last second is heard too.
+        stretches.append(Span(length - PROBE_SECONDS, length))
     return stretches
+
+
+def _speech(unit: Unit) -> float:
+    """Seconds of speech the VAD heard in ``unit``."""
+    return sum(h.duration for h in unit.heard)
 
 
 def _clip(audio: np.ndarray, span: Span) -> np.ndarray:

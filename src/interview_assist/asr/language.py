@@ -54,6 +54,17 @@ SWITCH_PROBABILITY = 0.8
 # ...and only in units whose detection as a whole gives a second language at
 # least this much: speech in one language leaves the others near zero.
 SWITCH_SECOND_LANGUAGE = 0.05
+# A switch between two languages of the interview needs both parts heard only
+# confidently (CONFIDENT_PROBABILITY), not surely: an interpreted interview
+# moves between its few languages, and a part of a turn heard alone in one of
+# them is more likely in it than misheard. A language is of the interview when
+# it was heard surely (units detected at SWITCH_PROBABILITY on
+# MIN_DETECTION_SECONDS or more) from two speakers at least, as every language
+# of an interpreted interview is (its speaker and the interpreter), and in at
+# least this share of all the speech heard surely so far. A voice that
+# detection hears surely in a wrong language (synthetic Spanish as Latin) is
+# one speaker's.
+INTERVIEW_LANGUAGE_SHARE = 0.1
 # Detection of sub-stretches when looking for a switch: length and step.
 PROBE_SECONDS = 2.5
 PROBE_STEP_SECONDS = 1.0
@@ -250,6 +261,8 @@ class LanguageHistory:
     # Per speaker and language: detection-probability-weighted seconds of long units.
     sure: dict[str | None, dict[str, float]] = field(default_factory=dict)
     judged: dict[str | None, dict[str, float]] = field(default_factory=dict)
+    # Per speaker and language: seconds of long units detected at SWITCH_PROBABILITY or more.
+    surely: dict[str | None, dict[str, float]] = field(default_factory=dict)
 
     def add(self, speaker: str | None, language: str, seconds: float, probability: float | None) -> None:
         own = self.seconds.setdefault(speaker, {})
@@ -259,6 +272,9 @@ class LanguageHistory:
             judged = self.judged.setdefault(speaker, {})
             sure[language] = max(0.0, sure.get(language, 0.0) + probability * seconds)
             judged[language] = max(0.0, judged.get(language, 0.0) + seconds)
+            if probability >= SWITCH_PROBABILITY:
+                surely = self.surely.setdefault(speaker, {})
+                surely[language] = max(0.0, surely.get(language, 0.0) + seconds)
 
     def without(self, speaker: str | None, language: str, seconds: float, probability: float | None) -> LanguageHistory:
         """This history less one unit's evidence (as :meth:`add` counted it)."""
@@ -269,7 +285,7 @@ class LanguageHistory:
     def merged(self, other: LanguageHistory) -> LanguageHistory:
         out = LanguageHistory()
         for h in (self, other):
-            for attr in ("seconds", "sure", "judged"):
+            for attr in ("seconds", "sure", "judged", "surely"):
                 for speaker, langs in getattr(h, attr).items():
                     mine = getattr(out, attr).setdefault(speaker, {})
                     for lang, v in langs.items():
@@ -277,11 +293,12 @@ class LanguageHistory:
         return out
 
     def recording(self) -> dict[str, float]:
-        total: dict[str, float] = {}
-        for langs in self.seconds.values():
-            for lang, v in langs.items():
-                total[lang] = total.get(lang, 0.0) + v
-        return total
+        """Seconds per language, everyone's."""
+        return _summed(self.seconds)
+
+    def interview(self) -> frozenset[str]:
+        """The languages of the interview so far (:func:`interview_languages`)."""
+        return interview_languages(self.surely)
 
     def prior(self, speaker: str | None, languages: Sequence[str]) -> dict[str, float]:
         """P(language) for ``speaker`` over ``languages``: their own time, smoothed with the recording's."""
@@ -304,6 +321,14 @@ class LanguageHistory:
         if judged <= 1e-6:
             return None
         return self.sure[speaker][language] / judged
+
+
+def _summed(per_speaker: Mapping[str | None, Mapping[str, float]]) -> dict[str, float]:
+    total: dict[str, float] = {}
+    for langs in per_speaker.values():
+        for lang, v in langs.items():
+            total[lang] = total.get(lang, 0.0) + v
+    return total
 
 
 def choose(detection: Detection, prior: Mapping[str, float], usual: float | None = None) -> LanguageChoice:
@@ -364,6 +389,23 @@ def decisive(detection: Detection, speech_seconds: float) -> bool:
     of silence after it, and Whisper hears 0.6 s of French as Korean at 0.93.
     """
     return speech_seconds >= MIN_DETECTION_SECONDS and detection.best[1] >= SWITCH_PROBABILITY
+
+
+def interview_languages(surely: Mapping[str | None, Mapping[str, float]]) -> frozenset[str]:
+    """The languages of the interview: heard surely from two speakers or more, in at least
+    :data:`INTERVIEW_LANGUAGE_SHARE` of all the speech heard surely (``surely``: seconds of such
+    speech per speaker and language; speech of no known speaker counts for none)."""
+    seconds = _summed(surely)
+    total = sum(seconds.values())
+    speakers = {lang: sum(1 for sp, langs in surely.items() if sp is not None and langs.get(lang, 0.0) > 0) for lang in seconds}
+    return frozenset(
+        lang for lang, v in seconds.items() if total > 0 and v >= INTERVIEW_LANGUAGE_SHARE * total and speakers[lang] >= 2
+    )
+
+
+def switch_bar(left: str, right: str, interview: frozenset[str]) -> float:
+    """How surely both parts of a unit must be heard, in ``left`` and ``right``, to split it there."""
+    return CONFIDENT_PROBABILITY if left in interview and right in interview else SWITCH_PROBABILITY
 
 
 def may_switch(detection: Detection) -> bool:
