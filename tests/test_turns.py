@@ -191,6 +191,31 @@ def test_a_short_turn_between_two_long_ones_keeps_its_speakers_language(eval_dir
         assert {s.language for s in segments if s.text and turn.start <= (s.start + s.end) / 2 < turn.end} == {"en"}
 
 
+def test_a_short_reply_a_turns_reading_passed_over_is_heard_alone_in_its_own_language(eval_dir, base_transcriber):
+    """Diarization joined an English reply to a French turn across a short pause, and the turn's reading
+    (in French) has no word on it: that stretch is heard alone, in the language its own detection and
+    the interview's languages give it (not the turn's speaker's)."""
+    from interview_assist.asr.decoding import TurnDecoder
+    from interview_assist.asr.units import Unit
+
+    asr = eval_dir / "asr"
+    french = load(asr / "fleurs-fr-002.ogg")
+    reply = _first_words(base_transcriber, load(asr / "fleurs-en-001.ogg"), 2)
+    french_end = french.size / SAMPLE_RATE
+    start, end = french_end + 0.25, french_end + 0.25 + reply.size / SAMPLE_RATE
+    audio = np.concatenate([french, np.zeros(int(0.25 * SAMPLE_RATE), np.float32), reply, np.zeros(SAMPLE_RATE // 2, np.float32)])
+    decoder = TurnDecoder(base_transcriber)
+    decoder.history.add("S2", "en", 30.0, 0.95)  # the interpreter, heard in English before
+    turn_reading = decoder.transcribe(audio, [Unit(Span(0.0, french_end), "S1")])
+    assert {s.language for s in turn_reading} == {"fr"}
+    joined = Unit(Span(0.0, end), "S1", (Span(0.0, french_end), Span(start, end)))
+    heard = decoder._passed_over(audio, [(joined, turn_reading)], decoder.history, 0.0, False)
+    assert heard and {s.language for s in heard} == {"en"}, [(s.language, s.text) for s in heard]
+    assert all(start - 0.1 <= w.start and w.end <= end + 0.1 for s in heard for w in s.words)
+    # Speech some word of the reading touches is not heard again.
+    assert decoder._passed_over(audio, [(joined, turn_reading + heard)], decoder.history, 0.0, False) == []
+
+
 def test_a_short_turn_heard_surely_in_another_language_still_keeps_its_speakers(eval_dir, base_transcriber):
     """A long unit heard surely keeps its own language, whatever its speaker spoke before; a short one
     does not, however sure: Whisper hears the first 0.6 s of a French sentence as another language at

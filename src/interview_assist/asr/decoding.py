@@ -61,6 +61,10 @@ logger = logging.getLogger("interview_assist")
 # The longest pauses of a unit tried as a switch of language when its ends are
 # heard in another language (each costs two encodings of up to the unit's length).
 PAUSES_TRIED = 3
+# A stretch of speech between two pauses, at least this long, that a unit's reading
+# passed over without a word is heard alone (a short reply: "Yes." is about 0.5 s
+# as the VAD hears it, with its padding).
+PASSED_OVER_SECONDS = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,17 +112,21 @@ class TurnDecoder:
             return []
         tr = self.transcriber
         pieces, interview = self._pieces(audio, units)
-        choices = self._choose(pieces)
+        evidence = self._evidence(pieces)
+        choices = [p.fixed if p.fixed is not None else self._choice(p, evidence) for p in pieces]
         decoded = tr.decode([(p.encoded, c.language) for p, c in zip(pieces, choices)], unbiased=unbiased)
         out: list[Segment] = []
+        read: list[tuple[Unit, list[Segment]]] = []
         for k, (piece, choice, reading) in enumerate(zip(pieces, choices, decoded)):
             segments = _placed(reading.segments, piece.unit.span, piece.unit.heard)
             segments, choice = self._reread_if_looping(audio, piece, choice, segments, unbiased, reading.cut_off, interview)
             choices[k] = choice
             segments += self._skipped(audio, piece.unit, choice, segments, unbiased)
+            read.append((piece.unit, segments))
             out += [_finish(s, choice, offset) for s in segments]
             if on_progress is not None:
                 on_progress(offset + piece.unit.span.end)
+        out += self._passed_over(audio, read, evidence, offset, unbiased)
         self._remember(pieces, choices)
         out.sort(key=lambda s: (s.start, s.end))
         return out
@@ -129,7 +137,8 @@ class TurnDecoder:
         Nothing is decoded and the history is left as it was.
         """
         pieces, _ = self._pieces(audio, units)
-        return [(p.unit, c) for p, c in zip(pieces, self._choose(pieces))]
+        evidence = self._evidence(pieces)
+        return [(p.unit, p.fixed if p.fixed is not None else self._choice(p, evidence)) for p in pieces]
 
     def _pieces(self, audio: np.ndarray, units: Sequence[Unit]) -> tuple[list[_Piece], frozenset[str]]:
         """Every unit encoded, its language detected (or decided before listening), split at switches;
@@ -318,15 +327,13 @@ class TurnDecoder:
         ]
 
     # -- 4. the choice -----------------------------------------------------------
-    def _choose(self, pieces: Sequence[_Piece]) -> list[LanguageChoice]:
-        """Every piece's language (:meth:`_choice`), with this window's detections as evidence too."""
-        # This window's evidence: the best language of every piece long enough to judge.
+    def _evidence(self, pieces: Sequence[_Piece]) -> LanguageHistory:
+        """The history so far with this window's detections: the best language of every piece long enough to judge."""
         window = LanguageHistory()
         for p in pieces:
             if p.detection is not None and p.detection.seconds >= MIN_DETECTION_SECONDS:
                 window.add(p.unit.speaker, p.detection.best[0], p.unit.span.duration, p.detection.best[1])
-        evidence = self.history.merged(window)
-        return [p.fixed if p.fixed is not None else self._choice(p, evidence) for p in pieces]
+        return self.history.merged(window)
 
     def _choice(self, piece: _Piece, evidence: LanguageHistory) -> LanguageChoice:
         d, speaker = piece.detection, piece.unit.speaker
@@ -387,6 +394,53 @@ class TurnDecoder:
         covered = [w.span for s in segments for w in s.words] or [s.span for s in segments if s.text]
         missed = uncovered(list(unit.heard), covered, self.gap_seconds)
         return self.transcribe_stretches(audio, [(m, choice.language) for m in missed], 0.0, unbiased=unbiased)
+
+    def _passed_over(
+        self, audio: np.ndarray, read: Sequence[tuple[Unit, list[Segment]]], evidence: LanguageHistory, offset: float, unbiased: bool
+    ) -> list[Segment]:
+        """Stretches of speech between two pauses that a unit's reading passed over without a word, each heard alone.
+
+        Only a whole stretch the VAD heard (at least :data:`PASSED_OVER_SECONDS`,
+        shorter than the gap :meth:`_skipped` hears again in the unit's
+        language) that no word touches. Such a stretch is most often a short
+        reply of another speaker that diarization joined to the turn, and in
+        another language: Whisper, decoding the turn in its language, passes
+        over it. So its language is its own detection's with the recording's
+        languages as the prior, not the speaker's (a language forced or set
+        by a person stands). A reading that loops is left out: the stretch
+        stays as the unit's reading left it.
+        """
+        stretches: list[tuple[Span, Unit]] = []
+        for unit, segments in read:
+            touched = [w.span for s in segments for w in s.words] or [s.span for s in segments if s.text]
+            stretches += [
+                (h, unit) for h in unit.heard
+                if PASSED_OVER_SECONDS <= h.duration < self.gap_seconds and not any(t.overlap(h) > 0 for t in touched)
+            ]
+        if not stretches:
+            return []
+        tr = self.transcriber
+        encoded = tr.encode([_clip(audio, span) for span, _ in stretches])
+        fixed = [self._fixed(unit) for _, unit in stretches]
+        undecided = [i for i, f in enumerate(fixed) if f is None]
+        detections = dict(zip(undecided, tr.detect_all([encoded[i] for i in undecided])))
+        everyone = evidence.recording()
+        choices = [
+            f if f is not None
+            else choose(detections[i], evidence.prior(None, sorted(set(detections[i].probabilities) | set(everyone))))
+            for i, f in enumerate(fixed)
+        ]
+        out = []
+        for (span, unit), choice, reading in zip(
+            stretches, choices, tr.decode([(e, c.language) for e, c in zip(encoded, choices)], unbiased=unbiased)
+        ):
+            if _looping(reading.segments, reading.cut_off):
+                continue
+            placed = _placed(reading.segments, span, (span,))
+            if any(s.words for s in placed):
+                logger.info("speech passed over at %.1f-%.1f s heard alone, in %s", span.start, span.end, choice.language)
+                out += [_finish(s, choice, offset) for s in placed if s.words]
+        return out
 
     def _remember(self, pieces: Sequence[_Piece], choices: Sequence[LanguageChoice]) -> None:
         for p, c in zip(pieces, choices):
