@@ -194,7 +194,7 @@ def test_a_short_turn_between_two_long_ones_keeps_its_speakers_language(eval_dir
 def test_a_short_reply_a_turns_reading_passed_over_is_heard_alone_in_its_own_language(eval_dir, base_transcriber):
     """Diarization joined an English reply to a French turn across a short pause, and the turn's reading
     (in French) has no word on it: that stretch is heard alone, in the language its own detection and
-    the interview's languages give it (not the turn's speaker's)."""
+    the recording's languages give it (not the turn's speaker's)."""
     from interview_assist.asr.decoding import TurnDecoder
     from interview_assist.asr.units import Unit
 
@@ -208,12 +208,22 @@ def test_a_short_reply_a_turns_reading_passed_over_is_heard_alone_in_its_own_lan
     decoder.history.add("S2", "en", 30.0, 0.95)  # the interpreter, heard in English before
     turn_reading = decoder.transcribe(audio, [Unit(Span(0.0, french_end), "S1")])
     assert {s.language for s in turn_reading} == {"fr"}
-    joined = Unit(Span(0.0, end), "S1", (Span(0.0, french_end), Span(start, end)))
+    # As decoded: with a margin of the audio after its speech (units.widened).
+    joined = Unit(Span(0.0, end + 0.3), "S1", (Span(0.0, french_end), Span(start, end)))
     heard = decoder._passed_over(audio, [(joined, turn_reading)], decoder.history, 0.0, False)
     assert heard and {s.language for s in heard} == {"en"}, [(s.language, s.text) for s in heard]
-    assert all(start - 0.1 <= w.start and w.end <= end + 0.1 for s in heard for w in s.words)
-    # Speech some word of the reading touches is not heard again.
+    assert 1 <= len([w for s in heard for w in s.words]) <= 4, [s.text for s in heard]  # the reply's two words, not a run-on
+    # In recording time: the window's offset is added once.
+    later = decoder._passed_over(audio, [(joined, turn_reading)], decoder.history, 100.0, False)
+    assert [t - 100.0 for s in later for w in s.words for t in (w.start, w.end)] == pytest.approx(
+        [t for s in heard for w in s.words for t in (w.start, w.end)], abs=1e-3
+    )
+    # Speech some word of the reading touches is not heard again; a reading with no word is left as it is.
     assert decoder._passed_over(audio, [(joined, turn_reading + heard)], decoder.history, 0.0, False) == []
+    assert decoder._passed_over(audio, [(joined, [])], decoder.history, 0.0, False) == []
+    # Nor is a stretch cut at the edge of a part of a unit split at a switch (a piece of a stretch).
+    part = Unit(Span(0.0, end), "S1", (Span(0.0, french_end), Span(start, end)))
+    assert decoder._passed_over(audio, [(part, turn_reading)], decoder.history, 0.0, False) == []
 
 
 def test_a_short_turn_heard_surely_in_another_language_still_keeps_its_speakers(eval_dir, base_transcriber):
@@ -369,6 +379,11 @@ def test_a_switch_between_two_languages_of_the_interview_needs_less_certainty():
     # A unit taken out again (LanguageHistory.without) takes its sure speech with it.
     assert history.without("S3", "es", 5.0, 0.9).interview() == {"en"}
     # Without diarization there are no speakers to tell: no language is the interview's.
+    # A unit whose speech was too short to be heard surely (its span, with margins, is longer) does not count.
+    short = LanguageHistory()
+    short.add("S1", "en", 3.0, 0.95, surely=False)
+    short.add("S2", "en", 3.0, 0.95, surely=False)
+    assert short.interview() == frozenset()
     alone = LanguageHistory()
     alone.add(None, "en", 60.0, 0.95)
     alone.add(None, "es", 60.0, 0.95)
@@ -380,13 +395,15 @@ def test_a_reading_looping_in_the_priors_language_is_tried_in_the_detected_one()
     from interview_assist.asr.decoding import _detected_instead
     from interview_assist.asr.language import Detection, LanguageChoice
 
-    heard = Detection(4.7, {"es": 0.37, "la": 0.38, "en": 0.07})
+    heard = Detection(4.7, {"es": 0.37, "la": 0.38, "en": 0.07, "fr": 0.001, "it": 0.0004})
     by_prior = LanguageChoice("en", 0.07, "speaker", "doubt")
     other = _detected_instead(heard, by_prior, frozenset({"en", "es"}))
     assert (other.language, other.probability, other.source) == ("es", 0.37, "detected")
     assert other.doubt is not None  # heard at 0.37: still flagged for the officer
     # No interview languages known (no diarization): the detection's own first.
     assert _detected_instead(heard, by_prior, frozenset()).language == "la"
+    # An interview language detection all but rules out is not taken for it.
+    assert _detected_instead(heard, by_prior, frozenset({"en", "fr"})).language == "la"
     # A language detected, forced or set is not second-guessed.
     for source in ("detected", "forced", "set"):
         assert _detected_instead(heard, LanguageChoice("la", 0.38, source), frozenset({"en", "es"})) is None

@@ -11,16 +11,19 @@ of one processing window, :class:`TurnDecoder`:
    long unit for a switch of language: candidates where detections of short
    stretches of it change, and at its pauses when its ends are heard in
    another language, each checked by encoding the parts on both sides
-   alone; a unit is split where both parts are confidently in different
-   languages;
+   alone; a unit is split where both parts are heard in different
+   languages surely enough (:func:`~interview_assist.asr.language.switch_bar`);
 4. chooses each unit's language: as detected where the unit is long and
    heard surely, else from its detection and the speaker's prior, the
    languages of their other units in this window and before
    (:mod:`interview_assist.asr.language`);
 5. decodes every unit (or part) in its language from its own encoding, so no
    decode crosses a change of speaker or of language;
-6. reads a looping unit again alone with the sequential decoder, and hears
-   again, alone, speech of a unit that no word came out of.
+6. reads a looping unit again alone with the sequential decoder (or, where
+   the speaker's prior chose its language against its detection, in the
+   detected language), hears again, alone, speech of a unit that no word
+   came out of, and a short stretch between pauses that its reading passed
+   over, in that stretch's own language.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from interview_assist.asr.language import (
     PROBE_SECONDS,
     PROBE_STEP_SECONDS,
     SWITCH_MIN_SECONDS,
+    SWITCH_SECOND_LANGUAGE,
     UNSUPPORTED_LANGUAGES,
     Detection,
     LanguageChoice,
@@ -134,7 +138,8 @@ class TurnDecoder:
     def plan(self, audio: np.ndarray, units: Sequence[Unit]) -> list[tuple[Unit, LanguageChoice]]:
         """The units as they would be decoded (split where their language switches), each with its language.
 
-        Nothing is decoded and the history is left as it was.
+        Nothing is decoded and the history is left as it was. (Decoding can
+        still change a piece's language: see :meth:`_reread_if_looping`.)
         """
         pieces, _ = self._pieces(audio, units)
         evidence = self._evidence(pieces)
@@ -339,8 +344,9 @@ class TurnDecoder:
         d, speaker = piece.detection, piece.unit.speaker
         assert d is not None, "only pieces decided before listening have no detection, and they are fixed"
         if piece.switched or decisive(d, _speech(piece.unit)):
-            # Heard surely on enough speech (a split part was found so on both sides): the prior
-            # is for what detection cannot tell.
+            # Heard surely on enough speech, or a part of a unit split at a switch (found in its
+            # language by the switch bar, and the speaker's prior would undo the split): the
+            # prior is for what detection cannot tell.
             choice = detected(d)
         else:
             # The prior is the speaker's other speech: this piece's own evidence is left out.
@@ -369,7 +375,8 @@ class TurnDecoder:
         given to the wrong speaker): the piece is decoded once more, as it
         was, in the language its detection favours (of the ``interview``'s
         languages if any), and that reading is kept if it does not loop, in
-        its language and with its probability (flagged when unsure).
+        its language and with its probability (flagged when unsure), if it
+        has words.
         """
         if not self.transcriber.options.reread_loops or not _looping(segments, cut_off):
             return segments, choice
@@ -381,7 +388,7 @@ class TurnDecoder:
         other = _detected_instead(piece.detection, choice, interview)
         if other is not None:
             (reading,) = self.transcriber.decode([(piece.encoded, other.language)], unbiased=unbiased)
-            if not _looping(reading.segments, reading.cut_off):
+            if any(s.words for s in reading.segments) and not _looping(reading.segments, reading.cut_off):
                 logger.info(
                     "a reading looping in %s at %.1f-%.1f s was read in %s, as detected",
                     choice.language, unit.span.start, unit.span.end, other.language,
@@ -402,7 +409,8 @@ class TurnDecoder:
 
         Only a whole stretch the VAD heard (at least :data:`PASSED_OVER_SECONDS`,
         shorter than the gap :meth:`_skipped` hears again in the unit's
-        language) that no word touches. Such a stretch is most often a short
+        language) that no word touches, in a unit whose reading has words
+        elsewhere. Such a stretch is most often a short
         reply of another speaker that diarization joined to the turn, and in
         another language: Whisper, decoding the turn in its language, passes
         over it. So its language is its own detection's with the recording's
@@ -412,10 +420,14 @@ class TurnDecoder:
         """
         stretches: list[tuple[Span, Unit]] = []
         for unit, segments in read:
-            touched = [w.span for s in segments for w in s.words] or [s.span for s in segments if s.text]
+            touched = [w.span for s in segments for w in s.words]
+            if not touched:  # nothing read beside it: the unit is what it is (a gap, if long)
+                continue
             stretches += [
                 (h, unit) for h in unit.heard
                 if PASSED_OVER_SECONDS <= h.duration < self.gap_seconds and not any(t.overlap(h) > 0 for t in touched)
+                # a whole stretch, not one cut at the edge of a part split at a switch of language
+                and unit.span.start + 1e-3 < h.start and h.end < unit.span.end - 1e-3
             ]
         if not stretches:
             return []
@@ -446,7 +458,8 @@ class TurnDecoder:
         for p, c in zip(pieces, choices):
             if c.source != "forced":
                 judged = c.probability if c.source == "detected" and p.detection is not None else None
-                self.history.add(p.unit.speaker, c.language, p.unit.span.duration, judged)
+                surely = judged is not None and p.detection is not None and decisive(p.detection, _speech(p.unit))
+                self.history.add(p.unit.speaker, c.language, p.unit.span.duration, judged, surely)
 
 
 def _looping(segments: Sequence[Segment], cut_off: bool) -> bool:
@@ -456,11 +469,14 @@ def _looping(segments: Sequence[Segment], cut_off: bool) -> bool:
 
 def _detected_instead(detection: Detection | None, choice: LanguageChoice, interview: frozenset[str]) -> LanguageChoice | None:
     """The language the piece's detection favours over a ``choice`` the speaker's prior made
-    (the most likely of the ``interview``'s languages, if detection gives any of them), or None."""
+    (the most likely of the ``interview``'s languages that detection gives at least
+    :data:`SWITCH_SECOND_LANGUAGE`, else its most likely), or None."""
     if detection is None or choice.source != "speaker":
         return None
     ranked = [lang for lang in sorted(detection.probabilities, key=detection.p, reverse=True) if lang != choice.language]
-    of_interview = [lang for lang in ranked if lang in interview]
+    # An interview language detection gives some weight to (as a second language must have to be
+    # looked for inside a unit), else the detection's own first.
+    of_interview = [lang for lang in ranked if lang in interview and detection.p(lang) >= SWITCH_SECOND_LANGUAGE]
     if not (of_interview or ranked):
         return None
     language = (of_interview or ranked)[0]

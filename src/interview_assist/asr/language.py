@@ -13,7 +13,8 @@ counts in full from :data:`MIN_DETECTION_SECONDS` of speech and less below
 detection cannot tell: a unit of at least that length detected at
 :data:`SWITCH_PROBABILITY` or more keeps its detected language (see
 :func:`decisive`), as do the parts of a unit split at a switch of language,
-which were found with the same bar. Without that, one speaker's two long
+which were found with the same bar (or, between two languages of the
+interview, with :data:`CONFIDENT_PROBABILITY`; see :func:`switch_bar`). Without that, one speaker's two long
 sentences in two languages were each decoded in the other's language, a
 translation.
 
@@ -264,7 +265,12 @@ class LanguageHistory:
     # Per speaker and language: seconds of long units detected at SWITCH_PROBABILITY or more.
     surely: dict[str | None, dict[str, float]] = field(default_factory=dict)
 
-    def add(self, speaker: str | None, language: str, seconds: float, probability: float | None) -> None:
+    def add(
+        self, speaker: str | None, language: str, seconds: float, probability: float | None, surely: bool | None = None
+    ) -> None:
+        """One unit's evidence: ``seconds`` of ``language`` from ``speaker``, detected at ``probability``
+        (None when not judged by detection). ``surely``: whether the unit was heard surely (see
+        :func:`decisive`, which counts the unit's speech); by default, from ``probability`` and ``seconds``."""
         own = self.seconds.setdefault(speaker, {})
         own[language] = max(0.0, own.get(language, 0.0) + seconds)
         if probability is not None and abs(seconds) >= MIN_DETECTION_SECONDS:
@@ -272,7 +278,7 @@ class LanguageHistory:
             judged = self.judged.setdefault(speaker, {})
             sure[language] = max(0.0, sure.get(language, 0.0) + probability * seconds)
             judged[language] = max(0.0, judged.get(language, 0.0) + seconds)
-            if probability >= SWITCH_PROBABILITY:
+            if surely if surely is not None else probability >= SWITCH_PROBABILITY:
                 surely = self.surely.setdefault(speaker, {})
                 surely[language] = max(0.0, surely.get(language, 0.0) + seconds)
 
@@ -382,7 +388,8 @@ def decisive(detection: Detection, speech_seconds: float) -> bool:
 
     On enough speech (``speech_seconds``, what the VAD heard in the unit, at
     least :data:`MIN_DETECTION_SECONDS`), detected as surely as a switch
-    inside a unit must be (:data:`SWITCH_PROBABILITY`). A speaker heard only
+    inside a unit must be outside the interview's languages
+    (:data:`SWITCH_PROBABILITY`). A speaker heard only
     in English until then who says a long sentence in French is heard in
     French: a prior strong enough to overrule that would translate it. The
     length is the speech's, not the detection's: a unit is encoded with 2 s
@@ -397,7 +404,7 @@ def interview_languages(surely: Mapping[str | None, Mapping[str, float]]) -> fro
     speech per speaker and language; speech of no known speaker counts for none)."""
     seconds = _summed(surely)
     total = sum(seconds.values())
-    speakers = {lang: sum(1 for sp, langs in surely.items() if sp is not None and langs.get(lang, 0.0) > 0) for lang in seconds}
+    speakers = {lang: sum(1 for sp, langs in surely.items() if sp is not None and langs.get(lang, 0.0) > 1e-6) for lang in seconds}
     return frozenset(
         lang for lang, v in seconds.items() if total > 0 and v >= INTERVIEW_LANGUAGE_SHARE * total and speakers[lang] >= 2
     )
