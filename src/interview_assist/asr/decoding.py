@@ -117,7 +117,7 @@ class TurnDecoder:
         tr = self.transcriber
         pieces, interview = self._pieces(audio, units)
         evidence = self._evidence(pieces)
-        choices = [p.fixed if p.fixed is not None else self._choice(p, evidence) for p in pieces]
+        choices = self._choose(pieces, evidence)
         decoded = tr.decode([(p.encoded, c.language) for p, c in zip(pieces, choices)], unbiased=unbiased)
         out: list[Segment] = []
         read: list[tuple[Unit, list[Segment]]] = []
@@ -142,8 +142,7 @@ class TurnDecoder:
         still change a piece's language: see :meth:`_reread_if_looping`.)
         """
         pieces, _ = self._pieces(audio, units)
-        evidence = self._evidence(pieces)
-        return [(p.unit, p.fixed if p.fixed is not None else self._choice(p, evidence)) for p in pieces]
+        return [(p.unit, c) for p, c in zip(pieces, self._choose(pieces, self._evidence(pieces)))]
 
     def _pieces(self, audio: np.ndarray, units: Sequence[Unit]) -> tuple[list[_Piece], frozenset[str]]:
         """Every unit encoded, its language detected (or decided before listening), split at switches;
@@ -337,8 +336,15 @@ class TurnDecoder:
         window = LanguageHistory()
         for p in pieces:
             if p.detection is not None and p.detection.seconds >= MIN_DETECTION_SECONDS:
-                window.add(p.unit.speaker, p.detection.best[0], p.unit.span.duration, p.detection.best[1])
+                window.add(
+                    p.unit.speaker, p.detection.best[0], p.unit.span.duration, p.detection.best[1],
+                    decisive(p.detection, _speech(p.unit)),
+                )
         return self.history.merged(window)
+
+    def _choose(self, pieces: Sequence[_Piece], evidence: LanguageHistory) -> list[LanguageChoice]:
+        """Every piece's language: as decided before listening, else :meth:`_choice`."""
+        return [p.fixed if p.fixed is not None else self._choice(p, evidence) for p in pieces]
 
     def _choice(self, piece: _Piece, evidence: LanguageHistory) -> LanguageChoice:
         d, speaker = piece.detection, piece.unit.speaker
@@ -351,7 +357,10 @@ class TurnDecoder:
         else:
             # The prior is the speaker's other speech: this piece's own evidence is left out.
             long = d.seconds >= MIN_DETECTION_SECONDS
-            others = evidence.without(speaker, d.best[0], piece.unit.span.duration, d.best[1]) if long else evidence
+            others = (
+                evidence.without(speaker, d.best[0], piece.unit.span.duration, d.best[1], decisive(d, _speech(piece.unit)))
+                if long else evidence
+            )
             languages = sorted(set(d.probabilities) | set(others.recording()))
             prior = others.prior(speaker, languages)
             choice = choose(d, prior)

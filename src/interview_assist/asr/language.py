@@ -282,10 +282,12 @@ class LanguageHistory:
                 surely = self.surely.setdefault(speaker, {})
                 surely[language] = max(0.0, surely.get(language, 0.0) + seconds)
 
-    def without(self, speaker: str | None, language: str, seconds: float, probability: float | None) -> LanguageHistory:
-        """This history less one unit's evidence (as :meth:`add` counted it)."""
+    def without(
+        self, speaker: str | None, language: str, seconds: float, probability: float | None, surely: bool | None = None
+    ) -> LanguageHistory:
+        """This history less one unit's evidence (as :meth:`add` counted it, with the same arguments)."""
         out = self.merged(LanguageHistory())
-        out.add(speaker, language, -seconds, probability)
+        out.add(speaker, language, -seconds, probability, surely)
         return out
 
     def merged(self, other: LanguageHistory) -> LanguageHistory:
