@@ -279,8 +279,8 @@ class LanguageHistory:
             sure[language] = max(0.0, sure.get(language, 0.0) + probability * seconds)
             judged[language] = max(0.0, judged.get(language, 0.0) + seconds)
             if surely if surely is not None else probability >= SWITCH_PROBABILITY:
-                surely = self.surely.setdefault(speaker, {})
-                surely[language] = max(0.0, surely.get(language, 0.0) + seconds)
+                heard = self.surely.setdefault(speaker, {})
+                heard[language] = max(0.0, heard.get(language, 0.0) + seconds)
 
     def without(
         self, speaker: str | None, language: str, seconds: float, probability: float | None, surely: bool | None = None
