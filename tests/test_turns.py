@@ -231,8 +231,9 @@ def test_a_short_turn_heard_surely_in_another_language_still_keeps_its_speakers(
     does not, however sure: Whisper hears the first 0.6 s of a French sentence as another language at
     0.8 or more. The length that counts is the speech's, not the encoding's (a unit is encoded with
     2 s of silence after it, and padded to the longest of its group)."""
-    from interview_assist.asr.decoding import TurnDecoder, _Piece
+    from interview_assist.asr.decoding import TurnDecoder
     from interview_assist.asr.language import LanguageHistory
+    from interview_assist.asr.switches import Piece
     from interview_assist.asr.units import Unit
     from interview_assist.audio.vad import speech_spans
 
@@ -254,7 +255,7 @@ def test_a_short_turn_heard_surely_in_another_language_still_keeps_its_speakers(
     history.add("S1", "fr", 30.0, 0.95)
     history.add("S2", "en", 30.0, 0.95)
     unit = Unit(Span(0.0, 0.6), "S1", (Span(0.0, 0.6),))
-    choice = TurnDecoder(tr)._choice(_Piece(unit, encoded, detection), history)
+    choice = TurnDecoder(tr)._choice(Piece(unit, encoded, detection), history)
     assert choice.language == "fr", f"alone, the piece was heard as {detection.best}: {choice}"
 
 
@@ -330,8 +331,8 @@ def test_a_unit_never_holds_two_speakers_across_a_pause():
 
 
 def test_a_unit_is_probed_all_along_only_when_its_detection_leaves_room_for_a_second_language():
-    from interview_assist.asr.decoding import _probes
     from interview_assist.asr.language import Detection
+    from interview_assist.asr.switches import probes
     from interview_assist.asr.units import Unit
 
     two_pauses = Unit(Span(10.0, 16.0), "S1", (Span(10.0, 12.5), Span(13.0, 16.0)))
@@ -339,16 +340,16 @@ def test_a_unit_is_probed_all_along_only_when_its_detection_leaves_room_for_a_se
     sure = Detection(8.0, {"fr": 0.99, "en": 0.01})
     # Room for a second language: stretches of 2.5 s, one every second from the start, and one
     # that ends where the unit does (a switch in its last second is heard too).
-    assert [(s.start, s.end) for s in _probes(two_pauses, unsure)] == [
+    assert [(s.start, s.end) for s in probes(two_pauses, unsure)] == [
         *((t, t + 2.5) for t in (0.0, 1.0, 2.0, 3.0)), (3.5, 6.0)
     ]
     fits = Unit(Span(10.0, 15.5), "S1", (Span(10.0, 12.5), Span(13.0, 15.5)))
-    assert [(s.start, s.end) for s in _probes(fits, unsure)] == [(t, t + 2.5) for t in (0.0, 1.0, 2.0, 3.0)]
+    assert [(s.start, s.end) for s in probes(fits, unsure)] == [(t, t + 2.5) for t in (0.0, 1.0, 2.0, 3.0)]
     # No room: the first and last stretch only, to hear whether the ends differ from the whole.
-    assert [(s.start, s.end) for s in _probes(two_pauses, sure)] == [(0.0, 2.5), (3.5, 6.0)]
+    assert [(s.start, s.end) for s in probes(two_pauses, sure)] == [(0.0, 2.5), (3.5, 6.0)]
     # No pause to switch at, or too short to hold two languages: nothing.
-    assert _probes(Unit(Span(10.0, 16.0), "S1"), sure) == []
-    assert _probes(Unit(Span(10.0, 13.0), "S1", (Span(10.0, 11.0), Span(11.5, 13.0))), sure) == []
+    assert probes(Unit(Span(10.0, 16.0), "S1"), sure) == []
+    assert probes(Unit(Span(10.0, 13.0), "S1", (Span(10.0, 11.0), Span(11.5, 13.0))), sure) == []
 
 
 def test_a_switch_between_two_languages_of_the_interview_needs_less_certainty():

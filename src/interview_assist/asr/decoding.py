@@ -12,7 +12,7 @@ of one processing window, :class:`TurnDecoder`:
    stretches of it change, and at its pauses when its ends are heard in
    another language, each checked by encoding the parts on both sides
    alone; a unit is split where both parts are heard in different
-   languages surely enough (:func:`~interview_assist.asr.language.switch_bar`);
+   languages surely enough (:mod:`interview_assist.asr.switches`);
 4. chooses each unit's language: as detected where the unit is long and
    heard surely, else from its detection and the speaker's prior, the
    languages of their other units in this window and before
@@ -30,16 +30,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 
 from interview_assist.asr.language import (
     CONFIDENT_PROBABILITY,
     MIN_DETECTION_SECONDS,
-    PROBE_SECONDS,
-    PROBE_STEP_SECONDS,
-    SWITCH_MIN_SECONDS,
     SWITCH_SECOND_LANGUAGE,
     UNSUPPORTED_LANGUAGES,
     Detection,
@@ -49,37 +46,21 @@ from interview_assist.asr.language import (
     decisive,
     detected,
     doubt_reason,
-    may_switch,
-    switch_bar,
-    switch_point,
     unsupported_reason,
 )
+from interview_assist.asr.switches import Piece, clip, probes, speech, split
 from interview_assist.asr.transcriber import LOOP_COMPRESSION_RATIO, Transcriber
 from interview_assist.asr.units import MARGIN_SECONDS, Unit, widened
 from interview_assist.audio.vad import uncovered
-from interview_assist.core.spans import Span, samples_to_seconds, seconds_to_samples
+from interview_assist.core.spans import Span, samples_to_seconds
 from interview_assist.core.transcript import Segment
 
 logger = logging.getLogger("interview_assist")
 
-# The longest pauses of a unit tried as a switch of language when its ends are
-# heard in another language (each costs two encodings of up to the unit's length).
-PAUSES_TRIED = 3
 # A stretch of speech between two pauses, at least this long, that a unit's reading
 # passed over without a word is heard alone (a short reply: "Yes." is about 0.5 s
 # as the VAD hears it, with its padding).
 PASSED_OVER_SECONDS = 0.5
-
-
-@dataclass(frozen=True, slots=True)
-class _Piece:
-    """A unit as decoded: the whole unit, or a part of one split at a switch of language."""
-
-    unit: Unit
-    encoded: np.ndarray
-    detection: Detection | None = None  # None when the language was decided before listening
-    fixed: LanguageChoice | None = None
-    switched: bool = False  # a part of a unit split where its language changes
 
 
 class TurnDecoder:
@@ -144,18 +125,18 @@ class TurnDecoder:
         pieces, _ = self._pieces(audio, units)
         return [(p.unit, c) for p, c in zip(pieces, self._choose(pieces, self._evidence(pieces)))]
 
-    def _pieces(self, audio: np.ndarray, units: Sequence[Unit]) -> tuple[list[_Piece], frozenset[str]]:
+    def _pieces(self, audio: np.ndarray, units: Sequence[Unit]) -> tuple[list[Piece], frozenset[str]]:
         """Every unit encoded, its language detected (or decided before listening), split at switches;
         and the languages of the interview so far (:meth:`LanguageHistory.interview`)."""
         tr = self.transcriber
         units = widened(units, MARGIN_SECONDS, samples_to_seconds(audio.size))
-        pieces: list[_Piece] = []
-        encoded = tr.encode([_clip(audio, u.span) for u in units])
+        pieces: list[Piece] = []
+        encoded = tr.encode([clip(audio, u.span) for u in units])
         fixed = [self._fixed(u) for u in units]
         undecided = [i for i, f in enumerate(fixed) if f is None]
         detections = dict(zip(undecided, tr.detect_all([encoded[i] for i in undecided])))
-        # The probes of every unit (:func:`_probes`), all units' together: a few calls, not two a unit.
-        wanted = {i: _probes(units[i], detections[i]) for i in undecided}
+        # The probes of every unit (:func:`probes`), all units' together: a few calls, not two a unit.
+        wanted = {i: probes(units[i], detections[i]) for i in undecided}
         heard = iter(tr.detect_stretches([(encoded[i], span) for i in undecided for span in wanted[i]]))
         probed = {i: [(span, next(heard)) for span in wanted[i]] for i in undecided}
         assert next(heard, None) is None, "one detection a probe"
@@ -163,15 +144,15 @@ class TurnDecoder:
         window = LanguageHistory()
         for i in undecided:
             language, probability = detections[i].best
-            if decisive(detections[i], _speech(units[i])):
+            if decisive(detections[i], speech(units[i])):
                 window.add(units[i].speaker, language, units[i].span.duration, probability)
         interview = self.history.merged(window).interview()
         for i, (unit, enc) in enumerate(zip(units, encoded)):
             known = fixed[i]
             if known is not None:
-                pieces.append(_Piece(unit, enc, fixed=known))
+                pieces.append(Piece(unit, enc, fixed=known))
             else:
-                pieces += self._split(audio, unit, enc, detections[i], probed[i], interview)
+                pieces += split(tr, audio, unit, enc, detections[i], probed[i], interview)
         return pieces, interview
 
     def transcribe_stretches(
@@ -188,7 +169,7 @@ class TurnDecoder:
         """
         if not stretches:
             return []
-        encoded = self.transcriber.encode([_clip(audio, span) for span, _ in stretches])
+        encoded = self.transcriber.encode([clip(audio, span) for span, _ in stretches])
         decoded = self.transcriber.decode([(e, lang) for e, (_, lang) in zip(encoded, stretches)], unbiased=unbiased)
         out = []
         for (span, language), reading in zip(stretches, decoded):
@@ -218,138 +199,26 @@ class TurnDecoder:
             return LanguageChoice(declared, None, "set")
         return None
 
-    # -- 3. switches inside a unit -------------------------------------------------
-    def _split(
-        self, audio: np.ndarray, unit: Unit, encoded: np.ndarray, detection: Detection,
-        probed: Sequence[tuple[Span, Detection]], interview: frozenset[str] = frozenset(),
-    ) -> list[_Piece]:
-        """The unit, or its parts where its language changes, each with its own encoding and detection.
-
-        ``probed`` holds the detections of the unit's probes (:func:`_probes`, which
-        chooses them on the same ``may_switch(detection)`` as here: the first and
-        last stretch, or stretches all along, or none).
-        Only a unit whose detection leaves room for a second language is
-        looked into. Candidate cuts lie where detections of short stretches of the unit's
-        encoding change language (a rough guide: detection is less sure away
-        from the start of a window), moved to the quietest moment nearby.
-        The parts between cuts are then encoded and detected alone; parts
-        found in one language are joined again, and a cut stays only if the
-        parts on both sides are long enough and heard in different languages
-        surely enough (:func:`switch_bar`: less surely between two of the
-        ``interview`` languages); the weakest cut goes first, until all that
-        remain hold.
-        Where no such cut holds and the unit's first or last seconds are heard
-        in another language than the whole, its pauses are tried
-        (:meth:`_split_at_a_pause`), also in a unit whose detection leaves no
-        room for a second language.
-        """
-        whole = [_Piece(unit, encoded, detection)]
-        tr = self.transcriber
-        if not may_switch(detection):
-            # A whole unit is heard in one language, even when it holds two. A turn
-            # is looked at in its pauses when its first or last seconds, heard on
-            # their own, are in another language than the whole.
-            if all(end.best[0] == detection.best[0] for _, end in probed):
-                return whole
-            return self._split_at_a_pause(audio, unit, whole, interview)
-        probes = [(s.start + PROBE_SECONDS / 2, d) for s, d in probed]
-        candidates = switch_point(probes, detection)
-        # The first and last probes hear the unit's ends.
-        ends_differ = any(d.best[0] != detection.best[0] for _, d in (probes[:1] + probes[-1:]))
-        if not candidates:
-            return self._split_at_a_pause(audio, unit, whole, interview) if ends_differ else whole
-        cuts = sorted({round(_quietest(audio, unit.span.start + c, unit.span), 3) for c in candidates})
-        found: dict[Span, tuple[np.ndarray, Detection]] = {}
-        while cuts:
-            edges = [unit.span.start, *cuts, unit.span.end]
-            parts = [Span(a, b) for a, b in zip(edges, edges[1:])]
-            new = [p for p in parts if p not in found]
-            for p, enc in zip(new, tr.encode([_clip(audio, p) for p in new])):
-                found[p] = (enc, tr.detect(enc))
-            heard = [found[p][1] for p in parts]
-            # A cut between two parts heard in one language is no switch.
-            same = [k for k in range(len(cuts)) if heard[k].best[0] == heard[k + 1].best[0]]
-            if same:
-                del cuts[same[0]]
-                continue
-            # How far each cut's weaker side is above the bar for its two languages.
-            strength = [
-                min(heard[k].best[1], heard[k + 1].best[1]) - switch_bar(heard[k].best[0], heard[k + 1].best[0], interview)
-                if min(parts[k].duration, parts[k + 1].duration) >= MIN_DETECTION_SECONDS else -1.0
-                for k in range(len(cuts))
-            ]
-            weakest = int(np.argmin(strength))
-            if strength[weakest] < 0:
-                del cuts[weakest]
-                continue
-            logger.info(
-                "language switches inside a turn at %s s (%s)",
-                ", ".join(f"{c:.2f}" for c in cuts), " -> ".join(d.best[0] for d in heard),
-            )
-            return [_Piece(unit.part(p), found[p][0], found[p][1], switched=True) for p in parts]
-        return self._split_at_a_pause(audio, unit, whole, interview) if ends_differ else whole
-
-    def _split_at_a_pause(
-        self, audio: np.ndarray, unit: Unit, whole: list[_Piece], interview: frozenset[str] = frozenset()
-    ) -> list[_Piece]:
-        """The unit cut in two at the pause inside it where the two sides, each heard alone, are
-        most surely in different languages (both above :func:`switch_bar`), or ``whole``.
-
-        A pause is where a speaker most often changes language, and the
-        probes can miss it: each straddles it, and hears the end of one
-        language with the start of the other. A pause is a silence the VAD
-        heard, or a change of speaker the diarization heard inside speech
-        (a change of language often sounds like one). Each side must hold
-        :data:`MIN_DETECTION_SECONDS` of speech, and the :data:`PAUSES_TRIED`
-        longest pauses are tried (two encodings each).
-        """
-        heard = unit.heard
-        pauses = []
-        for i in range(1, len(heard)):
-            before = sum(h.duration for h in heard[:i])
-            after = sum(h.duration for h in heard[i:])
-            if min(before, after) >= MIN_DETECTION_SECONDS:
-                pauses.append((heard[i].start - heard[i - 1].end, round((heard[i - 1].end + heard[i].start) / 2, 3)))
-        cuts = [t for _, t in sorted(pauses, reverse=True)[:PAUSES_TRIED]]
-        if not cuts:
-            return whole
-        span = unit.span
-        sides = [side for t in cuts for side in (Span(span.start, t), Span(t, span.end))]
-        encoded = self.transcriber.encode([_clip(audio, side) for side in sides])
-        found = self.transcriber.detect_all(encoded)
-        switches = [
-            (min(left.best[1], right.best[1]) - switch_bar(left.best[0], right.best[0], interview), k)
-            for k, (left, right) in enumerate(zip(found[::2], found[1::2]))
-            if left.best[0] != right.best[0]
-        ]
-        strength, k = max(switches, default=(-1.0, -1))
-        if strength < 0:
-            return whole
-        logger.info("language switches inside a turn at a pause, %.2f s (%s -> %s)", cuts[k], found[2 * k].best[0], found[2 * k + 1].best[0])
-        return [
-            _Piece(unit.part(sides[i]), encoded[i], found[i], switched=True) for i in (2 * k, 2 * k + 1)
-        ]
-
     # -- 4. the choice -----------------------------------------------------------
-    def _evidence(self, pieces: Sequence[_Piece]) -> LanguageHistory:
+    def _evidence(self, pieces: Sequence[Piece]) -> LanguageHistory:
         """The history so far with this window's detections: the best language of every piece long enough to judge."""
         window = LanguageHistory()
         for p in pieces:
             if p.detection is not None and p.detection.seconds >= MIN_DETECTION_SECONDS:
                 window.add(
                     p.unit.speaker, p.detection.best[0], p.unit.span.duration, p.detection.best[1],
-                    decisive(p.detection, _speech(p.unit)),
+                    decisive(p.detection, speech(p.unit)),
                 )
         return self.history.merged(window)
 
-    def _choose(self, pieces: Sequence[_Piece], evidence: LanguageHistory) -> list[LanguageChoice]:
+    def _choose(self, pieces: Sequence[Piece], evidence: LanguageHistory) -> list[LanguageChoice]:
         """Every piece's language: as decided before listening, else :meth:`_choice`."""
         return [p.fixed if p.fixed is not None else self._choice(p, evidence) for p in pieces]
 
-    def _choice(self, piece: _Piece, evidence: LanguageHistory) -> LanguageChoice:
+    def _choice(self, piece: Piece, evidence: LanguageHistory) -> LanguageChoice:
         d, speaker = piece.detection, piece.unit.speaker
         assert d is not None, "only pieces decided before listening have no detection, and they are fixed"
-        if piece.switched or decisive(d, _speech(piece.unit)):
+        if piece.switched or decisive(d, speech(piece.unit)):
             # Heard surely on enough speech, or a part of a unit split at a switch (found in its
             # language by the switch bar, and the speaker's prior would undo the split): the
             # prior is for what detection cannot tell.
@@ -358,7 +227,7 @@ class TurnDecoder:
             # The prior is the speaker's other speech: this piece's own evidence is left out.
             long = d.seconds >= MIN_DETECTION_SECONDS
             others = (
-                evidence.without(speaker, d.best[0], piece.unit.span.duration, d.best[1], decisive(d, _speech(piece.unit)))
+                evidence.without(speaker, d.best[0], piece.unit.span.duration, d.best[1], decisive(d, speech(piece.unit)))
                 if long else evidence
             )
             languages = sorted(set(d.probabilities) | set(others.recording()))
@@ -374,7 +243,7 @@ class TurnDecoder:
 
     # -- 6. loops and skipped speech ---------------------------------------------
     def _reread_if_looping(
-        self, audio: np.ndarray, piece: _Piece, choice: LanguageChoice, segments: list[Segment], unbiased: bool,
+        self, audio: np.ndarray, piece: Piece, choice: LanguageChoice, segments: list[Segment], unbiased: bool,
         cut_off: bool = False, interview: frozenset[str] = frozenset(),
     ) -> tuple[list[Segment], LanguageChoice]:
         """A reading that loops (repetitive, or stopped as it ran on: ``cut_off``) read again alone.
@@ -390,7 +259,7 @@ class TurnDecoder:
         if not self.transcriber.options.reread_loops or not _looping(segments, cut_off):
             return segments, choice
         unit = piece.unit
-        again = self.transcriber.read_alone(_clip(audio, unit.span), choice.language, unbiased=unbiased)
+        again = self.transcriber.read_alone(clip(audio, unit.span), choice.language, unbiased=unbiased)
         if again is not None:
             logger.info("a looping reading at %.1f-%.1f s was read again", unit.span.start, unit.span.end)
             return _placed(again, unit.span, unit.heard), choice
@@ -441,7 +310,7 @@ class TurnDecoder:
         if not stretches:
             return []
         tr = self.transcriber
-        encoded = tr.encode([_clip(audio, span) for span, _ in stretches])
+        encoded = tr.encode([clip(audio, span) for span, _ in stretches])
         fixed = [self._fixed(unit) for _, unit in stretches]
         undecided = [i for i, f in enumerate(fixed) if f is None]
         detections = dict(zip(undecided, tr.detect_all([encoded[i] for i in undecided])))
@@ -463,11 +332,11 @@ class TurnDecoder:
                 out += [_finish(s, choice, offset) for s in placed if s.words]
         return out
 
-    def _remember(self, pieces: Sequence[_Piece], choices: Sequence[LanguageChoice]) -> None:
+    def _remember(self, pieces: Sequence[Piece], choices: Sequence[LanguageChoice]) -> None:
         for p, c in zip(pieces, choices):
             if c.source != "forced":
                 judged = c.probability if c.source == "detected" and p.detection is not None else None
-                surely = judged is not None and p.detection is not None and decisive(p.detection, _speech(p.unit))
+                surely = judged is not None and p.detection is not None and decisive(p.detection, speech(p.unit))
                 self.history.add(p.unit.speaker, c.language, p.unit.span.duration, judged, surely)
 
 
@@ -491,39 +360,6 @@ def _detected_instead(detection: Detection | None, choice: LanguageChoice, inter
     language = (of_interview or ranked)[0]
     p = detection.p(language)
     return LanguageChoice(language, round(p, 4), "detected", doubt_reason(language, p) if p < CONFIDENT_PROBABILITY else None)
-
-
-def _probes(unit: Unit, detection: Detection) -> list[Span]:
-    """The stretches of ``unit`` (seconds from its start) heard alone to find a switch inside it.
-
-    Stretches of :data:`PROBE_SECONDS` every :data:`PROBE_STEP_SECONDS` in a
-    unit whose detection leaves room for a second language; otherwise its
-    first and last stretch, in a unit long enough to hold two languages and
-    with a pause to hold the switch; otherwise none.
-    """
-    length = unit.span.duration
-    if not may_switch(detection):
-        if length < SWITCH_MIN_SECONDS or len(unit.heard) < 2:
-            return []
-        return [Span(0.0, PROBE_SECONDS), Span(length - PROBE_SECONDS, length)]
-    stretches = []
-    t = 0.0
-    while t + PROBE_SECONDS <= length + 1e-6:
-        stretches.append(Span(t, t + PROBE_SECONDS))
-        t += PROBE_STEP_SECONDS
-    if stretches and stretches[-1].end < length - 1e-3:
-        # The last stretch ends where the unit does: a switch in its last second is heard too.
-        stretches.append(Span(length - PROBE_SECONDS, length))
-    return stretches
-
-
-def _speech(unit: Unit) -> float:
-    """Seconds of speech the VAD heard in ``unit``."""
-    return sum(h.duration for h in unit.heard)
-
-
-def _clip(audio: np.ndarray, span: Span) -> np.ndarray:
-    return audio[seconds_to_samples(span.start) : seconds_to_samples(span.end)]
 
 
 def _placed(segments: Sequence[Segment], span: Span, heard: Sequence[Span] = ()) -> list[Segment]:
@@ -572,19 +408,3 @@ def _shift(seg: Segment, seconds: float) -> Segment:
         end=round(seg.end + seconds, 3),
         words=tuple(replace(w, start=round(w.start + seconds, 3), end=round(w.end + seconds, 3)) for w in seg.words),
     )
-
-
-def _quietest(audio: np.ndarray, t: float, within: Span, reach: float = 0.5, frame: float = 0.02) -> float:
-    """The quietest 20 ms of ``audio`` within ``reach`` of ``t`` (and a second inside ``within``): where to cut."""
-    lo = max(within.start + MIN_DETECTION_SECONDS / 2, t - reach)
-    hi = min(within.end - MIN_DETECTION_SECONDS / 2, t + reach)
-    if hi - lo < frame:
-        return t
-    step = seconds_to_samples(frame)
-    x = audio[seconds_to_samples(lo) : seconds_to_samples(hi)]
-    n = x.size // step
-    if n == 0:
-        return t
-    energy = (x[: n * step].reshape(n, step).astype(np.float64) ** 2).mean(axis=1)
-    return lo + (int(np.argmin(energy)) + 0.5) * frame
-
