@@ -354,12 +354,8 @@ def test_a_unit_is_probed_all_along_only_when_its_detection_leaves_room_for_a_se
 
 def test_a_switch_between_two_languages_of_the_interview_needs_less_certainty():
     """Both sides of a cut are heard alone; between the interview's languages, confidently is enough."""
-    from interview_assist.asr.language import (
-        CONFIDENT_PROBABILITY,
-        SWITCH_PROBABILITY,
-        LanguageHistory,
-        switch_bar,
-    )
+    from interview_assist.asr.language import CONFIDENT_PROBABILITY, SWITCH_PROBABILITY, LanguageHistory
+    from interview_assist.asr.switches import switch_bar
 
     history = LanguageHistory()
     history.add("S1", "en", 50.0, 0.95)

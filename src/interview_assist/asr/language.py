@@ -14,7 +14,8 @@ detection cannot tell: a unit of at least that length detected at
 :data:`SWITCH_PROBABILITY` or more keeps its detected language (see
 :func:`decisive`), as do the parts of a unit split at a switch of language,
 which were found with the same bar (or, between two languages of the
-interview, with :data:`CONFIDENT_PROBABILITY`; see :func:`switch_bar`). Without that, one speaker's two long
+interview, with :data:`CONFIDENT_PROBABILITY`; see
+:func:`interview_assist.asr.switches.switch_bar`). Without that, one speaker's two long
 sentences in two languages were each decoded in the other's language, a
 translation.
 
@@ -410,35 +411,6 @@ def interview_languages(surely: Mapping[str | None, Mapping[str, float]]) -> fro
     return frozenset(
         lang for lang, v in seconds.items() if total > 0 and v >= INTERVIEW_LANGUAGE_SHARE * total and speakers[lang] >= 2
     )
-
-
-def switch_bar(left: str, right: str, interview: frozenset[str]) -> float:
-    """How surely both parts of a unit must be heard, in ``left`` and ``right``, to split it there."""
-    return CONFIDENT_PROBABILITY if left in interview and right in interview else SWITCH_PROBABILITY
-
-
-def may_switch(detection: Detection) -> bool:
-    """Whether a unit's detection leaves room for a second language in it."""
-    ranked = sorted(detection.probabilities.values(), reverse=True)
-    return detection.seconds >= SWITCH_MIN_SECONDS and len(ranked) > 1 and ranked[1] >= SWITCH_SECOND_LANGUAGE
-
-
-def switch_point(probes: Sequence[tuple[float, Detection]], whole: Detection) -> list[float]:
-    """Candidate times where the language changes inside a unit, from detections of its sub-stretches.
-
-    ``probes`` are (centre time, detection) in time order. A candidate lies
-    between two neighbouring probes whose best languages differ and are both
-    among the two most likely languages of the ``whole`` unit.
-    """
-    if len(probes) < 2:
-        return []
-    top = sorted(whole.probabilities, key=whole.probabilities.__getitem__, reverse=True)[:2]
-    out = []
-    for (t0, a), (t1, b) in zip(probes, probes[1:]):
-        la, lb = a.best[0], b.best[0]
-        if la != lb and la in top and lb in top:
-            out.append((t0 + t1) / 2)
-    return out
 
 
 # Whisper's language names for the codes it knows (faster_whisper.tokenizer has only the codes).

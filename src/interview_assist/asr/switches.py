@@ -7,7 +7,7 @@ detection leaves room for a second language is probed in short stretches
 are heard in different languages surely enough (:func:`split`); where no
 such cut holds and its ends are heard in another language, it is cut at a
 pause (:func:`split_at_a_pause`). The bar for both sides is
-:func:`~interview_assist.asr.language.switch_bar`. Used by
+:func:`switch_bar`. Used by
 :class:`interview_assist.asr.decoding.TurnDecoder`.
 """
 
@@ -20,15 +20,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from interview_assist.asr.language import (
+    CONFIDENT_PROBABILITY,
     MIN_DETECTION_SECONDS,
     PROBE_SECONDS,
     PROBE_STEP_SECONDS,
     SWITCH_MIN_SECONDS,
+    SWITCH_PROBABILITY,
+    SWITCH_SECOND_LANGUAGE,
     Detection,
     LanguageChoice,
-    may_switch,
-    switch_bar,
-    switch_point,
 )
 from interview_assist.asr.transcriber import Transcriber
 from interview_assist.asr.units import Unit
@@ -39,6 +39,36 @@ logger = logging.getLogger("interview_assist")
 # The longest pauses of a unit tried as a switch of language when its ends are
 # heard in another language (each costs two encodings of up to the unit's length).
 PAUSES_TRIED = 3
+
+
+def switch_bar(left: str, right: str, interview: frozenset[str]) -> float:
+    """How surely both parts of a unit must be heard, in ``left`` and ``right``, to split it there."""
+    return CONFIDENT_PROBABILITY if left in interview and right in interview else SWITCH_PROBABILITY
+
+
+def may_switch(detection: Detection) -> bool:
+    """Whether a unit's detection leaves room for a second language in it."""
+    ranked = sorted(detection.probabilities.values(), reverse=True)
+    return detection.seconds >= SWITCH_MIN_SECONDS and len(ranked) > 1 and ranked[1] >= SWITCH_SECOND_LANGUAGE
+
+
+def switch_point(probes: Sequence[tuple[float, Detection]], whole: Detection) -> list[float]:
+    """Candidate times where the language changes inside a unit, from detections of its sub-stretches.
+
+    ``probes`` are (centre time, detection) in time order. A candidate lies
+    between two neighbouring probes whose best languages differ and are both
+    among the two most likely languages of the ``whole`` unit.
+    """
+    if len(probes) < 2:
+        return []
+    top = sorted(whole.probabilities, key=whole.probabilities.__getitem__, reverse=True)[:2]
+    out = []
+    for (t0, a), (t1, b) in zip(probes, probes[1:]):
+        la, lb = a.best[0], b.best[0]
+        if la != lb and la in top and lb in top:
+            out.append((t0 + t1) / 2)
+    return out
+
 
 
 @dataclass(frozen=True, slots=True)
