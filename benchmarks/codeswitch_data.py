@@ -843,6 +843,15 @@ FILES: list[Spec] = [
     Spec("cs_h2_es_en", 5003, "synthetic",
          lambda rng: synthetic_layout(rng, "es", "en", Voice("f1", 160), Voice("m3", 170), Voice("f2", 160), 3, 5), (0.2, 0.8)),
     Spec("cs_h2_r05_brown8", 5001, "real + espeak en shorts", noise=("brown", 8.0), base="cs_h2_r05"),
+    # Held out a third time (cs_h3_*): built on 2026-12-06 (seventh session) before that
+    # session changed anything; a language pair not used before (es/it) and new voices.
+    Spec("cs_h3_r06", 6001, "real + espeak en shorts",
+         lambda rng: real_layout(rng, "fr", "en", "applicant", 3, 5, Voice("m6", 165)), (0.25, 0.7)),
+    Spec("cs_h3_es_it", 6002, "synthetic",
+         lambda rng: synthetic_layout(rng, "es", "it", Voice("m6", 160), Voice("f4", 165), Voice("m2", 160), 3, 5), (0.2, 0.7)),
+    Spec("cs_h3_en_es", 6003, "synthetic",
+         lambda rng: synthetic_layout(rng, "en", "es", Voice("m5", 165), Voice("f2", 160), Voice("m7", 165), 4, 6), (0.3, 0.9)),
+    Spec("cs_h3_r06_white12", 6001, "real + espeak en shorts", noise=("white", 12.0), base="cs_h3_r06"),
 ]
 
 
