@@ -298,6 +298,18 @@ def test_speech_in_no_language_the_model_knows_is_flagged(eval_dir, base_transcr
     assert french and not any(s.language_doubt for s in french), [(s.language, s.language_probability) for s in french]
 
 
+def test_detection_never_offers_latin(eval_dir, base_transcriber):
+    """whisper-base hears synthetic Italian and Spanish, and languages it lacks, as Latin; no one is
+    interviewed in Latin, so detection leaves it out (only a person can set it)."""
+    from interview_assist.asr.language import NOT_SPOKEN
+
+    encoded = base_transcriber.encode([load(eval_dir / "asr" / "jfk.flac")])
+    detection = base_transcriber.detect_all(encoded)[0]
+    assert NOT_SPOKEN == {"la"} and not NOT_SPOKEN & set(detection.probabilities)
+    assert len(detection.probabilities) == 98  # whisper's 99 languages, Latin left out
+    assert detection.best[0] == "en"
+
+
 # The rules that cut speech into units, on hand-made spans and turns (no model).
 
 def _units(speech, turns):

@@ -47,7 +47,7 @@ from faster_whisper.audio import pad_or_trim
 from faster_whisper.tokenizer import Tokenizer
 from faster_whisper.transcribe import get_compression_ratio, get_suppressed_tokens
 
-from interview_assist.asr.language import Detection
+from interview_assist.asr.language import NOT_SPOKEN, Detection
 from interview_assist.core.errors import InputError, ModelError
 from interview_assist.core.models import ModelCatalog, ModelSpec
 from interview_assist.core.spans import Span
@@ -250,7 +250,8 @@ class Transcriber:
 
     def detect_all(self, encoded: Sequence[np.ndarray]) -> list[Detection]:
         """:meth:`detect` of whole encoded clips, those of one shape together
-        (:data:`DETECT_BATCH_FRAMES` a call at most)."""
+        (:data:`DETECT_BATCH_FRAMES` a call at most). Languages no one is
+        interviewed in (:data:`~interview_assist.asr.language.NOT_SPOKEN`) are left out."""
         out: list[Detection | None] = [None] * len(encoded)
         shapes: dict[tuple[int, ...], list[int]] = {}
         for i, e in enumerate(encoded):
@@ -261,7 +262,8 @@ class Transcriber:
                 indices = same[k : k + batch]
                 results = self.model.model.detect_language(_storage(np.stack([encoded[i] for i in indices])))
                 for i, result in zip(indices, results):
-                    out[i] = Detection(encoded[i].shape[0] / ENCODER_FRAMES_PER_SECOND, {t[2:-2]: round(float(p), 4) for t, p in result})
+                    heard = {t[2:-2]: round(float(p), 4) for t, p in result}
+                    out[i] = Detection(encoded[i].shape[0] / ENCODER_FRAMES_PER_SECOND, {k: p for k, p in heard.items() if k not in NOT_SPOKEN})
         return out  # type: ignore[return-value]
 
     def detect(self, encoded: np.ndarray) -> Detection:
