@@ -34,6 +34,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from interview_assist.asr.hallucination import transcribed
 from interview_assist.asr.language import (
     CONFIDENT_PROBABILITY,
     MIN_DETECTION_SECONDS,
@@ -61,6 +62,9 @@ logger = logging.getLogger("interview_assist")
 # passed over without a word is heard alone (a short reply: "Yes." is about 0.5 s
 # as the VAD hears it, with its padding).
 PASSED_OVER_SECONDS = 0.5
+# Stretches of missed speech this close are one (the VAD cuts speech without a
+# pause at its longest): they are heard again together.
+TOUCHING_SECONDS = 0.1
 
 
 class TurnDecoder:
@@ -275,9 +279,8 @@ class TurnDecoder:
         return segments, choice
 
     def _skipped(self, audio: np.ndarray, unit: Unit, choice: LanguageChoice, segments: list[Segment], unbiased: bool) -> list[Segment]:
-        """Speech of the unit with no word, heard again alone (Whisper skips a last sentence at times)."""
-        covered = [w.span for s in segments for w in s.words] or [s.span for s in segments if s.text]
-        missed = uncovered(list(unit.heard), covered, self.gap_seconds)
+        """Speech of the unit with no word (or a stretched one), heard again alone (Whisper skips a last sentence at times)."""
+        missed = _joined(uncovered(list(unit.heard), transcribed(segments), self.gap_seconds))
         return self.transcribe_stretches(audio, [(m, choice.language) for m in missed], 0.0, unbiased=unbiased)
 
     def _passed_over(
@@ -298,7 +301,7 @@ class TurnDecoder:
         """
         stretches: list[tuple[Span, Unit]] = []
         for unit, segments in read:
-            touched = [w.span for s in segments for w in s.words]
+            touched = transcribed(segments) if any(s.words for s in segments) else []
             if not touched:  # nothing read beside it: the unit is what it is (a gap, if long)
                 continue
             stretches += [
@@ -338,6 +341,18 @@ class TurnDecoder:
                 judged = c.probability if c.source == "detected" and p.detection is not None else None
                 surely = judged is not None and p.detection is not None and decisive(p.detection, speech(p.unit))
                 self.history.add(p.unit.speaker, c.language, p.unit.span.duration, judged, surely)
+
+
+def _joined(spans: Sequence[Span]) -> list[Span]:
+    """Spans (in order) with those that touch made one: speech the VAD cut at its longest
+    (no pause between) is heard whole, as a sentence cut in two reads worse."""
+    out: list[Span] = []
+    for s in spans:
+        if out and s.start - out[-1].end <= TOUCHING_SECONDS:
+            out[-1] = Span(out[-1].start, s.end)
+        else:
+            out.append(s)
+    return out
 
 
 def _looping(segments: Sequence[Segment], cut_off: bool) -> bool:

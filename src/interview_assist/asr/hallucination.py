@@ -4,13 +4,18 @@ Segments are never deleted here: a suspicious segment keeps its text and gets
 a :class:`Flag` with the reason. Speech that the VAD heard but for which no
 word came out gets an empty placeholder segment, flagged ``gap``, so the
 reviewer can listen to it.
+
+One reading is shortened: a loop that holds more words than anyone can say in
+its time (:func:`shortened_loops`). The phrase it repeats is kept once, and
+its ``loop`` flag says how many times the model wrote it.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 
 from interview_assist.audio.vad import uncovered
 from interview_assist.core.spans import Span, format_timestamp
@@ -45,11 +50,22 @@ STOCK_PHRASES: tuple[str, ...] = (
 )
 
 
+# A word lasting longer than this was not said that long: the decoder stopped
+# writing (a turn read in the wrong language often ends after a few words) and
+# the alignment stretched a word over the speech it did not write. Such a word
+# is no sign that its time was transcribed. (No word in the code-switched
+# benchmark's readings lasts 1.5-2 s; the stretched ones last 2.4 s and more.)
+MAX_WORD_SECONDS = 2.0
+
+
 @dataclass(frozen=True, slots=True)
 class HallucinationSettings:
     # A phrase of 1-6 words repeated this many times in a row is a loop.
     loop_repeats: int = 3
     single_word_repeats: int = 4
+    # A loop at more words a second than this (over its segment's time) is
+    # kept once: twice the rate of fast speech, so no one said it.
+    loop_words_per_second: float = 12.0
     # gzip ratio above which Whisper itself treats text as repetitive.
     compression_ratio: float = 2.4
     # Same text in this many consecutive segments.
@@ -70,7 +86,12 @@ def normalise(text: str) -> str:
 
 def _longest_repeat(tokens: list[str], max_n: int = 6) -> tuple[int, int]:
     """(n, count): the n-gram repeated most times in a row."""
-    best = (0, 1)
+    return _repeat_run(tokens, max_n)[1:]
+
+
+def _repeat_run(tokens: list[str], max_n: int = 6) -> tuple[int, int, int]:
+    """(start, n, count): where the n-gram repeated most times in a row starts."""
+    best = (0, 0, 1)
     for n in range(1, min(max_n, len(tokens) // 2) + 1):
         for start in range(len(tokens) - n):
             count = 1
@@ -78,21 +99,61 @@ def _longest_repeat(tokens: list[str], max_n: int = 6) -> tuple[int, int]:
             while tokens[pos : pos + n] == tokens[start : start + n]:
                 count += 1
                 pos += n
-            if count > best[1]:
-                best = (n, count)
+            if count > best[2]:
+                best = (start, n, count)
     return best
 
 
-def segment_flags(segments: list[Segment], settings: HallucinationSettings) -> list[Flag]:
-    """Flags for loops, stock phrases and non-speech hallucinations."""
+def _is_loop(n: int, count: int, settings: HallucinationSettings) -> bool:
+    return (n == 1 and count >= settings.single_word_repeats) or (n > 1 and count >= settings.loop_repeats)
+
+
+def shortened_loops(segments: list[Segment], settings: HallucinationSettings) -> tuple[list[Segment], dict[int, str]]:
+    """Segments whose loop says more than their time could hold, the phrase kept once; and why, by index.
+
+    A phrase repeated in a row (a loop, as :func:`segment_flags` finds them)
+    in a segment of more than ``loop_words_per_second`` words a second was
+    not said: the model ran on. Only its first copy is kept (words and text),
+    the segment's time stays, and the reason for its ``loop`` flag says how
+    many copies there were. Segments without word times are left whole.
+    """
+    out = list(segments)
+    reasons: dict[int, str] = {}
+    for i, seg in enumerate(segments):
+        words = list(seg.words)
+        seconds = max(seg.end - seg.start, 0.1)
+        if len(words) / seconds <= settings.loop_words_per_second:
+            continue
+        start, n, count = _repeat_run([normalise(w.text) for w in words])
+        if not _is_loop(n, count, settings):
+            continue
+        kept = tuple(words[: start + n] + words[start + n * count :])
+        text = "".join(w.text for w in kept).strip()
+        out[i] = replace(seg, words=kept, text=text)
+        reasons[i] = (
+            f"the model wrote a {n}-word phrase {count} times in {seconds:.1f} s, more than anyone can say: "
+            "it is shown once; listen to it"
+        )
+    return out, reasons
+
+
+def segment_flags(
+    segments: list[Segment], settings: HallucinationSettings, shortened: Mapping[int, str] | None = None
+) -> list[Flag]:
+    """Flags for loops, stock phrases and non-speech hallucinations.
+
+    ``shortened`` holds the reasons of the loops :func:`shortened_loops` cut
+    (by index): those segments are flagged ``loop`` with that reason.
+    """
     flags: list[Flag] = []
+    shortened = shortened or {}
     normalised = [normalise(s.text) for s in segments]
     for i, (seg, norm) in enumerate(zip(segments, normalised)):
         tokens = norm.split()
         n, count = _longest_repeat(tokens)
-        if (n == 1 and count >= settings.single_word_repeats) or (
-            n > 1 and count >= settings.loop_repeats
-        ):
+        if i in shortened:
+            flags.append(Flag("loop", shortened[i], seg.start, seg.end, i))
+        elif _is_loop(n, count, settings):
             flags.append(Flag("loop", f"a {n}-word phrase repeats {count} times", seg.start, seg.end, i))
         elif seg.compression_ratio is not None and seg.compression_ratio > settings.compression_ratio:
             flags.append(
@@ -133,8 +194,18 @@ def gap_segments(
     speech: list[Span], segments: list[Segment], settings: HallucinationSettings
 ) -> list[Span]:
     """Stretches of detected speech, ≥ ``gap_seconds``, with no transcribed word."""
-    covered = [w.span for s in segments for w in s.words] or [s.span for s in segments if s.text]
-    return uncovered(speech, covered, settings.gap_seconds)
+    return uncovered(speech, transcribed(segments), settings.gap_seconds)
+
+
+def transcribed(segments: Sequence[Segment]) -> list[Span]:
+    """The time the words of ``segments`` were said in (a segment's own, where it has no word times).
+
+    A word longer than :data:`MAX_WORD_SECONDS` covers nothing: its time
+    holds speech the decoder did not write.
+    """
+    if not any(s.words for s in segments):
+        return [s.span for s in segments if s.text]
+    return [w.span for s in segments for w in s.words if w.end - w.start <= MAX_WORD_SECONDS]
 
 
 def gap_reason(span: Span) -> str:

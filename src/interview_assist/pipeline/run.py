@@ -35,7 +35,14 @@ from typing import Any
 import numpy as np
 
 from interview_assist.asr.decoding import TurnDecoder
-from interview_assist.asr.hallucination import HallucinationSettings, gap_reason, gap_segments, language_flags, segment_flags
+from interview_assist.asr.hallucination import (
+    HallucinationSettings,
+    gap_reason,
+    gap_segments,
+    language_flags,
+    segment_flags,
+    shortened_loops,
+)
 from interview_assist.asr.language import declared_languages, rare_languages
 from interview_assist.asr.transcriber import AsrOptions, Transcriber
 from interview_assist.asr.units import speech_units
@@ -333,7 +340,8 @@ def _assemble(
     ordered = declared_languages(ordered, dict(options.speaker_languages))
     if options.asr.language is None:  # a forced language is a person's decision
         ordered = rare_languages(ordered, skip_speakers=frozenset(dict(options.speaker_languages)))
-    flags: list[Flag] = segment_flags(ordered, options.hallucination) + language_flags(ordered)
+    ordered, shortened = shortened_loops(ordered, options.hallucination)
+    flags: list[Flag] = segment_flags(ordered, options.hallucination, shortened) + language_flags(ordered)
     for i, seg in enumerate(ordered):
         if not seg.text and not seg.words:
             flags.append(Flag("gap", gap_reason(seg.span), seg.start, seg.end, i))
