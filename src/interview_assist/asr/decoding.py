@@ -52,6 +52,7 @@ from interview_assist.asr.language import (
 from interview_assist.asr.switches import Piece, clip, probes, speech, split
 from interview_assist.asr.transcriber import LOOP_COMPRESSION_RATIO, Transcriber
 from interview_assist.asr.units import MARGIN_SECONDS, Unit, widened
+from interview_assist.asr.word_times import to_speech
 from interview_assist.audio.vad import uncovered
 from interview_assist.core.spans import Span, samples_to_seconds
 from interview_assist.core.transcript import Segment
@@ -117,6 +118,7 @@ class TurnDecoder:
                 on_progress(offset + piece.unit.span.end)
         out += self._passed_over(audio, read, evidence, offset, unbiased)
         self._remember(pieces, choices)
+        out = to_speech(out, audio, offset)
         out.sort(key=lambda s: (s.start, s.end))
         return out
 
