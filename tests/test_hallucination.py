@@ -60,6 +60,8 @@ def test_a_word_stretched_over_speech_the_decoder_did_not_write_covers_none_of_i
     segments = [Segment(94.52, 102.6, "C'est vrai.", "fr", words)]
     assert transcribed(segments) == [Span(102.58, 102.6)]
     assert gap_segments([Span(94.5, 105.4)], segments, S) == [Span(94.5, 102.58), Span(102.6, 105.4)]
+    flags = segment_flags(segments, S)
+    assert [(f.segment, f.kind) for f in flags] == [(0, "gap")] and "“'est” lasts 5.6 s" in flags[0].reason
     said = [Segment(0.0, 1.2, "Sooo.", "en", (Word(0.0, 1.2, " Sooo.", 0.9),))]
     assert transcribed(said) == [Span(0.0, 1.2)]
     assert transcribed([seg("No words timed.", 3.0, 4.0)]) == [Span(3.0, 4.0)]
@@ -90,10 +92,21 @@ def test_a_loop_faster_than_speech_is_kept_once_and_flagged_with_its_count():
     assert [w.text for w in segments[0].words] == [" Sí,", " C,", " S,", " M,", " E,", " correcto."]
     assert (segments[0].start, segments[0].end) == (61.1, 62.5)  # the time the reviewer listens to stays
     assert segments[1] == ordinary  # said by someone: left whole
-    assert list(reasons) == [0] and "4-word phrase 12 times in 1.4 s" in reasons[0]
+    assert list(reasons) == [0] and "wrote “C, S, M, E,” 12 times in 1.4 s" in reasons[0]
     flags = segment_flags(segments, S, reasons)
     assert [(f.segment, f.kind, f.reason) for f in flags if f.segment == 0] == [(0, "loop", reasons[0])]
     assert (1, "loop") in [(f.segment, f.kind) for f in flags]
+
+
+def test_a_loop_is_counted_in_words_not_punctuation():
+    words = [" ok"] + [" …"] * 5 + [" fine"]
+    dots = Segment(0.0, 0.35, "".join(words).strip(), "en", tuple(Word(k * 0.05, (k + 1) * 0.05, t, 0.5) for k, t in enumerate(words)))
+    assert shortened_loops([dots], S) == ([dots], {})
+    # Punctuation between the copies does not hide them.
+    words = [" Yes"] + [" no", " -"] * 8
+    loop = Segment(0.0, 0.5, "".join(words).strip(), "en", tuple(Word(k * 0.03, (k + 1) * 0.03, t, 0.5) for k, t in enumerate(words)))
+    (short,), reasons = shortened_loops([loop], S)
+    assert short.text == "Yes no -" and "“no” 8 times" in reasons[0]
 
 
 def test_fast_text_that_does_not_repeat_is_not_shortened():

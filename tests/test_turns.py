@@ -312,6 +312,18 @@ def test_detection_never_offers_latin(eval_dir, base_transcriber):
 
 # The rules that cut speech into units, on hand-made spans and turns (no model).
 
+def test_missed_speech_the_vad_cut_without_a_pause_is_one_stretch():
+    """The VAD cuts speech at its longest with no pause between; the two halves of a missed
+    sentence are heard again as one (each alone reads worse, and each may be under the 2 s bar)."""
+    from interview_assist.asr.decoding import _joined
+    from interview_assist.audio.vad import uncovered
+
+    heard = (Span(10.0, 11.5), Span(11.5, 13.0), Span(13.6, 14.0))
+    assert _joined(heard) == [Span(10.0, 13.0), Span(13.6, 14.0)]
+    assert uncovered(_joined(heard), [], 2.0) == [Span(10.0, 13.0)]
+    assert uncovered(list(heard), [], 2.0) == []
+
+
 def _units(speech, turns):
     from interview_assist.asr.units import speech_units
     from interview_assist.core.transcript import SpeakerTurn

@@ -52,3 +52,18 @@ def test_in_noise_a_word_loses_only_the_pause(eval_dir):
     # A word inside speech keeps its time (the noise is not taken for a pause).
     inside = Word(heard + 0.5, heard + 0.9, " so", 0.9)
     assert to_speech([Segment(inside.start, inside.end, "so", "en", (inside,))], audio)[0].words[0] == inside
+
+
+def test_the_same_moves_on_a_window_of_the_recording_and_at_its_very_end(eval_dir):
+    audio, pause_start, heard = _reply_after_a_pause(eval_dir)
+    first = Word(pause_start, heard + 0.3, " And", 0.9)
+    segment = [Segment(pause_start, heard + 0.3, "And", "en", (first,))]
+    whole = to_speech(segment, audio)
+    start = int((pause_start - 2.0) * SAMPLE_RATE)  # a window starting 2 s before the pause
+    assert to_speech(segment, audio[start:], start / SAMPLE_RATE) == whole
+    # A last word given the quiet after the speech, up to the end of a file that ends in silence.
+    tail = np.concatenate([audio, np.zeros(int(0.505 * SAMPLE_RATE), dtype=np.float32)])
+    end = tail.size / SAMPLE_RATE
+    last = Word(end - 0.8, end, " country.", 0.9)
+    moved = to_speech([Segment(last.start, last.end, "country.", "en", (last,))], tail)[0].words[0]
+    assert moved.start == last.start and end - 0.52 <= moved.end <= end - 0.49, moved

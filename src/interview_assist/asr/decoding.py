@@ -52,7 +52,7 @@ from interview_assist.asr.language import (
 from interview_assist.asr.switches import Piece, clip, probes, speech, split
 from interview_assist.asr.transcriber import LOOP_COMPRESSION_RATIO, Transcriber
 from interview_assist.asr.units import MARGIN_SECONDS, Unit, widened
-from interview_assist.asr.word_times import to_speech
+from interview_assist.asr.word_times import FLOOR_CONTEXT_SECONDS, to_speech
 from interview_assist.audio.vad import uncovered
 from interview_assist.core.spans import Span, samples_to_seconds
 from interview_assist.core.transcript import Segment
@@ -118,6 +118,8 @@ class TurnDecoder:
                 on_progress(offset + piece.unit.span.end)
         out += self._passed_over(audio, read, evidence, offset, unbiased)
         self._remember(pieces, choices)
+        # Word edges off the quiet last: what was missed is judged on the times as decoded, where a
+        # first word covers the margin before the speech (trimmed, the margin would be "missed").
         out = to_speech(out, audio, offset)
         out.sort(key=lambda s: (s.start, s.end))
         return out
@@ -179,7 +181,8 @@ class TurnDecoder:
         decoded = self.transcriber.decode([(e, lang) for e, (_, lang) in zip(encoded, stretches)], unbiased=unbiased)
         out = []
         for (span, language), reading in zip(stretches, decoded):
-            placed = _placed(reading.segments, span)
+            around = Span(max(0.0, span.start - FLOOR_CONTEXT_SECONDS), min(samples_to_seconds(audio.size), span.end + FLOOR_CONTEXT_SECONDS))
+            placed = to_speech(_placed(reading.segments, span), clip(audio, around), around.start)
             words = tuple(w for s in placed for w in s.words)
             if not words:
                 continue
@@ -282,7 +285,7 @@ class TurnDecoder:
 
     def _skipped(self, audio: np.ndarray, unit: Unit, choice: LanguageChoice, segments: list[Segment], unbiased: bool) -> list[Segment]:
         """Speech of the unit with no word (or a stretched one), heard again alone (Whisper skips a last sentence at times)."""
-        missed = _joined(uncovered(list(unit.heard), transcribed(segments), self.gap_seconds))
+        missed = uncovered(_joined(unit.heard), transcribed(segments), self.gap_seconds)
         return self.transcribe_stretches(audio, [(m, choice.language) for m in missed], 0.0, unbiased=unbiased)
 
     def _passed_over(
@@ -347,7 +350,7 @@ class TurnDecoder:
 
 def _joined(spans: Sequence[Span]) -> list[Span]:
     """Spans (in order) with those that touch made one: speech the VAD cut at its longest
-    (no pause between) is heard whole, as a sentence cut in two reads worse."""
+    (no pause between) is one stretch, heard whole, as a sentence cut in two reads worse."""
     out: list[Span] = []
     for s in spans:
         if out and s.start - out[-1].end <= TOUCHING_SECONDS:

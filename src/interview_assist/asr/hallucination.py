@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 
 from interview_assist.audio.vad import uncovered
 from interview_assist.core.spans import Span, format_timestamp
-from interview_assist.core.transcript import Flag, Segment
+from interview_assist.core.transcript import Flag, Segment, Word
 
 # Phrases Whisper is known to invent from its subtitle training data. Matched
 # on normalised text; each is specific enough not to be everyday speech.
@@ -53,8 +53,9 @@ STOCK_PHRASES: tuple[str, ...] = (
 # A word lasting longer than this was not said that long: the decoder stopped
 # writing (a turn read in the wrong language often ends after a few words) and
 # the alignment stretched a word over the speech it did not write. Such a word
-# is no sign that its time was transcribed. (No word in the code-switched
-# benchmark's readings lasts 1.5-2 s; the stretched ones last 2.4 s and more.)
+# is no sign that its time was transcribed, and its segment is flagged. A word
+# held long (a drawn-out "sooo", a name spelled out slowly) lasts about a
+# second; this is twice that.
 MAX_WORD_SECONDS = 2.0
 
 
@@ -120,18 +121,21 @@ def shortened_loops(segments: list[Segment], settings: HallucinationSettings) ->
     out = list(segments)
     reasons: dict[int, str] = {}
     for i, seg in enumerate(segments):
-        words = list(seg.words)
+        spoken = [k for k, w in enumerate(seg.words) if normalise(w.text)]  # punctuation alone is no word
         seconds = max(seg.end - seg.start, 0.1)
-        if len(words) / seconds <= settings.loop_words_per_second:
+        if len(spoken) / seconds <= settings.loop_words_per_second:
             continue
-        start, n, count = _repeat_run([normalise(w.text) for w in words])
+        start, n, count = _repeat_run([normalise(seg.words[k].text) for k in spoken])
         if not _is_loop(n, count, settings):
             continue
-        kept = tuple(words[: start + n] + words[start + n * count :])
-        text = "".join(w.text for w in kept).strip()
-        out[i] = replace(seg, words=kept, text=text)
+        # The copies after the first, up to the next word.
+        after = start + n * count
+        cut_from, cut_to = spoken[start + n], spoken[after] if after < len(spoken) else len(seg.words)
+        kept = seg.words[:cut_from] + seg.words[cut_to:]
+        phrase = "".join(seg.words[k].text for k in spoken[start : start + n]).strip()
+        out[i] = replace(seg, words=kept, text="".join(w.text for w in kept).strip())
         reasons[i] = (
-            f"the model wrote a {n}-word phrase {count} times in {seconds:.1f} s, more than anyone can say: "
+            f"the model wrote “{phrase}” {count} times in {seconds:.1f} s, more than anyone can say: "
             "it is shown once; listen to it"
         )
     return out, reasons
@@ -159,6 +163,9 @@ def segment_flags(
             flags.append(
                 Flag("loop", f"repetitive text (compression ratio {seg.compression_ratio:.1f})", seg.start, seg.end, i)
             )
+        stretched = max(seg.words, key=lambda w: w.end - w.start, default=None)
+        if stretched is not None and stretched.end - stretched.start > MAX_WORD_SECONDS:
+            flags.append(Flag("gap", stretched_reason(stretched), seg.start, seg.end, i))
         run = settings.repeated_segments
         if tokens and i >= run - 1 and all(normalised[i - k] == norm for k in range(1, run)):
             flags.append(Flag("loop", f"same text in {run} segments in a row", seg.start, seg.end, i))
@@ -206,6 +213,13 @@ def transcribed(segments: Sequence[Segment]) -> list[Span]:
     if not any(s.words for s in segments):
         return [s.span for s in segments if s.text]
     return [w.span for s in segments for w in s.words if w.end - w.start <= MAX_WORD_SECONDS]
+
+
+def stretched_reason(word: Word) -> str:
+    return (
+        f"the word “{word.text.strip()}” lasts {word.end - word.start:.1f} s: the model stopped writing, "
+        "and this time holds speech it did not write (heard again alone where it could be): listen to it"
+    )
 
 
 def gap_reason(span: Span) -> str:

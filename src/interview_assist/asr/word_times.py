@@ -27,7 +27,8 @@ from interview_assist.core.spans import SAMPLE_RATE
 from interview_assist.core.transcript import Segment, Word
 
 FRAME_SECONDS = 0.01
-# A word's edge moves only over quiet at least this long; it keeps this much.
+# A word's edge moves only over quiet at least this long (to its first or last
+# frame that is not quiet), and only where the word keeps MIN_WORD_SECONDS.
 QUIET_EDGE_SECONDS = 0.05
 MIN_WORD_SECONDS = 0.05
 # Quiet: at most this far above the quietest frames (5th percentile) of the
@@ -37,7 +38,7 @@ FLOOR_CONTEXT_SECONDS = 1.0
 
 
 def to_speech(segments: Sequence[Segment], audio: np.ndarray, offset: float = 0.0) -> list[Segment]:
-    """``segments`` (recording time; ``audio`` starts at ``offset``) with their words' edges off the quiet.
+    """``segments`` (``audio`` starts at ``offset`` in their time) with their words' edges off the quiet.
 
     A segment whose edges were its first word's start and last word's end
     follows them.
@@ -59,15 +60,15 @@ def to_speech(segments: Sequence[Segment], audio: np.ndarray, offset: float = 0.
 
 def _frame_db(audio: np.ndarray) -> np.ndarray:
     n = int(FRAME_SECONDS * SAMPLE_RATE)
-    frames = audio[: audio.size // n * n].astype(np.float64).reshape(-1, n)
+    frames = audio[: audio.size // n * n].astype(np.float32, copy=False).reshape(-1, n)
     levels: np.ndarray = 10 * np.log10(np.mean(frames**2, axis=1) + 1e-12)
     return levels
 
 
 def _word(w: Word, levels: np.ndarray, offset: float) -> Word:
     first = int(round((w.start - offset) / FRAME_SECONDS))
-    last = int(round((w.end - offset) / FRAME_SECONDS))
-    if first < 0 or last > levels.size or last - first < 2:
+    last = min(int(round((w.end - offset) / FRAME_SECONDS)), levels.size)
+    if first < 0 or last - first < 2:
         return w
     context = int(FLOOR_CONTEXT_SECONDS / FRAME_SECONDS)
     floor = float(np.percentile(levels[max(0, first - context) : last + context], 5))
