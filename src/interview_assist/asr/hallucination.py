@@ -85,11 +85,6 @@ def normalise(text: str) -> str:
     return " ".join(re.sub(r"[^\w]+", " ", text).split())
 
 
-def _longest_repeat(tokens: list[str], max_n: int = 6) -> tuple[int, int]:
-    """(n, count): the n-gram repeated most times in a row."""
-    return _repeat_run(tokens, max_n)[1:]
-
-
 def _repeat_run(tokens: list[str], max_n: int = 6) -> tuple[int, int, int]:
     """(start, n, count): where the n-gram repeated most times in a row starts."""
     best = (0, 0, 1)
@@ -154,7 +149,7 @@ def segment_flags(
     normalised = [normalise(s.text) for s in segments]
     for i, (seg, norm) in enumerate(zip(segments, normalised)):
         tokens = norm.split()
-        n, count = _longest_repeat(tokens)
+        _, n, count = _repeat_run(tokens)
         if i in shortened:
             flags.append(Flag("loop", shortened[i], seg.start, seg.end, i))
         elif _is_loop(n, count, settings):
