@@ -226,6 +226,49 @@ def test_a_short_reply_a_turns_reading_passed_over_is_heard_alone_in_its_own_lan
     assert decoder._passed_over(audio, [(part, turn_reading)], decoder.history, 0.0, False) == []
 
 
+def test_a_short_reply_at_either_end_of_a_turn_is_cut_off_in_its_own_language(eval_dir, base_transcriber):
+    """Diarization joined a short English reply to each end of a French turn, across short pauses:
+    one unit, heard as French as a whole. Each reply, heard alone, is English, a language of the
+    interview: it is cut off and read in English, not translated into French; the turn stays French.
+    In an interview with one language nothing is cut."""
+    from interview_assist.asr.decoding import TurnDecoder
+    from interview_assist.asr.units import speech_units
+    from interview_assist.audio.vad import speech_spans
+    from interview_assist.core.transcript import SpeakerTurn
+
+    asr = eval_dir / "asr"
+    french = load(asr / "fleurs-fr-002.ogg")
+    spans = speech_spans(french)
+    french = french[int(spans[0].start * SAMPLE_RATE) : int(spans[-1].end * SAMPLE_RATE)]
+    # Real short replies: the first words of a Harvard sentence and of Kennedy's speech, to a pause.
+    first, last = _first_words(base_transcriber, load(asr / "harvard_osr_0030.wav"), 3), _first_words(base_transcriber, load(asr / "jfk.flac"), 3)
+    pause = np.zeros(int(0.1 * SAMPLE_RATE), np.float32)
+    audio = np.concatenate([first, pause, french, pause, last, np.zeros(SAMPLE_RATE // 2, np.float32)])
+    turn = Span((first.size + pause.size) / SAMPLE_RATE, (first.size + pause.size + french.size) / SAMPLE_RATE)
+    units = speech_units(speech_spans(audio), [SpeakerTurn(0.0, audio.size / SAMPLE_RATE, "S1")])
+    assert len(units) == 1, "the pauses are too short to end the unit"
+
+    def interview(*languages: str) -> TurnDecoder:
+        decoder = TurnDecoder(base_transcriber)
+        for speaker in ("S2", "S3"):  # heard surely from two speakers each: the interview's languages
+            for language in languages:
+                decoder.history.add(speaker, language, 30.0, 0.95)
+        return decoder
+
+    segments = [s for s in interview("en", "fr").transcribe(audio, units) if s.words]
+    replies = [s for s in segments if not turn.start <= (s.start + s.end) / 2 < turn.end]
+    inside = [s for s in segments if turn.start <= (s.start + s.end) / 2 < turn.end]
+    assert len(replies) == 2 and {s.language for s in replies} == {"en"}, [(s.language, s.text) for s in segments]
+    assert {s.language for s in inside} == {"fr"}, [(s.language, s.text) for s in inside]
+    for reply, source in zip(replies, ("harvard_osr_0030", "jfk")):
+        said = " ".join(normalise((asr / f"{source}.txt").read_text()).split()[:3])
+        assert wer(said, reply.text) <= 0.34, (said, reply.text)  # one word of three wrong at most
+    reference = (asr / "fleurs-fr-002.txt").read_text()
+    assert wer(reference, " ".join(s.text for s in inside)) < 0.5, [s.text for s in inside]
+    # An interview in French alone: the unit is read as one.
+    assert {s.language for s in interview("fr").transcribe(audio, units) if s.words} == {"fr"}
+
+
 def test_a_short_turn_heard_surely_in_another_language_still_keeps_its_speakers(eval_dir, base_transcriber):
     """A long unit heard surely keeps its own language, whatever its speaker spoke before; a short one
     does not, however sure: Whisper hears the first 0.6 s of a French sentence as another language at

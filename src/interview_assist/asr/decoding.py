@@ -12,7 +12,9 @@ of one processing window, :class:`TurnDecoder`:
    stretches of it change, and at its pauses when its ends are heard in
    another language, each checked by encoding the parts on both sides
    alone; a unit is split where both parts are heard in different
-   languages surely enough (:mod:`interview_assist.asr.switches`);
+   languages surely enough, and a short reply at either end of it is cut
+   off where, heard alone, it is in another language of the interview
+   (:mod:`interview_assist.asr.switches`);
 4. chooses each unit's language: as detected where the unit is long and
    heard surely, else from its detection and the speaker's prior, the
    languages of their other units in this window and before
@@ -49,7 +51,7 @@ from interview_assist.asr.language import (
     doubt_reason,
     unsupported_reason,
 )
-from interview_assist.asr.switches import Piece, clip, probes, speech, split
+from interview_assist.asr.switches import REPLY_MIN_SECONDS, Piece, clip, probes, speech, split
 from interview_assist.asr.transcriber import LOOP_COMPRESSION_RATIO, Transcriber
 from interview_assist.asr.units import MARGIN_SECONDS, Unit, widened
 from interview_assist.asr.word_times import FLOOR_CONTEXT_SECONDS, to_speech
@@ -59,10 +61,6 @@ from interview_assist.core.transcript import Segment
 
 logger = logging.getLogger("interview_assist")
 
-# A stretch of speech between two pauses, at least this long, that a unit's reading
-# passed over without a word is heard alone (a short reply: "Yes." is about 0.5 s
-# as the VAD hears it, with its padding).
-PASSED_OVER_SECONDS = 0.5
 # Stretches of missed speech this close are one (the VAD cuts speech without a
 # pause at its longest): they are heard again together.
 TOUCHING_SECONDS = 0.1
@@ -293,7 +291,7 @@ class TurnDecoder:
     ) -> list[Segment]:
         """Stretches of speech between two pauses that a unit's reading passed over without a word, each heard alone.
 
-        Only a whole stretch the VAD heard (at least :data:`PASSED_OVER_SECONDS`,
+        Only a whole stretch the VAD heard (at least :data:`~interview_assist.asr.switches.REPLY_MIN_SECONDS`,
         shorter than the gap :meth:`_skipped` hears again in the unit's
         language) that no word touches, in a unit whose reading has words
         elsewhere. Such a stretch is most often a short
@@ -311,7 +309,7 @@ class TurnDecoder:
                 continue
             stretches += [
                 (h, unit) for h in unit.heard
-                if PASSED_OVER_SECONDS <= h.duration < self.gap_seconds and not any(t.overlap(h) > 0 for t in touched)
+                if REPLY_MIN_SECONDS <= h.duration < self.gap_seconds and not any(t.overlap(h) > 0 for t in touched)
                 # a whole stretch, not one cut at the edge of a part split at a switch of language
                 and unit.span.start + 1e-3 < h.start and h.end < unit.span.end - 1e-3
             ]

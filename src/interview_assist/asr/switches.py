@@ -6,8 +6,10 @@ detection leaves room for a second language is probed in short stretches
 (:func:`probes`), and cut where they change and both sides, encoded alone,
 are heard in different languages surely enough (:func:`split`); where no
 such cut holds and its ends are heard in another language, it is cut at a
-pause (:func:`split_at_a_pause`). The bar for both sides is
-:func:`switch_bar`. Used by
+pause (:func:`split_at_a_pause`). A short reply in another language of
+the interview at either end of a unit, too short for those cuts, is cut off
+(:func:`split_off_replies`). The bar for both sides is :func:`switch_bar`.
+Used by
 :class:`interview_assist.asr.decoding.TurnDecoder`.
 """
 
@@ -36,6 +38,11 @@ from interview_assist.core.spans import Span, seconds_to_samples
 
 logger = logging.getLogger("interview_assist")
 
+# A short reply holds at least this much speech ("Yes." is about 0.5 s as the VAD
+# hears it, with its padding): the shortest stretch heard alone as one, cut off a
+# unit's end here, or passed over inside a unit's reading
+# (:class:`~interview_assist.asr.decoding.TurnDecoder`).
+REPLY_MIN_SECONDS = 0.5
 # The longest pauses of a unit tried as a switch of language when its ends are
 # heard in another language (each costs two encodings of up to the unit's length).
 PAUSES_TRIED = 3
@@ -83,6 +90,20 @@ class Piece:
 
 
 def split(
+    transcriber: Transcriber, audio: np.ndarray, unit: Unit, encoded: np.ndarray, detection: Detection,
+    probed: Sequence[tuple[Span, Detection]], interview: frozenset[str] = frozenset(),
+) -> list[Piece]:
+    """The unit, or its parts where its language changes, each with its own encoding and detection.
+
+    Cut at a switch (:func:`split_at_a_switch`), then a short reply at
+    either end in another language of the interview is cut off
+    (:func:`split_off_replies`).
+    """
+    pieces = split_at_a_switch(transcriber, audio, unit, encoded, detection, probed, interview)
+    return split_off_replies(transcriber, audio, unit, pieces, probed, interview)
+
+
+def split_at_a_switch(
     transcriber: Transcriber, audio: np.ndarray, unit: Unit, encoded: np.ndarray, detection: Detection,
     probed: Sequence[tuple[Span, Detection]], interview: frozenset[str] = frozenset(),
 ) -> list[Piece]:
@@ -192,6 +213,101 @@ def split_at_a_pause(
     return [
         Piece(unit.part(sides[i]), encoded[i], found[i], switched=True) for i in (2 * k, 2 * k + 1)
     ]
+
+
+def split_off_replies(
+    transcriber: Transcriber, audio: np.ndarray, unit: Unit, pieces: list[Piece],
+    probed: Sequence[tuple[Span, Detection]], interview: frozenset[str] = frozenset(),
+) -> list[Piece]:
+    """``pieces`` (the unit, or its parts) with a short reply at the unit's start or end cut off,
+    where that reply, heard alone, is in another language of the ``interview``.
+
+    Diarization joins a short reply ("Yes, that's correct.", in English) to
+    the turn before or after it (in French) when the two voices are alike;
+    Whisper, hearing the turn in French, translates the reply. A reply is
+    too short for a cut that needs :data:`MIN_DETECTION_SECONDS` of speech
+    on each side, or its switch is missed where a cut at the other end held.
+    An end is looked at only when its probe (the unit's first
+    or last :data:`PROBE_SECONDS`, heard alone) gives a language of the
+    interview other than its piece's at least :data:`SWITCH_SECOND_LANGUAGE`.
+    A reply is the speech between that end and a pause (:func:`_replies`);
+    it is heard alone (short: it costs little), and cut off when heard in a
+    language of the interview other than its piece's, above
+    :func:`switch_bar` (short stretches are heard in odd languages: only
+    the interview's count). What is left of the piece, heard alone, must
+    still be in the piece's language.
+    """
+    if not probed or len(interview) < 2:
+        return pieces
+    ends = [(0, probed[0][1], True), (len(pieces) - 1, probed[-1][1], False)]
+    replies: dict[bool, tuple[Span, np.ndarray, Detection]] = {}  # at the start (True) or the end
+    languages = {k: d.best[0] for k, _, _ in ends if (d := pieces[k].detection) is not None}
+    for k, probe, at_start in ends:
+        if k not in languages:
+            continue
+        language = languages[k]
+        others = interview - {language}
+        if not any(probe.p(lang) >= SWITCH_SECOND_LANGUAGE for lang in others):
+            continue
+        piece = pieces[k]
+        candidates = _replies(piece.unit, at_start)
+        if not candidates:
+            continue
+        encoded = transcriber.encode([clip(audio, c) for c in candidates])
+        heard = [
+            (d.best[1], c, e, d) for c, e, d in zip(candidates, encoded, transcriber.detect_all(encoded))
+            if d.best[0] in others and d.best[1] >= switch_bar(language, d.best[0], interview)
+        ]
+        if heard:
+            _, span, enc, detection = max(heard, key=lambda h: h[0])
+            replies[at_start] = (span, enc, detection)
+    if not replies:
+        return pieces
+    # What is left of the first and last pieces, heard alone (once, when they are one).
+    left = {k: pieces[k].unit.span for k, _, _ in ends}
+    if True in replies:
+        left[0] = Span(replies[True][0].end, left[0].end)
+    if False in replies:
+        k = len(pieces) - 1
+        left[k] = Span(left[k].start, replies[False][0].start)
+    changed = [k for k in sorted(left) if left[k] != pieces[k].unit.span]
+    rest = [pieces[k].unit.part(left[k]) for k in changed]
+    if any(speech(r) < MIN_DETECTION_SECONDS for r in rest):
+        return pieces
+    encoded = transcriber.encode([clip(audio, r.span) for r in rest])
+    out = list(pieces)
+    for k, r, enc, d in zip(changed, rest, encoded, transcriber.detect_all(encoded)):
+        if d.best[0] != languages[k]:
+            return pieces
+        out[k] = Piece(r, enc, d, switched=True)
+    if True in replies:
+        span, enc, d = replies[True]
+        out.insert(0, Piece(unit.part(span), enc, d, switched=True))
+    if False in replies:
+        span, enc, d = replies[False]
+        out.append(Piece(unit.part(span), enc, d, switched=True))
+    logger.info(
+        "a short reply cut off a turn at %s (%s)",
+        ", ".join(f"{span.start:.2f}-{span.end:.2f} s" for span, _, _ in replies.values()),
+        " -> ".join(p.detection.best[0] for p in out if p.detection is not None),
+    )
+    return out
+
+
+def _replies(unit: Unit, at_start: bool) -> list[Span]:
+    """The stretches from the start (or to the end) of ``unit`` to one of its pauses that may be a
+    short reply: at least :data:`REPLY_MIN_SECONDS` of speech, under :data:`SWITCH_MIN_SECONDS`,
+    with at least :data:`MIN_DETECTION_SECONDS` left beside it."""
+    heard, span = unit.heard, unit.span
+    total = speech(unit)
+    out = []
+    for i in range(1, len(heard)):
+        cut = round((heard[i - 1].end + heard[i].start) / 2, 3)
+        before = sum(h.duration for h in heard[:i])
+        reply = before if at_start else total - before
+        if REPLY_MIN_SECONDS <= reply < SWITCH_MIN_SECONDS and total - reply >= MIN_DETECTION_SECONDS:
+            out.append(Span(span.start, cut) if at_start else Span(cut, span.end))
+    return out
 
 
 def probes(unit: Unit, detection: Detection) -> list[Span]:
