@@ -138,6 +138,12 @@ cs_h3_es_it        | 145 s  | es/it | synthetic | held out: es officer (m6), int
 cs_h3_en_es        | 136 s  | en/es | synthetic | held out: en officer (m5), interpreter en/es (f2), es applicant
                    |        |       |           | (m7); pauses 0.3-0.9 s; 4 switches; 6 short turns
 cs_h3_r06_white12  | 143 s  | fr/en | real      | held out: cs_h3_r06 + white noise, 12 dB SNR
+cs_h4_r07          | 137 s  | en/fr | real + 6  | held out (eighth session): officer the Harvard voice (English),
+                   |        |       | espeak en | applicant French; pauses 0.15-0.4 s; 3 mid-turn switches;
+                   |        |       | shorts    | 6 short English turns (voice f4)
+cs_h4_en_it        | 133 s  | en/it | synthetic | held out: en officer (f3), interpreter en/it (m6), it applicant
+                   |        |       |           | (f5); pauses 0.2-0.6 s; 4 switches; 6 short turns
+cs_h4_r07_pink10   | 137 s  | en/fr | real      | held out: cs_h4_r07 + pink noise, 10 dB SNR
 
 The three cs_h_* files were built after every threshold of the pipeline was
 fixed and were never used to choose one (2026-12-06, fifth session): they
@@ -862,6 +868,14 @@ FILES: list[Spec] = [
     Spec("cs_h3_en_es", 6003, "synthetic",
          lambda rng: synthetic_layout(rng, "en", "es", Voice("m5", 165), Voice("f2", 160), Voice("m7", 165), 4, 6), (0.3, 0.9)),
     Spec("cs_h3_r06_white12", 6001, "real + espeak en shorts", noise=("white", 12.0), base="cs_h3_r06"),
+    # Held out a fourth time (cs_h4_*): built on 2026-12-07 (eighth session) after its first
+    # change (short replies cut off a unit's ends) was measured on the files above, and before
+    # its second was: new seeds, pink noise for the first time.
+    Spec("cs_h4_r07", 7001, "real + espeak en shorts",
+         lambda rng: real_layout(rng, "en", "fr", "officer", 3, 6, Voice("f4", 165)), (0.15, 0.4)),
+    Spec("cs_h4_en_it", 7002, "synthetic",
+         lambda rng: synthetic_layout(rng, "en", "it", Voice("f3", 165), Voice("m6", 160), Voice("f5", 165), 4, 6), (0.2, 0.6)),
+    Spec("cs_h4_r07_pink10", 7001, "real + espeak en shorts", noise=("pink", 10.0), base="cs_h4_r07"),
 ]
 
 
