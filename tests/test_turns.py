@@ -419,6 +419,21 @@ def test_a_unit_is_probed_all_along_only_when_its_detection_leaves_room_for_a_se
     assert probes(Unit(Span(10.0, 13.0), "S1", (Span(10.0, 11.0), Span(11.5, 13.0))), sure) == []
 
 
+def test_a_reply_cut_off_a_units_end_runs_from_the_end_to_a_pause():
+    """From 0.5 s of speech (a "Yes." as the VAD hears it) to under 4 s, with 2 s of speech left beside it."""
+    from interview_assist.asr.switches import _replies
+    from interview_assist.asr.units import Unit
+
+    unit = Unit(Span(10.0, 22.0), "S1", (Span(10.2, 10.6), Span(10.8, 11.6), Span(11.8, 19.0), Span(19.2, 20.4), Span(20.6, 21.8)))
+    # At the start: 0.4 s of speech is too short; 0.4 + 0.8 s is a reply; with 7.2 s more it is not.
+    assert _replies(unit, at_start=True) == [Span(10.0, 11.7)]
+    # At the end: 1.2 s, and 1.2 + 1.2 s; with 7.2 s more it is too long.
+    assert _replies(unit, at_start=False) == [Span(19.1, 22.0), Span(20.5, 22.0)]
+    # Nothing is left beside a reply in a short unit, and a unit without a pause has no reply.
+    assert _replies(Unit(Span(0.0, 3.0), "S1", (Span(0.0, 1.0), Span(1.2, 3.0))), at_start=True) == []
+    assert _replies(Unit(Span(0.0, 9.0), "S1"), at_start=False) == []
+
+
 def test_a_switch_between_two_languages_of_the_interview_needs_less_certainty():
     """Both sides of a cut are heard alone; between the interview's languages, confidently is enough."""
     from interview_assist.asr.language import CONFIDENT_PROBABILITY, SWITCH_PROBABILITY, LanguageHistory
