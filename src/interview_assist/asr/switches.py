@@ -86,7 +86,17 @@ class Piece:
     encoded: np.ndarray
     detection: Detection | None = None  # None when the language was decided before listening
     fixed: LanguageChoice | None = None
-    switched: bool = False  # a part of a unit split where its language changes
+    # A part of a unit split where its language changes, or a short reply cut off its end:
+    # heard in its language surely enough to be chosen as detected, whatever the speaker's prior.
+    switched: bool = False
+
+    @property
+    def language(self) -> str:
+        """The language decided before listening, else the one detected best."""
+        if self.fixed is not None:
+            return self.fixed.language
+        assert self.detection is not None, "a piece is either decided before listening or detected"
+        return self.detection.best[0]
 
 
 def split(
@@ -231,67 +241,100 @@ def split_off_replies(
     or last :data:`PROBE_SECONDS`, heard alone) gives a language of the
     interview other than its piece's at least :data:`SWITCH_SECOND_LANGUAGE`.
     A reply is the speech between that end and a pause (:func:`_replies`);
-    it is heard alone (short: it costs little), and cut off when heard in a
-    language of the interview other than its piece's, above
-    :func:`switch_bar` (short stretches are heard in odd languages: only
-    the interview's count). What is left of the piece, heard alone, must
-    still be in the piece's language.
+    each is heard alone (encoded at its own length), and one is cut off
+    when heard in a language of the interview other than its piece's,
+    above :func:`switch_bar` (short stretches are heard in odd languages:
+    only the interview's count). Of the replies that hold, the most that fit
+    and then the surest are cut off (:func:`_fitting`). What is left of the
+    piece, heard alone, must still be in the piece's language; it is
+    chosen as the piece would have been (by the speaker's prior where
+    detection is unsure), the reply as detected.
     """
     if not probed or len(interview) < 2:
         return pieces
-    ends = [(0, probed[0][1], True), (len(pieces) - 1, probed[-1][1], False)]
-    replies: dict[bool, tuple[Span, np.ndarray, Detection]] = {}  # at the start (True) or the end
-    languages = {k: d.best[0] for k, _, _ in ends if (d := pieces[k].detection) is not None}
-    for k, probe, at_start in ends:
-        if k not in languages:
-            continue
-        language = languages[k]
-        others = interview - {language}
-        if not any(probe.p(lang) >= SWITCH_SECOND_LANGUAGE for lang in others):
-            continue
-        piece = pieces[k]
-        candidates = _replies(piece.unit, at_start)
-        if not candidates:
-            continue
-        encoded = transcriber.encode([clip(audio, c) for c in candidates])
-        heard = [
-            (d.best[1], c, e, d) for c, e, d in zip(candidates, encoded, transcriber.detect_all(encoded))
-            if d.best[0] in others and d.best[1] >= switch_bar(language, d.best[0], interview)
-        ]
-        if heard:
-            _, span, enc, detection = max(heard, key=lambda h: h[0])
-            replies[at_start] = (span, enc, detection)
-    if not replies:
+    first, last = pieces[0], pieces[-1]
+    starts = _heard_replies(transcriber, audio, first, probed[0][1], interview, at_start=True)
+    ends = _heard_replies(transcriber, audio, last, probed[-1][1], interview, at_start=False)
+    chosen = _fitting(pieces, starts, ends)
+    if chosen is None:
         return pieces
-    # What is left of the first and last pieces, heard alone (once, when they are one).
-    left = {k: pieces[k].unit.span for k, _, _ in ends}
-    if True in replies:
-        left[0] = Span(replies[True][0].end, left[0].end)
-    if False in replies:
-        k = len(pieces) - 1
-        left[k] = Span(left[k].start, replies[False][0].start)
-    changed = [k for k in sorted(left) if left[k] != pieces[k].unit.span]
-    rest = [pieces[k].unit.part(left[k]) for k in changed]
-    if any(speech(r) < MIN_DETECTION_SECONDS for r in rest):
-        return pieces
-    encoded = transcriber.encode([clip(audio, r.span) for r in rest])
+    start, end, rest = chosen
     out = list(pieces)
-    for k, r, enc, d in zip(changed, rest, encoded, transcriber.detect_all(encoded)):
-        if d.best[0] != languages[k]:
+    for (k, r), enc, d in zip(rest.items(), *_heard(transcriber, audio, [r.span for r in rest.values()])):
+        if d.best[0] != pieces[k].language:
             return pieces
-        out[k] = Piece(r, enc, d, switched=True)
-    if True in replies:
-        span, enc, d = replies[True]
-        out.insert(0, Piece(unit.part(span), enc, d, switched=True))
-    if False in replies:
-        span, enc, d = replies[False]
-        out.append(Piece(unit.part(span), enc, d, switched=True))
+        out[k] = Piece(r, enc, d, switched=pieces[k].switched)
+    replies = [r for r in (start, end) if r is not None]
+    for reply in replies:
+        cut = Piece(unit.part(reply.span), reply.encoded, reply.detection, switched=True)
+        if reply is start:
+            out.insert(0, cut)
+        else:
+            out.append(cut)
     logger.info(
         "a short reply cut off a turn at %s (%s)",
-        ", ".join(f"{span.start:.2f}-{span.end:.2f} s" for span, _, _ in replies.values()),
-        " -> ".join(p.detection.best[0] for p in out if p.detection is not None),
+        ", ".join(f"{r.span.start:.2f}-{r.span.end:.2f} s" for r in replies),
+        " -> ".join(p.language for p in out),
     )
     return out
+
+
+def _fitting(
+    pieces: Sequence[Piece], starts: Sequence[Reply], ends: Sequence[Reply]
+) -> tuple[Reply | None, Reply | None, dict[int, Unit]] | None:
+    """The replies to cut off at the start and the end (the most, then the surest), with what is left
+    of the first and last pieces (by index), each holding :data:`MIN_DETECTION_SECONDS` of speech at
+    least; None if no reply fits. In a unit of one piece, two replies must leave that much between them."""
+    options = sorted(
+        ((s, e) for s in (None, *starts) for e in (None, *ends) if s is not None or e is not None),
+        key=lambda o: (sum(r is not None for r in o), sum(r.detection.best[1] for r in o if r is not None)),
+        reverse=True,
+    )
+    last = len(pieces) - 1
+    for start, end in options:
+        left = {0: pieces[0].unit.span, last: pieces[last].unit.span}
+        if start is not None:
+            left[0] = Span(start.span.end, max(start.span.end, left[0].end))
+        if end is not None:
+            left[last] = Span(left[last].start, max(left[last].start, end.span.start))
+        rest = {k: pieces[k].unit.part(span) for k, span in left.items() if span != pieces[k].unit.span}
+        if all(span.duration > 0 and speech(rest[k]) >= MIN_DETECTION_SECONDS for k, span in left.items() if k in rest):
+            return start, end, rest
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A short stretch at a unit's end, heard alone in another language of the interview."""
+
+    span: Span
+    encoded: np.ndarray
+    detection: Detection
+
+
+def _heard_replies(
+    transcriber: Transcriber, audio: np.ndarray, piece: Piece, probe: Detection, interview: frozenset[str], at_start: bool
+) -> list[Reply]:
+    """The replies at the start (or end) of ``piece`` heard in another language of the interview
+    above :func:`switch_bar`, when its ``probe`` leans to one; see :func:`split_off_replies`."""
+    language = piece.language
+    others = interview - {language}
+    if not any(probe.p(lang) >= SWITCH_SECOND_LANGUAGE for lang in others):
+        return []
+    candidates = _replies(piece.unit, at_start)
+    return [
+        Reply(span, enc, d)
+        for span, enc, d in zip(candidates, *_heard(transcriber, audio, candidates))
+        if d.best[0] in others and d.best[1] >= switch_bar(language, d.best[0], interview)
+    ]
+
+
+def _heard(transcriber: Transcriber, audio: np.ndarray, spans: Sequence[Span]) -> tuple[list[np.ndarray], list[Detection]]:
+    """Each span of ``audio`` encoded alone, and its language detected."""
+    if not spans:
+        return [], []
+    encoded = transcriber.encode([clip(audio, span) for span in spans])
+    return encoded, transcriber.detect_all(encoded)
 
 
 def _replies(unit: Unit, at_start: bool) -> list[Span]:
