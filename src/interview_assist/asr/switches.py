@@ -209,8 +209,7 @@ def split_at_a_pause(
         return whole
     span = unit.span
     sides = [side for t in cuts for side in (Span(span.start, t), Span(t, span.end))]
-    encoded = transcriber.encode([clip(audio, side) for side in sides])
-    found = transcriber.detect_all(encoded)
+    encoded, found = _heard(transcriber, audio, sides)
     switches = [
         (min(left.best[1], right.best[1]) - switch_bar(left.best[0], right.best[0], interview), k)
         for k, (left, right) in enumerate(zip(found[::2], found[1::2]))
