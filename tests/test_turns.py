@@ -229,8 +229,8 @@ def test_a_short_reply_a_turns_reading_passed_over_is_heard_alone_in_its_own_lan
 def test_a_short_reply_at_either_end_of_a_turn_is_cut_off_in_its_own_language(eval_dir, base_transcriber):
     """Diarization joined a short English reply to each end of a French turn, across short pauses:
     one unit, heard as French as a whole. Each reply, heard alone, is English, a language of the
-    interview: it is cut off and read in English, not translated into French; the turn stays French.
-    In an interview with one language nothing is cut."""
+    interview: it is cut off and read in English, not translated into French; the turn stays French,
+    and the replies do not count as the turn speaker's. In an interview with one language nothing is cut."""
     from interview_assist.asr.decoding import TurnDecoder
     from interview_assist.asr.units import speech_units
     from interview_assist.audio.vad import speech_spans
@@ -258,7 +258,10 @@ def test_a_short_reply_at_either_end_of_a_turn_is_cut_off_in_its_own_language(ev
     # The unit is planned as reply, turn, reply: cut, not heard again after decoding.
     planned = interview("en", "fr").plan(audio, units)
     assert [c.language for _, c in planned] == ["en", "fr", "en"], [(u.span, c) for u, c in planned]
-    segments = [s for s in interview("en", "fr").transcribe(audio, units) if s.words]
+    decoder = interview("en", "fr")
+    segments = [s for s in decoder.transcribe(audio, units) if s.words]
+    # The replies are most likely someone else's: the turn speaker's languages hold the turn's only.
+    assert set(decoder.history.seconds["S1"]) == {"fr"}, decoder.history.seconds
     replies = [s for s in segments if not turn.start <= (s.start + s.end) / 2 < turn.end]
     inside = [s for s in segments if turn.start <= (s.start + s.end) / 2 < turn.end]
     assert len(replies) == 2 and {s.language for s in replies} == {"en"}, [(s.language, s.text) for s in segments]

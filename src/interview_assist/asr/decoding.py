@@ -208,10 +208,11 @@ class TurnDecoder:
 
     # -- 4. the choice -----------------------------------------------------------
     def _evidence(self, pieces: Sequence[Piece]) -> LanguageHistory:
-        """The history so far with this window's detections: the best language of every piece long enough to judge."""
+        """The history so far with this window's detections: the best language of every piece long enough
+        to judge (a reply cut off a turn is most likely another speaker's: it does not count)."""
         window = LanguageHistory()
         for p in pieces:
-            if p.detection is not None and p.detection.seconds >= MIN_DETECTION_SECONDS:
+            if p.detection is not None and p.detection.seconds >= MIN_DETECTION_SECONDS and not p.reply:
                 window.add(
                     p.unit.speaker, p.detection.best[0], p.unit.span.duration, p.detection.best[1],
                     decisive(p.detection, speech(p.unit)),
@@ -340,7 +341,7 @@ class TurnDecoder:
 
     def _remember(self, pieces: Sequence[Piece], choices: Sequence[LanguageChoice]) -> None:
         for p, c in zip(pieces, choices):
-            if c.source != "forced":
+            if c.source != "forced" and not p.reply:
                 judged = c.probability if c.source == "detected" and p.detection is not None else None
                 surely = judged is not None and p.detection is not None and decisive(p.detection, speech(p.unit))
                 self.history.add(p.unit.speaker, c.language, p.unit.span.duration, judged, surely)

@@ -89,6 +89,9 @@ class Piece:
     # A part of a unit split where its language changes, or a short reply cut off its end:
     # heard in its language surely enough to be chosen as detected, whatever the speaker's prior.
     switched: bool = False
+    # A short reply cut off a unit's end: most likely another speaker's, whom diarization
+    # joined to the turn, so its language does not count as the turn speaker's.
+    reply: bool = False
 
     @property
     def language(self) -> str:
@@ -265,7 +268,7 @@ def split_off_replies(
         out[k] = Piece(r, enc, d, switched=pieces[k].switched)
     replies = [r for r in (start, end) if r is not None]
     for reply in replies:
-        cut = Piece(unit.part(reply.span), reply.encoded, reply.detection, switched=True)
+        cut = Piece(unit.part(reply.span), reply.encoded, reply.detection, switched=True, reply=True)
         if reply is start:
             out.insert(0, cut)
         else:
