@@ -278,6 +278,32 @@ def test_a_short_reply_at_either_end_of_a_turn_is_cut_off_in_its_own_language(ev
     assert {s.language for s in interview("fr").transcribe(audio, units) if s.words} == {"fr"}
 
 
+def test_a_switch_found_between_two_probes_is_cut_at_the_pause_near_it(eval_dir, base_transcriber):
+    """Two probes heard in different languages place a switch only within half a probe (1.25 s). A
+    candidate 1 s inside the French, before the pause where the English starts, is cut at that pause:
+    the two sides are heard alone, and there they are most surely in two languages."""
+    from interview_assist.asr.switches import placed_cuts
+    from interview_assist.asr.units import Unit
+    from interview_assist.audio.vad import speech_spans
+
+    asr = eval_dir / "asr"
+    french = load(asr / "fleurs-fr-002.ogg")
+    spans = speech_spans(french)
+    french = french[int(spans[0].start * SAMPLE_RATE) : int(spans[-1].end * SAMPLE_RATE)]
+    english = load(asr / "fleurs-en-000.ogg")
+    spans = speech_spans(english)
+    english = english[int(spans[0].start * SAMPLE_RATE) : int(spans[-1].end * SAMPLE_RATE)]
+    pause = np.zeros(int(0.2 * SAMPLE_RATE), np.float32)
+    audio = np.concatenate([french, pause, english])
+    unit = Unit(Span(0.0, audio.size / SAMPLE_RATE), "S1", tuple(speech_spans(audio)))
+    switch = (french.size + pause.size / 2) / SAMPLE_RATE
+    inside = [(a.end + b.start) / 2 for a, b in zip(unit.heard, unit.heard[1:])]
+    assert any(abs(t - switch) < 0.15 for t in inside), ("the VAD hears the pause", unit.heard)
+    candidate = switch - 1.0 - unit.span.start
+    cuts, heard = placed_cuts(base_transcriber, audio, unit, [candidate], frozenset({"en", "fr"}))
+    assert len(cuts) == 1 and abs(cuts[0] - switch) < 0.15, (cuts, switch, {k: d.best for k, (_, d) in heard.items()})
+
+
 def test_a_short_turn_heard_surely_in_another_language_still_keeps_its_speakers(eval_dir, base_transcriber):
     """A long unit heard surely keeps its own language, whatever its speaker spoke before; a short one
     does not, however sure: Whisper hears the first 0.6 s of a French sentence as another language at

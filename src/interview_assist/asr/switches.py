@@ -43,6 +43,8 @@ logger = logging.getLogger("interview_assist")
 # unit's end here, or passed over inside a unit's reading
 # (:class:`~interview_assist.asr.decoding.TurnDecoder`).
 REPLY_MIN_SECONDS = 0.5
+# A pause closer than this to the quietest moment near a candidate switch is that moment.
+SAME_CUT_SECONDS = 0.1
 # The longest pauses of a unit tried as a switch of language when its ends are
 # heard in another language (each costs two encodings of up to the unit's length).
 PAUSES_TRIED = 3
@@ -155,8 +157,7 @@ def split_at_a_switch(
     ends_differ = any(d.best[0] != detection.best[0] for _, d in (probes[:1] + probes[-1:]))
     if not candidates:
         return split_at_a_pause(transcriber, audio, unit, whole, interview) if ends_differ else whole
-    cuts = sorted({round(quietest(audio, unit.span.start + c, unit.span), 3) for c in candidates})
-    found: dict[Span, tuple[np.ndarray, Detection]] = {}
+    cuts, found = placed_cuts(transcriber, audio, unit, candidates, interview)
     while cuts:
         edges = [unit.span.start, *cuts, unit.span.end]
         parts = [Span(a, b) for a, b in zip(edges, edges[1:])]
@@ -185,6 +186,53 @@ def split_at_a_switch(
         )
         return [Piece(unit.part(p), found[p][0], found[p][1], switched=True) for p in parts]
     return split_at_a_pause(transcriber, audio, unit, whole, interview) if ends_differ else whole
+
+def placed_cuts(
+    transcriber: Transcriber, audio: np.ndarray, unit: Unit, candidates: Sequence[float], interview: frozenset[str] = frozenset()
+) -> tuple[list[float], dict[Span, tuple[np.ndarray, Detection]]]:
+    """Where to cut the unit at each candidate switch (:func:`switch_point`, seconds from the unit's
+    start): the quietest moment near it, or a pause of the unit near it, whichever
+    separates two languages more surely; in seconds into ``audio``, in order. Also the
+    stretches heard to choose, each encoded and detected alone (by span).
+
+    A probe is :data:`PROBE_SECONDS` long, so a change between two of them puts the
+    switch only within half a probe of the candidate, and the quietest moment is
+    looked for within 0.5 s of it. A speaker most often switches at a pause: where
+    one lies within half a probe of the candidate, and further than
+    :data:`SAME_CUT_SECONDS` from the quietest moment, both cuts are tried. The
+    stretches on either side, up to the neighbouring candidates, are heard alone,
+    and the cut whose weaker side is heard more surely above :func:`switch_bar`
+    in two different languages is kept; on a tie, the quietest moment.
+    """
+    span = unit.span
+    quiet = [round(quietest(audio, span.start + c, span), 3) for c in candidates]
+    cuts = list(quiet)
+    heard = unit.heard
+    pauses = [round((heard[i - 1].end + heard[i].start) / 2, 3) for i in range(1, len(heard))]
+    tried = []
+    for k, c in enumerate(candidates):
+        lo = quiet[k - 1] if k else span.start
+        hi = quiet[k + 1] if k + 1 < len(quiet) else span.end
+        near = [
+            t for t in pauses
+            if abs(t - (span.start + c)) <= PROBE_SECONDS / 2 and abs(t - quiet[k]) > SAME_CUT_SECONDS and lo < t < hi
+            and min(speech(unit.part(Span(lo, t))), speech(unit.part(Span(t, hi)))) >= REPLY_MIN_SECONDS
+        ]
+        if near:
+            tried.append((k, min(near, key=lambda t: abs(t - (span.start + c))), lo, hi))
+    sides = [side for k, t, lo, hi in tried for x in (quiet[k], t) for side in (Span(lo, x), Span(x, hi))]
+    found = dict(zip(sides, zip(*_heard(transcriber, audio, sides))))
+    for k, t, lo, hi in tried:
+        def strength(x: float) -> float:
+            left, right = found[Span(lo, x)][1], found[Span(x, hi)][1]
+            if left.best[0] == right.best[0]:
+                return -1.0
+            return min(left.best[1], right.best[1]) - switch_bar(left.best[0], right.best[0], interview)
+
+        if strength(t) > strength(quiet[k]):
+            cuts[k] = t
+    return sorted(set(cuts)), found
+
 
 def split_at_a_pause(
     transcriber: Transcriber, audio: np.ndarray, unit: Unit, whole: list[Piece], interview: frozenset[str] = frozenset()
