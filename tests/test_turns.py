@@ -495,6 +495,35 @@ def test_two_replies_cut_off_one_unit_leave_enough_speech_between_them():
     assert _fitting([Piece(Unit(Span(0.0, 3.0), "S1", heard[:2]), np.zeros(1))], [reply(0.0, 1.375, 0.9)], []) is None
 
 
+def test_an_unsure_long_unit_is_flagged_unless_its_speaker_speaks_only_that_language(base_transcriber):
+    """A speaker heard surely in one language only vouches for a long unit of theirs heard unsurely in
+    it; a speaker heard surely in two (an interpreter) cannot: the unit may be a translation. Found on
+    a noisy interview: an interpreter's 9 s French turn, denoised, was heard as English at 0.10 and
+    decoded in English with no flag."""
+    from interview_assist.asr.decoding import TurnDecoder
+    from interview_assist.asr.language import Detection, LanguageHistory
+    from interview_assist.asr.switches import Piece
+    from interview_assist.asr.units import Unit
+
+    unit = Unit(Span(0.0, 9.0), "S2", (Span(0.0, 9.0),))
+    piece = Piece(unit, np.zeros((550, 512), np.float32), Detection(11.0, {"en": 0.10, "nn": 0.07, "ja": 0.06, "fr": 0.02}))
+    english = LanguageHistory()
+    english.add("S2", "en", 30.0, 0.95)
+    english.add("S1", "fr", 30.0, 0.95)
+    choice = TurnDecoder(base_transcriber)._choice(piece, english)
+    assert (choice.language, choice.doubt) == ("en", None), choice
+    both = english.merged(LanguageHistory())
+    both.add("S2", "fr", 20.0, 0.95)
+    assert both.surely_in("S2") == {"en", "fr"} and english.surely_in("S2") == {"en"}
+    choice = TurnDecoder(base_transcriber)._choice(piece, both)
+    assert choice.language == "en" and choice.doubt is not None and "0.10" in choice.doubt, choice
+    # Heard in a second language only unsurely, or for under 2 s, a speaker still vouches for the first.
+    unsure = english.merged(LanguageHistory())
+    unsure.add("S2", "fr", 20.0, 0.6)
+    unsure.add("S2", "de", 1.5, 0.95)
+    assert TurnDecoder(base_transcriber)._choice(piece, unsure).doubt is None
+
+
 def test_a_switch_between_two_languages_of_the_interview_needs_less_certainty():
     """Both sides of a cut are heard alone; between the interview's languages, confidently is enough."""
     from interview_assist.asr.language import CONFIDENT_PROBABILITY, SWITCH_PROBABILITY, LanguageHistory

@@ -243,7 +243,7 @@ class TurnDecoder:
             choice = choose(d, prior)
             usual = others.usual_probability(speaker, choice.language)
             if usual is not None:
-                choice = choose(d, prior, usual)
+                choice = choose(d, prior, usual, bilingual=bool(others.surely_in(speaker) - {choice.language}))
         declared = self.speaker_languages.get(speaker) if speaker is not None else None
         if declared:  # set to a language the model lacks: decoded as detected, flagged throughout
             choice = replace(choice, declared=declared, source="set", doubt=unsupported_reason(declared, choice.language))

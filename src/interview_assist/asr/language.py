@@ -331,6 +331,11 @@ class LanguageHistory:
         total = sum(weights.values())
         return {lang: w / total for lang, w in weights.items()}
 
+    def surely_in(self, speaker: str | None) -> frozenset[str]:
+        """The languages ``speaker`` was heard surely in: :data:`MIN_DETECTION_SECONDS` or more of long
+        units detected at :data:`SWITCH_PROBABILITY` or more."""
+        return frozenset(lang for lang, v in self.surely.get(speaker, {}).items() if v >= MIN_DETECTION_SECONDS - 1e-6)
+
     def usual_probability(self, speaker: str | None, language: str) -> float | None:
         """The speaker's mean detection probability for ``language`` on long units, if any were judged."""
         judged = self.judged.get(speaker, {}).get(language, 0.0)
@@ -347,17 +352,22 @@ def _summed(per_speaker: Mapping[str | None, Mapping[str, float]]) -> dict[str, 
     return total
 
 
-def choose(detection: Detection, prior: Mapping[str, float], usual: float | None = None) -> LanguageChoice:
+def choose(
+    detection: Detection, prior: Mapping[str, float], usual: float | None = None, *, bilingual: bool = False
+) -> LanguageChoice:
     """The language of one unit from its detection and the speaker's prior.
 
     ``usual`` is the speaker's usual detection probability for the chosen
-    language on their other long units (None when there are none). The choice
+    language on their other long units (None when there are none);
+    ``bilingual``: the speaker was also heard surely in another language
+    (:meth:`LanguageHistory.surely_in`), as an interpreter is. The choice
     is in doubt:
 
     - on a long unit, when the prior overrode the unit's own detection (the
       text may be a translation), or when detection was unsure
       (:data:`CONFIDENT_PROBABILITY`) and the speaker is not usually heard
-      surely in that language;
+      surely in that language, or is heard surely in another one too: the
+      prior of a speaker of two languages cannot vouch for either;
     - on a short unit, when the posterior, or the speaker's usual
       probability for the language, is unsure.
     """
@@ -375,7 +385,7 @@ def choose(detection: Detection, prior: Mapping[str, float], usual: float | None
     if detection.seconds >= MIN_DETECTION_SECONDS:
         probability, source = own, "detected" if language == detection.best[0] else "speaker"
         doubtful = source == "speaker" or (
-            own < CONFIDENT_PROBABILITY and not (surely_heard and post >= CONFIDENT_PROBABILITY)
+            own < CONFIDENT_PROBABILITY and not (surely_heard and not bilingual and post >= CONFIDENT_PROBABILITY)
         )
     else:
         probability = min(post, usual) if usual is not None else post
