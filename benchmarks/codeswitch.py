@@ -48,6 +48,7 @@ rewritten).
 Usage:
   .venv/bin/python benchmarks/codeswitch_data.py      # build the mixtures first
   .venv/bin/python benchmarks/codeswitch.py [NAME ...] [--quick] [--base ../base] [--no-current]
+  .venv/bin/python benchmarks/codeswitch.py --cached base main   # score two runs' saved segments again
 """
 
 from __future__ import annotations
@@ -445,6 +446,8 @@ def main() -> None:
     ap.add_argument("--base", type=Path, help="also run the pipeline of the checkout at PATH (its src/)")
     ap.add_argument("--no-current", action="store_true", help="do not run this checkout's pipeline")
     ap.add_argument("--rows-json", type=Path, help=argparse.SUPPRESS)  # the --base child writes its rows here
+    ap.add_argument("--cached", nargs="+", metavar="LABEL",
+                    help="score the segments earlier runs wrote (NAME.pipeline.LABEL.json) instead of running a pipeline; two labels side by side")
     args = ap.parse_args()
     started = time.perf_counter()
     files = resolve(QUICK if args.quick else args.names) if (args.quick or args.names) else all_files()
@@ -459,6 +462,23 @@ def main() -> None:
         print(f"Oracle (each clip alone, bare faster-whisper {MODEL}, beam 5, language detected), per language over "
               f"{len(files)} files; computed in {oracle_seconds:.0f} s (0 = all cached):\n")
         print(oracle_by_language(files, refs, oracles) + "\n", flush=True)
+
+    if args.cached:
+        scored = {}
+        for label in args.cached:
+            results = {}
+            for name, _, _ in files:
+                path = OUT / f"{name}.pipeline.{label}.json"
+                results[name] = json.loads(path.read_text()) if path.exists() else {"error": f"no {path.name}"}
+            scored[label] = {name: score(refs[name], oracles[name], results[name]) for name, _, _ in files}
+            print(header(f"Code-switched interviews: the run labelled {label} (segments as it wrote them) vs per-turn oracle"))
+            print(table(scored[label]) + "\n")
+            print(details(scored[label]) + "\n")
+        if len(scored) == 2:
+            (la, a), (lb, b) = scored.items()
+            print(f"### Side by side: {la} → {lb}\n")
+            print(side_by_side(a, b, la, lb))
+        return
 
     base_rows = None
     if args.base:
