@@ -279,7 +279,7 @@ def test_a_short_reply_at_either_end_of_a_turn_is_cut_off_in_its_own_language(ev
 
 
 def test_a_switch_found_between_two_probes_is_cut_at_the_pause_near_it(eval_dir, base_transcriber):
-    """Two probes heard in different languages place a switch only within half a probe (1.25 s). A
+    """Two probes heard in different languages place a switch only roughly (a probe is 2.5 s long). A
     candidate 1 s inside the French, before the pause where the English starts, is cut at that pause:
     the two sides are heard alone, and there they are most surely in two languages."""
     from interview_assist.asr.switches import placed_cuts
@@ -299,7 +299,8 @@ def test_a_switch_found_between_two_probes_is_cut_at_the_pause_near_it(eval_dir,
     switch = (french.size + pause.size / 2) / SAMPLE_RATE
     inside = [(a.end + b.start) / 2 for a, b in zip(unit.heard, unit.heard[1:])]
     assert any(abs(t - switch) < 0.15 for t in inside), ("the VAD hears the pause", unit.heard)
-    candidate = switch - 1.0 - unit.span.start
+    # Probes centred 1.5 s and 0.5 s before the pause, heard in French and English.
+    candidate = Span(switch - 1.5 - unit.span.start, switch - 0.5 - unit.span.start)
     cuts, heard = placed_cuts(base_transcriber, audio, unit, [candidate], frozenset({"en", "fr"}))
     assert len(cuts) == 1 and abs(cuts[0] - switch) < 0.15, (cuts, switch, {k: d.best for k, (_, d) in heard.items()})
 

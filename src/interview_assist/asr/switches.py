@@ -61,23 +61,19 @@ def may_switch(detection: Detection) -> bool:
     return detection.seconds >= SWITCH_MIN_SECONDS and len(ranked) > 1 and ranked[1] >= SWITCH_SECOND_LANGUAGE
 
 
-def switch_point(probes: Sequence[tuple[float, Detection]], whole: Detection) -> list[float]:
-    """Candidate times where the language changes inside a unit, from detections of its sub-stretches.
+def switch_point(probes: Sequence[tuple[float, Detection]], whole: Detection) -> list[Span]:
+    """Where the language may change inside a unit, from detections of its sub-stretches: each
+    from the centre of the last probe heard in one language to that of the next heard in the other.
 
-    ``probes`` are (centre time, detection) in time order. A candidate lies
-    between two neighbouring probes whose best languages differ and are both
-    among the two most likely languages of the ``whole`` unit.
+    ``probes`` are (centre time, detection) in time order. Only probes whose
+    best language is one of the two most likely of the ``whole`` unit count;
+    probes between them heard in other languages are passed over (short
+    stretches of noisy speech are heard in odd languages: "th", "ar", "zh"),
+    so a switch may lie anywhere between two counted probes.
     """
-    if len(probes) < 2:
-        return []
     top = sorted(whole.probabilities, key=whole.probabilities.__getitem__, reverse=True)[:2]
-    out = []
-    for (t0, a), (t1, b) in zip(probes, probes[1:]):
-        la, lb = a.best[0], b.best[0]
-        if la != lb and la in top and lb in top:
-            out.append((t0 + t1) / 2)
-    return out
-
+    kept = [(t, d.best[0]) for t, d in probes if d.best[0] in top]
+    return [Span(t0, t1) for (t0, a), (t1, b) in zip(kept, kept[1:]) if a != b]
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,49 +184,52 @@ def split_at_a_switch(
     return split_at_a_pause(transcriber, audio, unit, whole, interview) if ends_differ else whole
 
 def placed_cuts(
-    transcriber: Transcriber, audio: np.ndarray, unit: Unit, candidates: Sequence[float], interview: frozenset[str] = frozenset()
+    transcriber: Transcriber, audio: np.ndarray, unit: Unit, candidates: Sequence[Span], interview: frozenset[str] = frozenset()
 ) -> tuple[list[float], dict[Span, tuple[np.ndarray, Detection]]]:
     """Where to cut the unit at each candidate switch (:func:`switch_point`, seconds from the unit's
-    start): the quietest moment near it, or a pause of the unit near it, whichever
+    start): the quietest moment near its middle, or a pause of the unit within it, whichever
     separates two languages more surely; in seconds into ``audio``, in order. Also the
     stretches heard to choose, each encoded and detected alone (by span).
 
-    A probe is :data:`PROBE_SECONDS` long, so a change between two of them puts the
-    switch only within half a probe of the candidate, and the quietest moment is
-    looked for within 0.5 s of it. A speaker most often switches at a pause: where
-    one lies within half a probe of the candidate, and further than
-    :data:`SAME_CUT_SECONDS` from the quietest moment, both cuts are tried. The
-    stretches on either side, up to the neighbouring candidates, are heard alone,
-    and the cut whose weaker side is heard more surely above :func:`switch_bar`
-    in two different languages is kept; on a tie, the quietest moment.
+    A probe is :data:`PROBE_SECONDS` long, so the switch lies between the centres
+    of the two probes, give or take what the probes do not share (0.75 s), and the
+    quietest moment is looked for within 0.5 s of the middle. A speaker most often
+    switches at a pause: where pauses lie that near, and further than
+    :data:`SAME_CUT_SECONDS` from the quietest moment, they are tried too (the
+    :data:`PAUSES_TRIED` nearest the middle). The stretches on either side, up to the
+    neighbouring candidates, are heard alone, and the cut whose weaker side is
+    heard more surely above :func:`switch_bar` in two different languages is
+    kept; on a tie, the quietest moment.
     """
     span = unit.span
-    quiet = [round(quietest(audio, span.start + c, span), 3) for c in candidates]
+    middles = [span.start + (c.start + c.end) / 2 for c in candidates]
+    quiet = [round(quietest(audio, t, span), 3) for t in middles]
     cuts = list(quiet)
     heard = unit.heard
     pauses = [round((heard[i - 1].end + heard[i].start) / 2, 3) for i in range(1, len(heard))]
     tried = []
+    reach = (PROBE_SECONDS - PROBE_STEP_SECONDS) / 2
     for k, c in enumerate(candidates):
         lo = quiet[k - 1] if k else span.start
         hi = quiet[k + 1] if k + 1 < len(quiet) else span.end
         near = [
             t for t in pauses
-            if abs(t - (span.start + c)) <= PROBE_SECONDS / 2 and abs(t - quiet[k]) > SAME_CUT_SECONDS and lo < t < hi
-            and min(speech(unit.part(Span(lo, t))), speech(unit.part(Span(t, hi)))) >= REPLY_MIN_SECONDS
+            if span.start + c.start - reach <= t <= span.start + c.end + reach and abs(t - quiet[k]) > SAME_CUT_SECONDS
+            and lo < t < hi and min(speech(unit.part(Span(lo, t))), speech(unit.part(Span(t, hi)))) >= REPLY_MIN_SECONDS
         ]
         if near:
-            tried.append((k, min(near, key=lambda t: abs(t - (span.start + c))), lo, hi))
-    sides = [side for k, t, lo, hi in tried for x in (quiet[k], t) for side in (Span(lo, x), Span(x, hi))]
+            tried.append((k, sorted(near, key=lambda t: abs(t - middles[k]))[:PAUSES_TRIED], lo, hi))
+    sides = [side for k, near, lo, hi in tried for x in (quiet[k], *near) for side in (Span(lo, x), Span(x, hi))]
     found = dict(zip(sides, zip(*_heard(transcriber, audio, sides))))
-    for k, t, lo, hi in tried:
+    for k, near, lo, hi in tried:
         def strength(x: float) -> float:
             left, right = found[Span(lo, x)][1], found[Span(x, hi)][1]
             if left.best[0] == right.best[0]:
                 return -1.0
             return min(left.best[1], right.best[1]) - switch_bar(left.best[0], right.best[0], interview)
 
-        if strength(t) > strength(quiet[k]):
-            cuts[k] = t
+        # The quietest moment first: it stays on a tie.
+        cuts[k] = max((quiet[k], *near), key=strength)
     return sorted(set(cuts)), found
 
 
