@@ -166,9 +166,8 @@ def split_at_a_switch(
         if same:
             del cuts[same[0]]
             continue
-        # How far each cut's weaker side is above the bar for its two languages.
         strength = [
-            min(heard[k].best[1], heard[k + 1].best[1]) - switch_bar(heard[k].best[0], heard[k + 1].best[0], interview)
+            _strength(heard[k], heard[k + 1], interview)
             if min(parts[k].duration, parts[k + 1].duration) >= MIN_DETECTION_SECONDS else -1.0
             for k in range(len(cuts))
         ]
@@ -182,6 +181,15 @@ def split_at_a_switch(
         )
         return [Piece(unit.part(p), found[p][0], found[p][1], switched=True) for p in parts]
     return split_at_a_pause(transcriber, audio, unit, whole, interview) if ends_differ else whole
+
+
+def _strength(left: Detection, right: Detection, interview: frozenset[str]) -> float:
+    """How far the weaker of two sides of a cut, each heard alone, is above the bar for their two
+    languages (:func:`switch_bar`); -1 where both are heard in one language: no switch."""
+    if left.best[0] == right.best[0]:
+        return -1.0
+    return min(left.best[1], right.best[1]) - switch_bar(left.best[0], right.best[0], interview)
+
 
 def placed_cuts(
     transcriber: Transcriber, audio: np.ndarray, unit: Unit, candidates: Sequence[Span], interview: frozenset[str] = frozenset()
@@ -222,14 +230,8 @@ def placed_cuts(
     sides = [side for k, near, lo, hi in tried for x in (quiet[k], *near) for side in (Span(lo, x), Span(x, hi))]
     found = dict(zip(sides, zip(*_heard(transcriber, audio, sides))))
     for k, near, lo, hi in tried:
-        def strength(x: float) -> float:
-            left, right = found[Span(lo, x)][1], found[Span(x, hi)][1]
-            if left.best[0] == right.best[0]:
-                return -1.0
-            return min(left.best[1], right.best[1]) - switch_bar(left.best[0], right.best[0], interview)
-
         # The quietest moment first: it stays on a tie.
-        cuts[k] = max((quiet[k], *near), key=strength)
+        cuts[k] = max((quiet[k], *near), key=lambda x: _strength(found[Span(lo, x)][1], found[Span(x, hi)][1], interview))
     return sorted(set(cuts)), found
 
 
@@ -260,12 +262,7 @@ def split_at_a_pause(
     span = unit.span
     sides = [side for t in cuts for side in (Span(span.start, t), Span(t, span.end))]
     encoded, found = _heard(transcriber, audio, sides)
-    switches = [
-        (min(left.best[1], right.best[1]) - switch_bar(left.best[0], right.best[0], interview), k)
-        for k, (left, right) in enumerate(zip(found[::2], found[1::2]))
-        if left.best[0] != right.best[0]
-    ]
-    strength, k = max(switches, default=(-1.0, -1))
+    strength, k = max((_strength(left, right, interview), k) for k, (left, right) in enumerate(zip(found[::2], found[1::2])))
     if strength < 0:
         return whole
     logger.info("language switches inside a turn at a pause, %.2f s (%s -> %s)", cuts[k], found[2 * k].best[0], found[2 * k + 1].best[0])
