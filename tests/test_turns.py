@@ -305,6 +305,31 @@ def test_a_switch_found_between_two_probes_is_cut_at_the_pause_near_it(eval_dir,
     assert len(cuts) == 1 and abs(cuts[0] - switch) < 0.15, (cuts, switch, {k: d.best for k, (_, d) in heard.items()})
 
 
+def test_two_switch_candidates_that_share_their_quietest_moment_are_cut_once():
+    """The last probe ends where the unit does, less than a step after the one before, so two
+    candidates can look for their quietest moment in the same stretch and find it a frame apart,
+    in either order. Where to cut is then not tried against a pause (there are no sides to hear
+    between them): once, an ordering of sides raised and stopped the run. The model stands in as
+    ears that hear every stretch as French: this checks where cuts may go, not what is heard."""
+    from interview_assist.asr.language import Detection
+    from interview_assist.asr.switches import placed_cuts
+    from interview_assist.asr.units import Unit
+
+    class Ears:
+        def encode(self, clips):
+            assert all(c.size > 0 for c in clips), "an empty stretch is never heard"
+            return [np.zeros((1, 1), np.float32) for _ in clips]
+
+        def detect_all(self, encoded):
+            return [Detection(3.0, {"fr": 0.9, "en": 0.05}) for _ in encoded]
+
+    audio = np.random.default_rng(0).normal(0, 0.1, 8 * SAMPLE_RATE).astype(np.float32)
+    audio[int(6.0 * SAMPLE_RATE) : int(6.25 * SAMPLE_RATE)] = 0.0  # the one quiet stretch
+    unit = Unit(Span(0.0, 8.0), "S1", (Span(0.0, 5.0), Span(5.3, 8.0)))
+    cuts, _ = placed_cuts(Ears(), audio, unit, [Span(5.25, 6.25), Span(6.25, 6.75)], frozenset({"en", "fr"}))
+    assert cuts == sorted(cuts) and all(6.0 <= c <= 6.25 for c in cuts), cuts
+
+
 def test_a_short_turn_heard_surely_in_another_language_still_keeps_its_speakers(eval_dir, base_transcriber):
     """A long unit heard surely keeps its own language, whatever its speaker spoke before; a short one
     does not, however sure: Whisper hears the first 0.6 s of a French sentence as another language at

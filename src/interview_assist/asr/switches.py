@@ -45,8 +45,9 @@ logger = logging.getLogger("interview_assist")
 REPLY_MIN_SECONDS = 0.5
 # A pause closer than this to the quietest moment near a candidate switch is that moment.
 SAME_CUT_SECONDS = 0.1
-# The longest pauses of a unit tried as a switch of language when its ends are
-# heard in another language (each costs two encodings of up to the unit's length).
+# The pauses of a unit tried as a switch of language: the longest, when its ends are heard in
+# another language (split_at_a_pause), or those nearest a switch the probes found (placed_cuts).
+# Each costs two encodings of up to the unit's length.
 PAUSES_TRIED = 3
 
 
@@ -220,6 +221,10 @@ def placed_cuts(
     for k, c in enumerate(candidates):
         lo = quiet[k - 1] if k else span.start
         hi = quiet[k + 1] if k + 1 < len(quiet) else span.end
+        if not lo < quiet[k] < hi:
+            # Two candidates close together (the last probe ends where the unit does, less than a
+            # step after the one before) can share their quietest moment, or cross: no sides to hear.
+            continue
         near = [
             t for t in pauses
             if span.start + c.start - reach <= t <= span.start + c.end + reach and abs(t - quiet[k]) > SAME_CUT_SECONDS
