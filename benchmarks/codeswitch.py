@@ -423,6 +423,15 @@ def run_pipeline(files) -> tuple[dict, str, float]:
     return results, str(pipe.source), pipe.load_seconds
 
 
+def saved(label: str, files) -> dict[str, dict]:
+    """The results a run labelled ``label`` wrote (NAME.pipeline.LABEL.json), by file; an error where it wrote none."""
+    out = {}
+    for name, _, _ in files:
+        path = OUT / f"{name}.pipeline.{label}.json"
+        out[name] = json.loads(path.read_text()) if path.exists() else {"error": f"no {path.name}"}
+    return out
+
+
 def side_by_side(base: dict[str, dict], current: dict[str, dict], base_label: str, current_label: str) -> str:
     lines = [f"| file | language right: {base_label} → {current_label} | WER: {base_label} → {current_label} | WER oracle | ratio: {base_label} → {current_label} |",
              "|---|---|---|---|---|"]
@@ -447,7 +456,8 @@ def main() -> None:
     ap.add_argument("--no-current", action="store_true", help="do not run this checkout's pipeline")
     ap.add_argument("--rows-json", type=Path, help=argparse.SUPPRESS)  # the --base child writes its rows here
     ap.add_argument("--cached", nargs="+", metavar="LABEL",
-                    help="score the segments earlier runs wrote (NAME.pipeline.LABEL.json) instead of running a pipeline; two labels side by side")
+                    help="score the segments earlier runs wrote (NAME.pipeline.LABEL.json) instead of running a pipeline; "
+                         "two labels side by side (file names go before --cached, which takes every word after it)")
     args = ap.parse_args()
     started = time.perf_counter()
     files = resolve(QUICK if args.quick else args.names) if (args.quick or args.names) else all_files()
@@ -466,10 +476,7 @@ def main() -> None:
     if args.cached:
         scored = {}
         for label in args.cached:
-            results = {}
-            for name, _, _ in files:
-                path = OUT / f"{name}.pipeline.{label}.json"
-                results[name] = json.loads(path.read_text()) if path.exists() else {"error": f"no {path.name}"}
+            results = saved(label, files)
             scored[label] = {name: score(refs[name], oracles[name], results[name]) for name, _, _ in files}
             print(header(f"Code-switched interviews: the run labelled {label} (segments as it wrote them) vs per-turn oracle"))
             print(table(scored[label]) + "\n")

@@ -37,15 +37,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from codeswitch import LACKING, MODELS, OUT, all_files, covered, pct, rate, resolve, run_pipeline  # noqa: E402
+from codeswitch import LACKING, MODELS, all_files, covered, pct, rate, resolve, run_pipeline, saved  # noqa: E402
 from codeswitch import score as scored  # noqa: E402
 from common import REPO, git_revision, header  # noqa: E402
 
 
 def score(ref: dict, result: dict) -> dict[str, float]:
     """Seconds of reference speech: wrong language, of it flagged; right language, of it flagged."""
-    segments = [s for s in result["segments"] if s["text"].strip()]
-    index = {id(s): k for k, s in enumerate(result["segments"])}
+    segments = [(k, s) for k, s in enumerate(result["segments"]) if s["text"].strip()]
     flagged = {f["segment"] for f in result["flags"] if f["kind"] == "language"}
     out = {"wrong": 0.0, "wrong_flagged": 0.0, "right": 0.0, "right_flagged": 0.0, "speech": 0.0}
     for clip in ref["clips"]:
@@ -54,9 +53,9 @@ def score(ref: dict, result: dict) -> dict[str, float]:
         a, b = clip["start"], clip["end"]
         out["speech"] += b - a
         for kind, same in (("right", True), ("wrong", False)):
-            spans = [s for s in segments if (s["language"] == clip["language"]) == same]
-            out[kind] += covered(a, b, [(s["start"], s["end"]) for s in spans])
-            out[f"{kind}_flagged"] += covered(a, b, [(s["start"], s["end"]) for s in spans if index[id(s)] in flagged])
+            spans = [(k, s) for k, s in segments if (s["language"] == clip["language"]) == same]
+            out[kind] += covered(a, b, [(s["start"], s["end"]) for _, s in spans])
+            out[f"{kind}_flagged"] += covered(a, b, [(s["start"], s["end"]) for k, s in spans if k in flagged])
     # The pipeline's own language-right share and WER, as codeswitch.py scores them (its oracle
     # columns are not used here: the reference stands in for the oracle).
     row = scored(ref, [dict(c, language_probability=1.0) for c in ref["clips"]], result)
@@ -97,21 +96,16 @@ def side_by_side(a: dict[str, dict[str, float]], b: dict[str, dict[str, float]],
 
 
 def cached(label: str, files) -> dict[str, dict[str, float]]:
-    rows = {}
-    for name, _, ref in files:
-        path = OUT / f"{name}.pipeline.{label}.json"
-        if path.exists():
-            result = json.loads(path.read_text())
-            if "error" not in result:
-                rows[name] = score(json.loads(ref.read_text()), result)
-    return rows
+    results = saved(label, files)
+    return {name: score(json.loads(ref.read_text()), results[name]) for name, _, ref in files if "error" not in results[name]}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("names", nargs="*", help="files (default: cs_v01 and every built mixture)")
     ap.add_argument("--source", type=Path, help="run the pipeline of the checkout at PATH (its src/) instead of this one")
-    ap.add_argument("--cached", nargs="+", metavar="LABEL", help="only score the runs labelled so (one table, or two side by side)")
+    ap.add_argument("--cached", nargs="+", metavar="LABEL",
+                    help="only score the runs labelled so (one table, or two side by side; file names go before --cached)")
     args = ap.parse_args()
     files = resolve(args.names) if args.names else all_files()
     if args.source is not None:
