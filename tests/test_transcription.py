@@ -60,6 +60,28 @@ def test_a_bad_gazetteer_list_fails_before_any_audio_is_heard(eval_dir, catalog,
     assert "transcribe" not in stages and "diarize" not in stages, stages
 
 
+def test_given_names_not_in_utf8_fail_before_any_audio_is_heard(eval_dir, catalog, base_transcriber, tmp_path, monkeypatch):
+    """An operator's given-names list saved in Latin-1 stopped a run after its speech pass, with a
+    traceback; it is read with the gazetteers, before any audio is heard, and named in one line."""
+    from interview_assist.core.errors import InputError
+    from interview_assist.names.gazetteer import GAZETTEERS_ENV
+    from interview_assist.names.gazetteer_index import CACHE_ENV
+
+    lists = tmp_path / "lists"
+    lists.mkdir()
+    (lists / "places.tsv").write_text("name\tcountry\nKunduz\tAF\n")
+    (lists / "given-names.txt").write_bytes("José\nFrançois\n".encode("latin-1"))
+    monkeypatch.setenv(GAZETTEERS_ENV, str(lists))
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
+    stages: list[str] = []
+    with pytest.raises(InputError, match=r"given names .*given-names\.txt: not UTF-8 text"):
+        transcribe(
+            eval_dir / "asr" / "jfk.flac", catalog=catalog, transcriber=base_transcriber,
+            progress=lambda stage, completed=0, total=None: stages.append(stage),
+        )
+    assert "transcribe" not in stages and "diarize" not in stages, stages
+
+
 def test_french_clip_comes_out_in_french(eval_dir, catalog, base_transcriber):
     t = transcribe(eval_dir / "asr" / "fleurs-fr-000.ogg", catalog=catalog, transcriber=base_transcriber)
     assert t.segments

@@ -36,6 +36,7 @@ from interview_assist.names.gazetteer_index import (
     pin_index,
     read_index,
 )
+from interview_assist.names import kinds
 from interview_assist.names.normalize import key, skeleton, sound
 
 GAZETTEERS_ENV = "INTERVIEW_ASSIST_GAZETTEERS"
@@ -108,6 +109,7 @@ class Gazetteer:
         """
         folder = _folder(directory)
         pinned = pin_index(folder, cache)
+        kinds.given_names(folder)  # read now (and kept): a bad list fails here too
         return lambda: cls(read_index(pinned, folder, cache))
 
     @classmethod

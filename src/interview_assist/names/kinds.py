@@ -23,6 +23,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+from interview_assist.core.errors import InputError
 from interview_assist.names.normalize import key
 
 logger = logging.getLogger("interview_assist")
@@ -62,13 +63,19 @@ _ALL_CAPS = re.compile(r"^[A-Z]{2,}(?:['’]s)?$")
 
 @lru_cache(maxsize=4)
 def given_names(directory: Path) -> frozenset[str]:
-    """The given names of ``directory/given-names.txt`` as keys (empty when the file is missing)."""
+    """The given names of ``directory/given-names.txt`` as keys (empty when the file is missing).
+
+    Raises :class:`InputError` when it is not UTF-8 text; :meth:`Gazetteer.prepare
+    <interview_assist.names.gazetteer.Gazetteer.prepare>` reads it before the speech
+    pass, so that a bad list stops a run before the work, not after it."""
     path = directory / "given-names.txt"
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_bytes().decode("utf-8-sig")
     except OSError as exc:
         logger.warning("no given names (%s): persons are known by their titles only", exc.strerror)
         return frozenset()
+    except UnicodeDecodeError as exc:
+        raise InputError(f"given names {path}: not UTF-8 text ({exc})") from None
     return frozenset(key(line) for line in text.splitlines() if line.strip() and not line.startswith("#"))
 
 
