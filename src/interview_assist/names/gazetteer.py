@@ -27,6 +27,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from interview_assist.core.errors import InputError
+from interview_assist.names import kinds
 from interview_assist.names.gazetteer_index import (
     Place,
     _index,
@@ -36,7 +37,6 @@ from interview_assist.names.gazetteer_index import (
     pin_index,
     read_index,
 )
-from interview_assist.names import kinds
 from interview_assist.names.normalize import key, skeleton, sound
 
 GAZETTEERS_ENV = "INTERVIEW_ASSIST_GAZETTEERS"
@@ -108,8 +108,8 @@ class Gazetteer:
         depend on the folder then (see :func:`.gazetteer_index.pin_index`).
         """
         folder = _folder(directory)
+        kinds.given_names(folder)  # read now (and kept by its cache): a bad list fails here, first
         pinned = pin_index(folder, cache)
-        kinds.given_names(folder)  # read now (and kept): a bad list fails here too
         return lambda: cls(read_index(pinned, folder, cache))
 
     @classmethod
