@@ -330,6 +330,78 @@ def test_two_switch_candidates_that_share_their_quietest_moment_are_cut_once():
     assert cuts == sorted(cuts) and all(6.0 <= c <= 6.25 for c in cuts), cuts
 
 
+@pytest.mark.parametrize(
+    ("sure", "right", "last_probe", "interview", "split", "mirrored"),
+    [
+        (0.9965, {"fr": 0.47, "br": 0.24, "en": 0.09}, {"ar": 0.16, "bo": 0.10}, {"en", "fr"}, True, False),
+        (0.9965, {"fr": 0.47, "br": 0.24, "en": 0.09}, {"ar": 0.16, "bo": 0.10}, {"en", "fr"}, True, True),
+        (0.49, {"fr": 0.47, "br": 0.24, "en": 0.09}, {"ar": 0.16, "bo": 0.10}, {"en", "fr"}, False, False),
+        (0.9965, {"fr": 0.47, "br": 0.24, "en": 0.20}, {"ar": 0.16, "bo": 0.10}, {"en", "fr"}, False, False),
+        (0.9965, {"fr": 0.47, "br": 0.24, "en": 0.09}, {"en": 0.60, "fr": 0.30}, {"en", "fr"}, False, False),
+        (0.9965, {"fr": 0.47, "br": 0.24, "en": 0.09}, {"en": 0.60, "fr": 0.30}, {"en", "fr"}, False, True),
+        (0.9965, {"fr": 0.47, "br": 0.24, "en": 0.09}, {"ar": 0.16, "bo": 0.10}, {"en", "es"}, False, False),
+        (0.9965, {"lv": 0.25, "fr": 0.16, "en": 0.02}, {"ar": 0.16, "bo": 0.10}, {"en", "fr"}, True, False),
+        (0.9965, {"lv": 0.25, "en": 0.10, "fr": 0.05}, {"ar": 0.16, "bo": 0.10}, {"en", "fr"}, False, False),
+        (0.62, {"ar": 0.85, "fr": 0.12, "en": 0.01}, {"ar": 0.16, "bo": 0.10}, {"en", "fr"}, False, False),
+        (0.9965, {"lv": 0.30, "fr": 0.04, "en": 0.005}, {"ar": 0.16, "bo": 0.10}, {"en", "fr"}, False, False),
+        (0.9965, {"fr": 0.47, "br": 0.24, "en": 0.09}, {"ar": 0.16, "bo": 0.10}, {"en"}, False, False),
+        (0.9965, {"fr": 0.47, "br": 0.24, "en": 0.09}, {"ar": 0.16, "bo": 0.10}, {"fr", "es"}, False, False),
+    ],
+    ids=[
+        "heard-in-the-other-language", "at-the-start", "the-sure-side-under-the-bar", "too-close-between-the-two",
+        "its-end-heard-in-the-sure-sides-language", "its-start-heard-in-the-sure-sides-language", "not-an-interview-language",
+        "heard-best-in-an-odd-language-then-the-other", "heard-best-in-an-odd-language-then-the-first",
+        "heard-surely-in-a-third-language", "the-other-too-faint", "a-one-language-interview", "the-sure-side-not-an-interview-language",
+    ],
+)
+def test_a_turns_noisy_end_heard_unsurely_in_the_other_language_is_cut_off_and_flagged(sure, right, last_probe, interview, split, mirrored):
+    """An interpreter ends an English turn with 9 s of French in brown noise (cs_h2_r05_brown8):
+    the whole is heard in English, its end probe in Arabic, and the French side of its pause, alone,
+    in French at 0.47, under the bar, but at 0.84 of the two interview languages (English 0.09).
+    Decoded with the turn in English, the French came out as an English translation with no flag.
+    It is cut off where the sure side clears the bar, the other is heard, of the interview's two
+    languages, in its own at 0.8 or more, and the unit's end on its side was not heard in the first;
+    it is then decoded in French and flagged as unsure. The same holds at a turn's start (mirrored:
+    the unsure side first, paired with the first probe), and where noise makes the side sound most
+    like a third language (Latvian): of the interview's two, it is then decoded in the one it is
+    heard in more, if at 0.8 of the two or more. The model stands in as ears that hear each
+    side as given: this checks the rule, not what Whisper hears."""
+    from interview_assist.asr.language import Detection, detected
+    from interview_assist.asr.switches import Piece, split_at_a_pause
+    from interview_assist.asr.units import Unit
+
+    heard_sure = {"en": sure, "ja": 0.0005}
+    unit = Unit(Span(0.0, 12.0), "S1", (Span(0.0, 5.0), Span(5.4, 12.0)))
+    first_probe = {"en": 0.9985}
+    if mirrored:  # the pause at 6.8 s: the unsure side (6.8 s) first, the sure one (5.2 s) after it
+        unit = Unit(Span(0.0, 12.0), "S1", (Span(0.0, 6.6), Span(7.0, 12.0)))
+        first_probe, last_probe = last_probe, first_probe
+    sides = {round(5.2 * SAMPLE_RATE): heard_sure, round(6.8 * SAMPLE_RATE): right}
+
+    class Ears:
+        def encode(self, clips):
+            return [np.full((1, 1), c.size, np.float32) for c in clips]
+
+        def detect_all(self, encoded):
+            return [Detection(5.0, sides[int(e[0, 0])]) for e in encoded]
+
+    audio = np.zeros(12 * SAMPLE_RATE, np.float32)
+    whole = [Piece(unit, np.zeros((1, 1), np.float32), Detection(12.0, {"en": 0.91, "ko": 0.03}))]
+    ends = (Detection(2.5, first_probe), Detection(2.5, last_probe))
+    pieces = split_at_a_pause(Ears(), audio, unit, whole, frozenset(interview), ends)
+    if not split:
+        assert pieces == whole
+        return
+    if mirrored:
+        pieces = pieces[::-1]
+        assert [p.unit.span for p in pieces] == [Span(6.8, 12.0), Span(0.0, 6.8)]
+    else:
+        assert [p.unit.span for p in pieces] == [Span(0.0, 5.2), Span(5.2, 12.0)]
+    assert [p.language for p in pieces] == ["en", "fr"] and all(p.switched for p in pieces)
+    assert detected(pieces[0].detection).doubt is None
+    assert f"fr, p = {right['fr']:.2f}" in (detected(pieces[1].detection).doubt or "")
+
+
 def test_a_short_turn_heard_surely_in_another_language_still_keeps_its_speakers(eval_dir, base_transcriber):
     """A long unit heard surely keeps its own language, whatever its speaker spoke before; a short one
     does not, however sure: Whisper hears the first 0.6 s of a French sentence as another language at

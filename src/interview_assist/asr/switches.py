@@ -147,13 +147,13 @@ def split_at_a_switch(
         # their own, are in another language than the whole.
         if all(end.best[0] == detection.best[0] for _, end in probed):
             return whole
-        return split_at_a_pause(transcriber, audio, unit, whole, interview)
+        return split_at_a_pause(transcriber, audio, unit, whole, interview, _ends(probed))
     probes = [(s.start + PROBE_SECONDS / 2, d) for s, d in probed]
     candidates = switch_point(probes, detection)
     # The first and last probes hear the unit's ends.
     ends_differ = any(d.best[0] != detection.best[0] for _, d in (probes[:1] + probes[-1:]))
     if not candidates:
-        return split_at_a_pause(transcriber, audio, unit, whole, interview) if ends_differ else whole
+        return split_at_a_pause(transcriber, audio, unit, whole, interview, _ends(probed)) if ends_differ else whole
     cuts, found = placed_cuts(transcriber, audio, unit, candidates, interview)
     while cuts:
         edges = [unit.span.start, *cuts, unit.span.end]
@@ -181,7 +181,12 @@ def split_at_a_switch(
             ", ".join(f"{c:.2f}" for c in cuts), " -> ".join(d.best[0] for d in heard),
         )
         return [Piece(unit.part(p), found[p][0], found[p][1], switched=True) for p in parts]
-    return split_at_a_pause(transcriber, audio, unit, whole, interview) if ends_differ else whole
+    return split_at_a_pause(transcriber, audio, unit, whole, interview, _ends(probed)) if ends_differ else whole
+
+
+def _ends(probed: Sequence[tuple[Span, Detection]]) -> tuple[Detection, Detection] | None:
+    """The detections of a unit's first and last probes, if it was probed."""
+    return (probed[0][1], probed[-1][1]) if probed else None
 
 
 def _strength(left: Detection, right: Detection, interview: frozenset[str]) -> float:
@@ -241,10 +246,12 @@ def placed_cuts(
 
 
 def split_at_a_pause(
-    transcriber: Transcriber, audio: np.ndarray, unit: Unit, whole: list[Piece], interview: frozenset[str] = frozenset()
+    transcriber: Transcriber, audio: np.ndarray, unit: Unit, whole: list[Piece], interview: frozenset[str] = frozenset(),
+    ends: tuple[Detection, Detection] | None = None,
 ) -> list[Piece]:
     """The unit cut in two at the pause inside it where the two sides, each heard alone, are
-    most surely in different languages (both above :func:`switch_bar`), or ``whole``.
+    most surely in different languages (both at :func:`switch_bar` or more), or where one side
+    is sure and the other agrees (:func:`_agreed`); else ``whole``.
 
     A pause is where a speaker most often changes language, and the
     probes can miss it: each straddles it, and hears the end of one
@@ -253,6 +260,20 @@ def split_at_a_pause(
     (a change of language often sounds like one). Each side must hold
     :data:`MIN_DETECTION_SECONDS` of speech, and the :data:`PAUSES_TRIED`
     longest pauses are tried (two encodings each).
+
+    Where no pause holds so, one still holds (:func:`_agreed`) when one side
+    is heard surely (at the bar or more) in a language of the ``interview``,
+    and the other is heard unsurely (under the bar), but, of that language
+    and another of the interview, in the other: at
+    :data:`SWITCH_SECOND_LANGUAGE` or more and at least
+    :data:`SWITCH_PROBABILITY` of what the two share; and the unit's end on
+    its side was not heard in the sure side's language either (``ends``: the
+    detections of its first and last probes). Noise makes a
+    stretch sound like many languages (best, at times, like a third one);
+    decoded in the sure side's language, that side would come out as a
+    translation, with no flag. Cut off, it is decoded in that other
+    language, and flagged as unsure
+    (:func:`~interview_assist.asr.language.detected`).
     """
     heard = unit.heard
     pauses = []
@@ -268,12 +289,58 @@ def split_at_a_pause(
     sides = [side for t in cuts for side in (Span(span.start, t), Span(t, span.end))]
     encoded, found = _heard(transcriber, audio, sides)
     strength, k = max((_strength(left, right, interview), k) for k, (left, right) in enumerate(zip(found[::2], found[1::2])))
+    chosen, unsure = (found[2 * k], found[2 * k + 1]), ""
     if strength < 0:
-        return whole
-    logger.info("language switches inside a turn at a pause, %.2f s (%s -> %s)", cuts[k], found[2 * k].best[0], found[2 * k + 1].best[0])
-    return [
-        Piece(unit.part(sides[i]), encoded[i], found[i], switched=True) for i in (2 * k, 2 * k + 1)
-    ]
+        agreed = _agreed(found, ends, interview)
+        if agreed is None:
+            return whole
+        k, left, right = agreed
+        chosen, unsure = (left, right), ", one side heard unsurely"
+    logger.info("language switches inside a turn at a pause, %.2f s (%s -> %s%s)", cuts[k], chosen[0].best[0], chosen[1].best[0], unsure)
+    return [Piece(unit.part(sides[2 * k + i]), encoded[2 * k + i], chosen[i], switched=True) for i in (0, 1)]
+
+
+def _agreed(
+    found: Sequence[Detection], ends: tuple[Detection, Detection] | None, interview: frozenset[str]
+) -> tuple[int, Detection, Detection] | None:
+    """Of the pauses whose sides were heard (``found``: left, right, left, right, ...), the one where
+    one side is heard in a language of the interview at :func:`switch_bar` or more and the other
+    under the bar for its own best language, but, of the first side's language and another of the
+    interview, in that other: at :data:`SWITCH_SECOND_LANGUAGE` or more, and at least
+    :data:`SWITCH_PROBABILITY` of what the two languages share; on the side of an end of the unit
+    not heard in the sure side's language. Of several, the surest unsure side (on a tie, the
+    shorter pause, as for the bar). With the detections of its two sides, the unsure one kept to
+    the interview's languages where a third was heard best there (noise makes a stretch sound
+    like Latvian or Thai): it is decoded in the interview's language it is most heard in.
+    None if no pause is so."""
+    if ends is None:
+        return None
+    agreed = []
+    for k, sides in enumerate(zip(found[::2], found[1::2])):
+        for u in (0, 1):
+            unsure, sure, end = sides[u], sides[1 - u], ends[u]
+            language = sure.best[0]
+            others = sorted(interview - {language})
+            if language not in interview or not others:
+                continue
+            other = max(others, key=unsure.p)  # the first in order on a tie
+            theirs, ours = unsure.p(other), unsure.p(language)
+            if (
+                sure.best[1] >= switch_bar(language, other, interview)
+                and unsure.best[1] < switch_bar(unsure.best[0], language, interview)
+                and end.best[0] != language
+                and theirs >= SWITCH_SECOND_LANGUAGE
+                and theirs >= SWITCH_PROBABILITY * (theirs + ours)
+            ):
+                if unsure.best[0] != other:  # ``other`` first: it stays the best on a tie
+                    kept = {x: q for x, q in unsure.probabilities.items() if x in interview and x != other}
+                    unsure = Detection(unsure.seconds, {other: theirs, **kept})
+                pair = (unsure, sure) if u == 0 else (sure, unsure)
+                agreed.append((theirs, k, pair))
+    if not agreed:
+        return None
+    _, k, (left, right) = max(agreed, key=lambda x: (x[0], x[1]))
+    return k, left, right
 
 
 def split_off_replies(
