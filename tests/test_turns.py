@@ -554,7 +554,7 @@ def test_a_unit_is_probed_all_along_only_when_its_detection_leaves_room_for_a_se
 
 def test_a_reply_cut_off_a_units_end_runs_from_the_end_to_a_pause():
     """From 0.5 s of speech (a "Yes." as the VAD hears it) to under 4 s, with 2 s of speech left beside it."""
-    from interview_assist.asr.switches import _replies
+    from interview_assist.asr.replies import _replies
     from interview_assist.asr.units import Unit
 
     unit = Unit(Span(10.0, 22.0), "S1", (Span(10.2, 10.6), Span(10.8, 11.6), Span(11.8, 19.0), Span(19.2, 20.4), Span(20.6, 21.8)))
@@ -571,7 +571,8 @@ def test_two_replies_cut_off_one_unit_leave_enough_speech_between_them():
     """Each end's replies are found alone; in a unit of one piece the two cut off must leave 2 s of
     speech between them (the surest pair could overlap, or leave 1 s): the most replies that fit, then the surest."""
     from interview_assist.asr.language import Detection
-    from interview_assist.asr.switches import Piece, Reply, _fitting
+    from interview_assist.asr.replies import Reply, _fitting
+    from interview_assist.asr.switches import Piece
     from interview_assist.asr.units import Unit
 
     heard = tuple(Span(0.25 + i * 1.25, 1.25 + i * 1.25) for i in range(5))  # five 1 s stretches

@@ -14,7 +14,7 @@ of one processing window, :class:`TurnDecoder`:
    alone; a unit is split where both parts are heard in different
    languages surely enough, and a short reply at either end of it is cut
    off where, heard alone, it is in another language of the interview
-   (:mod:`interview_assist.asr.switches`);
+   (:mod:`interview_assist.asr.switches`, :mod:`interview_assist.asr.replies`);
 4. chooses each unit's language: as detected where the unit is long and
    heard surely, else from its detection and the speaker's prior, the
    languages of their other units in this window and before
@@ -51,7 +51,8 @@ from interview_assist.asr.language import (
     doubt_reason,
     unsupported_reason,
 )
-from interview_assist.asr.switches import REPLY_MIN_SECONDS, Piece, clip, probes, speech, split
+from interview_assist.asr.replies import split_off_replies
+from interview_assist.asr.switches import REPLY_MIN_SECONDS, Piece, clip, probes, speech, split_at_a_switch
 from interview_assist.asr.transcriber import LOOP_COMPRESSION_RATIO, Transcriber
 from interview_assist.asr.units import MARGIN_SECONDS, Unit, widened
 from interview_assist.asr.word_times import FLOOR_CONTEXT_SECONDS, to_speech
@@ -158,7 +159,8 @@ class TurnDecoder:
             if known is not None:
                 pieces.append(Piece(unit, enc, fixed=known))
             else:
-                pieces += split(tr, audio, unit, enc, detections[i], probed[i], interview)
+                parts = split_at_a_switch(tr, audio, unit, enc, detections[i], probed[i], interview)
+                pieces += split_off_replies(tr, audio, unit, parts, probed[i], interview)
         return pieces, interview
 
     def transcribe_stretches(
