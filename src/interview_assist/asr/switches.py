@@ -126,6 +126,7 @@ def split_at_a_switch(
     room for a second language.
     """
     whole = [Piece(unit, encoded, detection)]
+    ends = (probed[0][1], probed[-1][1]) if probed else None  # the first and last probes, for split_at_a_pause
     tr = transcriber
     if not may_switch(detection):
         # A whole unit is heard in one language, even when it holds two. A turn
@@ -133,13 +134,13 @@ def split_at_a_switch(
         # their own, are in another language than the whole.
         if all(end.best[0] == detection.best[0] for _, end in probed):
             return whole
-        return split_at_a_pause(transcriber, audio, unit, whole, interview, _ends(probed))
+        return split_at_a_pause(transcriber, audio, unit, whole, interview, ends)
     probes = [(s.start + PROBE_SECONDS / 2, d) for s, d in probed]
     candidates = switch_point(probes, detection)
     # The first and last probes hear the unit's ends.
     ends_differ = any(d.best[0] != detection.best[0] for _, d in (probes[:1] + probes[-1:]))
     if not candidates:
-        return split_at_a_pause(transcriber, audio, unit, whole, interview, _ends(probed)) if ends_differ else whole
+        return split_at_a_pause(transcriber, audio, unit, whole, interview, ends) if ends_differ else whole
     cuts, found = placed_cuts(transcriber, audio, unit, candidates, interview)
     while cuts:
         edges = [unit.span.start, *cuts, unit.span.end]
@@ -167,12 +168,7 @@ def split_at_a_switch(
             ", ".join(f"{c:.2f}" for c in cuts), " -> ".join(d.best[0] for d in heard),
         )
         return [Piece(unit.part(p), found[p][0], found[p][1], switched=True) for p in parts]
-    return split_at_a_pause(transcriber, audio, unit, whole, interview, _ends(probed)) if ends_differ else whole
-
-
-def _ends(probed: Sequence[tuple[Span, Detection]]) -> tuple[Detection, Detection] | None:
-    """The detections of a unit's first and last probes, if it was probed."""
-    return (probed[0][1], probed[-1][1]) if probed else None
+    return split_at_a_pause(transcriber, audio, unit, whole, interview, ends) if ends_differ else whole
 
 
 def _strength(left: Detection, right: Detection, interview: frozenset[str]) -> float:
