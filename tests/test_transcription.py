@@ -257,6 +257,60 @@ def test_a_reading_that_runs_past_what_its_speech_can_hold_is_stopped_and_read_a
     assert wer(reference, " ".join(s.text for s in segments)) <= 0.10
 
 
+def test_a_reading_that_writes_a_sentence_again_loops():
+    """Each copy its own segment, no segment compresses as a loop does; the whole reading
+    does, or writes a phrase twice in a row. Seen on one CPU, from 2.7 s of speech in a
+    batch: "She was waiting at my front lawn." seven times; and "Yes, that's correct."
+    twice from a reply."""
+    from interview_assist.asr.transcriber import Reading, is_repetitive
+    from interview_assist.core.transcript import Segment
+
+    sentence = "She was waiting at my front lawn."
+    copies = [Segment(start=2.2 * (k > 0), end=2.2, text=sentence, language="en", compression_ratio=1.1) for k in range(7)]
+    assert is_repetitive(" ".join(s.text for s in copies))
+    assert Reading(copies, repetitive=True).looping and not Reading(copies).looping
+    assert is_repetitive(f"{sentence} {sentence}")
+    assert is_repetitive("Yes, that's correct. Yes, that's correct.")
+    assert is_repetitive("Oh, there's one here. Oh, there's one here. Oh, there's one there.")
+    # Not a loop: two words said twice, a long sentence, nothing.
+    assert not is_repetitive("Yes, yes. Thank you, thank you. I don't, I don't know.")
+    assert not is_repetitive(
+        "And so, my fellow Americans, ask not what your country can do for you, ask what you can do for your country."
+    )
+    assert not is_repetitive("")
+
+
+def test_a_reading_repeated_segment_by_segment_is_read_again(eval_dir, base_transcriber, monkeypatch):
+    """A reading of real speech that the batched decoder wrote twice (the decoder's answer
+    stands in: on which CPU and in which batch it does varies) is read again alone by the
+    sequential decoder: it comes out once."""
+    from dataclasses import replace
+
+    from interview_assist.asr.decoding import TurnDecoder
+    from interview_assist.asr.transcriber import Reading, is_repetitive
+    from interview_assist.asr.units import Unit
+    from interview_assist.audio.decode import load
+    from interview_assist.audio.vad import speech_spans
+    from interview_assist.core.spans import SAMPLE_RATE, Span, samples_to_seconds
+
+    tr = base_transcriber
+    whole = load(eval_dir / "asr" / "jfk.flac")
+    first = speech_spans(whole)[0]
+    audio = whole[: int((first.end + 0.3) * SAMPLE_RATE)]
+    heard = tr.read_alone(audio, "en")  # the sequential decoder's reading, 30 s of window
+    text = " ".join(s.text for s in heard)
+    assert "fellow americans" in normalise(text) and not is_repetitive(text)
+
+    def doubled(items, *, unbiased=False):
+        end = heard[-1].end
+        copies = [replace(s, start=end, end=end, words=tuple(replace(w, start=end, end=end) for w in s.words)) for s in heard]
+        return [Reading(heard + copies, repetitive=is_repetitive(f"{text} {text}")) for _ in items]
+
+    monkeypatch.setattr(tr, "decode", doubled)
+    segments = TurnDecoder(tr).transcribe(audio, [Unit(Span(0.0, samples_to_seconds(audio.size)))])
+    assert normalise(" ".join(s.text for s in segments)) == normalise(text), [s.text for s in segments]
+
+
 @pytest.mark.slow
 def test_long_clips_are_decoded_in_smaller_batches_than_short_ones(eval_dir, base_transcriber, monkeypatch):
     """The decoder holds keys and values for every beam of every clip: 8 clips of 28 s took 783 MiB

@@ -53,7 +53,7 @@ from interview_assist.asr.language import (
 )
 from interview_assist.asr.replies import split_off_replies
 from interview_assist.asr.switches import REPLY_MIN_SECONDS, Piece, clip, probes, speech, split_at_a_switch
-from interview_assist.asr.transcriber import LOOP_COMPRESSION_RATIO, Transcriber
+from interview_assist.asr.transcriber import Transcriber
 from interview_assist.asr.units import MARGIN_SECONDS, Unit, widened
 from interview_assist.asr.word_times import FLOOR_CONTEXT_SECONDS, to_speech
 from interview_assist.audio.vad import uncovered
@@ -108,7 +108,7 @@ class TurnDecoder:
         read: list[tuple[Unit, list[Segment]]] = []
         for k, (piece, choice, reading) in enumerate(zip(pieces, choices, decoded)):
             segments = _placed(reading.segments, piece.unit.span, piece.unit.heard)
-            segments, choice = self._reread_if_looping(audio, piece, choice, segments, unbiased, reading.cut_off, interview)
+            segments, choice = self._reread_if_looping(audio, piece, choice, segments, unbiased, reading.looping, interview)
             choices[k] = choice
             segments += self._skipped(audio, piece.unit, choice, segments, unbiased)
             read.append((piece.unit, segments))
@@ -254,9 +254,9 @@ class TurnDecoder:
     # -- 6. loops and skipped speech ---------------------------------------------
     def _reread_if_looping(
         self, audio: np.ndarray, piece: Piece, choice: LanguageChoice, segments: list[Segment], unbiased: bool,
-        cut_off: bool = False, interview: frozenset[str] = frozenset(),
+        looping: bool, interview: frozenset[str] = frozenset(),
     ) -> tuple[list[Segment], LanguageChoice]:
-        """A reading that loops (repetitive, or stopped as it ran on: ``cut_off``) read again alone.
+        """A reading that loops (:attr:`Reading.looping`: repetitive, or stopped as it ran on) read again alone.
 
         Where it still loops in a language the speaker's prior chose against
         the piece's own detection, the prior was likely wrong (a short reply
@@ -266,7 +266,7 @@ class TurnDecoder:
         its language and with its probability (flagged when unsure), if it
         has words.
         """
-        if not self.transcriber.options.reread_loops or not _looping(segments, cut_off):
+        if not self.transcriber.options.reread_loops or not looping:
             return segments, choice
         unit = piece.unit
         again = self.transcriber.read_alone(clip(audio, unit.span), choice.language, unbiased=unbiased)
@@ -276,7 +276,7 @@ class TurnDecoder:
         other = _detected_instead(piece.detection, choice, interview)
         if other is not None:
             (reading,) = self.transcriber.decode([(piece.encoded, other.language)], unbiased=unbiased)
-            if any(s.words for s in reading.segments) and not _looping(reading.segments, reading.cut_off):
+            if any(s.words for s in reading.segments) and not reading.looping:
                 logger.info(
                     "a reading looping in %s at %.1f-%.1f s was read in %s, as detected",
                     choice.language, unit.span.start, unit.span.end, other.language,
@@ -333,7 +333,7 @@ class TurnDecoder:
         for (span, unit), choice, reading in zip(
             stretches, choices, tr.decode([(e, c.language) for e, c in zip(encoded, choices)], unbiased=unbiased)
         ):
-            if _looping(reading.segments, reading.cut_off):
+            if reading.looping:
                 continue
             placed = _placed(reading.segments, span, (span,))
             if any(s.words for s in placed):
@@ -359,11 +359,6 @@ def _joined(spans: Sequence[Span]) -> list[Span]:
         else:
             out.append(s)
     return out
-
-
-def _looping(segments: Sequence[Segment], cut_off: bool) -> bool:
-    """Whether a reading loops: repetitive, or stopped as it ran on (``cut_off``)."""
-    return cut_off or any((s.compression_ratio or 0.0) > LOOP_COMPRESSION_RATIO for s in segments)
 
 
 def _detected_instead(detection: Detection | None, choice: LanguageChoice, interview: frozenset[str]) -> LanguageChoice | None:

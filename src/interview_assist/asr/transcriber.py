@@ -36,6 +36,7 @@ import dataclasses
 import logging
 import math
 import os
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -59,6 +60,13 @@ logger = logging.getLogger("interview_assist")
 LOOP_COMPRESSION_RATIO = 2.4
 # The re-readings of a looping chunk, in order: plain, then with repeats forbidden.
 REREADINGS: tuple[dict[str, int], ...] = ({}, {"no_repeat_ngram_size": 4})
+# A phrase of this many words or more written twice in a row makes a reading
+# loop (is_repetitive): at the end of a short clip, with silence after it, the
+# batched decoder at times starts the clip again ("She was waiting at my front
+# lawn. She was waiting at my front lawn."; "Yes, that's correct. Yes, that's
+# correct."). The sequential decoder, reading it again, writes what it hears:
+# once, or twice if it was said twice.
+DOUBLED_PHRASE_WORDS = 3
 # The encoder gives one frame every 20 ms.
 ENCODER_FRAMES_PER_SECOND = 50
 # Silence after a clip in its encoder window: the decoder needs some to end
@@ -156,12 +164,36 @@ class Vocabulary:
 
 @dataclass(frozen=True, slots=True)
 class Reading:
-    """A clip as the decoder read it: its segments (seconds from the clip's start), and
+    """A clip as the decoder read it: its segments (seconds from the clip's start);
     whether the reading was stopped at the most text the clip's length can hold
-    (:data:`READING_TOKENS_PER_SECOND`): it was running on, as a loop does."""
+    (:data:`READING_TOKENS_PER_SECOND`): it was running on, as a loop does; and
+    whether its whole text is ``repetitive`` (:func:`is_repetitive`), which a
+    segment alone may not be: the same sentence written again, each copy a
+    segment of its own. (faster-whisper's sequential decoder tests a window's
+    whole text; its batched one, each segment's.)"""
 
     segments: list[Segment]
     cut_off: bool = False
+    repetitive: bool = False
+
+    @property
+    def looping(self) -> bool:
+        """Whether the reading loops: repetitive (as a whole or in a segment), or stopped as it ran on."""
+        return self.cut_off or self.repetitive or any((s.compression_ratio or 0.0) > LOOP_COMPRESSION_RATIO for s in self.segments)
+
+
+def is_repetitive(text: str) -> bool:
+    """Whether ``text`` reads as a loop: it compresses as one does (gzip ratio above
+    :data:`LOOP_COMPRESSION_RATIO`), or it writes a phrase of :data:`DOUBLED_PHRASE_WORDS`
+    words or more twice in a row."""
+    if get_compression_ratio(text) > LOOP_COMPRESSION_RATIO:
+        return True
+    words = re.findall(r"\w[\w'’]*", text.lower())  # a word with its apostrophes: "don't" is one
+    return any(
+        words[start : start + n] == words[start + n : start + 2 * n]
+        for n in range(DOUBLED_PHRASE_WORDS, len(words) // 2 + 1)
+        for start in range(len(words) - 2 * n + 1)
+    )
 
 
 def check_language(code: str) -> None:
@@ -315,7 +347,7 @@ class Transcriber:
             for k in range(0, len(indices), batch):
                 chosen = indices[k : k + batch]
                 for i, reading in zip(chosen, self._decode_batch([items[i][0] for i in chosen], tokenizer, prompt, suppress)):
-                    out[i] = Reading([replace(s, language=language) for s in reading.segments], reading.cut_off)
+                    out[i] = replace(reading, segments=[replace(s, language=language) for s in reading.segments])
         return out
 
     def _decode_batch(self, encoded: list[np.ndarray], tokenizer: Tokenizer, prompt: list[int], suppress: list[int]) -> list[Reading]:
@@ -347,10 +379,11 @@ class Transcriber:
         )
         size = encoded[0].shape[0] * 2  # feature frames
         duration = size / model.frames_per_second
-        pieces, cut_off = [], []
+        pieces, cut_off, repetitive = [], [], []
         for result in results:
             tokens = result.sequences_ids[0]
             cut_off.append(0 < stop <= len(tokens))
+            repetitive.append(is_repetitive(tokenizer.decode(tokens)))
             avg_logprob = result.scores[0] * len(tokens) / (len(tokens) + 1)
             subsegments, _, _ = model._split_segments_by_timestamps(  # noqa: SLF001 - faster-whisper is pinned
                 tokenizer=tokenizer, tokens=tokens, time_offset=0.0, segment_size=size, segment_duration=duration, seek=0,
@@ -369,7 +402,7 @@ class Transcriber:
             model.add_word_timestamps(
                 pieces, tokenizer, storage, [size] * len(pieces), _PREPEND_PUNCTUATIONS, _APPEND_PUNCTUATIONS, 0.0
             )
-        return [Reading([_segment(p) for p in clip], cut) for clip, cut in zip(pieces, cut_off)]
+        return [Reading([_segment(p) for p in clip], cut, again) for clip, cut, again in zip(pieces, cut_off, repetitive)]
 
     def _tokenizer(self, language: str) -> Tokenizer:
         return Tokenizer(self.model.hf_tokenizer, self.multilingual, task="transcribe", language=language)
