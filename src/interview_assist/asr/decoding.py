@@ -302,8 +302,9 @@ class TurnDecoder:
         another language: Whisper, decoding the turn in its language, passes
         over it. So its language is its own detection's with the recording's
         languages as the prior, not the speaker's (a language forced or set
-        by a person stands). A reading that loops is left out: the stretch
-        stays as the unit's reading left it.
+        by a person stands). A reading that loops is read again alone, as a
+        unit's is; if that loops too, it is left out: the stretch stays as the
+        unit's reading left it.
         """
         stretches: list[tuple[Span, Unit]] = []
         for unit, segments in read:
@@ -333,9 +334,13 @@ class TurnDecoder:
         for (span, unit), choice, reading in zip(
             stretches, choices, tr.decode([(e, c.language) for e, c in zip(encoded, choices)], unbiased=unbiased)
         ):
+            segments = reading.segments
             if reading.looping:
-                continue
-            placed = _placed(reading.segments, span, (span,))
+                again = tr.read_alone(clip(audio, span), choice.language, unbiased=unbiased) if tr.options.reread_loops else None
+                if again is None:
+                    continue
+                segments = again
+            placed = _placed(segments, span, (span,))
             if any(s.words for s in placed):
                 logger.info("speech passed over at %.1f-%.1f s heard alone, in %s", span.start, span.end, choice.language)
                 out += [_finish(s, choice, offset) for s in placed if s.words]
