@@ -311,6 +311,23 @@ def test_a_reading_repeated_segment_by_segment_is_read_again(eval_dir, base_tran
     assert normalise(" ".join(s.text for s in segments)) == normalise(text), [s.text for s in segments]
 
 
+def test_a_short_clip_is_encoded_with_more_silence_after_it(eval_dir, base_transcriber):
+    """2 s of silence after a clip, 4 s after a short one (a reply): with 2 s the decoder wrote
+    "yes yes" and "let's write" for "That's right" (benchmarks/short_clips.py). A group of clips
+    shares its longest window."""
+    from interview_assist.asr.transcriber import SHORT_CLIP_SECONDS
+    from interview_assist.audio.decode import load
+    from interview_assist.core.spans import seconds_to_samples
+
+    audio = load(eval_dir / "asr" / "jfk.flac")
+    short, long = audio[: seconds_to_samples(1.0)], audio[: seconds_to_samples(SHORT_CLIP_SECONDS + 1.5)]
+    encoded = base_transcriber.encode([short])[0]
+    assert encoded.shape[0] == 50 * (1.0 + 4.0)  # encoder frames, 50 a second
+    assert base_transcriber.encode([long])[0].shape[0] == 50 * (SHORT_CLIP_SECONDS + 1.5 + 2.0)
+    together = base_transcriber.encode([short, long])
+    assert [e.shape[0] for e in together] == [50 * (SHORT_CLIP_SECONDS + 1.5 + 2.0)] * 2
+
+
 @pytest.mark.slow
 def test_long_clips_are_decoded_in_smaller_batches_than_short_ones(eval_dir, base_transcriber, monkeypatch):
     """The decoder holds keys and values for every beam of every clip: 8 clips of 28 s took 783 MiB

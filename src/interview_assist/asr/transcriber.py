@@ -72,7 +72,18 @@ ENCODER_FRAMES_PER_SECOND = 50
 # Silence after a clip in its encoder window: the decoder needs some to end
 # its transcript (with none it loops), not the 30 s Whisper pads to.
 ENCODE_PAD_SECONDS = 2.0
-ENCODE_PAD_FRAMES = int(ENCODE_PAD_SECONDS * 100)
+# A short clip (a reply, a sentence) needs more: with 2 s after it the
+# decoder wrote "yes yes", "no never no never ...", "let's write" for
+# "That's right", a 3.6 s sentence eight times; with 4 s, about as well as
+# with 30 s. Clips of 5-10 s read the same with 2 or 4 s (benchmarks/short_clips.py).
+SHORT_CLIP_SECONDS = 5.0
+SHORT_CLIP_PAD_SECONDS = 4.0
+
+
+def pad_frames(frames: int) -> int:
+    """Feature frames of silence after a clip of ``frames`` feature frames (100 a second) in its window."""
+    return int((SHORT_CLIP_PAD_SECONDS if frames < SHORT_CLIP_SECONDS * 100 else ENCODE_PAD_SECONDS) * 100)
+
 N_FRAMES = 3000  # 30 s of feature frames, the most Whisper reads
 # Audio per encoder call: 4 clips of 12.6 s took 15 ms of encoder time per
 # second of audio on 2 cores, 2 of them 10 ms (benchmarks/decode_choices.py).
@@ -255,7 +266,8 @@ class Transcriber:
     def encode(self, clips: Sequence[np.ndarray]) -> list[np.ndarray]:
         """The encoder output of each clip (16 kHz, at most 28 s), followed by a little silence.
 
-        A clip is encoded at its own length plus :data:`ENCODE_PAD_SECONDS`,
+        A clip is encoded at its own length plus :data:`ENCODE_PAD_SECONDS`
+        (:data:`SHORT_CLIP_PAD_SECONDS` after a short one: :func:`pad_frames`),
         not padded to 30 s: the encoder's work grows with its input, and
         Whisper's language detection and decoding need the speech at the
         start of the window, with silence after it, not 30 s of it. Clips of
@@ -269,7 +281,7 @@ class Transcriber:
         group, limit = max(1, self.options.batch_size), max(1, self.options.encode_batch_size)
         for k in range(0, len(order), group):
             chosen = order[k : k + group]
-            length = min(N_FRAMES, max(features[i].shape[-1] for i in chosen) + ENCODE_PAD_FRAMES)
+            length = min(N_FRAMES, max(features[i].shape[-1] + pad_frames(features[i].shape[-1]) for i in chosen))
             length += length % 2  # two feature frames make one encoder frame
             part = max(1, min(limit, int(ENCODE_BATCH_SECONDS * 100) // length))
             for j in range(0, len(chosen), part):

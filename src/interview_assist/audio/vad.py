@@ -14,7 +14,7 @@ from faster_whisper.vad import VadOptions, get_speech_timestamps
 from interview_assist.core.spans import SAMPLE_RATE, Span, samples_to_seconds
 
 # Whisper sees at most 30 s at once; a unit of speech is decoded with 2 s of
-# silence after it (see asr.ENCODE_PAD_SECONDS).
+# silence after it (see asr.transcriber.pad_frames).
 MAX_SPEECH_SECONDS = 28.0
 
 
