@@ -4,8 +4,9 @@ Every reference clip of the code-switched interviews (``benchmarks/codeswitch.py
 files: cs_v01 and the mixtures ``codeswitch_data.py`` builds) whose length is in
 [MIN, MAX) seconds and whose language whisper has, cut out with 0.15 s either
 side, is encoded followed by some silence, then its language is detected and it
-is decoded in its reference language, batched as the pipeline decodes (beam 5,
-temperature 0). Each padding is scored side by side on the same clips:
+is decoded in its reference language, alone (not in a batch, so what depends on
+a batch's other clips does not show), with the pipeline's decoding settings
+(beam 5, temperature 0). Each padding is scored side by side on the same clips:
 
 - ``+Ns``: the clip's length plus N s of silence (the pipeline used +2 s for
   every clip before the short-clip padding);

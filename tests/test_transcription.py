@@ -272,12 +272,39 @@ def test_a_reading_that_writes_a_sentence_again_loops():
     assert is_repetitive(f"{sentence} {sentence}")
     assert is_repetitive("Yes, that's correct. Yes, that's correct.")
     assert is_repetitive("Oh, there's one here. Oh, there's one here. Oh, there's one there.")
-    # Not a loop: two words said twice, a long sentence, nothing.
+    # A phrase said twice is one too: such a reading is read again, and the sequential decoder's
+    # reading kept, whatever it repeats (see the test below).
+    assert is_repetitive("I don't know, I don't know.")
+    # Scripts written without spaces: a run of characters written again.
+    assert is_repetitive("她在我家前院等着。她在我家前院等着。")
+    assert not is_repetitive("她在我家前院等着。")
+    # Not a loop: two words said twice, words with combining signs, a long sentence, nothing.
     assert not is_repetitive("Yes, yes. Thank you, thank you. I don't, I don't know.")
+    assert not is_repetitive("मेरे मामा मेरी मामी")  # "my uncle, my aunt": Hindi's vowel signs are part of its words
     assert not is_repetitive(
         "And so, my fellow Americans, ask not what your country can do for you, ask what you can do for your country."
     )
     assert not is_repetitive("")
+
+
+def test_the_decoder_judges_a_readings_whole_text(eval_dir, base_transcriber, monkeypatch):
+    """What :func:`is_repetitive` is asked about is each reading's whole text, all its segments."""
+    import interview_assist.asr.transcriber as transcriber
+    from interview_assist.audio.decode import load
+    from interview_assist.core.spans import seconds_to_samples
+
+    heard: list[str] = []
+
+    def judged(text: str) -> bool:
+        heard.append(text)
+        return len(text.split()) > 1
+
+    monkeypatch.setattr(transcriber, "is_repetitive", judged)
+    audio = load(eval_dir / "asr" / "harvard_osr_0030.wav")[: seconds_to_samples(20.0)]  # several sentences
+    (reading,) = base_transcriber.decode([(base_transcriber.encode([audio])[0], "en")])
+    assert len(heard) == 1 and len(reading.segments) >= 2
+    assert normalise(heard[0]) == normalise(" ".join(s.text for s in reading.segments))
+    assert reading.repetitive and reading.looping and not reading.runs_on
 
 
 def test_a_reading_repeated_segment_by_segment_is_read_again(eval_dir, base_transcriber, monkeypatch):

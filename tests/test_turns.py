@@ -246,7 +246,12 @@ def test_a_short_reply_a_turns_reading_passed_over_is_heard_alone_in_its_own_lan
     again = decoder._passed_over(audio, [(joined, turn_reading)], decoder.history, 0.0, False)
     assert normalise(" ".join(once)) == normalise(" ".join(w.text for s in again for w in s.words)), [s.text for s in again]
     assert {s.language for s in again} == {"en"}
-    twin.options = replace(base_transcriber.options, reread_loops=False)  # not read again: left out
+    # Not read again: a reading that only repeats a phrase is kept as it is (a phrase said over is
+    # speech too); one stopped as it ran on is left out.
+    twin.options = replace(base_transcriber.options, reread_loops=False)
+    kept = decoder._passed_over(audio, [(joined, turn_reading)], decoder.history, 0.0, False)
+    assert len([w for s in kept for w in s.words]) == 4 * len(once), [s.text for s in kept]
+    twin.decode = lambda items, *, unbiased=False: [replace(r, cut_off=True) for r in decode(items, unbiased=unbiased)]
     assert decoder._passed_over(audio, [(joined, turn_reading)], decoder.history, 0.0, False) == []
 
 
@@ -428,7 +433,7 @@ def test_a_short_turn_heard_surely_in_another_language_still_keeps_its_speakers(
     """A long unit heard surely keeps its own language, whatever its speaker spoke before; a short one
     does not, however sure: Whisper hears the first 0.6 s of a French sentence as another language at
     0.8 or more. The length that counts is the speech's, not the encoding's (a unit is encoded with
-    2 s of silence after it, and padded to the longest of its group)."""
+    2-4 s of silence after it, and padded to the longest of its group)."""
     from interview_assist.asr.decoding import TurnDecoder
     from interview_assist.asr.language import LanguageHistory
     from interview_assist.asr.switches import Piece

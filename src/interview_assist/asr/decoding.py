@@ -6,7 +6,7 @@ of one processing window, :class:`TurnDecoder`:
 1. takes what is decided already: a language forced for the recording, or
    set by a person for a speaker;
 2. encodes every unit on its own, at its own length (with 2 s of silence
-   after it; see :meth:`Transcriber.encode`), several at once;
+   after it, 4 s after a short one; see :meth:`Transcriber.encode`), several at once;
 3. detects each unit's language from its own encoding, and looks inside a
    long unit for a switch of language: candidates where detections of short
    stretches of it change, and at its pauses when its ends are heard in
@@ -173,16 +173,22 @@ class TurnDecoder:
     ) -> list[Segment]:
         """Short stretches (seconds into ``audio``), each decoded alone in its given language.
 
-        One segment per stretch that produced words, in recording time.
+        One segment per stretch that produced words, in recording time. A
+        reading that loops is read again alone (and kept as it was if that
+        loops too).
         """
         if not stretches:
             return []
-        encoded = self.transcriber.encode([clip(audio, span) for span, _ in stretches])
-        decoded = self.transcriber.decode([(e, lang) for e, (_, lang) in zip(encoded, stretches)], unbiased=unbiased)
+        tr = self.transcriber
+        encoded = tr.encode([clip(audio, span) for span, _ in stretches])
+        decoded = tr.decode([(e, lang) for e, (_, lang) in zip(encoded, stretches)], unbiased=unbiased)
         out = []
         for (span, language), reading in zip(stretches, decoded):
+            segments = reading.segments
+            if reading.looping and tr.options.reread_loops:  # read again alone, as a unit's loop is
+                segments = tr.read_alone(clip(audio, span), language, unbiased=unbiased) or segments
             around = Span(max(0.0, span.start - FLOOR_CONTEXT_SECONDS), min(samples_to_seconds(audio.size), span.end + FLOOR_CONTEXT_SECONDS))
-            placed = to_speech(_placed(reading.segments, span), clip(audio, around), around.start)
+            placed = to_speech(_placed(segments, span), clip(audio, around), around.start)
             words = tuple(w for s in placed for w in s.words)
             if not words:
                 continue
@@ -303,8 +309,9 @@ class TurnDecoder:
         over it. So its language is its own detection's with the recording's
         languages as the prior, not the speaker's (a language forced or set
         by a person stands). A reading that loops is read again alone, as a
-        unit's is; if that loops too, it is left out: the stretch stays as the
-        unit's reading left it.
+        unit's is; if that loops too, a reading that ran on (stopped, or a
+        segment repetitive) is left out: the stretch stays as the unit's
+        reading left it; one that only repeats a phrase is kept.
         """
         stretches: list[tuple[Span, Unit]] = []
         for unit, segments in read:
@@ -337,9 +344,10 @@ class TurnDecoder:
             segments = reading.segments
             if reading.looping:
                 again = tr.read_alone(clip(audio, span), choice.language, unbiased=unbiased) if tr.options.reread_loops else None
-                if again is None:
+                if again is not None:
+                    segments = again
+                elif reading.runs_on:
                     continue
-                segments = again
             placed = _placed(segments, span, (span,))
             if any(s.words for s in placed):
                 logger.info("speech passed over at %.1f-%.1f s heard alone, in %s", span.start, span.end, choice.language)

@@ -115,7 +115,7 @@ class Detection:
     """Whisper's language probabilities for one stretch of speech (the most likely first)."""
 
     # The encoding it was heard on: for a whole unit or part, its speech with
-    # the margins, 2 s of silence and its encode group's padding; for a probe,
+    # the margins, 2-4 s of silence and its encode group's padding; for a probe,
     # the stretch. Weighing a unit's detection by its speech alone (0.6 s of
     # "yes" against the speaker's prior) was measured and lost: 96.5 % of the
     # code-switched speech in the right language against 97.1 %, and two files
@@ -412,7 +412,7 @@ def decisive(detection: Detection, speech_seconds: float) -> bool:
     (:data:`SWITCH_PROBABILITY`). A speaker heard only
     in English until then who says a long sentence in French is heard in
     French: a prior strong enough to overrule that would translate it. The
-    length is the speech's, not the detection's: a unit is encoded with 2 s
+    length is the speech's, not the detection's: a unit is encoded with 2-4 s
     of silence after it, and Whisper hears 0.6 s of French as Korean at 0.93.
     """
     return speech_seconds >= MIN_DETECTION_SECONDS and detection.best[1] >= SWITCH_PROBABILITY

@@ -4,8 +4,8 @@
 the turn-by-turn decoding (:mod:`interview_assist.asr.decoding`) is built from:
 
 - :meth:`Transcriber.encode` runs the encoder over clips of speech (a
-  speaker's turn), each at its own length with 2 s of silence after it,
-  several at once;
+  speaker's turn), each at its own length with 2 s of silence after it
+  (4 s after a short one), several at once;
 - :meth:`Transcriber.detect` detects the language of an encoded clip, and
   :meth:`Transcriber.detect_stretches`, roughly, of parts of clips;
 - :meth:`Transcriber.decode` decodes encoded clips, each in its own
@@ -36,7 +36,7 @@ import dataclasses
 import logging
 import math
 import os
-import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -67,6 +67,8 @@ REREADINGS: tuple[dict[str, int], ...] = ({}, {"no_repeat_ngram_size": 4})
 # correct."). The sequential decoder, reading it again, writes what it hears:
 # once, or twice if it was said twice.
 DOUBLED_PHRASE_WORDS = 3
+DOUBLED_PHRASE_CHARACTERS = 6  # in a script written without spaces
+_EDGE_PUNCTUATION = "\"'“”‘’«»„.,;:!?¿¡…()[]{}-–—。、，！？：；「」『』"
 # The encoder gives one frame every 20 ms.
 ENCODER_FRAMES_PER_SECOND = 50
 # Silence after a clip in its encoder window: the decoder needs some to end
@@ -74,8 +76,10 @@ ENCODER_FRAMES_PER_SECOND = 50
 ENCODE_PAD_SECONDS = 2.0
 # A short clip (a reply, a sentence) needs more: with 2 s after it the
 # decoder wrote "yes yes", "no never no never ...", "let's write" for
-# "That's right", a 3.6 s sentence eight times; with 4 s, about as well as
-# with 30 s. Clips of 5-10 s read the same with 2 or 4 s (benchmarks/short_clips.py).
+# "That's right", a 3.6 s sentence eight times. With 4 s, clips under 2.5 s
+# read about as well as with 30 s, and clips of 2.5-5 s with 40 % fewer
+# errors than with 2 s; clips of 5-10 s read the same with 2 or 4 s
+# (benchmarks/short_clips.py).
 SHORT_CLIP_SECONDS = 5.0
 SHORT_CLIP_PAD_SECONDS = 4.0
 
@@ -188,22 +192,42 @@ class Reading:
     repetitive: bool = False
 
     @property
+    def runs_on(self) -> bool:
+        """Whether the reading ran on: stopped as it did, or a segment of it repetitive."""
+        return self.cut_off or any((s.compression_ratio or 0.0) > LOOP_COMPRESSION_RATIO for s in self.segments)
+
+    @property
     def looping(self) -> bool:
-        """Whether the reading loops: repetitive (as a whole or in a segment), or stopped as it ran on."""
-        return self.cut_off or self.repetitive or any((s.compression_ratio or 0.0) > LOOP_COMPRESSION_RATIO for s in self.segments)
+        """Whether the reading loops: it ran on, or its whole text is repetitive (a sentence written again)."""
+        return self.runs_on or self.repetitive
 
 
 def is_repetitive(text: str) -> bool:
     """Whether ``text`` reads as a loop: it compresses as one does (gzip ratio above
     :data:`LOOP_COMPRESSION_RATIO`), or it writes a phrase of :data:`DOUBLED_PHRASE_WORDS`
-    words or more twice in a row."""
+    words or more twice in a row; in a script written without spaces (Chinese, Japanese,
+    Thai), a run of :data:`DOUBLED_PHRASE_CHARACTERS` characters or more.
+
+    Words are what spaces part, punctuation at their edges left out ("don't" and
+    "मामी" are one word each)."""
     if get_compression_ratio(text) > LOOP_COMPRESSION_RATIO:
         return True
-    words = re.findall(r"\w[\w'’]*", text.lower())  # a word with its apostrophes: "don't" is one
+    words = [w for w in (w.strip(_EDGE_PUNCTUATION) for w in text.lower().split()) if w]
+    if _doubled(words, DOUBLED_PHRASE_WORDS):
+        return True
+    runs = (
+        [ch for ch in w if not unicodedata.category(ch).startswith("P")]
+        for w in words if len(w) >= 2 * DOUBLED_PHRASE_CHARACTERS
+    )
+    return any(_doubled(run, DOUBLED_PHRASE_CHARACTERS) for run in runs)
+
+
+def _doubled(items: Sequence[str], least: int) -> bool:
+    """Whether ``least`` or more items in a row come again right after themselves."""
     return any(
-        words[start : start + n] == words[start + n : start + 2 * n]
-        for n in range(DOUBLED_PHRASE_WORDS, len(words) // 2 + 1)
-        for start in range(len(words) - 2 * n + 1)
+        items[start : start + n] == items[start + n : start + 2 * n]
+        for n in range(least, len(items) // 2 + 1)
+        for start in range(len(items) - 2 * n + 1)
     )
 
 
