@@ -262,7 +262,8 @@ def test_a_reading_that_writes_a_sentence_again_loops():
     does, or writes a phrase twice in a row. Seen on one CPU, from 2.7 s of speech in a
     batch: "She was waiting at my front lawn." seven times; and "Yes, that's correct."
     twice from a reply."""
-    from interview_assist.asr.transcriber import Reading, is_repetitive
+    from interview_assist.asr.hallucination import is_repetitive
+    from interview_assist.asr.transcriber import Reading
     from interview_assist.core.transcript import Segment
 
     sentence = "She was waiting at my front lawn."
@@ -314,7 +315,8 @@ def test_a_reading_repeated_segment_by_segment_is_read_again(eval_dir, base_tran
     from dataclasses import replace
 
     from interview_assist.asr.decoding import TurnDecoder
-    from interview_assist.asr.transcriber import Reading, is_repetitive
+    from interview_assist.asr.hallucination import is_repetitive
+    from interview_assist.asr.transcriber import Reading
     from interview_assist.asr.units import Unit
     from interview_assist.audio.decode import load
     from interview_assist.audio.vad import speech_spans

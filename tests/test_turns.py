@@ -231,7 +231,8 @@ def test_a_short_reply_a_turns_reading_passed_over_is_heard_alone_in_its_own_lan
     import copy
     from dataclasses import replace
 
-    from interview_assist.asr.transcriber import Reading, is_repetitive
+    from interview_assist.asr.hallucination import is_repetitive
+    from interview_assist.asr.transcriber import Reading
 
     decode = base_transcriber.decode
 

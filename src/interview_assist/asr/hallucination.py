@@ -8,6 +8,9 @@ reviewer can listen to it.
 One reading is shortened: a loop that holds more words than anyone can say in
 its time (:func:`shortened_loops`). The phrase it repeats is kept once, and
 its ``loop`` flag says how many times the model wrote it.
+
+Before any flag, the decoder asks :func:`is_repetitive` of a reading's whole
+text whether it loops, and reads such a clip again.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+
+from faster_whisper.transcribe import get_compression_ratio
 
 from interview_assist.audio.vad import uncovered
 from interview_assist.core.spans import Span, format_timestamp
@@ -48,6 +53,19 @@ STOCK_PHRASES: tuple[str, ...] = (
     "subtitulos por",
     "spasibo za vnimanie",
 )
+
+
+# faster-whisper's threshold above which a reading is repetitive (a loop).
+LOOP_COMPRESSION_RATIO = 2.4
+# A phrase of this many words or more written twice in a row makes a reading
+# loop (is_repetitive): at the end of a short clip, with silence after it, the
+# batched decoder at times starts the clip again ("She was waiting at my front
+# lawn. She was waiting at my front lawn."; "Yes, that's correct. Yes, that's
+# correct."). The sequential decoder, reading it again, writes what it hears:
+# once, or twice if it was said twice.
+DOUBLED_PHRASE_WORDS = 3
+DOUBLED_PHRASE_CHARACTERS = 6  # in a script written without spaces
+_EDGE_PUNCTUATION = "\"'“”‘’«»„.,;:!?¿¡…()[]{}-–—。、，！？：；「」『』"
 
 
 # A word lasting longer than this was not said that long: the decoder stopped
@@ -102,6 +120,35 @@ def _repeat_run(tokens: list[str], max_n: int = 6) -> tuple[int, int, int]:
 
 def _is_loop(n: int, count: int, settings: HallucinationSettings) -> bool:
     return (n == 1 and count >= settings.single_word_repeats) or (n > 1 and count >= settings.loop_repeats)
+
+
+def is_repetitive(text: str) -> bool:
+    """Whether ``text`` reads as a loop: it compresses as one does (gzip ratio above
+    :data:`LOOP_COMPRESSION_RATIO`), or it writes a phrase of :data:`DOUBLED_PHRASE_WORDS`
+    words or more twice in a row; in a script written without spaces (Chinese, Japanese,
+    Thai), a run of :data:`DOUBLED_PHRASE_CHARACTERS` characters or more.
+
+    Words are what spaces part, punctuation at their edges left out ("don't" and
+    "मामी" are one word each)."""
+    if get_compression_ratio(text) > LOOP_COMPRESSION_RATIO:
+        return True
+    words = [w for w in (w.strip(_EDGE_PUNCTUATION) for w in text.lower().split()) if w]
+    if _doubled(words, DOUBLED_PHRASE_WORDS):
+        return True
+    runs = (
+        [ch for ch in w if not unicodedata.category(ch).startswith("P")]
+        for w in words if len(w) >= 2 * DOUBLED_PHRASE_CHARACTERS
+    )
+    return any(_doubled(run, DOUBLED_PHRASE_CHARACTERS) for run in runs)
+
+
+def _doubled(items: Sequence[str], least: int) -> bool:
+    """Whether ``least`` or more items in a row come again right after themselves."""
+    return any(
+        items[start : start + n] == items[start + n : start + 2 * n]
+        for n in range(least, len(items) // 2 + 1)
+        for start in range(len(items) - 2 * n + 1)
+    )
 
 
 def shortened_loops(segments: list[Segment], settings: HallucinationSettings) -> tuple[list[Segment], dict[int, str]]:

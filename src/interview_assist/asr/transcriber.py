@@ -36,7 +36,6 @@ import dataclasses
 import logging
 import math
 import os
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -48,6 +47,7 @@ from faster_whisper.audio import pad_or_trim
 from faster_whisper.tokenizer import Tokenizer
 from faster_whisper.transcribe import get_compression_ratio, get_suppressed_tokens
 
+from interview_assist.asr.hallucination import LOOP_COMPRESSION_RATIO, is_repetitive
 from interview_assist.asr.language import NOT_SPOKEN, Detection
 from interview_assist.core.errors import InputError, ModelError
 from interview_assist.core.models import ModelCatalog, ModelSpec
@@ -56,19 +56,8 @@ from interview_assist.core.transcript import Segment, Word
 
 logger = logging.getLogger("interview_assist")
 
-# faster-whisper's threshold above which a reading is repetitive (a loop).
-LOOP_COMPRESSION_RATIO = 2.4
 # The re-readings of a looping chunk, in order: plain, then with repeats forbidden.
 REREADINGS: tuple[dict[str, int], ...] = ({}, {"no_repeat_ngram_size": 4})
-# A phrase of this many words or more written twice in a row makes a reading
-# loop (is_repetitive): at the end of a short clip, with silence after it, the
-# batched decoder at times starts the clip again ("She was waiting at my front
-# lawn. She was waiting at my front lawn."; "Yes, that's correct. Yes, that's
-# correct."). The sequential decoder, reading it again, writes what it hears:
-# once, or twice if it was said twice.
-DOUBLED_PHRASE_WORDS = 3
-DOUBLED_PHRASE_CHARACTERS = 6  # in a script written without spaces
-_EDGE_PUNCTUATION = "\"'“”‘’«»„.,;:!?¿¡…()[]{}-–—。、，！？：；「」『』"
 # The encoder gives one frame every 20 ms.
 ENCODER_FRAMES_PER_SECOND = 50
 # Silence after a clip in its encoder window: the decoder needs some to end
@@ -200,35 +189,6 @@ class Reading:
     def looping(self) -> bool:
         """Whether the reading loops: it ran on, or its whole text is repetitive (a sentence written again)."""
         return self.runs_on or self.repetitive
-
-
-def is_repetitive(text: str) -> bool:
-    """Whether ``text`` reads as a loop: it compresses as one does (gzip ratio above
-    :data:`LOOP_COMPRESSION_RATIO`), or it writes a phrase of :data:`DOUBLED_PHRASE_WORDS`
-    words or more twice in a row; in a script written without spaces (Chinese, Japanese,
-    Thai), a run of :data:`DOUBLED_PHRASE_CHARACTERS` characters or more.
-
-    Words are what spaces part, punctuation at their edges left out ("don't" and
-    "मामी" are one word each)."""
-    if get_compression_ratio(text) > LOOP_COMPRESSION_RATIO:
-        return True
-    words = [w for w in (w.strip(_EDGE_PUNCTUATION) for w in text.lower().split()) if w]
-    if _doubled(words, DOUBLED_PHRASE_WORDS):
-        return True
-    runs = (
-        [ch for ch in w if not unicodedata.category(ch).startswith("P")]
-        for w in words if len(w) >= 2 * DOUBLED_PHRASE_CHARACTERS
-    )
-    return any(_doubled(run, DOUBLED_PHRASE_CHARACTERS) for run in runs)
-
-
-def _doubled(items: Sequence[str], least: int) -> bool:
-    """Whether ``least`` or more items in a row come again right after themselves."""
-    return any(
-        items[start : start + n] == items[start + n : start + 2 * n]
-        for n in range(least, len(items) // 2 + 1)
-        for start in range(len(items) - 2 * n + 1)
-    )
 
 
 def check_language(code: str) -> None:
