@@ -421,7 +421,7 @@ class Transcriber:
                 **extra,
             )
             again = [replace(_segment(dataclasses.asdict(seg)), language=language) for seg in segments]
-            if again and all((s.compression_ratio or 0.0) <= LOOP_COMPRESSION_RATIO for s in again):
+            if again and not Reading(again).runs_on:
                 return again
         return None
 
