@@ -49,10 +49,19 @@ from interview_assist.asr.language import (
     decisive,
     detected,
     doubt_reason,
+    other_language_reason,
     unsupported_reason,
 )
 from interview_assist.asr.replies import split_off_replies
-from interview_assist.asr.switches import REPLY_MIN_SECONDS, Piece, clip, probes, speech, split_at_a_switch
+from interview_assist.asr.switches import (
+    REPLY_MIN_SECONDS,
+    Piece,
+    clip,
+    other_language,
+    probes,
+    speech,
+    split_at_a_switch,
+)
 from interview_assist.asr.transcriber import Transcriber
 from interview_assist.asr.units import MARGIN_SECONDS, Unit, widened
 from interview_assist.asr.word_times import FLOOR_CONTEXT_SECONDS, to_speech
@@ -112,7 +121,7 @@ class TurnDecoder:
             choices[k] = choice
             segments += self._skipped(audio, piece.unit, choice, segments, unbiased)
             read.append((piece.unit, segments))
-            out += [_finish(s, choice, offset) for s in segments]
+            out += _flag_other_language([_finish(s, choice, offset) for s in segments], piece, choice, offset)
             if on_progress is not None:
                 on_progress(offset + piece.unit.span.end)
         out += self._passed_over(audio, read, evidence, offset, unbiased)
@@ -418,6 +427,25 @@ def _placed(segments: Sequence[Segment], span: Span, heard: Sequence[Span] = ())
             start, end = min(start, words[0].start), max(end, words[-1].end)
         text = seg.text if len(kept) == len(seg.words) else "".join(w.text for w in words).strip()
         out.append(replace(seg, start=start, end=end, words=words, text=text))
+    return out
+
+
+def _flag_other_language(segments: list[Segment], piece: Piece, choice: LanguageChoice, offset: float) -> list[Segment]:
+    """``segments`` (of ``piece``, in recording time) with a language flag on those that lie, half of
+    them or :data:`MIN_DETECTION_SECONDS` of them, in a stretch of the piece heard alone in
+    another language (:func:`~interview_assist.asr.switches.other_language`); a flag they carry stays."""
+    found = other_language(piece, choice.language)
+    if found is None:
+        return segments
+    span, heard, probability = found
+    lo, hi = span.start + offset, span.end + offset
+    reason = other_language_reason(choice.language, heard, probability)
+    out = []
+    for s in segments:
+        inside = min(s.end, hi) - max(s.start, lo)
+        if s.language_doubt is None and inside > 0 and inside >= min(MIN_DETECTION_SECONDS, (s.end - s.start) / 2):
+            s = replace(s, language_doubt=reason)
+        out.append(s)
     return out
 
 

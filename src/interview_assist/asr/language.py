@@ -184,6 +184,13 @@ def doubt_reason(language: str, probability: float) -> str:
     )
 
 
+def other_language_reason(decoded: str, heard: str, probability: float) -> str:
+    return (
+        f"part of this turn was heard in another language, {language_name(heard)} ({heard}, p = {probability:.2f}): "
+        f"this text may be a translation or invented (decoded as {decoded})"
+    )
+
+
 def unsupported_reason(declared: str, decoded: str) -> str:
     return (
         f"the speaker's language, {language_name(declared)} ({declared}), is not one the speech model knows: "

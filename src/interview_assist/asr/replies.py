@@ -70,7 +70,7 @@ def split_off_replies(
     for (k, r), enc, d in zip(rest.items(), *heard_alone(transcriber, audio, [r.span for r in rest.values()])):
         if d.best[0] != pieces[k].language:
             return pieces
-        out[k] = Piece(r, enc, d, switched=pieces[k].switched)
+        out[k] = Piece(r, enc, d, switched=pieces[k].switched, heard_apart=pieces[k].heard_apart)
     replies = [r for r in (start, end) if r is not None]
     for reply in replies:
         cut = Piece(unit.part(reply.span), reply.encoded, reply.detection, switched=True, reply=True)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -91,6 +91,10 @@ class Piece:
     # A short reply cut off a unit's end: most likely another speaker's, whom diarization
     # joined to the turn, so its language does not count as the turn speaker's.
     reply: bool = False
+    # Of a unit left whole: the stretches of it heard alone while looking for a switch (seconds
+    # into the audio), each with its detection. One heard surely in another language than
+    # the unit is decoded in marks text that may be a translation (see other_language).
+    heard_apart: tuple[tuple[Span, Detection], ...] = ()
 
     @property
     def language(self) -> str:
@@ -168,7 +172,38 @@ def split_at_a_switch(
             ", ".join(f"{c:.2f}" for c in cuts), " -> ".join(d.best[0] for d in heard),
         )
         return [Piece(unit.part(p), found[p][0], found[p][1], switched=True) for p in parts]
+    whole = _left_whole(whole, [(p, d) for p, (_, d) in found.items()])
     return split_at_a_pause(transcriber, audio, unit, whole, interview, ends) if ends_differ else whole
+
+
+def _left_whole(whole: list[Piece], heard: Sequence[tuple[Span, Detection]]) -> list[Piece]:
+    """``whole`` (one piece, a unit not split) with the stretches of it heard alone on the way."""
+    piece = whole[0]
+    return [replace(piece, heard_apart=piece.heard_apart + tuple(heard))]
+
+
+def other_language(piece: Piece, language: str) -> tuple[Span, str, float] | None:
+    """The stretch of a unit left whole, decoded in ``language``, that was heard alone in another
+    language (span in seconds into the audio, language, probability), or None.
+
+    Such a stretch holds :data:`MIN_DETECTION_SECONDS` of speech or more and
+    was heard at :data:`SWITCH_PROBABILITY` or more in a language the whole
+    unit's detection also gave room to (:data:`SWITCH_SECOND_LANGUAGE`): no
+    cut around it held (the other side was heard unsurely), so its speech is
+    decoded in ``language``, likely as a translation. Of several, the surest.
+    """
+    if piece.detection is None:
+        return None
+    hinted = {x for x, p in piece.detection.probabilities.items() if p >= SWITCH_SECOND_LANGUAGE}
+    found = [
+        (d.best[1], span, d.best[0]) for span, d in piece.heard_apart
+        if d.best[0] != language and d.best[0] in hinted and d.best[1] >= SWITCH_PROBABILITY
+        and speech(piece.unit.part(span)) >= MIN_DETECTION_SECONDS
+    ]
+    if not found:
+        return None
+    probability, span, other = max(found, key=lambda x: (x[0], -x[1].start))
+    return span, other, probability
 
 
 def _strength(left: Detection, right: Detection, interview: frozenset[str]) -> float:
@@ -275,7 +310,7 @@ def split_at_a_pause(
     if strength < 0:
         agreed = _agreed(found, ends, interview)
         if agreed is None:
-            return whole
+            return _left_whole(whole, list(zip(sides, found)))
         k, left, right = agreed
         chosen, unsure = (left, right), ", one side heard unsurely"
     logger.info("language switches inside a turn at a pause, %.2f s (%s -> %s%s)", cuts[k], chosen[0].best[0], chosen[1].best[0], unsure)

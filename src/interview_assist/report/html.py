@@ -28,7 +28,7 @@ QUALITY_NAMES = {
     "loop": "hallucination: repeated loop",
     "no_speech": "text where no speech was detected",
     "gap": "speech dropped without a word (gap)",
-    "language": "language not recognised with confidence (or not one the speech model knows)",
+    "language": "language in doubt (not recognised with confidence, heard in another language in part, or not one the speech model knows)",
 }
 CSS = """
 body { font: 14px/1.4 system-ui, sans-serif; margin: 2em auto; max-width: 60em; color: #222; }
@@ -264,7 +264,8 @@ Segments not yet reviewed count as unedited.</li>
 {IDLE_SECONDS / 60:.0f} minutes or more (breaks).</li>
 <li>Speech time: segment time (from the start to the end of each segment), by the segment's speaker and language;
 pauses between segments count nothing. Language in doubt: the segment time of the segments that carry a language flag
-(a language not recognised with confidence, or a speaker's language the speech model does not know), whatever was
+(a language not recognised with confidence, part of a turn heard in another language, a language heard from one speaker alone,
+or a speaker's language the speech model does not know), whatever was
 decided about the flag, over the speech time.</li>
 <li>Heard coverage: the share of a segment's audio the officer who validated it had played by then (a failed play
 counts nothing; a play cut short counts what ran).</li>

@@ -24,8 +24,9 @@ the interview itself. How each figure is computed:
   between segments count nothing, overlapping speech counts for the speaker
   the segment is attributed to;
 - language in doubt: the segment time of the segments that carry a
-  ``language`` flag (a language not recognised with confidence, or a
-  speaker's language the speech model does not know), whatever was decided
+  ``language`` flag (a language not recognised with confidence, part of a
+  turn heard in another language, a language heard from one speaker alone,
+  or a speaker's language the speech model does not know), whatever was decided
   about the flag, each segment once however many such flags it has; its
   share is over the speech time. How those flags were decided is counted
   with the other quality flags (``quality_flags_by_kind["language"]``).
