@@ -277,7 +277,7 @@ def test_the_html_report_has_the_languages_by_speaker_and_no_transcript_text(rev
     assert total[0] == "all" and total[3] == f"{speech:.1f}" and total[6] == f"{100 * doubt / speech:.1f} %"
     kinds = {r[0]: r for r in page.tables["Hallucination, loop, gap and language flags"]}
     n_flags = sum(len(x.language_flags) for x in rows)
-    assert kinds["language in doubt (not recognised with confidence, heard in another language in part, or not one the speech model knows)"][1:] == [
+    assert kinds["language in doubt (not recognised with confidence, heard in another language in part, heard from one speaker alone, or not one the speech model knows)"][1:] == [
         str(n_flags), "0", str(n_flags - 1), "1"]
     text = " ".join(page.text)
     assert f"Language flags: {n_flags} raised (0 open, {n_flags - 1} confirmed, 1 dismissed)" in text

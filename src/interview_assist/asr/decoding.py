@@ -20,7 +20,9 @@ of one processing window, :class:`TurnDecoder`:
    languages of their other units in this window and before
    (:mod:`interview_assist.asr.language`);
 5. decodes every unit (or part) in its language from its own encoding, so no
-   decode crosses a change of speaker or of language;
+   decode crosses a change of speaker or of language, and flags the text of
+   a unit left whole where a stretch of it was heard alone, surely, in
+   another language (:func:`~interview_assist.asr.switches.other_language`);
 6. reads a looping unit again alone with the sequential decoder (or, where
    the speaker's prior chose its language against its detection, in the
    detected language), hears again, alone, speech of a unit that no word
@@ -121,7 +123,7 @@ class TurnDecoder:
             choices[k] = choice
             segments += self._skipped(audio, piece.unit, choice, segments, unbiased)
             read.append((piece.unit, segments))
-            out += _flag_other_language([_finish(s, choice, offset) for s in segments], piece, choice, offset)
+            out += _flag_other_language([_finish(s, choice, offset) for s in segments], piece, choice, offset, interview)
             if on_progress is not None:
                 on_progress(offset + piece.unit.span.end)
         out += self._passed_over(audio, read, evidence, offset, unbiased)
@@ -430,21 +432,23 @@ def _placed(segments: Sequence[Segment], span: Span, heard: Sequence[Span] = ())
     return out
 
 
-def _flag_other_language(segments: list[Segment], piece: Piece, choice: LanguageChoice, offset: float) -> list[Segment]:
+def _flag_other_language(
+    segments: list[Segment], piece: Piece, choice: LanguageChoice, offset: float, interview: frozenset[str] = frozenset()
+) -> list[Segment]:
     """``segments`` (of ``piece``, in recording time) with a language flag on those that lie, half of
     them or :data:`MIN_DETECTION_SECONDS` of them, in a stretch of the piece heard alone in
-    another language (:func:`~interview_assist.asr.switches.other_language`); a flag they carry stays."""
-    found = other_language(piece, choice.language)
-    if found is None:
+    another language (:func:`~interview_assist.asr.switches.other_language`; the reason gives the
+    surest such stretch the segment lies in); a flag they carry stays."""
+    found = other_language(piece, choice.language, interview)
+    if not found:
         return segments
-    span, heard, probability = found
-    lo, hi = span.start + offset, span.end + offset
-    reason = other_language_reason(choice.language, heard, probability)
     out = []
     for s in segments:
-        inside = min(s.end, hi) - max(s.start, lo)
-        if s.language_doubt is None and inside > 0 and inside >= min(MIN_DETECTION_SECONDS, (s.end - s.start) / 2):
-            s = replace(s, language_doubt=reason)
+        for span, heard, probability in found:
+            inside = min(s.end, span.end + offset) - max(s.start, span.start + offset)
+            if s.language_doubt is None and inside > 0 and inside >= min(MIN_DETECTION_SECONDS, (s.end - s.start) / 2):
+                s = replace(s, language_doubt=other_language_reason(choice.language, heard, probability))
+                break
         out.append(s)
     return out
 

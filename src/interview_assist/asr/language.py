@@ -23,7 +23,9 @@ A choice is *in doubt* when the evidence for it is weak (see :func:`choose`;
 the bar is :data:`CONFIDENT_PROBABILITY`, faster-whisper's own threshold for
 a detected language). Such units are flagged for the reviewer: the text may
 be a translation into another language, or invented. So is every unit of a
-speaker whose language was set to one the model lacks. A language the model
+speaker whose language was set to one the model lacks, and the text of a
+stretch of a unit, left whole, that was heard alone surely in another
+language (:func:`interview_assist.asr.switches.other_language`). A language the model
 lacks can also be heard, wrongly but surely, as one it knows (synthetic
 Oromo was detected as Thai at 0.96): setting the speaker's language is the
 safeguard there.

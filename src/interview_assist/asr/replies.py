@@ -70,7 +70,9 @@ def split_off_replies(
     for (k, r), enc, d in zip(rest.items(), *heard_alone(transcriber, audio, [r.span for r in rest.values()])):
         if d.best[0] != pieces[k].language:
             return pieces
-        out[k] = Piece(r, enc, d, switched=pieces[k].switched, heard_apart=pieces[k].heard_apart)
+        # What was heard of the rest alone on the way still counts; a stretch holding the reply does not.
+        within = tuple((s, h) for s, h in pieces[k].heard_apart if r.span.start - 1e-3 <= s.start and s.end <= r.span.end + 1e-3)
+        out[k] = Piece(r, enc, d, switched=pieces[k].switched, heard_apart=within)
     replies = [r for r in (start, end) if r is not None]
     for reply in replies:
         cut = Piece(unit.part(reply.span), reply.encoded, reply.detection, switched=True, reply=True)

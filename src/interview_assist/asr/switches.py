@@ -182,28 +182,28 @@ def _left_whole(whole: list[Piece], heard: Sequence[tuple[Span, Detection]]) -> 
     return [replace(piece, heard_apart=piece.heard_apart + tuple(heard))]
 
 
-def other_language(piece: Piece, language: str) -> tuple[Span, str, float] | None:
-    """The stretch of a unit left whole, decoded in ``language``, that was heard alone in another
-    language (span in seconds into the audio, language, probability), or None.
+def other_language(piece: Piece, language: str, interview: frozenset[str] = frozenset()) -> list[tuple[Span, str, float]]:
+    """The stretches of a unit left whole, decoded in ``language``, that were heard alone in
+    another language (span in seconds into the audio, language, probability), surest first.
 
     Such a stretch holds :data:`MIN_DETECTION_SECONDS` of speech or more and
-    was heard at :data:`SWITCH_PROBABILITY` or more in a language the whole
-    unit's detection also gave room to (:data:`SWITCH_SECOND_LANGUAGE`): no
-    cut around it held (the other side was heard unsurely), so its speech is
-    decoded in ``language``, likely as a translation. Of several, the surest.
+    was heard at :data:`SWITCH_PROBABILITY` or more in a language of the
+    ``interview``, or one the unit's detection also gave room to
+    (:data:`SWITCH_SECOND_LANGUAGE`; a whole unit is most often heard in one
+    language only, near 1, even with seconds of another in it): no cut around
+    it held (the other side was heard unsurely), so its speech is decoded in
+    ``language``, likely as a translation. The stretches tried overlap (the
+    sides of every cut and pause), so there may be several.
     """
     if piece.detection is None:
-        return None
-    hinted = {x for x, p in piece.detection.probabilities.items() if p >= SWITCH_SECOND_LANGUAGE}
+        return []
+    known = interview | {x for x, p in piece.detection.probabilities.items() if p >= SWITCH_SECOND_LANGUAGE}
     found = [
-        (d.best[1], span, d.best[0]) for span, d in piece.heard_apart
-        if d.best[0] != language and d.best[0] in hinted and d.best[1] >= SWITCH_PROBABILITY
+        (span, d.best[0], d.best[1]) for span, d in piece.heard_apart
+        if d.best[0] != language and d.best[0] in known and d.best[1] >= SWITCH_PROBABILITY
         and speech(piece.unit.part(span)) >= MIN_DETECTION_SECONDS
     ]
-    if not found:
-        return None
-    probability, span, other = max(found, key=lambda x: (x[0], -x[1].start))
-    return span, other, probability
+    return sorted(found, key=lambda x: (-x[2], x[0].start, x[0].end))
 
 
 def _strength(left: Detection, right: Detection, interview: frozenset[str]) -> float:

@@ -28,7 +28,7 @@ QUALITY_NAMES = {
     "loop": "hallucination: repeated loop",
     "no_speech": "text where no speech was detected",
     "gap": "speech dropped without a word (gap)",
-    "language": "language in doubt (not recognised with confidence, heard in another language in part, or not one the speech model knows)",
+    "language": "language in doubt (not recognised with confidence, heard in another language in part, heard from one speaker alone, or not one the speech model knows)",
 }
 CSS = """
 body { font: 14px/1.4 system-ui, sans-serif; margin: 2em auto; max-width: 60em; color: #222; }
