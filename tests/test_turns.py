@@ -213,7 +213,6 @@ def test_a_stretch_heard_in_another_language_in_a_turn_the_switch_search_left_wh
     are flagged; those of the half in the language decoded are not. Real model and audio; only
     the bar the cuts must clear stands in."""
     from interview_assist.asr import switches
-    from interview_assist.asr.decoding import TurnDecoder
     from interview_assist.asr.units import speech_units
     from interview_assist.audio.vad import speech_spans
     from interview_assist.core.transcript import SpeakerTurn
@@ -230,10 +229,7 @@ def test_a_stretch_heard_in_another_language_in_a_turn_the_switch_search_left_wh
     units = speech_units(speech_spans(audio), [SpeakerTurn(0.0, audio.size / SAMPLE_RATE, "S1")])
     (turn,) = [u.span for u in units if u.span.start < switch < u.span.end]
     monkeypatch.setattr(switches, "_strength", lambda left, right, interview: -1.0)
-    decoder = TurnDecoder(base_transcriber)
-    for speaker in ("S2", "S3"):  # heard surely from two speakers each: the interview's languages
-        for language in ("en", "fr"):
-            decoder.history.add(speaker, language, 30.0, 0.95)
+    decoder = _in_an_interview(base_transcriber, "en", "fr")
     segments = [s for s in decoder.transcribe(audio, units) if s.text and turn.start <= (s.start + s.end) / 2 < turn.end]
     (decoded,) = {s.language for s in segments}
     other = Span(switch, turn.end) if decoded == "en" else Span(turn.start, switch)
@@ -313,6 +309,36 @@ def _first_words(transcriber, audio: np.ndarray, n: int) -> np.ndarray:
     words = [w for s in transcriber.transcribe(audio, [Span(0.0, audio.size / SAMPLE_RATE)]) for w in s.words]
     start, end = max(0.0, words[0].start - 0.1), words[n - 1].end + 0.1
     return audio[int(start * SAMPLE_RATE) : int(end * SAMPLE_RATE)]
+
+
+def _in_an_interview(transcriber, *languages: str):
+    """A turn decoder whose history has the interview's ``languages`` heard surely from two other speakers."""
+    from interview_assist.asr.decoding import TurnDecoder
+
+    decoder = TurnDecoder(transcriber)
+    for speaker in ("S2", "S3"):
+        for language in languages:
+            decoder.history.add(speaker, language, 30.0, 0.95)
+    return decoder
+
+
+def _french_turn_between_replies(eval_dir, transcriber):
+    """A French turn (FLEURS) with a real short English reply 0.1 s before and after it, one speaker
+    all through: (audio, the French turn's span, the units)."""
+    from interview_assist.asr.units import speech_units
+    from interview_assist.audio.vad import speech_spans
+    from interview_assist.core.transcript import SpeakerTurn
+
+    asr = eval_dir / "asr"
+    french = load(asr / "fleurs-fr-002.ogg")
+    spans = speech_spans(french)
+    french = french[int(spans[0].start * SAMPLE_RATE) : int(spans[-1].end * SAMPLE_RATE)]
+    # Real short replies: the first words of a Harvard sentence and of Kennedy's speech, to a pause.
+    first, last = _first_words(transcriber, load(asr / "harvard_osr_0030.wav"), 3), _first_words(transcriber, load(asr / "jfk.flac"), 3)
+    pause = np.zeros(int(0.1 * SAMPLE_RATE), np.float32)
+    audio = np.concatenate([first, pause, french, pause, last, np.zeros(SAMPLE_RATE // 2, np.float32)])
+    turn = Span((first.size + pause.size) / SAMPLE_RATE, (first.size + pause.size + french.size) / SAMPLE_RATE)
+    return audio, turn, speech_units(speech_spans(audio), [SpeakerTurn(0.0, audio.size / SAMPLE_RATE, "S1")])
 
 
 def test_a_short_turn_between_two_long_ones_keeps_its_speakers_language(eval_dir, base_transcriber):
@@ -432,29 +458,12 @@ def test_a_short_reply_at_either_end_of_a_turn_is_cut_off_in_its_own_language(ev
     one unit, heard as French as a whole. Each reply, heard alone, is English, a language of the
     interview: it is cut off and read in English, not translated into French; the turn stays French,
     and the replies do not count as the turn speaker's. In an interview with one language nothing is cut."""
-    from interview_assist.asr.decoding import TurnDecoder
-    from interview_assist.asr.units import speech_units
-    from interview_assist.audio.vad import speech_spans
-    from interview_assist.core.transcript import SpeakerTurn
-
     asr = eval_dir / "asr"
-    french = load(asr / "fleurs-fr-002.ogg")
-    spans = speech_spans(french)
-    french = french[int(spans[0].start * SAMPLE_RATE) : int(spans[-1].end * SAMPLE_RATE)]
-    # Real short replies: the first words of a Harvard sentence and of Kennedy's speech, to a pause.
-    first, last = _first_words(base_transcriber, load(asr / "harvard_osr_0030.wav"), 3), _first_words(base_transcriber, load(asr / "jfk.flac"), 3)
-    pause = np.zeros(int(0.1 * SAMPLE_RATE), np.float32)
-    audio = np.concatenate([first, pause, french, pause, last, np.zeros(SAMPLE_RATE // 2, np.float32)])
-    turn = Span((first.size + pause.size) / SAMPLE_RATE, (first.size + pause.size + french.size) / SAMPLE_RATE)
-    units = speech_units(speech_spans(audio), [SpeakerTurn(0.0, audio.size / SAMPLE_RATE, "S1")])
+    audio, turn, units = _french_turn_between_replies(eval_dir, base_transcriber)
     assert len(units) == 1, "the pauses are too short to end the unit"
 
-    def interview(*languages: str) -> TurnDecoder:
-        decoder = TurnDecoder(base_transcriber)
-        for speaker in ("S2", "S3"):  # heard surely from two speakers each: the interview's languages
-            for language in languages:
-                decoder.history.add(speaker, language, 30.0, 0.95)
-        return decoder
+    def interview(*languages: str):
+        return _in_an_interview(base_transcriber, *languages)
 
     # The unit is planned as reply, turn, reply: cut, not heard again after decoding.
     planned = interview("en", "fr").plan(audio, units)
@@ -486,21 +495,9 @@ def test_a_reply_cut_off_a_turn_takes_its_stretches_with_it(eval_dir, base_trans
     from dataclasses import replace
 
     from interview_assist.asr import decoding
-    from interview_assist.asr.decoding import TurnDecoder
     from interview_assist.asr.language import Detection
-    from interview_assist.asr.units import speech_units
-    from interview_assist.audio.vad import speech_spans
-    from interview_assist.core.transcript import SpeakerTurn
 
-    asr = eval_dir / "asr"
-    french = load(asr / "fleurs-fr-002.ogg")
-    spans = speech_spans(french)
-    french = french[int(spans[0].start * SAMPLE_RATE) : int(spans[-1].end * SAMPLE_RATE)]
-    first, last = _first_words(base_transcriber, load(asr / "harvard_osr_0030.wav"), 3), _first_words(base_transcriber, load(asr / "jfk.flac"), 3)
-    pause = np.zeros(int(0.1 * SAMPLE_RATE), np.float32)
-    audio = np.concatenate([first, pause, french, pause, last, np.zeros(SAMPLE_RATE // 2, np.float32)])
-    turn = Span((first.size + pause.size) / SAMPLE_RATE, (first.size + pause.size + french.size) / SAMPLE_RATE)
-    units = speech_units(speech_spans(audio), [SpeakerTurn(0.0, audio.size / SAMPLE_RATE, "S1")])
+    audio, turn, units = _french_turn_between_replies(eval_dir, base_transcriber)
     with_reply = (Span(0.0, turn.start + 3.0), Detection(3.0, {"en": 0.95}))
     inside = (Span(turn.start + 1.0, turn.end - 1.0), Detection(5.0, {"fr": 0.99}))
     search = decoding.split_at_a_switch
@@ -510,11 +507,7 @@ def test_a_reply_cut_off_a_turn_takes_its_stretches_with_it(eval_dir, base_trans
         return [replace(parts[0], heard_apart=(with_reply, inside))] if len(parts) == 1 else parts
 
     monkeypatch.setattr(decoding, "split_at_a_switch", heard_on_the_way)
-    decoder = TurnDecoder(base_transcriber)
-    for speaker in ("S2", "S3"):
-        for language in ("en", "fr"):
-            decoder.history.add(speaker, language, 30.0, 0.95)
-    pieces, _ = decoder._pieces(audio, units)
+    pieces, _ = _in_an_interview(base_transcriber, "en", "fr")._pieces(audio, units)
     assert [p.reply for p in pieces] == [True, False, True], [(p.unit.span, p.language) for p in pieces]
     assert pieces[1].heard_apart == (inside,)
 
