@@ -499,12 +499,13 @@ def test_a_reply_cut_off_a_turn_takes_its_stretches_with_it(eval_dir, base_trans
 
     audio, turn, units = _french_turn_between_replies(eval_dir, base_transcriber)
     with_reply = (Span(0.0, turn.start + 3.0), Detection(3.0, {"en": 0.95}))
+    with_last_reply = (Span(turn.end - 3.0, audio.size / SAMPLE_RATE), Detection(3.0, {"en": 0.95}))
     inside = (Span(turn.start + 1.0, turn.end - 1.0), Detection(5.0, {"fr": 0.99}))
     search = decoding.split_at_a_switch
 
     def heard_on_the_way(*args, **kwargs):
         parts = search(*args, **kwargs)
-        return [replace(parts[0], heard_apart=(with_reply, inside))] if len(parts) == 1 else parts
+        return [replace(parts[0], heard_apart=(with_reply, inside, with_last_reply))] if len(parts) == 1 else parts
 
     monkeypatch.setattr(decoding, "split_at_a_switch", heard_on_the_way)
     pieces, _ = _in_an_interview(base_transcriber, "en", "fr")._pieces(audio, units)
