@@ -73,6 +73,22 @@ def test_a_switch_inside_a_turn_is_split_there(interpreted):
     assert french and {s.language for s in french} == {"fr"}, [(s.language, s.text) for s in french]
 
 
+class _EarsBySize:
+    """Stands in for the model's hearing: a clip is known by its length in samples, and heard in the
+    languages ``sides`` gives that length (the sides of the pauses tried)."""
+
+    def __init__(self, sides: dict[int, dict[str, float]]):
+        self.sides = sides
+
+    def encode(self, clips):
+        return [np.full((1, 1), c.size, np.float32) for c in clips]
+
+    def detect_all(self, encoded):
+        from interview_assist.asr.language import Detection
+
+        return [Detection(5.0, self.sides[int(e[0, 0])]) for e in encoded]
+
+
 @pytest.mark.parametrize(
     "whole, heard, decoded, flagged",
     [
@@ -103,17 +119,10 @@ def test_a_stretch_of_a_whole_turn_heard_alone_in_another_language_flags_its_tex
     unit = Unit(Span(0.0, 12.0), "S2", (Span(0.0, 5.0), Span(5.4, 12.0)))
     sides = {round(5.2 * SAMPLE_RATE): {"en": 0.45, "fr": 0.30}, round(6.8 * SAMPLE_RATE): heard}
 
-    class Ears:
-        def encode(self, clips):
-            return [np.full((1, 1), c.size, np.float32) for c in clips]
-
-        def detect_all(self, encoded):
-            return [Detection(5.0, sides[int(e[0, 0])]) for e in encoded]
-
     audio = np.zeros(12 * SAMPLE_RATE, np.float32)
     whole = [Piece(unit, np.zeros((1, 1), np.float32), Detection(12.0, whole))]
     ends = (Detection(2.5, {"en": 0.99}), Detection(2.5, {"en": 0.95}))
-    pieces = split_at_a_pause(Ears(), audio, unit, whole, frozenset({"en"}), ends)
+    pieces = split_at_a_pause(_EarsBySize(sides), audio, unit, whole, frozenset({"en"}), ends)
     assert [p.unit for p in pieces] == [unit], "no pause holds: the unit stays whole"
     (piece,) = pieces
     assert (Span(5.2, 12.0), Detection(5.0, heard)) in piece.heard_apart
@@ -615,17 +624,10 @@ def test_a_turns_noisy_end_heard_unsurely_in_the_other_language_is_cut_off_and_f
         first_probe, last_probe = last_probe, first_probe
     sides = {round(5.2 * SAMPLE_RATE): heard_sure, round(6.8 * SAMPLE_RATE): right}
 
-    class Ears:
-        def encode(self, clips):
-            return [np.full((1, 1), c.size, np.float32) for c in clips]
-
-        def detect_all(self, encoded):
-            return [Detection(5.0, sides[int(e[0, 0])]) for e in encoded]
-
     audio = np.zeros(12 * SAMPLE_RATE, np.float32)
     whole = [Piece(unit, np.zeros((1, 1), np.float32), Detection(12.0, {"en": 0.91, "ko": 0.03}))]
     ends = (Detection(2.5, first_probe), Detection(2.5, last_probe))
-    pieces = split_at_a_pause(Ears(), audio, unit, whole, frozenset(interview), ends)
+    pieces = split_at_a_pause(_EarsBySize(sides), audio, unit, whole, frozenset(interview), ends)
     if not split:
         assert [replace(p, heard_apart=()) for p in pieces] == whole
         return
