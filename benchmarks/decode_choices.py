@@ -105,7 +105,7 @@ def packed_audio(audio: np.ndarray, runs: list[Run]) -> np.ndarray:
 def words_alone(tr, audio, units, languages, encoder) -> list:
     encoded = encoder(tr, [_clip(audio, u.span) for u in units])
     out = []
-    for u, segs in zip(units, (r.segments for r in tr.decode(list(zip(encoded, languages))))):
+    for u, segs in zip(units, (r.segments for r in tr.decode([(e, lang, u.span.duration) for e, lang, u in zip(encoded, languages, units)]))):
         out += [w for s in _placed(segs, u.span) for w in s.words]
     return out
 
@@ -115,8 +115,9 @@ def words_packed(tr, audio, units, languages) -> list:
     for language in dict.fromkeys(languages):
         order = [i for i, lang in enumerate(languages) if lang == language]
         runs = pack(order, units)
-        encoded = encode_30(tr, [packed_audio(audio, r) for r in runs])
-        for rs, segs in zip(runs, (r.segments for r in tr.decode([(e, language) for e in encoded]))):
+        clips = [packed_audio(audio, r) for r in runs]
+        encoded = encode_30(tr, clips)
+        for rs, segs in zip(runs, (r.segments for r in tr.decode([(e, language, len(c) / 16000) for e, c in zip(encoded, clips)]))):
             for s in segs:
                 for w in s.words:
                     mid = (w.start + w.end) / 2

@@ -246,15 +246,42 @@ def test_a_reading_that_runs_past_what_its_speech_can_hold_is_stopped_and_read_a
     def words(reading) -> int:
         return sum(len(s.words) for s in reading.segments)
 
-    whole = tr.decode([(encoded, "en")])[0]
+    seconds = samples_to_seconds(audio.size)
+    whole = tr.decode([(encoded, "en", seconds)])[0]
     assert not whole.cut_off and words(whole) >= 15
     monkeypatch.setattr(transcriber, "READING_BASE_TOKENS", 4)
     monkeypatch.setattr(transcriber, "READING_TOKENS_PER_SECOND", 0)
-    stopped = tr.decode([(encoded, "en")])[0]
+    stopped = tr.decode([(encoded, "en", seconds)])[0]
     assert stopped.cut_off
     assert 0 < words(stopped) <= 4 < words(whole)
     segments = TurnDecoder(tr).transcribe(audio, [Unit(Span(0.0, samples_to_seconds(audio.size)))])
     assert wer(reference, " ".join(s.text for s in segments)) <= 0.10
+
+
+def test_what_a_reading_may_hold_is_counted_on_its_clip_not_on_the_silence_after_it(eval_dir, base_transcriber):
+    """The cap on a reading's text counts the seconds of its clip, not of its encoder window
+    (a 1.9 s reply sits in a 5.9 s window; counted on the window, a looping reply ran to 121
+    tokens and held its batch of 8 decoding for 4 s instead of 1). In a batch, each reading is
+    judged on its own clip, and the batch runs as long as its longest clip may."""
+    from interview_assist.asr.transcriber import READING_BASE_TOKENS
+    from interview_assist.audio.decode import load
+    from interview_assist.core.spans import seconds_to_samples
+
+    tr = base_transcriber
+    audio = load(eval_dir / "asr" / "harvard_osr_0030.wav")[: seconds_to_samples(20.0)]  # several sentences
+    encoded = tr.encode([audio])[0]
+
+    def words(reading) -> int:
+        return sum(len(s.words) for s in reading.segments)
+
+    # Said to hold no speech, the 20 s clip may hold READING_BASE_TOKENS tokens, fewer than its
+    # sentences take (a word is a token at least).
+    whole, told_short = tr.decode([(encoded, "en", 20.0), (encoded, "en", 0.0)])
+    assert not whole.cut_off and words(whole) > READING_BASE_TOKENS
+    assert told_short.cut_off, "judged on its window (22 s), the reading would pass"
+    assert words(told_short) == words(whole), "the batch ran as long as its longest clip may"
+    (alone,) = tr.decode([(encoded, "en", 0.0)])
+    assert alone.cut_off and 0 < words(alone) < words(whole), "alone, it is stopped at its own cap"
 
 
 def test_a_reading_that_writes_a_sentence_again_loops():
@@ -302,7 +329,7 @@ def test_the_decoder_judges_a_readings_whole_text(eval_dir, base_transcriber, mo
 
     monkeypatch.setattr(transcriber, "is_repetitive", judged)
     audio = load(eval_dir / "asr" / "harvard_osr_0030.wav")[: seconds_to_samples(20.0)]  # several sentences
-    (reading,) = base_transcriber.decode([(base_transcriber.encode([audio])[0], "en")])
+    (reading,) = base_transcriber.decode([(base_transcriber.encode([audio])[0], "en", 20.0)])
     assert len(heard) == 1 and len(reading.segments) >= 2
     assert normalise(heard[0]) == normalise(" ".join(s.text for s in reading.segments))
     assert reading.repetitive and reading.looping and not reading.runs_on
@@ -370,14 +397,14 @@ def test_long_clips_are_decoded_in_smaller_batches_than_short_ones(eval_dir, bas
     batches: list[tuple[int, int]] = []
     original = Transcriber._decode_batch
 
-    def spy(self, encoded, *args):
-        batches.append((len(encoded), encoded[0].shape[0]))
-        return original(self, encoded, *args)
+    def spy(self, batch, *args):
+        batches.append((len(batch), batch[0][0].shape[0]))
+        return original(self, batch, *args)
 
     monkeypatch.setattr(Transcriber, "_decode_batch", spy)
     long_clips = tr.encode([audio] * 6)
     short_clips = tr.encode([audio[: 6 * 16000]] * 6)
-    readings = tr.decode([(e, "en") for e in long_clips + short_clips])
+    readings = tr.decode([(e, "en", 26.0) for e in long_clips] + [(e, "en", 6.0) for e in short_clips])
     assert all(r.segments for r in readings)
     budget = DECODE_BATCH_SECONDS * ENCODER_FRAMES_PER_SECOND
     assert all(n * frames <= budget for n, frames in batches if n > 1), batches

@@ -114,7 +114,7 @@ class TurnDecoder:
         pieces, interview = self._pieces(audio, units)
         evidence = self._evidence(pieces)
         choices = self._choose(pieces, evidence)
-        decoded = tr.decode([(p.encoded, c.language) for p, c in zip(pieces, choices)], unbiased=unbiased)
+        decoded = tr.decode([(p.encoded, c.language, p.unit.span.duration) for p, c in zip(pieces, choices)], unbiased=unbiased)
         out: list[Segment] = []
         read: list[tuple[Unit, list[Segment]]] = []
         for k, (piece, choice, reading) in enumerate(zip(pieces, choices, decoded)):
@@ -192,7 +192,7 @@ class TurnDecoder:
             return []
         tr = self.transcriber
         encoded = tr.encode([clip(audio, span) for span, _ in stretches])
-        decoded = tr.decode([(e, lang) for e, (_, lang) in zip(encoded, stretches)], unbiased=unbiased)
+        decoded = tr.decode([(e, lang, span.duration) for e, (span, lang) in zip(encoded, stretches)], unbiased=unbiased)
         out = []
         for (span, language), reading in zip(stretches, decoded):
             segments = reading.segments
@@ -292,7 +292,7 @@ class TurnDecoder:
             return _placed(again, unit.span, unit.heard), choice
         other = _detected_instead(piece.detection, choice, interview)
         if other is not None:
-            (reading,) = self.transcriber.decode([(piece.encoded, other.language)], unbiased=unbiased)
+            (reading,) = self.transcriber.decode([(piece.encoded, other.language, unit.span.duration)], unbiased=unbiased)
             if any(s.words for s in reading.segments) and not reading.looping:
                 logger.info(
                     "a reading looping in %s at %.1f-%.1f s was read in %s, as detected",
@@ -350,7 +350,7 @@ class TurnDecoder:
         ]
         out = []
         for (span, unit), choice, reading in zip(
-            stretches, choices, tr.decode([(e, c.language) for e, c in zip(encoded, choices)], unbiased=unbiased)
+            stretches, choices, tr.decode([(e, c.language, span.duration) for e, c, (span, _) in zip(encoded, choices, stretches)], unbiased=unbiased)
         ):
             segments = reading.segments
             if reading.looping:

@@ -96,11 +96,14 @@ DECODE_BATCH_SECONDS = 120.0
 # 4.1-4.8 ms each, 2 in one call 11-12 ms each (benchmarks/detect_batch.py).
 DETECT_BATCH_FRAMES = 8000
 # The most text a reading may hold: this many tokens, plus so many per second
-# of its window. Fast speech is 4-5 words a second, under 10 tokens even in
-# scripts that take 2-3 tokens a word; a reading that runs past this is not
-# transcribing speech but running on (a loop), and is stopped there and read
-# again (Transcriber.decode, Reading.cut_off). Without it, one looping clip
-# kept its whole batch of 8 decoding to 224 tokens.
+# of its clip (the speech, not the silence after it). Fast speech is 4-5
+# words a second, under 10 tokens even in scripts that take 2-3 tokens a
+# word; a reading that runs past this is not transcribing speech but running
+# on (a loop), and is stopped there and read again (Transcriber.decode,
+# Reading.cut_off). Without it, one looping clip kept its whole batch of 8
+# decoding to 224 tokens. Counted on the window (the 4 s of silence after a
+# 1.9 s reply included), a looping reply ran to 121 tokens, and its batch
+# took 4.0 s instead of about 1 s.
 READING_BASE_TOKENS = 32
 READING_TOKENS_PER_SECOND = 15
 # faster-whisper's defaults for word timestamps.
@@ -311,22 +314,22 @@ class Transcriber:
         found = self.detect_all(pieces)
         return [Detection(span.duration, d.probabilities) for (_, span), d in zip(stretches, found)]
 
-    def decode(self, items: Sequence[tuple[np.ndarray, str]], *, unbiased: bool = False) -> list[Reading]:
-        """Decode encoded clips, each (encoder output, language) -> its reading, in seconds from its start.
+    def decode(self, items: Sequence[tuple[np.ndarray, str, float]], *, unbiased: bool = False) -> list[Reading]:
+        """Decode encoded clips, each (encoder output, language, the clip's seconds) -> its reading, in seconds from its start.
 
         Clips of one language and one encoded length are decoded together,
         ``batch_size`` at a time, fewer when they are long (:data:`DECODE_BATCH_SECONDS`);
         the settings are those of faster-whisper's batched pipeline (beam
         search at temperature 0, timestamps, word timestamps). ``unbiased``
-        decodes without the hotwords and prompt. A reading is stopped at the
-        most text its window's length can hold (:data:`READING_TOKENS_PER_SECOND`)
-        and marked ``cut_off``.
+        decodes without the hotwords and prompt. A reading that runs past
+        the most text its clip's length can hold (:data:`READING_TOKENS_PER_SECOND`)
+        is marked ``cut_off``; a batch is stopped there for its longest clip.
         """
         opts = self.options
         ctranslate2.set_random_seed(opts.seed)
         out: list[Reading] = [Reading([]) for _ in items]
         groups: dict[tuple[str, int], list[int]] = {}
-        for i, (encoded, language) in enumerate(items):
+        for i, (encoded, language, _) in enumerate(items):
             groups.setdefault((language, encoded.shape[0]), []).append(i)
         for (language, frames), indices in groups.items():
             batch = max(1, min(opts.batch_size, int(DECODE_BATCH_SECONDS * ENCODER_FRAMES_PER_SECOND) // frames))
@@ -342,21 +345,25 @@ class Transcriber:
             suppress = get_suppressed_tokens(tokenizer, [-1])
             for k in range(0, len(indices), batch):
                 chosen = indices[k : k + batch]
-                for i, reading in zip(chosen, self._decode_batch([items[i][0] for i in chosen], tokenizer, prompt, suppress)):
+                batch_items = [(items[i][0], items[i][2]) for i in chosen]
+                for i, reading in zip(chosen, self._decode_batch(batch_items, tokenizer, prompt, suppress)):
                     out[i] = replace(reading, segments=[replace(s, language=language) for s in reading.segments])
         return out
 
-    def _decode_batch(self, encoded: list[np.ndarray], tokenizer: Tokenizer, prompt: list[int], suppress: list[int]) -> list[Reading]:
-        """One batch of same-shaped encodings through CTranslate2, as ``BatchedInferencePipeline.forward`` does it."""
+    def _decode_batch(
+        self, batch: list[tuple[np.ndarray, float]], tokenizer: Tokenizer, prompt: list[int], suppress: list[int]
+    ) -> list[Reading]:
+        """One batch of same-shaped encodings, each with its clip's seconds, through CTranslate2,
+        as ``BatchedInferencePipeline.forward`` does it."""
         model = self.model
+        encoded = [e for e, _ in batch]
         storage = _storage(np.stack(encoded))
-        seconds = encoded[0].shape[0] / ENCODER_FRAMES_PER_SECOND
-        most = READING_BASE_TOKENS + math.ceil(READING_TOKENS_PER_SECOND * seconds)
         # CTranslate2 stops a Whisper reading after min(max_length - len(prompt) + 1,
         # max_length // 2) tokens (measured with 3- to 76-token prompts). Past about
-        # 13 s of window the model's own limit (448) applies: ``cut_off`` then means
+        # 13 s of clip the model's own limit (448) applies: ``cut_off`` then means
         # the reading hit it, which is a truncation too.
-        max_length = min(model.max_length, max(2 * most, most + len(prompt) - 1))
+        most = [_most_tokens(seconds) for _, seconds in batch]
+        max_length = min(model.max_length, max(2 * max(most), max(most) + len(prompt) - 1))
         stop = min(max_length - len(prompt) + 1, max_length // 2)
         results = model.model.generate(
             storage,
@@ -376,9 +383,9 @@ class Transcriber:
         size = encoded[0].shape[0] * 2  # feature frames
         duration = size / model.frames_per_second
         pieces, cut_off, repetitive = [], [], []
-        for result in results:
+        for result, own in zip(results, most):
             tokens = result.sequences_ids[0]
-            cut_off.append(0 < stop <= len(tokens))
+            cut_off.append(0 < min(stop, own) <= len(tokens))
             repetitive.append(is_repetitive(tokenizer.decode(tokens)))
             avg_logprob = result.scores[0] * len(tokens) / (len(tokens) + 1)
             subsegments, _, _ = model._split_segments_by_timestamps(  # noqa: SLF001 - faster-whisper is pinned
@@ -444,6 +451,11 @@ class Transcriber:
         return TurnDecoder(self).transcribe(
             audio, [Unit(c) for c in chunks], offset, on_progress=on_progress, unbiased=unbiased
         )
+
+
+def _most_tokens(seconds: float) -> int:
+    """The most tokens a reading of a clip of ``seconds`` may hold (:data:`READING_TOKENS_PER_SECOND`)."""
+    return READING_BASE_TOKENS + math.ceil(READING_TOKENS_PER_SECOND * seconds)
 
 
 def _storage(array: np.ndarray) -> ctranslate2.StorageView:
