@@ -92,10 +92,26 @@ def test_a_loop_faster_than_speech_is_kept_once_and_flagged_with_its_count():
     assert [w.text for w in segments[0].words] == [" Sí,", " C,", " S,", " M,", " E,", " correcto."]
     assert (segments[0].start, segments[0].end) == (61.1, 62.5)  # the time the reviewer listens to stays
     assert segments[1] == ordinary  # said by someone: left whole
-    assert list(reasons) == [0] and "wrote “C, S, M, E,” 12 times in 1.4 s" in reasons[0]
+    assert list(reasons) == [0] and "wrote “C, S, M, E,” 12 times in 1.3 s" in reasons[0]  # the copies' time
     flags = segment_flags(segments, S, reasons)
     assert [(f.segment, f.kind, f.reason) for f in flags if f.segment == 0] == [(0, "loop", reasons[0])]
     assert (1, "loop") in [(f.segment, f.kind) for f in flags]
+
+
+def test_a_loop_after_real_speech_is_timed_on_its_copies():
+    # A 1.9 s reply read as "Mímarme, mía, maratona," and then "mía," 22 times in 1.3 s: the
+    # segment holds 25 words in 3.1 s (8 a second), but its copies came at 17 a second.
+    said = timed("Mímarme, mía, maratona,", 140.9, 142.2)
+    copies = timed("mía, " * 22, 142.3, 143.6)
+    loop = Segment(140.9, 144.0, f"{said.text} {copies.text}", "es", said.words + copies.words)
+    (short,), reasons = shortened_loops([loop], S)
+    assert short.text == "Mímarme, mía, maratona, mía,"
+    assert (short.start, short.end) == (140.9, 144.0)
+    assert "“mía,” 22 times in 1.3 s" in reasons[0]  # the copies' time
+    # Copies at a pace someone can keep are left whole, though they repeat.
+    slow = timed("mía, " * 6, 142.3, 144.0)
+    kept = Segment(140.9, 144.0, f"{said.text} {slow.text}", "es", said.words + slow.words)
+    assert shortened_loops([kept], S) == ([kept], {})
 
 
 def test_a_loop_is_counted_in_words_not_punctuation():
