@@ -26,11 +26,13 @@ from .test_tui import AUDIO, NO_CHECKS, _detail, _dialog_error, _hear, _status, 
 TEXT = "Later we moved to Kandas and then Jahrum with my mine brother."
 
 
-def _store(db_path) -> int:
-    """Segment 3 is 5.4 s long with two name flags, the second with four suggestions."""
+def _store(db_path, evidence: str = "rest", more: str = "") -> int:
+    """Segment 3 is 5.4 s long with two name flags, the second with four suggestions; ``evidence``:
+    why the machine proposes S2's role; ``more``: words after its text."""
     t = _transcript(AUDIO)
-    probs = [0.9, 0.9, 0.9, 0.9, 0.3, 0.9, 0.9, 0.3, 0.9, 0.9, 0.4, 0.9]
-    seg = Segment(6.0, 11.4, TEXT, "en", _words(6.0, TEXT, probs), speaker="S2")
+    text = f"{TEXT} {more}".strip()
+    probs = [0.9, 0.9, 0.9, 0.9, 0.3, 0.9, 0.9, 0.3, 0.9, 0.9, 0.4, 0.9] + [0.9] * len(more.split())
+    seg = Segment(6.0, 11.4, text, "en", _words(6.0, text, probs), speaker="S2")
 
     def offered(*names: str) -> tuple[Suggestion, ...]:
         return tuple(Suggestion(n, 100.0 - k, "gazetteer:places", "city, IR", reason=f"sounds like what was heard ({n})")
@@ -42,7 +44,7 @@ def _store(db_path) -> int:
         NameFlag(2, 7, 7, seg.words[7].start, seg.words[7].end, "Jahrum", ("unknown", "capitalised"),
                  offered("Jahrom", "Jahrum-e Sofla", "Jahron", "Jahroum")),
     )
-    speakers = (Speaker("S1", "officer", "officer", "speaks first", 2.7), Speaker("S2", "applicant", "applicant", "rest", 4.6))
+    speakers = (Speaker("S1", "officer", "officer", "speaks first", 2.7), Speaker("S2", "applicant", "applicant", evidence, 4.6))
     t = replace(t, segments=(*t.segments[:2], seg), name_flags=flags, speakers=speakers, duration=11.4)
     with Database(db_path) as db:
         return save_transcript(db, t, actor="machine")
@@ -204,6 +206,30 @@ async def test_at_80x24_the_suggestions_of_a_second_flag_are_all_shown_and_accep
         assert all(n in visible for n in ("1. Jahrom", "2. Jahrum-e Sofla", "3. Jahron", "4. Jahroum")), visible
         await pilot.press("4")
         assert '"Jahrum": suggestion 4 accepted' in _status(app)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_the_flag_the_keys_act_on_comes_before_the_notes_on_a_small_terminal(db_path, size):
+    """At 80x24 the pane holds seven lines. Segment 3, not heard yet and its speaker's role the
+    machine's, would show its head, its text (two lines), "needs its audio (...)" and "role
+    proposed by the machine: ..." (two lines), and the flag 1-5 act on, even with its
+    suggestions on one line, below the pane. There the role's note goes (the head's "?" stays) and
+    the audio's is shortened, so the flag and its suggestions are on screen before it is
+    played; a larger terminal shows both notes whole."""
+    evidence = "speaks en and fr; 57 % of the speech"  # as the machine words it
+    app = _app((db_path, _store(db_path, evidence, more="We stayed there two years, then we left.")))
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("down", "down")
+        visible = "\n".join(_visible(app))
+        assert '"Kandas"' in visible and "1. Kunduz" in visible and "2. Kandahar" in visible, visible
+        assert "applicant? (S2)" in visible
+        if size == (80, 24):
+            assert "needs its audio: p plays it" in visible and "role proposed" not in visible, visible
+        else:
+            assert "needs its audio (name flag" in visible and f"role proposed by the machine: {evidence}" in visible, visible
+        await _hear(pilot, app)
+        await pilot.press("2")
+        assert '"Kandas": suggestion 2 accepted' in _status(app)
 
 
 async def test_the_footer_keeps_help_validate_play_next_and_quit_at_80_columns(stored):

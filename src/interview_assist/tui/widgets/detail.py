@@ -75,6 +75,15 @@ class DetailPane(Widget):
             out.insert(0, Text(f"   ↑ {skipped} earlier flag{'s' if skipped > 1 else ''} here ({what})", style="dim"))
         return out
 
+    def _fits(self, above: list[Text], block: list[Text], *, after_others: bool) -> bool:
+        """Whether the flag ``block`` is all in view below ``above`` as :meth:`_fit` lays it out: with the flags
+        before it, or else a line that counts them (``after_others``). True with no size yet."""
+        width, height = self.content_size.width, self.content_size.height
+        if width <= 0 or height <= 0:
+            return True
+        console = self.app.console
+        return sum(len(t.wrap(console, width)) for t in [*above, *block]) + (1 if after_others else 0) <= height
+
     def _compact(self, suggestions) -> list[Text]:
         """All suggestions on as few lines as possible, without why (a small terminal): one Text per line."""
         width = max(self.content_size.width, 20)
@@ -132,17 +141,24 @@ class DetailPane(Widget):
             head.append(f" by {v.review.validated_by}")
         head.append(f" · heard {v.heard:.0%}")
         parts = [head, segment_text(v, word_cursor, playing)]
+        # On a small terminal, what the keys act on comes before these notes: ``brief`` is
+        # what is left of them when the flag acted on (its suggestions listed compactly) would
+        # still not be all in view below them.
+        brief = list(parts)
         if v.needs_audio and not v.audio_ok:
             parts.append(Text(f"needs its audio ({', '.join(v.needs_audio)}): p plays it · h records why not", style="yellow"))
+            brief.append(Text("needs its audio: p plays it · h records why not", style="yellow"))
         elif v.unheard_noted and v.heard < 1.0:
             parts.append(Text("to be decided without all its audio: your reason is recorded", style="dim"))
-        if v.role_proposed:
+            brief.append(parts[-1])
+        if v.role_proposed:  # the head's "?" still says the role is the machine's
             parts.append(Text(
                 f"role proposed by the machine: {v.role_evidence} · r confirms or changes it",
                 style="dim",
             ))
         if v.review.edited_text is not None:
             parts.append(Text(f"ASR: {v.segment.text}", style="dim"))
+            brief.append(parts[-1])
         flags = self.in_order(v.flags)
         selected = self.selected(flags, flag_id)
         # Quality flags first: they are about the whole text (a loop, a language in doubt: it may be
@@ -178,6 +194,11 @@ class DetailPane(Widget):
         if self.shown_suggestions is not None and self.shown_suggestions < len(offered):
             # They do not all fit: on as few lines as they take, without why (the flag's either).
             blocks[at_block] = [short, *self._compact(offered)]
+            shown = self._fit(parts, blocks, acted_on, kinds)
+            self.shown_suggestions = self._visible(parts + shown, offered)
+        if blocks and not self._fits(parts, blocks[acted_on], after_others=acted_on > 0):
+            # Still not all in view: the notes are shortened (the role's goes: the head's "?" stays).
+            parts = brief
             shown = self._fit(parts, blocks, acted_on, kinds)
             self.shown_suggestions = self._visible(parts + shown, offered)
         parts += shown
