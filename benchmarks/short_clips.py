@@ -13,12 +13,16 @@ a batch's other clips does not show), with the pipeline's decoding settings
 - ``minNs``: the clip's length plus 2 s, at least N s;
 - ``30s``: Whisper's own 30 s window, as bare faster-whisper and the oracle read.
 
+A padding ending in ``s`` is zeros after the clip's features (faster-whisper's
+batched pipeline pads so); ending in ``a`` (``+2a``, ``30a``), silent audio after
+the clip, whose features are Whisper's own silence.
+
 Printed: how many clips detection gives their own language, and the errors
 against the reference words (normaliser of ``textnorm``), with each clip's
 errors capped at twice its words (a loop of "yes yes yes ..." counts as two
 wrong words a word, not as fifty), and uncapped.
 
-Usage: python benchmarks/short_clips.py [--min 0] [--max 2.5] [--pads +2s,+4s,30s] [--show]
+Usage: python benchmarks/short_clips.py [--min 0] [--max 2.5] [--pads +2s,+4s,30s,+2a] [--show]
 """
 
 from __future__ import annotations
@@ -48,7 +52,9 @@ EDGE_SECONDS = 0.15
 
 
 def frames_for(pad: str, frames: int) -> int:
-    """Feature frames (100 a second) of the window for a clip of ``frames``, with padding ``pad``."""
+    """Feature frames (100 a second) of the window for a clip of ``frames``, with padding ``pad``
+    (its last letter, ``s`` or ``a``, says how the silence is made: see :func:`window`)."""
+    pad = pad[:-1] + "s"
     if pad == "30s":
         return 3000
     if pad.startswith("+"):
@@ -56,6 +62,15 @@ def frames_for(pad: str, frames: int) -> int:
     if pad.startswith("min"):
         return min(3000, max(frames + 200, int(float(pad[3:-1]) * 100)))
     raise SystemExit(f"unknown padding {pad!r}: +Ns, minNs or 30s")
+
+
+def window(model, piece: np.ndarray, features: np.ndarray, pad: str, length: int) -> np.ndarray:
+    """The features of ``piece`` over ``length`` frames. ``+2s``: zeros after the clip's features, as
+    faster-whisper's batched pipeline pads (and the pipeline did before 2026-12-07); ``+2a``:
+    the features of the clip with silent audio after it, as Whisper's own 30 s windows end."""
+    if pad.endswith("a"):
+        return model.feature_extractor(np.pad(piece, (0, max(0, length * 160 - len(piece)))))[..., :length]
+    return pad_or_trim(features, length)
 
 
 def main() -> None:
@@ -87,9 +102,9 @@ def main() -> None:
             for pad in pads:
                 length = frames_for(pad, features.shape[-1])
                 length += length % 2
-                encoded = np.array(model.model.encode(_storage(pad_or_trim(features, length)[None]), to_cpu=False))[0]
+                encoded = np.array(model.model.encode(_storage(window(model, piece, features, pad, length)[None]), to_cpu=False))[0]
                 heard = tr.detect(encoded)
-                (reading,) = tr.decode([(encoded, c["language"])])
+                (reading,) = tr.decode([(encoded, c["language"], len(piece) / 16000)])
                 hyp = normalise(" ".join(s.text for s in reading.segments))
                 texts.append(hyp)
                 e = jiwer.process_words(words, hyp) if words else None
