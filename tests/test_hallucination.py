@@ -99,7 +99,7 @@ def test_a_loop_faster_than_speech_is_kept_once_and_flagged_with_its_count():
 
 
 def test_a_loop_after_real_speech_is_timed_on_its_copies():
-    # A 1.9 s reply read as "Mímarme, mía, maratona," and then "mía," 22 times in 1.3 s: the
+    # A 3.1 s reply read as "Mímarme, mía, maratona," and then "mía," 22 times in 1.3 s: the
     # segment holds 25 words in 3.1 s (8 a second), but its copies came at 17 a second.
     said = timed("Mímarme, mía, maratona,", 140.9, 142.2)
     copies = timed("mía, " * 22, 142.3, 143.6)

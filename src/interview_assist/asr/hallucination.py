@@ -160,7 +160,7 @@ def shortened_loops(segments: list[Segment], settings: HallucinationSettings) ->
     on. Only its first copy is kept (words and text), the segment's time
     stays, and the reason for its ``loop`` flag says how many copies there
     were. The copies' own time counts, not the segment's: a loop after
-    seconds of real speech (a 1.9 s reply, then "mía" 22 times in 1.3 s)
+    seconds of real speech (a 3.1 s reply, "mía" 22 times in its last 1.3 s)
     is as fast. Segments without word times are left whole.
     """
     out = list(segments)

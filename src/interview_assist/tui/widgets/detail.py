@@ -142,8 +142,8 @@ class DetailPane(Widget):
         head.append(f" · heard {v.heard:.0%}")
         parts = [head, segment_text(v, word_cursor, playing)]
         # On a small terminal, what the keys act on comes before these notes: ``brief`` is
-        # what is left of them when the flag acted on (its suggestions listed compactly) would
-        # still not be all in view below them.
+        # what is left of them when the flag acted on (its suggestions on one line where they
+        # did not fit with why) would still not be all in view below them.
         brief = list(parts)
         if v.needs_audio and not v.audio_ok:
             parts.append(Text(f"needs its audio ({', '.join(v.needs_audio)}): p plays it · h records why not", style="yellow"))
