@@ -335,6 +335,32 @@ def test_the_decoder_judges_a_readings_whole_text(eval_dir, base_transcriber, mo
     assert reading.repetitive and reading.looping and not reading.runs_on
 
 
+def test_words_after_a_clips_end_do_not_make_its_reading_a_loop(eval_dir, base_transcriber, monkeypatch):
+    """The decoder can write its sentence again in the silence after a clip (a 7.4 s turn of the
+    bundled interview: the sentence, then copies timed at 7.44 s and after; read again alone, it
+    came out as the first copy). Words that start after the clip's end are dropped when the
+    reading is placed, so only those before it are judged: told the clip ends at 8 s, the judged
+    text is the words of its first 8 s, and the reading keeps all its words."""
+    import interview_assist.asr.transcriber as transcriber
+    from interview_assist.audio.decode import load
+    from interview_assist.core.spans import seconds_to_samples
+
+    heard: list[str] = []
+
+    def judged(text: str) -> bool:
+        heard.append(text)
+        return False
+
+    monkeypatch.setattr(transcriber, "is_repetitive", judged)
+    audio = load(eval_dir / "asr" / "harvard_osr_0030.wav")[: seconds_to_samples(20.0)]  # several sentences
+    encoded = base_transcriber.encode([audio])[0]
+    (reading,) = base_transcriber.decode([(encoded, "en", 8.0)])
+    words = [w for s in reading.segments for w in s.words]
+    before = [w.text for w in words if w.start < 8.0]
+    assert 0 < len(before) < len(words), "the test needs words on both sides of 8 s"
+    assert normalise(heard[0]) == normalise("".join(before))
+
+
 def test_a_reading_repeated_segment_by_segment_is_read_again(eval_dir, base_transcriber, monkeypatch):
     """A reading of real speech that the batched decoder wrote twice (the decoder's answer
     stands in: on which CPU and in which batch it does varies) is read again alone by the

@@ -103,7 +103,12 @@ DETECT_BATCH_FRAMES = 8000
 # Reading.cut_off). Without it, one looping clip kept its whole batch of 8
 # decoding to 224 tokens. Counted on the window (the 4 s of silence after a
 # 1.9 s reply included), a looping reply ran to 121 tokens, and its batch
-# took 4.0 s instead of about 1 s.
+# took 4.0 s instead of about 1 s. Known limit: a few scripts take far more
+# tokens a word (Georgian, Bengali, Amharic: 10-16, by whisper's tokenizer),
+# so their turns of about 3 s and more reach the cap and are read again by
+# the sequential decoder, which doubles their time; counted on the window,
+# it was their turns of 3-5 s and more. A rate by language would mend it; no audio in those languages is
+# here to measure it with.
 READING_BASE_TOKENS = 32
 READING_TOKENS_PER_SECOND = 15
 # faster-whisper's defaults for word timestamps.
@@ -172,11 +177,13 @@ class Vocabulary:
 @dataclass(frozen=True, slots=True)
 class Reading:
     """A clip as the decoder read it: its segments (seconds from the clip's start);
-    whether the reading was stopped at the most text the clip's length can hold
-    (:data:`READING_TOKENS_PER_SECOND`): it was running on, as a loop does; and
-    whether its whole text is ``repetitive`` (:func:`is_repetitive`), which a
+    whether the reading reached the most text the clip's length can hold
+    (:data:`READING_TOKENS_PER_SECOND`; it is stopped there, or, in a batch
+    with a longer clip, runs on with it): it was running on, as a loop does; and
+    whether its text is ``repetitive`` (:func:`is_repetitive`), which a
     segment alone may not be: the same sentence written again, each copy a
-    segment of its own. (faster-whisper's sequential decoder tests a window's
+    segment of its own (words that start after the clip's end do not count:
+    they are dropped when the reading is placed). (faster-whisper's sequential decoder tests a window's
     whole text; its batched one, each segment's.)"""
 
     segments: list[Segment]
@@ -382,11 +389,10 @@ class Transcriber:
         )
         size = encoded[0].shape[0] * 2  # feature frames
         duration = size / model.frames_per_second
-        pieces, cut_off, repetitive = [], [], []
+        pieces, cut_off = [], []
         for result, own in zip(results, most):
             tokens = result.sequences_ids[0]
             cut_off.append(0 < min(stop, own) <= len(tokens))
-            repetitive.append(is_repetitive(tokenizer.decode(tokens)))
             avg_logprob = result.scores[0] * len(tokens) / (len(tokens) + 1)
             subsegments, _, _ = model._split_segments_by_timestamps(  # noqa: SLF001 - faster-whisper is pinned
                 tokenizer=tokenizer, tokens=tokens, time_offset=0.0, segment_size=size, segment_duration=duration, seek=0,
@@ -405,7 +411,10 @@ class Transcriber:
             model.add_word_timestamps(
                 pieces, tokenizer, storage, [size] * len(pieces), _PREPEND_PUNCTUATIONS, _APPEND_PUNCTUATIONS, 0.0
             )
-        return [Reading([_segment(p) for p in clip], cut, again) for clip, cut, again in zip(pieces, cut_off, repetitive)]
+        return [
+            Reading([_segment(p) for p in clip], cut, is_repetitive(_said(clip, seconds)))
+            for clip, cut, (_, seconds) in zip(pieces, cut_off, batch)
+        ]
 
     def _tokenizer(self, language: str) -> Tokenizer:
         return Tokenizer(self.model.hf_tokenizer, self.multilingual, task="transcribe", language=language)
@@ -451,6 +460,22 @@ class Transcriber:
         return TurnDecoder(self).transcribe(
             audio, [Unit(c) for c in chunks], offset, on_progress=on_progress, unbiased=unbiased
         )
+
+
+def _said(segments: list[dict[str, Any]], seconds: float) -> str:
+    """The text of a reading (faster-whisper's segments, with words) that starts within its clip of ``seconds``.
+
+    The decoder can write its sentence again in the silence after a clip (copies timed at
+    the clip's end or after it); those words are dropped when the reading is placed, so
+    they do not make it a loop to be read again.
+    """
+    parts = []
+    for seg in segments:
+        if seg.get("words"):
+            parts += [w["word"] for w in seg["words"] if w["start"] < seconds]
+        elif seg["start"] < seconds:
+            parts.append(seg["text"])
+    return "".join(parts)
 
 
 def _most_tokens(seconds: float) -> int:
