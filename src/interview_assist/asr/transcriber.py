@@ -107,8 +107,8 @@ DETECT_BATCH_FRAMES = 8000
 # tokens a word (Georgian, Bengali, Amharic: 10-16, by whisper's tokenizer),
 # so their turns of about 3 s and more reach the cap and are read again by
 # the sequential decoder, which doubles their time; counted on the window,
-# it was their turns of 3-5 s and more. A rate by language would mend it; no audio in those languages is
-# here to measure it with.
+# it was their turns of 3-5 s and more. A rate by language would mend it;
+# no audio in those languages is here to measure it with.
 READING_BASE_TOKENS = 32
 READING_TOKENS_PER_SECOND = 15
 # faster-whisper's defaults for word timestamps.
@@ -183,8 +183,9 @@ class Reading:
     whether its text is ``repetitive`` (:func:`is_repetitive`), which a
     segment alone may not be: the same sentence written again, each copy a
     segment of its own (words that start after the clip's end do not count:
-    they are dropped when the reading is placed). (faster-whisper's sequential decoder tests a window's
-    whole text; its batched one, each segment's.)"""
+    they are dropped when the reading is placed). (faster-whisper's
+    sequential decoder tests a window's whole text; its batched one, each
+    segment's.)"""
 
     segments: list[Segment]
     cut_off: bool = False

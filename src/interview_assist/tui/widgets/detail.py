@@ -61,11 +61,7 @@ class DetailPane(Widget):
         width, height = self.content_size.width, self.content_size.height
         if selected == 0 or width <= 0 or height <= 0:
             return [t for b in blocks for t in b]
-        console = self.app.console
-
-        def lines(texts: list[Text]) -> int:
-            return sum(len(t.wrap(console, width)) for t in texts)
-
+        lines = self._rows
         skipped = 0
         while skipped < selected and lines(above) + (1 if skipped else 0) + sum(lines(b) for b in blocks[skipped : selected + 1]) > height:
             skipped += 1
@@ -81,8 +77,11 @@ class DetailPane(Widget):
         width, height = self.content_size.width, self.content_size.height
         if width <= 0 or height <= 0:
             return True
-        console = self.app.console
-        return sum(len(t.wrap(console, width)) for t in [*above, *block]) + (1 if after_others else 0) <= height
+        return self._rows([*above, *block]) + (1 if after_others else 0) <= height
+
+    def _rows(self, texts: list[Text]) -> int:
+        """The lines ``texts`` take in the pane, wrapped at its width."""
+        return sum(len(t.wrap(self.app.console, self.content_size.width)) for t in texts)
 
     def _compact(self, suggestions) -> list[Text]:
         """All suggestions on as few lines as possible, without why (a small terminal): one Text per line."""
