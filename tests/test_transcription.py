@@ -316,7 +316,8 @@ def test_a_reading_that_writes_a_sentence_again_loops():
 
 
 def test_the_decoder_judges_a_readings_whole_text(eval_dir, base_transcriber, monkeypatch):
-    """What :func:`is_repetitive` is asked about is each reading's whole text, all its segments."""
+    """What :func:`is_repetitive` is asked about is each reading's text, all its segments (those
+    within its clip: here, all of them)."""
     import interview_assist.asr.transcriber as transcriber
     from interview_assist.audio.decode import load
     from interview_assist.core.spans import seconds_to_samples
@@ -337,10 +338,10 @@ def test_the_decoder_judges_a_readings_whole_text(eval_dir, base_transcriber, mo
 
 def test_words_after_a_clips_end_do_not_make_its_reading_a_loop(eval_dir, base_transcriber, monkeypatch):
     """The decoder can write its sentence again in the silence after a clip (a 7.4 s turn of the
-    bundled interview: the sentence, then copies timed at 7.44 s and after; read again alone, it
-    came out as the first copy). Words that start after the clip's end are dropped when the
-    reading is placed, so only those before it are judged: told the clip ends at 8 s, the judged
-    text is the words of its first 8 s, and the reading keeps all its words."""
+    bundled interview: the sentence, then copies timed at 7.44 s and after, segments of their own;
+    read again alone, it came out as the first copy). Segments that start after the clip's end are
+    dropped when the reading is placed, so they are not judged: told its clip ends before its
+    first word, a real reading is judged on no text at all."""
     import interview_assist.asr.transcriber as transcriber
     from interview_assist.audio.decode import load
     from interview_assist.core.spans import seconds_to_samples
@@ -353,12 +354,34 @@ def test_words_after_a_clips_end_do_not_make_its_reading_a_loop(eval_dir, base_t
 
     monkeypatch.setattr(transcriber, "is_repetitive", judged)
     audio = load(eval_dir / "asr" / "harvard_osr_0030.wav")[: seconds_to_samples(20.0)]  # several sentences
-    encoded = base_transcriber.encode([audio])[0]
-    (reading,) = base_transcriber.decode([(encoded, "en", 8.0)])
-    words = [w for s in reading.segments for w in s.words]
-    before = [w.text for w in words if w.start < 8.0]
-    assert 0 < len(before) < len(words), "the test needs words on both sides of 8 s"
-    assert normalise(heard[0]) == normalise("".join(before))
+    (reading,) = base_transcriber.decode([(base_transcriber.encode([audio])[0], "en", 0.0)])
+    assert reading.segments and heard == [""]
+
+
+def test_a_copy_begun_inside_a_clip_is_judged_with_the_whole_reading():
+    """What :func:`_said` gives to judge: the segments that start within the clip; but where a
+    segment has words on both sides of its end (a copy begun inside, whose first words would be
+    kept), the whole reading, so that the loop is caught and read again."""
+    from interview_assist.asr.transcriber import _said
+
+    def seg(text: str, start: float, step: float = 0.4) -> dict:
+        words = [{"word": " " + w, "start": start + k * step} for k, w in enumerate(text.split())]
+        return {"text": " " + text, "start": start, "words": words}
+
+    sentence = "She was waiting at my front lawn."
+    after = [seg(sentence, 0.2), seg(sentence, 3.7), seg(sentence, 6.0)]  # a 3.6 s clip
+    assert transcriber_loop(_said(after, 3.6)) == (sentence, False)
+    begun = [seg(sentence, 0.2), seg(sentence, 3.2), seg(sentence, 6.0)]  # "She" at 3.2 s, inside
+    assert transcriber_loop(_said(begun, 3.6)) == (" ".join([sentence] * 3), True)
+    wordless = [seg(sentence, 0.2), {"text": " " + sentence, "start": 3.7, "words": []}]
+    assert transcriber_loop(_said(wordless, 3.6)) == (sentence, False)
+
+
+def transcriber_loop(text: str) -> tuple[str, bool]:
+    """``text`` as judged: stripped, and whether it reads as a loop."""
+    from interview_assist.asr.hallucination import is_repetitive
+
+    return " ".join(text.split()), is_repetitive(text)
 
 
 def test_a_reading_repeated_segment_by_segment_is_read_again(eval_dir, base_transcriber, monkeypatch):

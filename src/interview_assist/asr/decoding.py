@@ -293,12 +293,13 @@ class TurnDecoder:
         other = _detected_instead(piece.detection, choice, interview)
         if other is not None:
             (reading,) = self.transcriber.decode([(piece.encoded, other.language, unit.span.duration)], unbiased=unbiased)
-            if any(s.words for s in reading.segments) and not reading.looping:
+            placed = _placed(reading.segments, unit.span, unit.heard)
+            if any(s.words for s in placed) and not reading.looping:
                 logger.info(
                     "a reading looping in %s at %.1f-%.1f s was read in %s, as detected",
                     choice.language, unit.span.start, unit.span.end, other.language,
                 )
-                return _placed(reading.segments, unit.span, unit.heard), other
+                return placed, other
         return segments, choice
 
     def _skipped(self, audio: np.ndarray, unit: Unit, choice: LanguageChoice, segments: list[Segment], unbiased: bool) -> list[Segment]:

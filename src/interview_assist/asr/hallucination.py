@@ -9,8 +9,9 @@ One reading is shortened: a loop that holds more words than anyone can say in
 its time (:func:`shortened_loops`). The phrase it repeats is kept once, and
 its ``loop`` flag says how many times the model wrote it.
 
-Before any flag, the decoder asks :func:`is_repetitive` of a reading's whole
-text whether it loops, and reads such a clip again.
+Before any flag, the decoder asks :func:`is_repetitive` of a reading's text
+(all its segments, but those written after the clip's end) whether it loops,
+and reads such a clip again.
 """
 
 from __future__ import annotations

@@ -182,8 +182,8 @@ class Reading:
     with a longer clip, runs on with it): it was running on, as a loop does; and
     whether its text is ``repetitive`` (:func:`is_repetitive`), which a
     segment alone may not be: the same sentence written again, each copy a
-    segment of its own (words that start after the clip's end do not count:
-    they are dropped when the reading is placed). (faster-whisper's
+    segment of its own (segments written after the clip's end do not count:
+    they are dropped when the reading is placed; :func:`_said`). (faster-whisper's
     sequential decoder tests a window's whole text; its batched one, each
     segment's.)"""
 
@@ -198,7 +198,7 @@ class Reading:
 
     @property
     def looping(self) -> bool:
-        """Whether the reading loops: it ran on, or its whole text is repetitive (a sentence written again)."""
+        """Whether the reading loops: it ran on, or its text is repetitive (a sentence written again)."""
         return self.runs_on or self.repetitive
 
 
@@ -464,19 +464,20 @@ class Transcriber:
 
 
 def _said(segments: list[dict[str, Any]], seconds: float) -> str:
-    """The text of a reading (faster-whisper's segments, with words) that starts within its clip of ``seconds``.
+    """The text of a reading (faster-whisper's segments, with words) to judge for a loop.
 
     The decoder can write its sentence again in the silence after a clip (copies timed at
-    the clip's end or after it); those words are dropped when the reading is placed, so
-    they do not make it a loop to be read again.
+    the clip's end or after it, segments of their own); those words are dropped when the
+    reading is placed, so they do not make it a loop to be read again: the text is that of
+    the segments that start within the clip of ``seconds``. Where a segment has words on
+    both sides of the end (a copy begun inside the clip), its first words would be kept,
+    so the whole text is judged, as it was.
     """
-    parts = []
-    for seg in segments:
-        if seg.get("words"):
-            parts += [w["word"] for w in seg["words"] if w["start"] < seconds]
-        elif seg["start"] < seconds:
-            parts.append(seg["text"])
-    return "".join(parts)
+    def inside(seg: dict[str, Any]) -> bool:
+        return seg["start"] < seconds if not seg.get("words") else seg["words"][0]["start"] < seconds
+
+    cut = any(seg.get("words") and seg["words"][0]["start"] < seconds <= seg["words"][-1]["start"] for seg in segments)
+    return "".join(seg["text"] for seg in segments if cut or inside(seg))
 
 
 def _most_tokens(seconds: float) -> int:
