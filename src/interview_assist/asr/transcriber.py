@@ -474,9 +474,9 @@ def _said(segments: list[dict[str, Any]], seconds: float) -> str:
     so the whole text is judged, as it was.
     """
     def inside(seg: dict[str, Any]) -> bool:
-        return seg["start"] < seconds if not seg.get("words") else seg["words"][0]["start"] < seconds
+        return bool((seg["words"][0] if seg.get("words") else seg)["start"] < seconds)
 
-    cut = any(seg.get("words") and seg["words"][0]["start"] < seconds <= seg["words"][-1]["start"] for seg in segments)
+    cut = any(bool(seg.get("words")) and seg["words"][0]["start"] < seconds <= seg["words"][-1]["start"] for seg in segments)
     return "".join(seg["text"] for seg in segments if cut or inside(seg))
 
 
