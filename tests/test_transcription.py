@@ -458,3 +458,38 @@ def test_long_clips_are_decoded_in_smaller_batches_than_short_ones(eval_dir, bas
     budget = DECODE_BATCH_SECONDS * ENCODER_FRAMES_PER_SECOND
     assert all(n * frames <= budget for n, frames in batches if n > 1), batches
     assert sorted(n for n, frames in batches) == [2, 4, 6], batches  # 6 long as 4 + 2; 6 short together
+
+
+def test_clips_in_two_languages_are_decoded_in_one_batch_each_in_its_own(eval_dir, base_transcriber, monkeypatch):
+    """An interpreted interview alternates languages, so a batch of one language held one
+    or two clips there (cs_h2_it_en: 25 readings in 18 batches). Clips of one encoded
+    length are decoded together whatever their languages: each reading is prompted with
+    its own language and its word times aligned from it."""
+    from interview_assist.audio.decode import load
+    from interview_assist.core.spans import samples_to_seconds
+
+    tr = base_transcriber
+    clips = {lang: load(eval_dir / "asr" / f"fleurs-{lang}-000.ogg") for lang in ("fr", "en")}
+    references = {lang: (eval_dir / "asr" / f"fleurs-{lang}-000.txt").read_text() for lang in clips}
+    encoded = dict(zip(clips, tr.encode(list(clips.values()))))
+    assert encoded["fr"].shape == encoded["en"].shape, "encoded together, padded to one length"
+    inner, batches = tr.model.model, []
+
+    class Spy:  # the real model, its decoding calls counted
+        def __getattr__(self, name):
+            return getattr(inner, name)
+
+        def generate(self, features, prompts, **options):
+            batches.append([tr.model.hf_tokenizer.id_to_token(p[-2]) for p in prompts])
+            return inner.generate(features, prompts, **options)
+
+    monkeypatch.setattr(tr.model, "model", Spy())
+    seconds = {lang: samples_to_seconds(clip.size) for lang, clip in clips.items()}
+    readings = dict(zip(clips, tr.decode([(encoded[lang], lang, seconds[lang]) for lang in clips])))
+    assert [sorted(b) for b in batches] == [["<|en|>", "<|fr|>"]], "one batch, each clip prompted in its own language"
+    for lang, reading in readings.items():
+        text = " ".join(s.text for s in reading.segments)
+        assert {s.language for s in reading.segments} == {lang}
+        assert wer(references[lang], text) <= 0.25, (lang, text)  # its own language, not a translation
+        words = [w for s in reading.segments for w in s.words]
+        assert words and all(0.0 <= w.start <= w.end <= seconds[lang] + 1.0 for w in words), (lang, words)

@@ -122,7 +122,7 @@ class AsrOptions:
 
     language: str | None = None
     beam_size: int = 5
-    # Clips decoded together (of one language and one encoded length): the
+    # Clips decoded together (of one encoded length, any languages): the
     # decoder's work per clip falls with the batch (8 took 12 % less CPU than
     # 4 on the sample interview, benchmarks/decode_choices.py).
     batch_size: int = 8
@@ -238,6 +238,7 @@ class Transcriber:
             raise InputError(f"unknown language code {options.language!r}")
         # Outlives release(), and is shared by with_hotwords copies.
         self._vocabulary = Vocabulary(self.model.hf_tokenizer)
+        self._tokenizers: dict[str, Tokenizer] = {}
 
     @property
     def multilingual(self) -> bool:
@@ -325,24 +326,37 @@ class Transcriber:
     def decode(self, items: Sequence[tuple[np.ndarray, str, float]], *, unbiased: bool = False) -> list[Reading]:
         """Decode encoded clips, each (encoder output, language, the clip's seconds) -> its reading, in seconds from its start.
 
-        Clips of one language and one encoded length are decoded together,
-        ``batch_size`` at a time, fewer when they are long (:data:`DECODE_BATCH_SECONDS`);
-        the settings are those of faster-whisper's batched pipeline (beam
-        search at temperature 0, timestamps, word timestamps). ``unbiased``
-        decodes without the hotwords and prompt. A reading that runs past
-        the most text its clip's length can hold (:data:`READING_TOKENS_PER_SECOND`)
-        is marked ``cut_off``; a batch is stopped there for its longest clip.
+        Clips of one encoded length are decoded together, whatever their
+        languages (each reading is prompted with its own), ``batch_size`` at a
+        time, fewer when they are long (:data:`DECODE_BATCH_SECONDS`), the
+        shortest clips together; the settings are those of faster-whisper's
+        batched pipeline (beam search at temperature 0, timestamps, word
+        timestamps). ``unbiased`` decodes without the hotwords and prompt. A
+        reading that runs past the most text its clip's length can hold
+        (:data:`READING_TOKENS_PER_SECOND`) is marked ``cut_off``; a batch is
+        stopped there for its longest clip.
         """
         opts = self.options
         ctranslate2.set_random_seed(opts.seed)
         out: list[Reading] = [Reading([]) for _ in items]
-        groups: dict[tuple[str, int], list[int]] = {}
-        for i, (encoded, language, _) in enumerate(items):
-            groups.setdefault((language, encoded.shape[0]), []).append(i)
-        for (language, frames), indices in groups.items():
+        groups: dict[int, list[int]] = {}
+        for i, (encoded, _, _) in enumerate(items):
+            groups.setdefault(encoded.shape[0], []).append(i)
+        for frames, indices in groups.items():
             batch = max(1, min(opts.batch_size, int(DECODE_BATCH_SECONDS * ENCODER_FRAMES_PER_SECOND) // frames))
-            tokenizer = self._tokenizer(language)
-            prompt = self.model.get_prompt(
+            indices.sort(key=lambda i: (items[i][2], i))  # a batch decodes as long as its longest reading
+            for k in range(0, len(indices), batch):
+                chosen = indices[k : k + batch]
+                readings = self._decode_batch([items[i] for i in chosen], unbiased)
+                for i, reading in zip(chosen, readings):
+                    out[i] = reading
+        return out
+
+    def _prompt(self, language: str, unbiased: bool) -> list[int]:
+        opts = self.options
+        tokenizer = self._tokenizer(language)
+        return list(
+            self.model.get_prompt(
                 tokenizer,
                 previous_tokens=(
                     tokenizer.encode(opts.initial_prompt) if opts.initial_prompt and not unbiased else []
@@ -350,32 +364,30 @@ class Transcriber:
                 without_timestamps=False,
                 hotwords=None if unbiased else opts.hotwords,
             )
-            suppress = get_suppressed_tokens(tokenizer, [-1])
-            for k in range(0, len(indices), batch):
-                chosen = indices[k : k + batch]
-                batch_items = [(items[i][0], items[i][2]) for i in chosen]
-                for i, reading in zip(chosen, self._decode_batch(batch_items, tokenizer, prompt, suppress)):
-                    out[i] = replace(reading, segments=[replace(s, language=language) for s in reading.segments])
-        return out
+        )
 
-    def _decode_batch(
-        self, batch: list[tuple[np.ndarray, float]], tokenizer: Tokenizer, prompt: list[int], suppress: list[int]
-    ) -> list[Reading]:
-        """One batch of same-shaped encodings, each with its clip's seconds, through CTranslate2,
-        as ``BatchedInferencePipeline.forward`` does it."""
+    def _decode_batch(self, batch: Sequence[tuple[np.ndarray, str, float]], unbiased: bool) -> list[Reading]:
+        """One batch of same-shaped encodings, each with its language and its clip's seconds,
+        through CTranslate2, as ``BatchedInferencePipeline.forward`` does it (word
+        timestamps aligned for each language's readings together)."""
         model = self.model
-        encoded = [e for e, _ in batch]
+        encoded = [e for e, _, _ in batch]
         storage = _storage(np.stack(encoded))
+        prompts = [self._prompt(language, unbiased) for _, language, _ in batch]
+        # The suppressed tokens (non-speech symbols, the task tokens) are the same in every language.
+        suppress = list(get_suppressed_tokens(self._tokenizer(batch[0][1]), [-1]))
         # CTranslate2 stops a Whisper reading after min(max_length - len(prompt) + 1,
         # max_length // 2) tokens (measured with 3- to 76-token prompts). Past about
         # 13 s of clip the model's own limit (448) applies: ``cut_off`` then means
-        # the reading hit it, which is a truncation too.
-        most = [_most_tokens(seconds) for _, seconds in batch]
-        max_length = min(model.max_length, max(2 * max(most), max(most) + len(prompt) - 1))
-        stop = min(max_length - len(prompt) + 1, max_length // 2)
+        # the reading hit it, which is a truncation too. (Prompts differ in their
+        # language token only, so they are all one length.)
+        most = [_most_tokens(seconds) for _, _, seconds in batch]
+        longest_prompt = max(len(p) for p in prompts)
+        max_length = min(model.max_length, max(2 * max(most), max(most) + longest_prompt - 1))
+        stop = min(max_length - longest_prompt + 1, max_length // 2)
         results = model.model.generate(
             storage,
-            [list(prompt) for _ in encoded],
+            prompts,
             beam_size=self.options.beam_size,
             patience=1,
             length_penalty=1,
@@ -390,8 +402,10 @@ class Transcriber:
         )
         size = encoded[0].shape[0] * 2  # feature frames
         duration = size / model.frames_per_second
-        pieces, cut_off = [], []
-        for result, own in zip(results, most):
+        pieces: list[list[dict[str, Any]]] = []
+        cut_off = []
+        for result, own, (_, language, _) in zip(results, most, batch):
+            tokenizer = self._tokenizer(language)
             tokens = result.sequences_ids[0]
             cut_off.append(0 < min(stop, own) <= len(tokens))
             avg_logprob = result.scores[0] * len(tokens) / (len(tokens) + 1)
@@ -408,17 +422,26 @@ class Transcriber:
                     for sub in subsegments
                 ]
             )
-        if any(pieces):
-            model.add_word_timestamps(
-                pieces, tokenizer, storage, [size] * len(pieces), _PREPEND_PUNCTUATIONS, _APPEND_PUNCTUATIONS, 0.0
-            )
+        # Word times are aligned from each language's start of text, so one call a language.
+        for language in dict.fromkeys(language for _, language, _ in batch):
+            these = [k for k, (_, lang, _) in enumerate(batch) if lang == language and pieces[k]]
+            if these:
+                model.add_word_timestamps(
+                    [pieces[k] for k in these], self._tokenizer(language),
+                    storage if len(these) == len(batch) else _storage(np.stack([encoded[k] for k in these])),
+                    [size] * len(these), _PREPEND_PUNCTUATIONS, _APPEND_PUNCTUATIONS, 0.0,
+                )
         return [
-            Reading([_segment(p) for p in clip], cut, is_repetitive(_said(clip, seconds)))
-            for clip, cut, (_, seconds) in zip(pieces, cut_off, batch)
+            Reading(
+                [replace(_segment(p), language=language) for p in clip], cut, is_repetitive(_said(clip, seconds))
+            )
+            for clip, cut, (_, language, seconds) in zip(pieces, cut_off, batch)
         ]
 
     def _tokenizer(self, language: str) -> Tokenizer:
-        return Tokenizer(self.model.hf_tokenizer, self.multilingual, task="transcribe", language=language)
+        if language not in self._tokenizers:
+            self._tokenizers[language] = Tokenizer(self.model.hf_tokenizer, self.multilingual, task="transcribe", language=language)
+        return self._tokenizers[language]
 
     def read_alone(self, audio: np.ndarray, language: str, *, unbiased: bool = False) -> list[Segment] | None:
         """A looping stretch read again by the sequential decoder: the first reading of
