@@ -490,6 +490,30 @@ def test_clips_in_two_languages_are_decoded_in_one_batch_each_in_its_own(eval_di
     for lang, reading in readings.items():
         text = " ".join(s.text for s in reading.segments)
         assert {s.language for s in reading.segments} == {lang}
-        assert wer(references[lang], text) <= 0.25, (lang, text)  # its own language, not a translation
+        # Its own language, not a translation (prompted in the other one: WER 0.95 and 1.0); a few
+        # words may read differently on another CPU.
+        assert wer(references[lang], text) < 0.5, (lang, text)
         words = [w for s in reading.segments for w in s.words]
         assert words and all(0.0 <= w.start <= w.end <= seconds[lang] + 1.0 for w in words), (lang, words)
+
+
+def test_a_readings_word_times_do_not_depend_on_the_clip_before_it_in_its_batch(eval_dir, base_transcriber):
+    """faster-whisper's word timing carries the end of one batch item's speech into the next
+    item's first-word rule (its items are windows of one recording). These are unrelated clips,
+    each timed from 0: behind a longer clip, a French sentence whose speech starts at 1.6 s got a
+    first word ("L'") from 0.0 s to 2.3 s and its segment started at 0.0 s. Each reading is now
+    timed as if aligned alone."""
+    from interview_assist.audio.decode import load
+    from interview_assist.core.spans import samples_to_seconds
+
+    tr = base_transcriber
+    clips = [load(eval_dir / "asr" / f"fleurs-fr-{n}.ogg") for n in ("004", "000")]  # 8.3 s, 10.2 s
+    seconds = [samples_to_seconds(c.size) for c in clips]
+    encoded = tr.encode(clips)
+    assert encoded[0].shape == encoded[1].shape, "one batch"
+    (alone,) = tr.decode([(encoded[1], "fr", seconds[1])])
+    _, behind = tr.decode([(encoded[0], "fr", seconds[0]), (encoded[1], "fr", seconds[1])])
+    first_alone, first_behind = alone.segments[0].words[0], behind.segments[0].words[0]
+    assert first_alone.start > 1.0, "the speech starts after a second of silence"
+    assert abs(first_behind.start - first_alone.start) <= 0.1, (first_alone, first_behind)
+    assert abs(behind.segments[0].start - alone.segments[0].start) <= 0.1
