@@ -194,7 +194,8 @@ def test_a_looping_chunk_is_read_again_by_the_sequential_decoder(eval_dir, catal
     import zlib
     from dataclasses import replace
 
-    from interview_assist.asr.transcriber import LOOP_COMPRESSION_RATIO, Transcriber
+    from interview_assist.asr.hallucination import LOOP_COMPRESSION_RATIO
+    from interview_assist.asr.transcriber import Transcriber
     from interview_assist.audio.decode import load
     from interview_assist.audio.denoise import reduce_noise
     from interview_assist.audio.vad import speech_spans
@@ -232,7 +233,7 @@ def test_a_reading_that_runs_past_what_its_speech_can_hold_is_stopped_and_read_a
     length can (``READING_BASE_TOKENS`` + ``READING_TOKENS_PER_SECOND`` per second, as a
     loop runs on), marks it cut off, and the clip is read again alone by the sequential
     decoder. The limit is lowered here so that a real sentence reaches it on any CPU."""
-    import interview_assist.asr.transcriber as transcriber
+    import interview_assist.asr.readings as readings
     from interview_assist.asr.decoding import TurnDecoder
     from interview_assist.asr.units import Unit
     from interview_assist.audio.decode import load
@@ -249,8 +250,8 @@ def test_a_reading_that_runs_past_what_its_speech_can_hold_is_stopped_and_read_a
     seconds = samples_to_seconds(audio.size)
     whole = tr.decode([(encoded, "en", seconds)])[0]
     assert not whole.cut_off and words(whole) >= 15
-    monkeypatch.setattr(transcriber, "READING_BASE_TOKENS", 4)
-    monkeypatch.setattr(transcriber, "READING_TOKENS_PER_SECOND", 0)
+    monkeypatch.setattr(readings, "READING_BASE_TOKENS", 4)
+    monkeypatch.setattr(readings, "READING_TOKENS_PER_SECOND", 0)
     stopped = tr.decode([(encoded, "en", seconds)])[0]
     assert stopped.cut_off
     assert 0 < words(stopped) <= 4 < words(whole)
@@ -263,7 +264,7 @@ def test_what_a_reading_may_hold_is_counted_on_its_clip_not_on_the_silence_after
     (a 1.9 s reply sits in a 5.9 s window; counted on the window, a looping reply ran to 121
     tokens and held its batch of 8 decoding for 4 s instead of 1). In a batch, each reading is
     judged on its own clip, and the batch runs as long as its longest clip may."""
-    from interview_assist.asr.transcriber import READING_BASE_TOKENS
+    from interview_assist.asr.readings import READING_BASE_TOKENS
     from interview_assist.audio.decode import load
     from interview_assist.core.spans import seconds_to_samples
 
@@ -290,7 +291,7 @@ def test_a_reading_that_writes_a_sentence_again_loops():
     batch: "She was waiting at my front lawn." seven times; and "Yes, that's correct."
     twice from a reply."""
     from interview_assist.asr.hallucination import is_repetitive
-    from interview_assist.asr.transcriber import Reading
+    from interview_assist.asr.readings import Reading
     from interview_assist.core.transcript import Segment
 
     sentence = "She was waiting at my front lawn."
@@ -359,10 +360,10 @@ def test_words_after_a_clips_end_do_not_make_its_reading_a_loop(eval_dir, base_t
 
 
 def test_a_copy_begun_inside_a_clip_is_judged_with_the_whole_reading():
-    """What :func:`_said` gives to judge: the segments that start within the clip; but where a
+    """What :func:`said` gives to judge: the segments that start within the clip; but where a
     segment has words on both sides of its end (a copy begun inside, whose first words would be
     kept), the whole reading, so that the loop is caught and read again."""
-    from interview_assist.asr.transcriber import _said
+    from interview_assist.asr.readings import said
 
     def seg(text: str, start: float, step: float = 0.4) -> dict:
         words = [{"word": " " + w, "start": start + k * step} for k, w in enumerate(text.split())]
@@ -370,11 +371,11 @@ def test_a_copy_begun_inside_a_clip_is_judged_with_the_whole_reading():
 
     sentence = "She was waiting at my front lawn."
     after = [seg(sentence, 0.2), seg(sentence, 3.7), seg(sentence, 6.0)]  # a 3.6 s clip
-    assert transcriber_loop(_said(after, 3.6)) == (sentence, False)
+    assert transcriber_loop(said(after, 3.6)) == (sentence, False)
     begun = [seg(sentence, 0.2), seg(sentence, 3.2), seg(sentence, 6.0)]  # "She" at 3.2 s, inside
-    assert transcriber_loop(_said(begun, 3.6)) == (" ".join([sentence] * 3), True)
+    assert transcriber_loop(said(begun, 3.6)) == (" ".join([sentence] * 3), True)
     wordless = [seg(sentence, 0.2), {"text": " " + sentence, "start": 3.7, "words": []}]
-    assert transcriber_loop(_said(wordless, 3.6)) == (sentence, False)
+    assert transcriber_loop(said(wordless, 3.6)) == (sentence, False)
 
 
 def transcriber_loop(text: str) -> tuple[str, bool]:
@@ -392,7 +393,7 @@ def test_a_reading_repeated_segment_by_segment_is_read_again(eval_dir, base_tran
 
     from interview_assist.asr.decoding import TurnDecoder
     from interview_assist.asr.hallucination import is_repetitive
-    from interview_assist.asr.transcriber import Reading
+    from interview_assist.asr.readings import Reading
     from interview_assist.asr.units import Unit
     from interview_assist.audio.decode import load
     from interview_assist.audio.vad import speech_spans

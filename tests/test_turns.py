@@ -438,7 +438,7 @@ def test_a_short_reply_a_turns_reading_passed_over_is_heard_alone_in_its_own_lan
     from dataclasses import replace
 
     from interview_assist.asr.hallucination import is_repetitive
-    from interview_assist.asr.transcriber import Reading
+    from interview_assist.asr.readings import Reading
 
     decode = base_transcriber.decode
 

@@ -47,8 +47,9 @@ from faster_whisper.audio import pad_or_trim
 from faster_whisper.tokenizer import Tokenizer
 from faster_whisper.transcribe import get_compression_ratio, get_suppressed_tokens
 
-from interview_assist.asr.hallucination import LOOP_COMPRESSION_RATIO, is_repetitive
+from interview_assist.asr.hallucination import is_repetitive
 from interview_assist.asr.language import NOT_SPOKEN, Detection
+from interview_assist.asr.readings import Reading, most_tokens, said
 from interview_assist.core.errors import InputError, ModelError
 from interview_assist.core.models import ModelCatalog, ModelSpec
 from interview_assist.core.spans import Span
@@ -95,22 +96,6 @@ DECODE_BATCH_SECONDS = 120.0
 # stretches are cheaper together: on whisper-base, 40 probes in one call took
 # 4.1-4.8 ms each, 2 in one call 11-12 ms each (benchmarks/detect_batch.py).
 DETECT_BATCH_FRAMES = 8000
-# The most text a reading may hold: this many tokens, plus so many per second
-# of its clip (the speech, not the silence after it). Fast speech is 4-5
-# words a second, under 10 tokens even in scripts that take 2-3 tokens a
-# word; a reading that runs past this is not transcribing speech but running
-# on (a loop), and is stopped there and read again (Transcriber.decode,
-# Reading.cut_off). Without it, one looping clip kept its whole batch of 8
-# decoding to 224 tokens. Counted on the window (the 4 s of silence after a
-# 1.9 s reply included), a looping reply ran to 121 tokens, and its batch
-# took 4.0 s instead of about 1 s. Known limit: a few scripts take far more
-# tokens a word (Georgian, Bengali, Amharic: 10-16, by whisper's tokenizer),
-# so their turns of about 3 s and more reach the cap and are read again by
-# the sequential decoder, which doubles their time; counted on the window,
-# it was their turns of 3-5 s and more. A rate by language would mend it;
-# no audio in those languages is here to measure it with.
-READING_BASE_TOKENS = 32
-READING_TOKENS_PER_SECOND = 15
 # faster-whisper's defaults for word timestamps.
 _PREPEND_PUNCTUATIONS = "\"'“¿([{-"
 _APPEND_PUNCTUATIONS = "\"'.。,，!！?？:：”)]}、"
@@ -172,34 +157,6 @@ class Vocabulary:
             if not rest and self._tokenizer.token_to_id(piece) is not None:
                 return 1
         return len(self._tokenizer.encode(" " + word, add_special_tokens=False).ids)
-
-
-@dataclass(frozen=True, slots=True)
-class Reading:
-    """A clip as the decoder read it: its segments (seconds from the clip's start);
-    whether the reading reached the most text the clip's length can hold
-    (:data:`READING_TOKENS_PER_SECOND`; it is stopped there, or, in a batch
-    with a longer clip, runs on with it): it was running on, as a loop does; and
-    whether its text is ``repetitive`` (:func:`is_repetitive`), which a
-    segment alone may not be: the same sentence written again, each copy a
-    segment of its own (segments written after the clip's end do not count:
-    they are dropped when the reading is placed; :func:`_said`). (faster-whisper's
-    sequential decoder tests a window's whole text; its batched one, each
-    segment's.)"""
-
-    segments: list[Segment]
-    cut_off: bool = False
-    repetitive: bool = False
-
-    @property
-    def runs_on(self) -> bool:
-        """Whether the reading ran on: stopped as it did, or a segment of it repetitive."""
-        return self.cut_off or any((s.compression_ratio or 0.0) > LOOP_COMPRESSION_RATIO for s in self.segments)
-
-    @property
-    def looping(self) -> bool:
-        """Whether the reading loops: it ran on, or its text is repetitive (a sentence written again)."""
-        return self.runs_on or self.repetitive
 
 
 def check_language(code: str) -> None:
@@ -333,7 +290,7 @@ class Transcriber:
         batched pipeline (beam search at temperature 0, timestamps, word
         timestamps). ``unbiased`` decodes without the hotwords and prompt. A
         reading that runs past the most text its clip's length can hold
-        (:data:`READING_TOKENS_PER_SECOND`) is marked ``cut_off``; a batch is
+        (:data:`~interview_assist.asr.readings.READING_TOKENS_PER_SECOND`) is marked ``cut_off``; a batch is
         stopped there for its longest clip.
         """
         opts = self.options
@@ -379,12 +336,12 @@ class Transcriber:
         # CTranslate2 stops a Whisper reading after min(max_length - len(prompt) + 1,
         # max_length // 2) tokens (measured with 3- to 76-token prompts). Past about
         # 13 s of clip the model's own limit (448) applies: ``cut_off`` then means
-        # the reading hit it, which is a truncation too. (Prompts differ in their
-        # language token only, so they are all one length.)
-        most = [_most_tokens(seconds) for _, _, seconds in batch]
-        longest_prompt = max(len(p) for p in prompts)
-        max_length = min(model.max_length, max(2 * max(most), max(most) + longest_prompt - 1))
-        stop = min(max_length - longest_prompt + 1, max_length // 2)
+        # the reading hit it, which is a truncation too. Prompts differ in their
+        # language token only (CTranslate2 refuses prompts of different lengths).
+        assert len({len(p) for p in prompts}) == 1, "prompts of one length"
+        most = [most_tokens(seconds) for _, _, seconds in batch]
+        max_length = min(model.max_length, max(2 * max(most), max(most) + len(prompts[0]) - 1))
+        stop = min(max_length - len(prompts[0]) + 1, max_length // 2)
         results = model.model.generate(
             storage,
             prompts,
@@ -444,7 +401,7 @@ class Transcriber:
                 )
         return [
             Reading(
-                [replace(_segment(p), language=language) for p in clip], cut, is_repetitive(_said(clip, seconds))
+                [replace(_segment(p), language=language) for p in clip], cut, is_repetitive(said(clip, seconds))
             )
             for clip, cut, (_, language, seconds) in zip(pieces, cut_off, batch)
         ]
@@ -495,28 +452,6 @@ class Transcriber:
         return TurnDecoder(self).transcribe(
             audio, [Unit(c) for c in chunks], offset, on_progress=on_progress, unbiased=unbiased
         )
-
-
-def _said(segments: list[dict[str, Any]], seconds: float) -> str:
-    """The text of a reading (faster-whisper's segments, with words) to judge for a loop.
-
-    The decoder can write its sentence again in the silence after a clip (copies timed at
-    the clip's end or after it, segments of their own); those words are dropped when the
-    reading is placed, so they do not make it a loop to be read again: the text is that of
-    the segments that start within the clip of ``seconds``. Where a segment has words on
-    both sides of the end (a copy begun inside the clip), its first words would be kept,
-    so the whole text is judged, as it was.
-    """
-    def inside(seg: dict[str, Any]) -> bool:
-        return bool((seg["words"][0] if seg.get("words") else seg)["start"] < seconds)
-
-    cut = any(bool(seg.get("words")) and seg["words"][0]["start"] < seconds <= seg["words"][-1]["start"] for seg in segments)
-    return "".join(seg["text"] for seg in segments if cut or inside(seg))
-
-
-def _most_tokens(seconds: float) -> int:
-    """The most tokens a reading of a clip of ``seconds`` may hold (:data:`READING_TOKENS_PER_SECOND`)."""
-    return READING_BASE_TOKENS + math.ceil(READING_TOKENS_PER_SECOND * seconds)
 
 
 class _Aligned:
