@@ -380,7 +380,7 @@ class Transcriber:
                 ]
             )
         # Word times are aligned from each language's start of text, so one call a language. Each
-        # reading's times are then made as if it were aligned alone: faster-whisper carries the end
+        # reading's first-word rule then runs as if it were alone: faster-whisper carries the end
         # of one batch item's speech into the next item's first-word rule (its items are windows of
         # one recording; these are unrelated clips, each timed from 0), so a reading's first word
         # moved with the clip before it in the batch (1.62 s alone, 0.0 s behind a longer clip).
@@ -394,7 +394,7 @@ class Transcriber:
                 tokenizer, text, storage if len(these) == len(batch) else _storage(np.stack([encoded[k] for k in these])),
                 [size] * len(these),
             )
-            for k, alignment in zip(these, alignments):
+            for k, alignment in zip(these, alignments, strict=True):
                 WhisperModel.add_word_timestamps(
                     _Aligned(model, alignment), [pieces[k]], tokenizer, None, [size],
                     _PREPEND_PUNCTUATIONS, _APPEND_PUNCTUATIONS, 0.0,
@@ -456,7 +456,8 @@ class Transcriber:
 
 class _Aligned:
     """Stands in for the model in ``WhisperModel.add_word_timestamps`` for one reading whose
-    alignment was computed with its batch: the word times are then made from it alone."""
+    alignment was computed with its batch: its word times are then made from it alone (the
+    first word after silence judged against the clip's start, not another clip's end)."""
 
     def __init__(self, model: WhisperModel, alignment: list[dict[str, Any]]):
         self.frames_per_second = model.frames_per_second
