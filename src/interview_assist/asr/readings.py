@@ -80,4 +80,3 @@ def said(segments: list[dict[str, Any]], seconds: float) -> str:
 def most_tokens(seconds: float) -> int:
     """The most tokens a reading of a clip of ``seconds`` may hold (:data:`READING_TOKENS_PER_SECOND`)."""
     return READING_BASE_TOKENS + math.ceil(READING_TOKENS_PER_SECOND * seconds)
-

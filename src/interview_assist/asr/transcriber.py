@@ -290,8 +290,8 @@ class Transcriber:
         batched pipeline (beam search at temperature 0, timestamps, word
         timestamps). ``unbiased`` decodes without the hotwords and prompt. A
         reading that runs past the most text its clip's length can hold
-        (:data:`~interview_assist.asr.readings.READING_TOKENS_PER_SECOND`) is marked ``cut_off``; a batch is
-        stopped there for its longest clip.
+        (:func:`~interview_assist.asr.readings.most_tokens`) is marked
+        ``cut_off``; a batch is stopped there for its longest clip.
         """
         opts = self.options
         ctranslate2.set_random_seed(opts.seed)
@@ -330,7 +330,8 @@ class Transcriber:
         model = self.model
         encoded = [e for e, _, _ in batch]
         storage = _storage(np.stack(encoded))
-        prompts = [self._prompt(language, unbiased) for _, language, _ in batch]
+        prompt = {language: self._prompt(language, unbiased) for language in {language for _, language, _ in batch}}
+        prompts = [prompt[language] for _, language, _ in batch]
         # The suppressed tokens (non-speech symbols, the task tokens) are the same in every language.
         suppress = list(get_suppressed_tokens(self._tokenizer(batch[0][1]), [-1]))
         # CTranslate2 stops a Whisper reading after min(max_length - len(prompt) + 1,
