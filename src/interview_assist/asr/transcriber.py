@@ -19,6 +19,12 @@ decoding windows of several turns. Measured on the code-switched interview
 with each turn alone: WER 0.223 with 3 s of silence after it, 0.238 with 1
 s, 0.226 padded to 30 s; with no silence after it the decoder loops.
 
+The model runs a worker a core, one thread each, and each step shares its
+calls out between the workers (:meth:`Transcriber._each`): a decode step of
+whisper-base is too small to share between two threads, so two batches
+decoded at once, one on each core, take about half the time of the same
+batches one after the other on two threads.
+
 A reading that loops (a segment with a compression ratio above 2.4,
 faster-whisper's own threshold) is read again by the sequential decoder,
 still at temperature 0: as it is, then, if it loops too, with no 4-token
@@ -36,9 +42,11 @@ import dataclasses
 import logging
 import math
 import os
+import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, TypeVar
 
 import ctranslate2
 import numpy as np
@@ -97,6 +105,9 @@ DECODE_BATCH_SECONDS = 120.0
 # 4.1-4.8 ms each, 2 in one call 11-12 ms each (benchmarks/detect_batch.py).
 DETECT_BATCH_FRAMES = 8000
 # faster-whisper's defaults for word timestamps.
+_POOL_THREADS = "interview-assist-asr"
+_Job = TypeVar("_Job")
+_Done = TypeVar("_Done")
 _PREPEND_PUNCTUATIONS = "\"'“¿([{-"
 _APPEND_PUNCTUATIONS = "\"'.。,，!！?？:：”)]}、"
 
@@ -117,7 +128,9 @@ class AsrOptions:
     # in parts, all at the length of its longest clip.
     encode_batch_size: int = 4
     compute_type: str = "int8"
-    cpu_threads: int = 0  # 0: every core
+    # Cores used (0: every core): one CTranslate2 worker each, one thread a worker, several
+    # calls at once (see Transcriber._each).
+    cpu_threads: int = 0
     seed: int = 0
     initial_prompt: str | None = None
     hotwords: str | None = None
@@ -181,12 +194,14 @@ class Transcriber:
             )
         catalog.verify(self.spec)
         self.options = options
+        self.workers = options.threads()
         try:
             self.model = WhisperModel(
                 str(self.spec.directory),
                 device="cpu",
                 compute_type=options.compute_type,
-                cpu_threads=options.threads(),
+                cpu_threads=1,
+                num_workers=self.workers,
                 local_files_only=True,
             )
         except (RuntimeError, ValueError, OSError) as exc:
@@ -196,6 +211,9 @@ class Transcriber:
         # Outlives release(), and is shared by with_hotwords copies.
         self._vocabulary = Vocabulary(self.model.hf_tokenizer)
         self._tokenizers: dict[str, Tokenizer] = {}
+        self._tokenizers_lock = threading.Lock()
+        # Shared by with_hotwords copies; started on first use, ended by release().
+        self._pool: list[ThreadPoolExecutor] = []
 
     @property
     def multilingual(self) -> bool:
@@ -212,8 +230,28 @@ class Transcriber:
         return twin
 
     def release(self) -> None:
-        """Free the model's memory; ``spec`` and ``options`` stay readable."""
+        """Free the model's memory and its workers' threads; ``spec`` and ``options`` stay readable."""
+        while self._pool:
+            self._pool.pop().shutdown(wait=True, cancel_futures=True)
         self.model = None
+
+    def _each(self, work: Callable[[_Job], _Done], jobs: Sequence[_Job]) -> list[_Done]:
+        """``work`` of every job, in order, up to :attr:`workers` at once (one CTranslate2
+        worker each, one thread a worker).
+
+        A decode step of whisper-base is too small to share between two threads:
+        two batches decoded at once on one thread each took about half the time
+        of the same batches one after the other on two threads (`interview_v02`,
+        9 batches: 10.7-11.8 s against 20.7-23.3 s, the same text; the encoder
+        8.5-9.4 s against 9.2-9.4 s; benchmarks/workers.py). Ctrl-C stops what
+        has not started; what has runs to its end (a batch, seconds).
+        """
+        # Inline from one of the pool's own threads: waiting there for the pool could wait forever.
+        if self.workers < 2 or len(jobs) < 2 or threading.current_thread().name.startswith(_POOL_THREADS):
+            return [work(job) for job in jobs]
+        if not self._pool:
+            self._pool.append(ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix=_POOL_THREADS))
+        return list(self._pool[0].map(work, jobs))
 
     # -- the three steps --------------------------------------------------------
     def encode(self, clips: Sequence[np.ndarray]) -> list[np.ndarray]:
@@ -232,17 +270,26 @@ class Transcriber:
         features = [self.model.feature_extractor(c)[..., :-1] for c in clips]
         order = sorted(range(len(clips)), key=lambda i: features[i].shape[-1])
         group, limit = max(1, self.options.batch_size), max(1, self.options.encode_batch_size)
+        calls: list[tuple[list[int], int]] = []
         for k in range(0, len(order), group):
             chosen = order[k : k + group]
             length = min(N_FRAMES, max(features[i].shape[-1] + pad_frames(features[i].shape[-1]) for i in chosen))
             length += length % 2  # two feature frames make one encoder frame
             part = max(1, min(limit, int(ENCODE_BATCH_SECONDS * 100) // length))
-            for j in range(0, len(chosen), part):
-                some = chosen[j : j + part]
-                stacked = np.stack([pad_or_trim(features[i], length) for i in some])
-                encoded = np.array(self.model.model.encode(_storage(stacked), to_cpu=False))
-                for i, e in zip(some, encoded):
-                    out[i] = e
+            calls += [(chosen[j : j + part], length) for j in range(0, len(chosen), part)]
+        if len(calls) == 1 and len(calls[0][0]) > 1 and self.workers > 1:
+            # One call of several clips (the sides of a cut): split, so that every worker has one.
+            (some, length), half = calls[0], (len(calls[0][0]) + 1) // 2
+            calls = [(some[:half], length), (some[half:], length)]
+
+        def encode(call: tuple[list[int], int]) -> np.ndarray:
+            some, length = call
+            stacked = np.stack([pad_or_trim(features[i], length) for i in some])
+            return np.array(self.model.model.encode(_storage(stacked), to_cpu=False))
+
+        for (some, _), encoded in zip(calls, self._each(encode, calls)):
+            for i, e in zip(some, encoded):
+                out[i] = e
         return out  # type: ignore[return-value]
 
     def detect_all(self, encoded: Sequence[np.ndarray]) -> list[Detection]:
@@ -253,14 +300,18 @@ class Transcriber:
         shapes: dict[tuple[int, ...], list[int]] = {}
         for i, e in enumerate(encoded):
             shapes.setdefault(e.shape, []).append(i)
+        calls = []
         for shape, same in shapes.items():
             batch = max(1, DETECT_BATCH_FRAMES // max(1, shape[0]))
-            for k in range(0, len(same), batch):
-                indices = same[k : k + batch]
-                results = self.model.model.detect_language(_storage(np.stack([encoded[i] for i in indices])))
-                for i, result in zip(indices, results):
-                    heard = {t[2:-2]: round(float(p), 4) for t, p in result}
-                    out[i] = Detection(encoded[i].shape[0] / ENCODER_FRAMES_PER_SECOND, {k: p for k, p in heard.items() if k not in NOT_SPOKEN})
+            calls += [same[k : k + batch] for k in range(0, len(same), batch)]
+
+        def detect(indices: list[int]) -> list[list[tuple[str, float]]]:
+            return list(self.model.model.detect_language(_storage(np.stack([encoded[i] for i in indices]))))
+
+        for indices, results in zip(calls, self._each(detect, calls)):
+            for i, result in zip(indices, results):
+                heard = {t[2:-2]: round(float(p), 4) for t, p in result}
+                out[i] = Detection(encoded[i].shape[0] / ENCODER_FRAMES_PER_SECOND, {k: p for k, p in heard.items() if k not in NOT_SPOKEN})
         return out  # type: ignore[return-value]
 
     def detect(self, encoded: np.ndarray) -> Detection:
@@ -299,14 +350,17 @@ class Transcriber:
         groups: dict[int, list[int]] = {}
         for i, (encoded, _, _) in enumerate(items):
             groups.setdefault(encoded.shape[0], []).append(i)
+        # The batches decoded at once share the bound on the encoder window (memory).
+        window = DECODE_BATCH_SECONDS * ENCODER_FRAMES_PER_SECOND / min(self.workers, max(1, len(items)))
+        batches = []
         for frames, indices in groups.items():
-            batch = max(1, min(opts.batch_size, int(DECODE_BATCH_SECONDS * ENCODER_FRAMES_PER_SECOND) // frames))
+            batch = max(1, min(opts.batch_size, int(window) // frames))
             indices.sort(key=lambda i: (items[i][2], i))  # a batch decodes as long as its longest reading
-            for k in range(0, len(indices), batch):
-                chosen = indices[k : k + batch]
-                readings = self._decode_batch([items[i] for i in chosen], unbiased)
-                for i, reading in zip(chosen, readings):
-                    out[i] = reading
+            batches += [indices[k : k + batch] for k in range(0, len(indices), batch)]
+        done = self._each(lambda chosen: self._decode_batch([items[i] for i in chosen], unbiased), batches)
+        for chosen, readings in zip(batches, done):
+            for i, reading in zip(chosen, readings):
+                out[i] = reading
         return out
 
     def _prompt(self, language: str, unbiased: bool) -> list[int]:
@@ -408,9 +462,10 @@ class Transcriber:
         ]
 
     def _tokenizer(self, language: str) -> Tokenizer:
-        if language not in self._tokenizers:
-            self._tokenizers[language] = Tokenizer(self.model.hf_tokenizer, self.multilingual, task="transcribe", language=language)
-        return self._tokenizers[language]
+        with self._tokenizers_lock:  # batches are decoded on several threads
+            if language not in self._tokenizers:
+                self._tokenizers[language] = Tokenizer(self.model.hf_tokenizer, self.multilingual, task="transcribe", language=language)
+            return self._tokenizers[language]
 
     def read_alone(self, audio: np.ndarray, language: str, *, unbiased: bool = False) -> list[Segment] | None:
         """A looping stretch read again by the sequential decoder: the first reading of
