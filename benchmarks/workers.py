@@ -10,8 +10,7 @@ these model layouts (whisper-base, int8):
   faster-whisper does with ``cpu_threads=2``, and the pipeline did before);
 - ``1x1``: one worker, one thread, one call after the other;
 - ``1x2``: two workers of one thread each, two calls at once (what
-  ``Transcriber`` does now): the clips shared out between two calls to
-  encode and detect, the decode batches between two threads.
+  ``Transcriber`` does now): its calls shared out between the workers.
 
 Texts are compared with the first layout's. Each layout is timed ``--repeats``
 times, in alternation, a fresh model each time.
@@ -26,7 +25,6 @@ import argparse
 import copy
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -35,12 +33,7 @@ from common import EVAL, git_revision, header  # noqa: E402
 from faster_whisper import WhisperModel  # noqa: E402
 
 from interview_assist.asr.switches import clip  # noqa: E402
-from interview_assist.asr.transcriber import (  # noqa: E402
-    DECODE_BATCH_SECONDS,
-    ENCODER_FRAMES_PER_SECOND,
-    AsrOptions,
-    Transcriber,
-)
+from interview_assist.asr.transcriber import AsrOptions, Transcriber  # noqa: E402
 from interview_assist.asr.units import JOIN_PAUSE_SECONDS, MARGIN_SECONDS, MAX_UNIT_SECONDS  # noqa: E402
 from interview_assist.audio.decode import load  # noqa: E402
 from interview_assist.audio.vad import speech_spans  # noqa: E402
@@ -60,48 +53,25 @@ def units(path: str) -> list:
 
 
 def timed(tr: Transcriber, threads: int, workers: int, clips: list) -> tuple[float, float, float, list[str]]:
-    """Encode, detect and decode ``clips`` (English) with a model of ``workers`` x ``threads``."""
+    """Encode, detect and decode ``clips`` (English) with a model of ``workers`` x ``threads``,
+    through ``Transcriber``'s own steps (with one worker they run one call after another)."""
     tr = copy.copy(tr)
     tr.model = WhisperModel(
         str(tr.spec.directory), device="cpu", compute_type="int8", cpu_threads=threads, num_workers=workers,
         local_files_only=True,
     )
-    tr.workers = 1  # the calls are shared out here, not by Transcriber
-    pool = ThreadPoolExecutor(workers)
-
-    def shared(work, jobs):
-        return list(pool.map(work, jobs)) if workers > 1 else [work(j) for j in jobs]
-
-    order = sorted(range(len(clips)), key=lambda i: clips[i].size)
-    shares = [order[k::workers] for k in range(workers)]
+    tr.workers, tr._pool = workers, []  # noqa: SLF001
     t = time.perf_counter()
-    encoded: list = [None] * len(clips)
-    for share, out in zip(shares, shared(lambda s: tr.encode([clips[i] for i in s]), shares)):
-        for i, e in zip(share, out):
-            encoded[i] = e
+    encoded = tr.encode(clips)
     encode = time.perf_counter() - t
     t = time.perf_counter()
-    shared(lambda s: tr.detect_all([encoded[i] for i in s]), shares)
+    tr.detect_all(encoded)
     detect = time.perf_counter() - t
-    items = [(e, "en", c.size / 16000) for e, c in zip(encoded, clips)]
-    groups: dict[int, list[int]] = {}
-    for i, (e, _, _) in enumerate(items):
-        groups.setdefault(e.shape[0], []).append(i)
-    window = DECODE_BATCH_SECONDS * ENCODER_FRAMES_PER_SECOND / workers
-    batches = []
-    for frames, indices in groups.items():
-        size = max(1, min(tr.options.batch_size, int(window) // frames))
-        indices.sort(key=lambda i: items[i][2])
-        batches += [indices[k : k + size] for k in range(0, len(indices), size)]
     t = time.perf_counter()
-    readings = shared(lambda b: tr._decode_batch([items[i] for i in b], False), batches)  # noqa: SLF001
+    readings = tr.decode([(e, "en", c.size / 16000) for e, c in zip(encoded, clips)])
     decode = time.perf_counter() - t
-    pool.shutdown()
-    texts: list[str] = [""] * len(clips)
-    for b, rs in zip(batches, readings):
-        for i, r in zip(b, rs):
-            texts[i] = " ".join(s.text for s in r.segments)
-    return encode, detect, decode, texts
+    tr.release()
+    return encode, detect, decode, [" ".join(s.text for s in r.segments) for r in readings]
 
 
 def main() -> None:

@@ -44,7 +44,7 @@ import math
 import os
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
@@ -87,27 +87,32 @@ def pad_frames(frames: int) -> int:
     return int((SHORT_CLIP_PAD_SECONDS if frames < SHORT_CLIP_SECONDS * 100 else ENCODE_PAD_SECONDS) * 100)
 
 N_FRAMES = 3000  # 30 s of feature frames, the most Whisper reads
-# Audio per encoder call: 4 clips of 12.6 s took 15 ms of encoder time per
-# second of audio on 2 cores, 2 of them 10 ms (benchmarks/decode_choices.py).
+# Audio per encoder call (one a worker at once): 4 clips of 12.6 s took 15 ms
+# of encoder time per second of audio on 2 cores, 2 of them 10 ms
+# (benchmarks/decode_choices.py, with one call at a time on two threads).
 ENCODE_BATCH_SECONDS = 24.0
-# Encoder window per decode batch, at most (batch_size clips, fewer when they
-# are long): the decoder holds its cross-attention keys and values for every
-# beam of every clip. Measured before this cap: a batch of 8 clips of 28 s
-# took 783 MiB more than the model, 4 of them 356 MiB, 8 of 14 s 369 MiB. A
-# long monologue, 28 s units one after the other, made such batches all
-# through a window. Batches of 4 of them cost about 10 % more decoding time
-# than 8 (benchmarks/memory.py --monologue, BENCHMARKS.md).
-DECODE_BATCH_SECONDS = 120.0
+# Encoder window a decode batch holds, at most (batch_size clips, fewer when
+# they are long), and of the batches decoded at once together: the decoder
+# holds its cross-attention keys and values for every beam of every clip.
+# Measured before this cap: a batch of 8 clips of 28 s took 783 MiB more than
+# the model, 4 of them 356 MiB, 8 of 14 s 369 MiB. A long monologue, 28 s
+# units one after the other, made such batches all through a window. Batches
+# of 4 of them cost about 10 % more decoding time than 8, on one worker
+# (benchmarks/memory.py --monologue, BENCHMARKS.md). A batch's size does not
+# depend on the cores, so neither does the draft (a reading's word times
+# depend on the clips aligned with it).
+DECODE_BATCH_SECONDS = 60.0
+DECODE_IN_FLIGHT_SECONDS = 120.0
 # Encoder frames of the encodings detected in one call, at most: 64 probes
 # of 2.5 s (125 frames), 5 clips of 28 s (1500); 16 MiB of input for
 # whisper-base (512 values a frame), 39 MiB for a large model (1280). Short
 # stretches are cheaper together: on whisper-base, 40 probes in one call took
 # 4.1-4.8 ms each, 2 in one call 11-12 ms each (benchmarks/detect_batch.py).
 DETECT_BATCH_FRAMES = 8000
-# faster-whisper's defaults for word timestamps.
 _POOL_THREADS = "interview-assist-asr"
 _Job = TypeVar("_Job")
 _Done = TypeVar("_Done")
+# faster-whisper's defaults for word timestamps.
 _PREPEND_PUNCTUATIONS = "\"'“¿([{-"
 _APPEND_PUNCTUATIONS = "\"'.。,，!！?？:：”)]}、"
 
@@ -235,9 +240,13 @@ class Transcriber:
             self._pool.pop().shutdown(wait=True, cancel_futures=True)
         self.model = None
 
-    def _each(self, work: Callable[[_Job], _Done], jobs: Sequence[_Job]) -> list[_Done]:
+    def _each(
+        self, work: Callable[[_Job], _Done], jobs: Sequence[_Job], *,
+        weight: Callable[[_Job], int] | None = None, budget: int = 0,
+    ) -> list[_Done]:
         """``work`` of every job, in order, up to :attr:`workers` at once (one CTranslate2
-        worker each, one thread a worker).
+        worker each, one thread a worker); with a ``weight``, no more jobs at once than
+        weigh ``budget`` together (one always runs).
 
         A decode step of whisper-base is too small to share between two threads:
         two batches decoded at once on one thread each took about half the time
@@ -251,7 +260,25 @@ class Transcriber:
             return [work(job) for job in jobs]
         if not self._pool:
             self._pool.append(ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix=_POOL_THREADS))
-        return list(self._pool[0].map(work, jobs))
+        pool = self._pool[0]
+        if weight is None:
+            return list(pool.map(work, jobs))
+        running: dict[Future[_Done], int] = {}
+        futures: list[Future[_Done]] = []
+        try:
+            for job in jobs:
+                w = weight(job)
+                while running and (len(running) >= self.workers or sum(running.values()) + w > budget):
+                    finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                    for f in finished:
+                        del running[f]
+                future = pool.submit(work, job)
+                running[future] = w
+                futures.append(future)
+            return [f.result() for f in futures]
+        finally:
+            for f in futures:
+                f.cancel()
 
     # -- the three steps --------------------------------------------------------
     def encode(self, clips: Sequence[np.ndarray]) -> list[np.ndarray]:
@@ -350,14 +377,20 @@ class Transcriber:
         groups: dict[int, list[int]] = {}
         for i, (encoded, _, _) in enumerate(items):
             groups.setdefault(encoded.shape[0], []).append(i)
-        # The batches decoded at once share the bound on the encoder window (memory).
-        window = DECODE_BATCH_SECONDS * ENCODER_FRAMES_PER_SECOND / min(self.workers, max(1, len(items)))
         batches = []
         for frames, indices in groups.items():
-            batch = max(1, min(opts.batch_size, int(window) // frames))
+            most = max(1, min(opts.batch_size, int(DECODE_BATCH_SECONDS * ENCODER_FRAMES_PER_SECOND) // frames))
+            count = -(-len(indices) // most)
+            size = -(-len(indices) // count)  # batches of even size: 8 clips as 4 + 4, not 7 + 1
             indices.sort(key=lambda i: (items[i][2], i))  # a batch decodes as long as its longest reading
-            batches += [indices[k : k + batch] for k in range(0, len(indices), batch)]
-        done = self._each(lambda chosen: self._decode_batch([items[i] for i in chosen], unbiased), batches)
+            batches += [indices[k : k + size] for k in range(0, len(indices), size)]
+        # The longest first, so that the workers end together (a batch decodes as long as its longest).
+        batches.sort(key=lambda chosen: -max(items[i][2] for i in chosen))
+        done = self._each(
+            lambda chosen: self._decode_batch([items[i] for i in chosen], unbiased), batches,
+            weight=lambda chosen: len(chosen) * items[chosen[0]][0].shape[0],
+            budget=int(DECODE_IN_FLIGHT_SECONDS * ENCODER_FRAMES_PER_SECOND),
+        )
         for chosen, readings in zip(batches, done):
             for i, reading in zip(chosen, readings):
                 out[i] = reading
