@@ -143,7 +143,11 @@ class AsrOptions:
     reread_loops: bool = True
 
     def threads(self) -> int:
-        return self.cpu_threads or os.cpu_count() or 1
+        """The cores to use: ``cpu_threads``, else those this process may run on."""
+        if self.cpu_threads:
+            return self.cpu_threads
+        affinity = getattr(os, "sched_getaffinity", None)  # Linux: honours taskset and cpusets
+        return len(affinity(0)) if affinity is not None else os.cpu_count() or 1
 
 
 class Vocabulary:
