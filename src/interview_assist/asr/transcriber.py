@@ -96,9 +96,10 @@ ENCODE_BATCH_SECONDS = 24.0
 # holds its cross-attention keys and values for every beam of every clip.
 # Measured before this cap: a batch of 8 clips of 28 s took 783 MiB more than
 # the model, 4 of them 356 MiB, 8 of 14 s 369 MiB. A long monologue, 28 s
-# units one after the other, made such batches all through a window. Batches
-# of 4 of them cost about 10 % more decoding time than 8, on one worker
-# (benchmarks/memory.py --monologue, BENCHMARKS.md). A batch's size does not
+# units one after the other, made such batches all through a window (then
+# 4 of them a batch cost about 10 % more decoding time than 8, on one worker;
+# now 2 a batch, two batches at once on two cores: benchmarks/memory.py
+# --monologue, BENCHMARKS.md). A batch's size does not
 # depend on the cores, so neither does the draft (a reading's word times
 # depend on the clips aligned with it).
 DECODE_BATCH_SECONDS = 60.0
@@ -255,9 +256,10 @@ class Transcriber:
         A decode step of whisper-base is too small to share between two threads:
         two batches decoded at once on one thread each took about half the time
         of the same batches one after the other on two threads (`interview_v02`,
-        9 batches: 10.7-11.8 s against 20.7-23.3 s, the same text; the encoder
-        8.5-9.4 s against 9.2-9.4 s; benchmarks/workers.py). Ctrl-C stops what
-        has not started; what has runs to its end (a batch, seconds).
+        63 clips: 11.2-12.0 s against 22.3-23.9 s, the same text; the encoder
+        7.1-7.9 s against 8.1-8.3 s; benchmarks/workers.py). Ctrl-C stops what
+        has not started; what has runs to its end (a batch, seconds). A job that
+        fails stops the rest, once those running have ended.
         """
         # Inline from one of the pool's own threads: waiting there for the pool could wait forever.
         if self.workers < 2 or len(jobs) < 2 or threading.current_thread().name.startswith(_POOL_THREADS):
@@ -276,13 +278,15 @@ class Transcriber:
                     finished, _ = wait(running, return_when=FIRST_COMPLETED)
                     for f in finished:
                         del running[f]
+                        f.result()  # a job that failed stops the rest: raised here
                 future = pool.submit(work, job)
                 running[future] = w
                 futures.append(future)
             return [f.result() for f in futures]
-        finally:
-            for f in futures:
-                f.cancel()
+        except Exception:
+            # What runs ends before the error goes on, so that the next call's budget holds.
+            wait(running)
+            raise
 
     # -- the three steps --------------------------------------------------------
     def encode(self, clips: Sequence[np.ndarray]) -> list[np.ndarray]:
@@ -308,8 +312,9 @@ class Transcriber:
             length += length % 2  # two feature frames make one encoder frame
             part = max(1, min(limit, int(ENCODE_BATCH_SECONDS * 100) // length))
             calls += [(chosen[j : j + part], length) for j in range(0, len(chosen), part)]
-        if len(calls) == 1 and len(calls[0][0]) > 1 and self.workers > 1:
-            # One call of several clips (the sides of a cut): split, so that every worker has one.
+        if len(calls) == 1 and len(calls[0][0]) > 1:
+            # One call of several clips (the sides of a cut): split, so that two workers have one
+            # each (whatever the workers, so the calls do not depend on the cores).
             (some, length), half = calls[0], (len(calls[0][0]) + 1) // 2
             calls = [(some[:half], length), (some[half:], length)]
 
