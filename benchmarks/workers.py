@@ -35,6 +35,7 @@ from faster_whisper import WhisperModel  # noqa: E402
 from interview_assist.asr.switches import clip  # noqa: E402
 from interview_assist.asr.transcriber import AsrOptions, Transcriber  # noqa: E402
 from interview_assist.asr.units import JOIN_PAUSE_SECONDS, MARGIN_SECONDS, MAX_UNIT_SECONDS  # noqa: E402
+from interview_assist.asr.workers import Workers  # noqa: E402
 from interview_assist.audio.decode import load  # noqa: E402
 from interview_assist.audio.vad import speech_spans  # noqa: E402
 from interview_assist.core.models import ModelCatalog  # noqa: E402
@@ -60,7 +61,7 @@ def timed(tr: Transcriber, threads: int, workers: int, clips: list) -> tuple[flo
         str(tr.spec.directory), device="cpu", compute_type="int8", cpu_threads=threads, num_workers=workers,
         local_files_only=True,
     )
-    tr.workers, tr._pool = workers, []  # noqa: SLF001
+    tr.calls = Workers(workers)
     t = time.perf_counter()
     encoded = tr.encode(clips)
     encode = time.perf_counter() - t

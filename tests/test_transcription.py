@@ -451,12 +451,13 @@ def test_long_clips_are_decoded_in_smaller_batches_than_short_ones(eval_dir, bas
         ENCODER_FRAMES_PER_SECOND,
         Transcriber,
     )
+    from interview_assist.asr.workers import Workers
     from interview_assist.audio.decode import load
 
     # Four workers' threads (on the same model), whatever this machine's cores: more batches than
     # the budget lets at once could run.
     tr = copy.copy(base_transcriber)
-    tr.workers, tr._pool = 4, []
+    tr.calls = Workers(4)
     audio = np.resize(load(eval_dir / "asr" / "jfk.flac"), 26 * 16000)  # JFK's sentence, looped: 26 s of real speech
     batches: list[tuple[int, int]] = []
     lock, in_flight, most_in_flight = threading.Lock(), [0], [0]

@@ -20,7 +20,7 @@ with each turn alone: WER 0.223 with 3 s of silence after it, 0.238 with 1
 s, 0.226 padded to 30 s; with no silence after it the decoder loops.
 
 The model runs a worker a core, one thread each, and each step shares its
-calls out between the workers (:meth:`Transcriber._each`): a decode step of
+calls out between the workers (:mod:`interview_assist.asr.workers`): a decode step of
 whisper-base is too small to share between two threads, so two batches
 decoded at once, one on each core, take about half the time of the same
 batches one after the other on two threads.
@@ -44,9 +44,8 @@ import math
 import os
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
-from typing import Any, TypeVar
+from typing import Any
 
 import ctranslate2
 import numpy as np
@@ -58,6 +57,7 @@ from faster_whisper.transcribe import get_compression_ratio, get_suppressed_toke
 from interview_assist.asr.hallucination import is_repetitive
 from interview_assist.asr.language import NOT_SPOKEN, Detection
 from interview_assist.asr.readings import Reading, most_tokens, said
+from interview_assist.asr.workers import Workers
 from interview_assist.core.errors import InputError, ModelError
 from interview_assist.core.models import ModelCatalog, ModelSpec
 from interview_assist.core.spans import Span
@@ -110,9 +110,6 @@ DECODE_IN_FLIGHT_SECONDS = 120.0
 # stretches are cheaper together: on whisper-base, 40 probes in one call took
 # 4.1-4.8 ms each, 2 in one call 11-12 ms each (benchmarks/detect_batch.py).
 DETECT_BATCH_FRAMES = 8000
-_POOL_THREADS = "interview-assist-asr"
-_Job = TypeVar("_Job")
-_Done = TypeVar("_Done")
 # faster-whisper's defaults for word timestamps.
 _PREPEND_PUNCTUATIONS = "\"'“¿([{-"
 _APPEND_PUNCTUATIONS = "\"'.。,，!！?？:：”)]}、"
@@ -135,7 +132,7 @@ class AsrOptions:
     encode_batch_size: int = 4
     compute_type: str = "int8"
     # Cores used (0: every core): one CTranslate2 worker each, one thread a worker, several
-    # calls at once (see Transcriber._each).
+    # calls at once (see interview_assist.asr.workers).
     cpu_threads: int = 0
     seed: int = 0
     initial_prompt: str | None = None
@@ -204,14 +201,14 @@ class Transcriber:
             )
         catalog.verify(self.spec)
         self.options = options
-        self.workers = options.threads()
+        self.calls = Workers(options.threads())
         try:
             self.model = WhisperModel(
                 str(self.spec.directory),
                 device="cpu",
                 compute_type=options.compute_type,
                 cpu_threads=1,
-                num_workers=self.workers,
+                num_workers=self.calls.count,
                 local_files_only=True,
             )
         except (RuntimeError, ValueError, OSError) as exc:
@@ -222,8 +219,11 @@ class Transcriber:
         self._vocabulary = Vocabulary(self.model.hf_tokenizer)
         self._tokenizers: dict[str, Tokenizer] = {}
         self._tokenizers_lock = threading.Lock()
-        # Shared by with_hotwords copies; started on first use, ended by release().
-        self._pool: list[ThreadPoolExecutor] = []
+
+    @property
+    def workers(self) -> int:
+        """CTranslate2 calls run at once: a worker a core, one thread each."""
+        return self.calls.count
 
     @property
     def multilingual(self) -> bool:
@@ -241,52 +241,8 @@ class Transcriber:
 
     def release(self) -> None:
         """Free the model's memory and its workers' threads; ``spec`` and ``options`` stay readable."""
-        while self._pool:
-            self._pool.pop().shutdown(wait=True, cancel_futures=True)
+        self.calls.close()
         self.model = None
-
-    def _each(
-        self, work: Callable[[_Job], _Done], jobs: Sequence[_Job], *,
-        weight: Callable[[_Job], int] | None = None, budget: int = 0,
-    ) -> list[_Done]:
-        """``work`` of every job, in order, up to :attr:`workers` at once (one CTranslate2
-        worker each, one thread a worker); with a ``weight``, no more jobs at once than
-        weigh ``budget`` together (one always runs).
-
-        A decode step of whisper-base is too small to share between two threads:
-        two batches decoded at once on one thread each took about half the time
-        of the same batches one after the other on two threads (`interview_v02`,
-        63 clips: 11.2-12.0 s against 22.3-23.9 s, the same text; the encoder
-        7.1-7.9 s against 8.1-8.3 s; benchmarks/workers.py). Ctrl-C stops what
-        has not started; what has runs to its end (a batch, seconds). A job that
-        fails stops the rest, once those running have ended.
-        """
-        # Inline from one of the pool's own threads: waiting there for the pool could wait forever.
-        if self.workers < 2 or len(jobs) < 2 or threading.current_thread().name.startswith(_POOL_THREADS):
-            return [work(job) for job in jobs]
-        if not self._pool:
-            self._pool.append(ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix=_POOL_THREADS))
-        pool = self._pool[0]
-        if weight is None:
-            return list(pool.map(work, jobs))
-        running: dict[Future[_Done], int] = {}
-        futures: list[Future[_Done]] = []
-        try:
-            for job in jobs:
-                w = weight(job)
-                while running and (len(running) >= self.workers or sum(running.values()) + w > budget):
-                    finished, _ = wait(running, return_when=FIRST_COMPLETED)
-                    for f in finished:
-                        del running[f]
-                        f.result()  # a job that failed stops the rest: raised here
-                future = pool.submit(work, job)
-                running[future] = w
-                futures.append(future)
-            return [f.result() for f in futures]
-        except Exception:
-            # What runs ends before the error goes on, so that the next call's budget holds.
-            wait(running)
-            raise
 
     # -- the three steps --------------------------------------------------------
     def encode(self, clips: Sequence[np.ndarray]) -> list[np.ndarray]:
@@ -323,7 +279,7 @@ class Transcriber:
             stacked = np.stack([pad_or_trim(features[i], length) for i in some])
             return np.array(self.model.model.encode(_storage(stacked), to_cpu=False))
 
-        for (some, _), encoded in zip(calls, self._each(encode, calls)):
+        for (some, _), encoded in zip(calls, self.calls.each(encode, calls)):
             for i, e in zip(some, encoded):
                 out[i] = e
         return out  # type: ignore[return-value]
@@ -344,7 +300,7 @@ class Transcriber:
         def detect(indices: list[int]) -> list[list[tuple[str, float]]]:
             return list(self.model.model.detect_language(_storage(np.stack([encoded[i] for i in indices]))))
 
-        for indices, results in zip(calls, self._each(detect, calls)):
+        for indices, results in zip(calls, self.calls.each(detect, calls)):
             for i, result in zip(indices, results):
                 heard = {t[2:-2]: round(float(p), 4) for t, p in result}
                 out[i] = Detection(encoded[i].shape[0] / ENCODER_FRAMES_PER_SECOND, {k: p for k, p in heard.items() if k not in NOT_SPOKEN})
@@ -395,7 +351,7 @@ class Transcriber:
             batches += [indices[k : k + size] for k in range(0, len(indices), size)]
         # The longest first, so that the workers end together (a batch decodes as long as its longest).
         batches.sort(key=lambda chosen: -max(items[i][2] for i in chosen))
-        done = self._each(
+        done = self.calls.each(
             lambda chosen: self._decode_batch([items[i] for i in chosen], unbiased), batches,
             weight=lambda chosen: len(chosen) * items[chosen[0]][0].shape[0],
             budget=int(DECODE_IN_FLIGHT_SECONDS * ENCODER_FRAMES_PER_SECOND),
