@@ -959,3 +959,56 @@ def test_a_speakers_own_language_is_not_put_in_doubt_when_nobody_else_speaks_it(
 
     segments = [_seg(i * 10, i * 10 + 10, "S1" if i % 2 else "S2", "fr" if i % 2 else "en") for i in range(12)]
     assert not any(s.language_doubt for s in rare_languages(segments))
+
+
+def test_the_switch_searches_of_several_units_run_at_once_and_find_what_one_after_another_finds(
+    eval_dir, base_transcriber, monkeypatch
+):
+    """Each unit's search for a switch (its sides heard alone) runs on a worker of its own, several
+    units at once (without diarization, units run across turns and are searched most): the units
+    are planned the same, pieces and languages, as with their searches one after another."""
+    import copy
+    import threading
+
+    from interview_assist.asr import decoding
+    from interview_assist.asr.decoding import TurnDecoder
+    from interview_assist.asr.units import speech_units
+    from interview_assist.asr.workers import Workers
+    from interview_assist.audio.vad import speech_spans
+    from interview_assist.core.transcript import SpeakerTurn
+
+    def speech(name: str) -> np.ndarray:
+        audio = load(eval_dir / "asr" / f"{name}.ogg")
+        spans = speech_spans(audio)
+        return audio[int(spans[0].start * SAMPLE_RATE) : int(spans[-1].end * SAMPLE_RATE)]
+
+    short, long = (np.zeros(int(t * SAMPLE_RATE), dtype=np.float32) for t in (0.2, 1.5))
+    # Two turns of two sentences each, English then French and French then English, 0.2 s apart
+    # (as a unit without diarization runs from the officer's turn into the interpreter's).
+    first = np.concatenate([speech("fleurs-en-001"), short, speech("fleurs-fr-000")])
+    second = np.concatenate([speech("fleurs-fr-001"), short, speech("fleurs-en-003")])
+    audio = np.concatenate([first, long, second])
+    middle = (first.size + long.size / 2) / SAMPLE_RATE
+    turns = [SpeakerTurn(0.0, middle, "S1"), SpeakerTurn(middle, audio.size / SAMPLE_RATE, "S2")]
+    units = speech_units(speech_spans(audio), turns)
+    threads: list[str] = []
+    original = decoding.split_at_a_switch
+
+    def spy(*args, **kwargs):
+        threads.append(threading.current_thread().name)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(decoding, "split_at_a_switch", spy)
+    planned = {}
+    for count in (2, 1):
+        tr = copy.copy(base_transcriber)
+        tr.calls = Workers(count)
+        try:
+            planned[count] = TurnDecoder(tr).plan(audio, units)
+        finally:
+            tr.calls.close()
+        if count == 2:
+            # On the workers' threads, not this one (which of them takes which unit is the scheduler's).
+            assert threads and all(name.startswith("interview-assist-asr") for name in threads), threads
+    assert len(threads) == 2 * len(units) and {c.language for _, c in planned[2]} == {"en", "fr"}
+    assert planned[2] == planned[1]

@@ -165,13 +165,16 @@ class TurnDecoder:
             if decisive(detections[i], speech(units[i])):
                 window.add(units[i].speaker, language, units[i].span.duration, probability)
         interview = self.history.merged(window).interview()
+
+        def searched(i: int) -> list[Piece]:
+            parts = split_at_a_switch(tr, audio, units[i], encoded[i], detections[i], probed[i], interview)
+            return split_off_replies(tr, audio, units[i], parts, probed[i], interview)
+
+        # Each unit's search on its own worker, several units at once (its calls in turn, on one thread).
+        split = dict(zip(undecided, tr.calls.each(searched, undecided)))
         for i, (unit, enc) in enumerate(zip(units, encoded)):
             known = fixed[i]
-            if known is not None:
-                pieces.append(Piece(unit, enc, fixed=known))
-            else:
-                parts = split_at_a_switch(tr, audio, unit, enc, detections[i], probed[i], interview)
-                pieces += split_off_replies(tr, audio, unit, parts, probed[i], interview)
+            pieces += [Piece(unit, enc, fixed=known)] if known is not None else split[i]
         return pieces, interview
 
     def transcribe_stretches(
