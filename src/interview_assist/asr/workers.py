@@ -52,9 +52,7 @@ class Workers:
             return [work(job) for job in jobs]
         if self._pool is None:
             self._pool = ThreadPoolExecutor(max_workers=self.count, thread_name_prefix=_POOL_THREADS)
-        pool = self._pool
-        if weight is None:
-            return list(pool.map(work, jobs))
+        pool, weight = self._pool, weight or (lambda _: 0)
         running: dict[Future[_Done], int] = {}
         futures: list[Future[_Done]] = []
         try:
