@@ -266,3 +266,17 @@ def test_a_manifest_speaker_count_is_ascii_digits(tmp_path):
     manifest.write_text("path,speakers\nx.flac,²\n")
     with pytest.raises(InputError, match="speakers must be a whole number"):
         read_manifest(manifest, RunSettings())
+
+
+@pytest.mark.skipif(not shutil.which("taskset") or len(os.sched_getaffinity(0)) < 2, reason="needs taskset and two cores")
+def test_threads_follow_the_cores_the_process_may_run_on_not_the_machines():
+    # An operator pins a batch to one core (taskset, a cgroup's cpuset): the jobs and the
+    # speech model must not start a thread per core of the machine, fighting for that one.
+    probe = (
+        "from interview_assist.asr.transcriber import AsrOptions\n"
+        "from interview_assist.batch.runner import BatchOptions\n"
+        "from interview_assist.batch.worker import job_environment\n"
+        "print(AsrOptions().threads(), BatchOptions().threads(), job_environment(0)['OMP_NUM_THREADS'])\n"
+    )
+    out = subprocess.run(["taskset", "-c", "0", CLI[0], "-c", probe], capture_output=True, text=True, cwd=REPO, check=True)
+    assert out.stdout.split() == ["1", "1", "1"], out.stderr

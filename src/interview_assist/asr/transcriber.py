@@ -41,7 +41,6 @@ import copy
 import dataclasses
 import logging
 import math
-import os
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -59,6 +58,7 @@ from interview_assist.asr.language import NOT_SPOKEN, Detection
 from interview_assist.asr.readings import Reading, most_tokens, said
 from interview_assist.asr.workers import Workers
 from interview_assist.core.errors import InputError, ModelError
+from interview_assist.core.kernels import usable_cores
 from interview_assist.core.models import ModelCatalog, ModelSpec
 from interview_assist.core.spans import Span
 from interview_assist.core.transcript import Segment, Word
@@ -144,8 +144,7 @@ class AsrOptions:
         """The cores to use: ``cpu_threads``, else those this process may run on."""
         if self.cpu_threads:
             return self.cpu_threads
-        affinity = getattr(os, "sched_getaffinity", None)  # Linux: honours taskset and cpusets
-        return len(affinity(0)) if affinity is not None else os.cpu_count() or 1
+        return usable_cores()
 
 
 class Vocabulary:

@@ -14,7 +14,6 @@ progress: running it again skips everything stored.
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections.abc import Callable, Generator
 from contextlib import closing
@@ -27,6 +26,7 @@ from interview_assist.batch.cluster import ClusterAccess
 from interview_assist.batch.inputs import Job
 from interview_assist.batch.job import JobResult
 from interview_assist.core.errors import InputError, InterviewAssistError
+from interview_assist.core.kernels import usable_cores
 from interview_assist.store import Database
 from interview_assist.store.batch import batch_item, record_done, record_failure
 
@@ -44,7 +44,7 @@ class BatchOptions:
             return self.threads_per_worker
         if self.scheduler:
             return 0
-        return max((os.cpu_count() or 1) // self.workers, 1)
+        return max(usable_cores() // self.workers, 1)
 
 
 @dataclass(frozen=True, slots=True)

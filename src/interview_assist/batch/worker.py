@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from interview_assist.batch.job import JobResult
+from interview_assist.core.kernels import usable_cores
 from interview_assist.pipeline.settings import RunSettings
 
 PROGRESS_TOPIC = "interview-assist-progress"
@@ -48,7 +49,7 @@ THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"
 def job_environment(threads: int) -> dict[str, str]:
     env = dict(os.environ)
     for name in THREAD_VARIABLES:
-        env[name] = str(threads or os.cpu_count() or 1)
+        env[name] = str(threads or usable_cores())
     return env
 
 

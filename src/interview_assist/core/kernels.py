@@ -37,6 +37,12 @@ def cpu_flags() -> list[str]:
     return []
 
 
+def usable_cores() -> int:
+    """The cores this process may run on (Linux: honours taskset and cpusets), else the machine's."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity is not None else os.cpu_count() or 1
+
+
 def kernel_record() -> dict[str, object]:
     """The CPU and the kernel settings of this process, as stored with an interview."""
     vendor = ""

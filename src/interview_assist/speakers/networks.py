@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from interview_assist.core.errors import ModelError
+from interview_assist.core.kernels import usable_cores
 from interview_assist.speakers.fbank import SHIFT, WINDOW, fbank
 
 SEGMENTATION_GRAPH = "segmentation.onnx"
@@ -63,7 +64,7 @@ def _session(path: Path, threads: int) -> Any:
     import onnxruntime as ort
 
     options = ort.SessionOptions()
-    options.intra_op_num_threads = threads or os.cpu_count() or 1
+    options.intra_op_num_threads = threads or usable_cores()
     options.inter_op_num_threads = 1
     options.log_severity_level = 3
     # Idle pool threads sleep instead of spinning: on two cores a spinning
