@@ -41,9 +41,11 @@ from common import EVAL, git_revision, header  # noqa: E402
 from faster_whisper.audio import pad_or_trim  # noqa: E402
 
 import interview_assist  # noqa: E402,F401
-from interview_assist.asr.decoding import TurnDecoder, _clip, _placed  # noqa: E402
+from interview_assist.asr.decoding import TurnDecoder  # noqa: E402
+from interview_assist.asr.switches import clip  # noqa: E402
 from interview_assist.asr.transcriber import AsrOptions, Transcriber, _storage  # noqa: E402
 from interview_assist.asr.units import speech_units  # noqa: E402
+from interview_assist.asr.word_times import placed  # noqa: E402
 from interview_assist.audio.decode import load  # noqa: E402
 from interview_assist.audio.vad import speech_spans  # noqa: E402
 from interview_assist.core.models import ModelCatalog  # noqa: E402
@@ -103,10 +105,10 @@ def packed_audio(audio: np.ndarray, runs: list[Run]) -> np.ndarray:
 
 
 def words_alone(tr, audio, units, languages, encoder) -> list:
-    encoded = encoder(tr, [_clip(audio, u.span) for u in units])
+    encoded = encoder(tr, [clip(audio, u.span) for u in units])
     out = []
     for u, segs in zip(units, (r.segments for r in tr.decode([(e, lang, u.span.duration) for e, lang, u in zip(encoded, languages, units)]))):
-        out += [w for s in _placed(segs, u.span) for w in s.words]
+        out += [w for s in placed(segs, u.span) for w in s.words]
     return out
 
 

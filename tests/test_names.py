@@ -264,21 +264,21 @@ def test_the_pipeline_judges_words_by_the_loaded_model_even_after_its_release(ev
 
 def test_the_decode_without_the_list_hears_each_suspect_stretch_to_its_end(names_dir, base_transcriber, gazetteer, monkeypatch):
     """Whisper stops early in a long stretch; the names at its end need the comparison most."""
-    from interview_assist.asr.decoding import TurnDecoder
+    from interview_assist.pipeline import run
 
     stem = names_dir / "names_v01"
     first_pass, heard = [], []
-    original = TurnDecoder.transcribe_stretches
+    original = run.read_stretches
 
-    def spy(self, audio, stretches, offset=0.0, *, unbiased=False):
-        out = original(self, audio, stretches, offset, unbiased=unbiased)
+    def spy(tr, audio, stretches, offset=0.0, *, unbiased=False):
+        out = original(tr, audio, stretches, offset, unbiased=unbiased)
         if unbiased:
             if not first_pass:
                 first_pass.extend(s.shifted(offset) for s, _ in stretches)
             heard.extend(w for seg in out for w in seg.words)
         return out
 
-    monkeypatch.setattr(TurnDecoder, "transcribe_stretches", spy)
+    monkeypatch.setattr(run, "read_stretches", spy)
     transcribe(stem.with_suffix(".wav"), PipelineOptions(diarize=False), transcriber=base_transcriber,
                gazetteer=gazetteer, glossary=glossary_of(stem))
     assert first_pass and heard

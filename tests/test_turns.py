@@ -404,6 +404,7 @@ def test_a_short_reply_a_turns_reading_passed_over_is_heard_alone_in_its_own_lan
     (in French) has no word on it: that stretch is heard alone, in the language its own detection and
     the recording's languages give it (not the turn's speaker's)."""
     from interview_assist.asr.decoding import TurnDecoder
+    from interview_assist.asr.heard_again import passed_over
     from interview_assist.asr.units import Unit
 
     asr = eval_dir / "asr"
@@ -418,20 +419,27 @@ def test_a_short_reply_a_turns_reading_passed_over_is_heard_alone_in_its_own_lan
     assert {s.language for s in turn_reading} == {"fr"}
     # As decoded: with a margin of the audio after its speech (units.widened).
     joined = Unit(Span(0.0, end + 0.3), "S1", (Span(0.0, french_end), Span(start, end)))
-    heard = decoder._passed_over(audio, [(joined, turn_reading)], decoder.history, 0.0, False)
+
+    def over(unit, reading, offset=0.0):
+        return passed_over(
+            decoder.transcriber, audio, [(unit, reading)], decoder.history, offset,
+            fixed=decoder._fixed, gap_seconds=decoder.gap_seconds, unbiased=False,
+        )
+
+    heard = over(joined, turn_reading)
     assert heard and {s.language for s in heard} == {"en"}, [(s.language, s.text) for s in heard]
     assert 1 <= len([w for s in heard for w in s.words]) <= 4, [s.text for s in heard]  # the reply's two words, not a run-on
     # In recording time: the window's offset is added once.
-    later = decoder._passed_over(audio, [(joined, turn_reading)], decoder.history, 100.0, False)
+    later = over(joined, turn_reading, 100.0)
     assert [t - 100.0 for s in later for w in s.words for t in (w.start, w.end)] == pytest.approx(
         [t for s in heard for w in s.words for t in (w.start, w.end)], abs=1e-3
     )
     # Speech some word of the reading touches is not heard again; a reading with no word is left as it is.
-    assert decoder._passed_over(audio, [(joined, turn_reading + heard)], decoder.history, 0.0, False) == []
-    assert decoder._passed_over(audio, [(joined, [])], decoder.history, 0.0, False) == []
+    assert over(joined, turn_reading + heard) == []
+    assert over(joined, []) == []
     # Nor is a stretch cut at the edge of a part of a unit split at a switch (a piece of a stretch).
     part = Unit(Span(0.0, end), "S1", (Span(0.0, french_end), Span(start, end)))
-    assert decoder._passed_over(audio, [(part, turn_reading)], decoder.history, 0.0, False) == []
+    assert over(part, turn_reading) == []
     # A stretch whose reading writes the reply again and again (the decoder's answer stands in:
     # where it does so varies with the CPU and the batch) is read again alone: the reply once.
     import copy
@@ -450,16 +458,19 @@ def test_a_short_reply_a_turns_reading_passed_over_is_heard_alone_in_its_own_lan
     twin = copy.copy(base_transcriber)
     twin.decode = again_and_again
     decoder.transcriber = twin
-    again = decoder._passed_over(audio, [(joined, turn_reading)], decoder.history, 0.0, False)
-    assert normalise(" ".join(once)) == normalise(" ".join(w.text for s in again for w in s.words)), [s.text for s in again]
+    again = over(joined, turn_reading)
+    # Once, not four times (read alone, the two words may come out a little differently: "All now"
+    # in a batch, "All nails" alone, on one CPU's kernels).
+    assert 1 <= len([w for s in again for w in s.words]) <= max(4, len(once)), [s.text for s in again]
+    assert not is_repetitive(" ".join(s.text for s in again)), [s.text for s in again]
     assert {s.language for s in again} == {"en"}
     # Not read again: a reading that only repeats a phrase is kept as it is (a phrase said over is
     # speech too); one stopped as it ran on is left out.
     twin.options = replace(base_transcriber.options, reread_loops=False)
-    kept = decoder._passed_over(audio, [(joined, turn_reading)], decoder.history, 0.0, False)
+    kept = over(joined, turn_reading)
     assert len([w for s in kept for w in s.words]) == 4 * len(once), [s.text for s in kept]
     twin.decode = lambda items, *, unbiased=False: [replace(r, cut_off=True) for r in decode(items, unbiased=unbiased)]
-    assert decoder._passed_over(audio, [(joined, turn_reading)], decoder.history, 0.0, False) == []
+    assert over(joined, turn_reading) == []
 
 
 def test_a_short_reply_at_either_end_of_a_turn_is_cut_off_in_its_own_language(eval_dir, base_transcriber):
@@ -730,7 +741,7 @@ def test_detection_never_offers_latin(eval_dir, base_transcriber):
 def test_missed_speech_the_vad_cut_without_a_pause_is_one_stretch():
     """The VAD cuts speech at its longest with no pause between; the two halves of a missed
     sentence are heard again as one (each alone reads worse, and each may be under the 2 s bar)."""
-    from interview_assist.asr.decoding import _joined
+    from interview_assist.asr.heard_again import _joined
     from interview_assist.audio.vad import uncovered
 
     heard = (Span(10.0, 11.5), Span(11.5, 13.0), Span(13.6, 14.0))
@@ -899,7 +910,7 @@ def test_a_switch_between_two_languages_of_the_interview_needs_less_certainty():
 
 def test_a_reading_looping_in_the_priors_language_is_tried_in_the_detected_one():
     """Only a choice the speaker's prior made against detection gives way, to an interview language first."""
-    from interview_assist.asr.decoding import _detected_instead
+    from interview_assist.asr.heard_again import _detected_instead
     from interview_assist.asr.language import Detection, LanguageChoice
 
     heard = Detection(4.7, {"es": 0.37, "la": 0.38, "en": 0.07, "fr": 0.001, "it": 0.0004})

@@ -34,7 +34,7 @@ safeguard there.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -148,6 +148,10 @@ class LanguageChoice:
     def stored_language(self) -> str:
         """What the segment records: the speaker's declared language where the model lacks it."""
         return self.declared or self.language
+
+    def stamped(self, segment: Segment) -> Segment:
+        """``segment`` with this choice's language, probability and doubt."""
+        return replace(segment, language=self.stored_language, language_probability=self.probability, language_doubt=self.doubt)
 
 
 def parse_speaker_languages(values: Iterable[str]) -> tuple[tuple[str, str], ...]:

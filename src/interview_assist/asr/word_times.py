@@ -1,4 +1,8 @@
-"""Word times moved off the quiet around a word: the pause before a word is not the word.
+"""Word times: a clip's words placed in the audio, and moved off the quiet around a word.
+
+:func:`placed` puts the segments decoded from a clip into the audio's time (and
+:func:`shifted` into the recording's). :func:`to_speech` moves a word's edges off
+the quiet: the pause before a word is not the word.
 
 Whisper's word times come from aligning its text with the audio, and the
 alignment lays the words end to end: the pause between two words goes to one
@@ -23,7 +27,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from interview_assist.core.spans import SAMPLE_RATE
+from interview_assist.core.spans import SAMPLE_RATE, Span
 from interview_assist.core.transcript import Segment, Word
 
 FRAME_SECONDS = 0.01
@@ -85,3 +89,42 @@ def _word(w: Word, levels: np.ndarray, offset: float) -> Word:
     if end - start < MIN_WORD_SECONDS:
         return w
     return replace(w, start=start, end=end)
+
+
+def placed(segments: Sequence[Segment], span: Span, heard: Sequence[Span] = ()) -> list[Segment]:
+    """Segments decoded from ``span`` alone, in the audio's time, their words inside the span.
+
+    Words that start in the silence after the clip are the decoder's
+    invention and are dropped, with segments left without words there. Word
+    times are kept within the speech the VAD ``heard`` in the span, when
+    given (Whisper starts a first word at the start of its window, in the
+    margin before the speech).
+    """
+    lo = max(span.start, heard[0].start) if heard else span.start
+    hi = min(span.end, heard[-1].end) if heard else span.end
+    lo, hi = min(lo, hi), max(lo, hi)
+
+    def clamp(t: float) -> float:
+        return round(min(max(t + span.start, lo), hi), 3)
+
+    out = []
+    for seg in segments:
+        kept = [w for w in seg.words if w.start < span.duration]
+        if seg.words and not kept or not seg.words and seg.start >= span.duration:
+            continue
+        words = tuple(replace(w, start=clamp(w.start), end=max(clamp(w.end), clamp(w.start))) for w in kept)
+        start, end = clamp(seg.start), max(clamp(seg.end), clamp(seg.start))
+        if words:
+            start, end = min(start, words[0].start), max(end, words[-1].end)
+        text = seg.text if len(kept) == len(seg.words) else "".join(w.text for w in words).strip()
+        out.append(replace(seg, start=start, end=end, words=words, text=text))
+    return out
+
+
+def shifted(seg: Segment, seconds: float) -> Segment:
+    return replace(
+        seg,
+        start=round(seg.start + seconds, 3),
+        end=round(seg.end + seconds, 3),
+        words=tuple(replace(w, start=round(w.start + seconds, 3), end=round(w.end + seconds, 3)) for w in seg.words),
+    )

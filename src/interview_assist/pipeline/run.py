@@ -43,6 +43,7 @@ from interview_assist.asr.hallucination import (
     segment_flags,
     shortened_loops,
 )
+from interview_assist.asr.heard_again import read_stretches
 from interview_assist.asr.language import declared_languages, rare_languages
 from interview_assist.asr.transcriber import AsrOptions, Transcriber
 from interview_assist.asr.units import speech_units
@@ -294,14 +295,14 @@ def _hear_again(
     its own, as for the first reading.
     """
     stretches = [(s.span.shifted(-offset), s.language) for s in suspect]
-    again = decoder.transcribe_stretches(audio, stretches, offset, unbiased=True)
+    again = read_stretches(decoder.transcriber, audio, stretches, offset, unbiased=True)
     covered = [w.span for s in again for w in s.words]
     missed = []
     for seg in suspect:
         inside = _within(heard, [seg.span])
         missed += [(m.shifted(-offset), seg.language) for m in uncovered(inside, covered, options.hallucination.gap_seconds)]
     if missed:
-        again += decoder.transcribe_stretches(audio, missed, offset, unbiased=True)
+        again += read_stretches(decoder.transcriber, audio, missed, offset, unbiased=True)
     return again
 
 
