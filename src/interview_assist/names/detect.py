@@ -49,7 +49,7 @@ from interview_assist.names.tokens import (
 )
 
 if TYPE_CHECKING:
-    from interview_assist.asr.transcriber import Vocabulary
+    from interview_assist.asr.vocabulary import Vocabulary
 
 
 class NameFinder:
