@@ -229,12 +229,6 @@ class TurnDecoder:
                 self.history.add(p.unit.speaker, c.language, p.unit.span.duration, judged, surely)
 
 
-
-
-
-
-
-
 def _flag_other_language(
     segments: list[Segment], piece: Piece, choice: LanguageChoice, offset: float, interview: frozenset[str] = frozenset()
 ) -> list[Segment]:
