@@ -35,6 +35,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import EVAL, REPO, header  # noqa: E402
 
+from interview_assist.core.kernels import usable_cores  # noqa: E402
+
 CLI = [sys.executable, "-m", "interview_assist"]
 
 
@@ -192,7 +194,7 @@ def main() -> None:
         dask = str(Path(sys.executable).with_name("dask"))
         procs = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)]
-        threads = max((os.cpu_count() or 1) // 2, 1)
+        threads = max(usable_cores() // 2, 1)
         for name in ("w1", "w2"):
             procs.append(subprocess.Popen(
                 [dask, "worker", address, "--nthreads", "1", "--name", name, "--no-dashboard",

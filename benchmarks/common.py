@@ -26,7 +26,11 @@ def machine() -> str:
     except OSError:
         pass
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB, Python {platform.python_version()}"
+    from interview_assist.core.kernels import usable_cores
+
+    cores, usable = os.cpu_count() or 1, usable_cores()
+    shown = f"{cores} cores" if usable == cores else f"{cores} cores ({usable} usable)"
+    return f"{cpu}, {shown}, {mem:.0f} GiB, Python {platform.python_version()}"
 
 
 def header(title: str) -> str:

@@ -278,5 +278,34 @@ def test_threads_follow_the_cores_the_process_may_run_on_not_the_machines():
         "from interview_assist.batch.worker import job_environment\n"
         "print(AsrOptions().threads(), BatchOptions().threads(), job_environment(0)['OMP_NUM_THREADS'])\n"
     )
-    out = subprocess.run(["taskset", "-c", "0", CLI[0], "-c", probe], capture_output=True, text=True, cwd=REPO, check=True)
+    core = str(min(os.sched_getaffinity(0)))
+    out = subprocess.run(["taskset", "-c", core, CLI[0], "-c", probe], capture_output=True, text=True, cwd=REPO, check=True)
     assert out.stdout.split() == ["1", "1", "1"], out.stderr
+
+
+def test_a_cgroup_cpu_quota_caps_the_threads(tmp_path):
+    # A container given two CPUs' time on a large host (docker --cpus=1.5, systemd CPUQuota=150%)
+    # sees all the host's cores: one thread each would fight over the quota. cgroup v2, then v1,
+    # with the quota on a parent of the process's group (a stand-in /sys/fs/cgroup).
+    from interview_assist.core.kernels import cgroup_cpu_quota
+
+    v2 = tmp_path / "v2"
+    (v2 / "machine.slice" / "job").mkdir(parents=True)
+    (v2 / "machine.slice" / "cpu.max").write_text("150000 100000\n")
+    (v2 / "machine.slice" / "job" / "cpu.max").write_text("max 100000\n")
+    member = tmp_path / "cgroup-v2"
+    member.write_text("0::/machine.slice/job\n")
+    assert cgroup_cpu_quota(v2, member) == 1.5
+    (v2 / "machine.slice" / "cpu.max").write_text("max 100000\n")
+    assert cgroup_cpu_quota(v2, member) is None
+
+    v1 = tmp_path / "v1" / "cpu,cpuacct" / "docker" / "abc"
+    v1.mkdir(parents=True)
+    (v1 / "cpu.cfs_quota_us").write_text("200000\n")
+    (v1 / "cpu.cfs_period_us").write_text("100000\n")
+    member = tmp_path / "cgroup-v1"
+    member.write_text("4:memory:/docker/abc\n2:cpu,cpuacct:/docker/abc\n0::/\n")
+    assert cgroup_cpu_quota(tmp_path / "v1", member) == 2.0
+    (v1 / "cpu.cfs_quota_us").write_text("-1\n")
+    assert cgroup_cpu_quota(tmp_path / "v1", member) is None
+    assert cgroup_cpu_quota(tmp_path / "none", tmp_path / "missing") is None

@@ -13,8 +13,10 @@ of machines from a difference of settings.
 
 from __future__ import annotations
 
+import math
 import os
 import platform
+from pathlib import Path
 
 # The variables that change which kernels the libraries pick (read when they load).
 KERNEL_VARIABLES = (
@@ -38,9 +40,55 @@ def cpu_flags() -> list[str]:
 
 
 def usable_cores() -> int:
-    """The cores this process may run on (Linux: honours taskset and cpusets), else the machine's."""
+    """The cores this process may use: those it may run on (Linux: taskset, cpusets), no more
+    than its cgroup's CPU quota allows (``docker --cpus``, systemd's CPUQuota), else the machine's."""
     affinity = getattr(os, "sched_getaffinity", None)
-    return len(affinity(0)) if affinity is not None else os.cpu_count() or 1
+    cores = len(affinity(0)) if affinity is not None else os.cpu_count() or 1
+    quota = cgroup_cpu_quota()
+    return max(1, min(cores, math.ceil(quota))) if quota is not None else cores
+
+
+def cgroup_cpu_quota(root: Path = Path("/sys/fs/cgroup"), membership: Path = Path("/proc/self/cgroup")) -> float | None:
+    """The CPUs' worth of time this process's cgroup, or one above it, may use (cgroup v2's
+    ``cpu.max``, v1's ``cpu.cfs_quota_us`` / ``cpu.cfs_period_us``); None without a quota."""
+    try:
+        lines = membership.read_text(encoding="ascii", errors="replace").splitlines()
+    except OSError:
+        return None
+    found: list[float] = []
+    for line in lines:
+        _, controllers, path = (line.split(":", 2) + ["", ""])[:3]
+        if controllers == "":  # v2: one tree
+            base, read = root, _v2_quota
+        elif "cpu" in controllers.split(","):  # v1: the cpu controller's tree
+            base, read = root / controllers, _v1_quota
+            if not base.is_dir():
+                base = root / "cpu"
+        else:
+            continue
+        here = Path(path.strip() or "/")
+        for ancestor in (here, *here.parents):
+            quota = read(base / ancestor.relative_to("/"))
+            if quota is not None:
+                found.append(quota)
+    return min(found) if found else None
+
+
+def _v2_quota(group: Path) -> float | None:
+    try:
+        limit, period = (group / "cpu.max").read_text(encoding="ascii").split()[:2]
+        return None if limit == "max" else int(limit) / int(period)
+    except (OSError, ValueError, ZeroDivisionError):
+        return None
+
+
+def _v1_quota(group: Path) -> float | None:
+    try:
+        limit = int((group / "cpu.cfs_quota_us").read_text(encoding="ascii"))
+        period = int((group / "cpu.cfs_period_us").read_text(encoding="ascii"))
+        return None if limit <= 0 else limit / period
+    except (OSError, ValueError, ZeroDivisionError):
+        return None
 
 
 def kernel_record() -> dict[str, object]:
