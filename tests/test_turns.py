@@ -210,6 +210,33 @@ def test_every_stretch_heard_in_another_language_flags_the_segments_in_it():
     assert "p = 0.98" in out[1].language_doubt and "p = 0.90" in out[2].language_doubt
 
 
+def test_a_stretch_heard_unsurely_most_in_the_other_language_of_the_interview_is_flagged():
+    """Noisy French at the end of an English turn, heard alone: French at 0.41, the rest spread over
+    Breton, Korean and English: too unsure for a cut, but the English text over it is in doubt. Not
+    where the stretch is heard best in a language outside the interview, or in the decoded language
+    at least as surely as CONFIDENT_PROBABILITY, or in a recording of one language."""
+    from interview_assist.asr.language import Detection
+    from interview_assist.asr.switches import Piece, other_language
+    from interview_assist.asr.units import Unit
+
+    unit = Unit(Span(0.0, 20.0), "S1", (Span(0.2, 6.2), Span(6.4, 10.8), Span(11.0, 14.5), Span(14.7, 19.4)))
+    whole = Detection(20.0, {"en": 0.86, "ko": 0.055, "ja": 0.024})
+
+    def piece(*heard):
+        return Piece(unit, np.zeros((1, 1), np.float32), whole, heard_apart=tuple(heard))
+
+    noisy_french = (Span(10.9, 20.0), Detection(9.1, {"fr": 0.41, "br": 0.12, "ko": 0.1, "en": 0.09}))
+    assert [(s, x, p) for s, x, p in other_language(piece(noisy_french), "en", frozenset({"en", "fr"}))] == [
+        (Span(10.9, 20.0), "fr", 0.41)
+    ]
+    assert other_language(piece(noisy_french), "en", frozenset({"en"})) == []  # one language: nothing to mistake it for
+    breton = (Span(10.9, 20.0), Detection(9.1, {"br": 0.30, "fr": 0.2, "en": 0.1}))
+    assert other_language(piece(breton), "en", frozenset({"en", "fr"})) == []
+    english_too = (Span(10.9, 20.0), Detection(9.1, {"fr": 0.45, "en": 0.5}))  # not best: nothing
+    assert other_language(piece(english_too), "en", frozenset({"en", "fr"})) == []
+    close = (Span(10.9, 20.0), Detection(9.1, {"fr": 0.48, "en": 0.47}))
+    assert [x for _, x, _ in other_language(piece(close), "en", frozenset({"en", "fr"}))] == ["fr"]
+
 def test_a_stretch_heard_in_another_language_in_a_turn_the_switch_search_left_whole_is_flagged(
     eval_dir, base_transcriber, monkeypatch
 ):

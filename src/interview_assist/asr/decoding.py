@@ -22,7 +22,8 @@ of one processing window, :class:`TurnDecoder`:
 5. decodes every unit (or part) in its language from its own encoding, so no
    decode crosses a change of speaker or of language, and flags the text of
    a unit left whole where a stretch of it was heard alone, surely, in
-   another language (:func:`~interview_assist.asr.switches.other_language`);
+   another language (or, unsurely, most in another language of the
+   interview: :func:`~interview_assist.asr.switches.other_language`);
 6. reads a looping unit again alone with the sequential decoder (or, where
    the speaker's prior chose its language against its detection, in the
    detected language), hears again, alone, speech of a unit that no word

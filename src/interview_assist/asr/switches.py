@@ -192,15 +192,24 @@ def other_language(piece: Piece, language: str, interview: frozenset[str] = froz
     (:data:`SWITCH_SECOND_LANGUAGE`; a whole unit is most often heard in one
     language only, near 1, even with seconds of another in it): no cut around
     it held (the other side was heard unsurely), so its speech is decoded in
-    ``language``, likely as a translation. The stretches tried overlap (the
-    sides of every cut and pause), so there may be several.
+    ``language``, likely as a translation. Or it was heard best in another
+    language of the ``interview``, however unsurely, and in ``language`` under
+    :data:`CONFIDENT_PROBABILITY`: in noise a stretch of the other language
+    is heard as many (French at 0.41, the rest Breton, Korean, English), too
+    unsurely to cut there, but its text in ``language`` is in doubt all the
+    same. The stretches tried overlap (the sides of every cut and pause), so
+    there may be several.
     """
     if piece.detection is None:
         return []
     known = interview | {x for x, p in piece.detection.probabilities.items() if p >= SWITCH_SECOND_LANGUAGE}
     found = [
         (span, d.best[0], d.best[1]) for span, d in piece.heard_apart
-        if d.best[0] != language and d.best[0] in known and d.best[1] >= SWITCH_PROBABILITY
+        if d.best[0] != language
+        and (
+            d.best[0] in known and d.best[1] >= SWITCH_PROBABILITY
+            or d.best[0] in interview and d.p(language) < CONFIDENT_PROBABILITY
+        )
         and speech(piece.unit.part(span)) >= MIN_DETECTION_SECONDS
     ]
     return sorted(found, key=lambda x: (-x[2], x[0].start, x[0].end))
