@@ -25,7 +25,8 @@ a detected language). Such units are flagged for the reviewer: the text may
 be a translation into another language, or invented. So is every unit of a
 speaker whose language was set to one the model lacks, and the text of a
 stretch of a unit, left whole, that was heard alone surely in another
-language (:func:`interview_assist.asr.switches.other_language`). A language the model
+language, or unsurely but clearly more in another of the interview than in
+its own (:func:`interview_assist.asr.switches.other_language`). A language the model
 lacks can also be heard, wrongly but surely, as one it knows (synthetic
 Oromo was detected as Thai at 0.96): setting the speaker's language is the
 safeguard there.
@@ -58,6 +59,12 @@ SWITCH_PROBABILITY = 0.8
 # ...and only in units whose detection as a whole gives a second language at
 # least this much: speech in one language leaves the others near zero.
 SWITCH_SECOND_LANGUAGE = 0.05
+# A stretch of a unit left whole, heard alone best in another language of the interview, flags
+# the text over it, however unsurely it is heard, where that language holds at least this share
+# of what it and the decoded language hold together (and SWITCH_SECOND_LANGUAGE at least):
+# noise spreads a stretch over many languages, but two to one between the two that matter is
+# not a coin flip.
+OTHER_LANGUAGE_SHARE = 2 / 3
 # A switch between two languages of the interview needs both parts heard only
 # confidently (CONFIDENT_PROBABILITY), not surely: an interpreted interview
 # moves between its few languages, and a part of a turn heard alone in one of
@@ -191,6 +198,12 @@ def doubt_reason(language: str, probability: float) -> str:
 
 
 def other_language_reason(decoded: str, heard: str, probability: float) -> str:
+    if probability < SWITCH_PROBABILITY:  # heard as many languages, this one first
+        return (
+            f"part of this turn, heard on its own, sounded more like {language_name(heard)} than "
+            f"{language_name(decoded)}, though unsurely ({heard}, p = {probability:.2f}): "
+            f"this text may be a translation or invented (decoded as {decoded})"
+        )
     return (
         f"part of this turn was heard in another language, {language_name(heard)} ({heard}, p = {probability:.2f}): "
         f"this text may be a translation or invented (decoded as {decoded})"

@@ -24,6 +24,7 @@ import numpy as np
 from interview_assist.asr.language import (
     CONFIDENT_PROBABILITY,
     MIN_DETECTION_SECONDS,
+    OTHER_LANGUAGE_SHARE,
     PROBE_SECONDS,
     PROBE_STEP_SECONDS,
     SWITCH_MIN_SECONDS,
@@ -93,7 +94,8 @@ class Piece:
     reply: bool = False
     # Of a unit left whole: the stretches of it heard alone while looking for a switch (seconds
     # into the audio), each with its detection. One heard surely in another language than
-    # the unit is decoded in marks text that may be a translation (see other_language).
+    # the unit is decoded in, or clearly more in another of the interview, marks text that
+    # may be a translation (see other_language).
     heard_apart: tuple[tuple[Span, Detection], ...] = ()
 
     @property
@@ -193,12 +195,14 @@ def other_language(piece: Piece, language: str, interview: frozenset[str] = froz
     language only, near 1, even with seconds of another in it): no cut around
     it held (the other side was heard unsurely), so its speech is decoded in
     ``language``, likely as a translation. Or it was heard best in another
-    language of the ``interview``, however unsurely, and in ``language`` under
-    :data:`CONFIDENT_PROBABILITY`: in noise a stretch of the other language
-    is heard as many (French at 0.41, the rest Breton, Korean, English), too
-    unsurely to cut there, but its text in ``language`` is in doubt all the
-    same. The stretches tried overlap (the sides of every cut and pause), so
-    there may be several.
+    language of the ``interview``, however unsurely, and clearly more in it than
+    in ``language`` (:data:`OTHER_LANGUAGE_SHARE` of what the two hold): in
+    noise a stretch of the other language is heard as many (French at 0.41,
+    the rest Breton, Korean, English at 0.13), too unsurely to cut there, but
+    its text in ``language`` is in doubt all the same. The stretches tried
+    overlap (the sides of every cut and pause), so there may be several; one
+    that straddles the switch can flag a segment of the right language next
+    to it.
     """
     if piece.detection is None:
         return []
@@ -208,11 +212,18 @@ def other_language(piece: Piece, language: str, interview: frozenset[str] = froz
         if d.best[0] != language
         and (
             d.best[0] in known and d.best[1] >= SWITCH_PROBABILITY
-            or d.best[0] in interview and d.p(language) < CONFIDENT_PROBABILITY
+            or d.best[0] in interview and _clearly_more(d, d.best[0], language)
         )
         and speech(piece.unit.part(span)) >= MIN_DETECTION_SECONDS
     ]
     return sorted(found, key=lambda x: (-x[2], x[0].start, x[0].end))
+
+
+def _clearly_more(d: Detection, other: str, language: str) -> bool:
+    """Whether ``d`` hears ``other`` clearly more than ``language``: :data:`OTHER_LANGUAGE_SHARE` of
+    what the two hold together, and :data:`SWITCH_SECOND_LANGUAGE` at least."""
+    theirs, ours = d.p(other), d.p(language)
+    return theirs >= SWITCH_SECOND_LANGUAGE and theirs >= OTHER_LANGUAGE_SHARE * (theirs + ours)
 
 
 def _strength(left: Detection, right: Detection, interview: frozenset[str]) -> float:
