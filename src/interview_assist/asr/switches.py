@@ -212,18 +212,18 @@ def other_language(piece: Piece, language: str, interview: frozenset[str] = froz
         if d.best[0] != language
         and (
             d.best[0] in known and d.best[1] >= SWITCH_PROBABILITY
-            or d.best[0] in interview and _clearly_more(d, d.best[0], language)
+            or d.best[0] in interview and _more_in(d, d.best[0], language, OTHER_LANGUAGE_SHARE)
         )
         and speech(piece.unit.part(span)) >= MIN_DETECTION_SECONDS
     ]
     return sorted(found, key=lambda x: (-x[2], x[0].start, x[0].end))
 
 
-def _clearly_more(d: Detection, other: str, language: str) -> bool:
-    """Whether ``d`` hears ``other`` clearly more than ``language``: :data:`OTHER_LANGUAGE_SHARE` of
-    what the two hold together, and :data:`SWITCH_SECOND_LANGUAGE` at least."""
+def _more_in(d: Detection, other: str, language: str, share: float) -> bool:
+    """Whether ``d`` hears ``other`` at :data:`SWITCH_SECOND_LANGUAGE` or more, and with at least
+    ``share`` of what ``other`` and ``language`` hold together."""
     theirs, ours = d.p(other), d.p(language)
-    return theirs >= SWITCH_SECOND_LANGUAGE and theirs >= OTHER_LANGUAGE_SHARE * (theirs + ours)
+    return theirs >= SWITCH_SECOND_LANGUAGE and theirs >= share * (theirs + ours)
 
 
 def _strength(left: Detection, right: Detection, interview: frozenset[str]) -> float:
@@ -361,13 +361,12 @@ def _agreed(
             if language not in interview or not others:
                 continue
             other = max(others, key=unsure.p)  # the first in order on a tie
-            theirs, ours = unsure.p(other), unsure.p(language)
+            theirs = unsure.p(other)
             if (
                 sure.best[1] >= switch_bar(language, other, interview)
                 and unsure.best[1] < switch_bar(unsure.best[0], language, interview)
                 and end.best[0] != language
-                and theirs >= SWITCH_SECOND_LANGUAGE
-                and theirs >= SWITCH_PROBABILITY * (theirs + ours)
+                and _more_in(unsure, other, language, SWITCH_PROBABILITY)
             ):
                 if unsure.best[0] != other:  # ``other`` first: it stays the best on a tie
                     kept = {x: q for x, q in unsure.probabilities.items() if x in interview and x != other}

@@ -67,6 +67,8 @@ def cgroup_cpu_quota(root: Path = Path("/sys/fs/cgroup"), membership: Path = Pat
         else:
             continue
         here = Path(path.strip() or "/")
+        if not here.is_absolute():
+            continue
         for ancestor in (here, *here.parents):
             quota = read(base / ancestor.relative_to("/"))
             if quota is not None:
