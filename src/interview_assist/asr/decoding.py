@@ -22,8 +22,8 @@ of one processing window, :class:`TurnDecoder`:
 5. decodes every unit (or part) in its language from its own encoding, so no
    decode crosses a change of speaker or of language, and flags the text of
    a unit left whole where a stretch of it was heard alone, surely, in
-   another language (or, unsurely, most in another language of the
-   interview: :func:`~interview_assist.asr.switches.other_language`);
+   another language (or, unsurely, clearly more in another language of
+   the interview: :func:`~interview_assist.asr.switches.other_language`);
 6. reads a looping unit again alone with the sequential decoder (or, where
    the speaker's prior chose its language against its detection, in the
    detected language), hears again, alone, speech of a unit that no word
@@ -114,7 +114,7 @@ class TurnDecoder:
             choices[k] = choice
             segments += skipped(tr, audio, piece.unit, choice, segments, gap_seconds=self.gap_seconds, unbiased=unbiased)
             read.append((piece.unit, segments))
-            out += _flag_other_language([_finish(s, choice, offset) for s in segments], piece, choice, offset, interview)
+            out += _flag_other_language([choice.stamped(shifted(s, offset)) for s in segments], piece, choice, offset, interview)
             if on_progress is not None:
                 on_progress(offset + piece.unit.span.end)
         out += passed_over(tr, audio, read, evidence, offset, fixed=self._fixed, gap_seconds=self.gap_seconds, unbiased=unbiased)
@@ -249,7 +249,3 @@ def _flag_other_language(
                 break
         out.append(s)
     return out
-
-
-def _finish(seg: Segment, choice: LanguageChoice, offset: float) -> Segment:
-    return choice.stamped(shifted(seg, offset))

@@ -143,9 +143,7 @@ class AsrOptions:
 
     def threads(self) -> int:
         """The cores to use: ``cpu_threads``, else those this process may run on."""
-        if self.cpu_threads:
-            return self.cpu_threads
-        return usable_cores()
+        return self.cpu_threads or usable_cores()
 
 
 def check_language(code: str) -> None:

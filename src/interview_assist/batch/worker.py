@@ -48,8 +48,9 @@ THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"
 
 def job_environment(threads: int) -> dict[str, str]:
     env = dict(os.environ)
+    count = str(threads or usable_cores())
     for name in THREAD_VARIABLES:
-        env[name] = str(threads or usable_cores())
+        env[name] = count
     return env
 
 
