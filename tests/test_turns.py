@@ -991,7 +991,7 @@ def _seg(start, end, speaker, language, p=0.9):
 
 def test_a_language_heard_from_one_speaker_alone_in_a_few_units_is_put_in_doubt():
     """Accented English heard as Latin in two units of the interpreter (the bundled sample): flagged."""
-    from interview_assist.asr.language import rare_languages
+    from interview_assist.asr.language_doubts import rare_languages
 
     segments = [
         _seg(0, 20, "S1", "fr"), _seg(20, 40, "S3", "fr"), _seg(40, 45, "S3", "la", 0.93),
@@ -1012,7 +1012,7 @@ def test_a_language_heard_from_one_speaker_alone_in_a_few_units_is_put_in_doubt(
 
 def test_a_speakers_own_language_is_not_put_in_doubt_when_nobody_else_speaks_it():
     """No interpreter: officer in French, applicant in English, each language heard from one speaker only."""
-    from interview_assist.asr.language import rare_languages
+    from interview_assist.asr.language_doubts import rare_languages
 
     segments = [_seg(i * 10, i * 10 + 10, "S1" if i % 2 else "S2", "fr" if i % 2 else "en") for i in range(12)]
     assert not any(s.language_doubt for s in rare_languages(segments))

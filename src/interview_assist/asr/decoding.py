@@ -42,15 +42,14 @@ import numpy as np
 from interview_assist.asr.heard_again import passed_over, reread_if_looping, skipped
 from interview_assist.asr.language import (
     MIN_DETECTION_SECONDS,
-    UNSUPPORTED_LANGUAGES,
     LanguageChoice,
     LanguageHistory,
     choose,
     decisive,
     detected,
-    other_language_reason,
-    unsupported_reason,
 )
+from interview_assist.asr.language_doubts import other_language_reason, unsupported_reason
+from interview_assist.asr.language_names import UNSUPPORTED_LANGUAGES
 from interview_assist.asr.replies import split_off_replies
 from interview_assist.asr.switches import (
     Piece,

@@ -34,7 +34,7 @@ safeguard there.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -87,38 +87,6 @@ NOT_SPOKEN = frozenset({"la"})
 PROBE_SECONDS = 2.5
 PROBE_STEP_SECONDS = 1.0
 
-# A language heard from one speaker alone, in under this share of their speech
-# (and of a speaker heard for at least RARE_MIN_SPEAKER_SECONDS), is in doubt.
-# A language of the interview that only one speaker uses (no interpreter, or
-# the interpreter merged with the applicant by diarization) is that speaker's
-# main language, near half of their speech or more; a detection gone wrong on a
-# few units is a small share (on the bundled sample, 13 % of the interpreter's).
-RARE_SHARE = 0.25
-RARE_MIN_SPEAKER_SECONDS = 30.0
-
-# Languages met in asylum interviews that Whisper has no token for. A
-# speaker may be set to one of them; their text is then flagged throughout.
-UNSUPPORTED_LANGUAGES: dict[str, str] = {
-    "aa": "Afar",
-    "ak": "Akan",
-    "bej": "Beja",
-    "ckb": "Kurdish (Sorani)",
-    "din": "Dinka",
-    "ee": "Ewe",
-    "ff": "Fula",
-    "ig": "Igbo",
-    "kmr": "Kurdish (Kurmanji)",
-    "kri": "Krio",
-    "ku": "Kurdish",
-    "nus": "Nuer",
-    "om": "Oromo",
-    "rw": "Kinyarwanda",
-    "ti": "Tigrinya",
-    "tig": "Tigre",
-    "wo": "Wolof",
-}
-
-
 @dataclass(frozen=True, slots=True)
 class Detection:
     """Whisper's language probabilities for one stretch of speech (the most likely first)."""
@@ -161,127 +129,11 @@ class LanguageChoice:
         return replace(segment, language=self.stored_language, language_probability=self.probability, language_doubt=self.doubt)
 
 
-def parse_speaker_languages(values: Iterable[str]) -> tuple[tuple[str, str], ...]:
-    """``("S3=ti", "S1=fr")`` as sorted (label, code) pairs; a bad label or unknown code is refused."""
-    import re
-
-    from faster_whisper.tokenizer import _LANGUAGE_CODES
-
-    from interview_assist.core.errors import InputError
-
-    out: dict[str, str] = {}
-    for value in values:
-        label, sep, code = value.partition("=")
-        label, code = label.strip().upper(), code.strip().lower()
-        if not sep or not re.fullmatch(r"S[1-9][0-9]*", label):
-            raise InputError(f"--speaker-language takes SPEAKER=LANGUAGE, e.g. S3=fa, not {value!r}")
-        if code not in _LANGUAGE_CODES and code not in UNSUPPORTED_LANGUAGES:
-            raise InputError(
-                f"unknown language code {code!r} for {label} (a Whisper language, or one it lacks: "
-                f"{', '.join(sorted(UNSUPPORTED_LANGUAGES))})"
-            )
-        if label in out and out[label] != code:
-            raise InputError(f"{label} is given two languages ({out[label]} and {code})")
-        out[label] = code
-    return tuple(sorted(out.items()))
-
-
-def language_name(code: str) -> str:
-    return UNSUPPORTED_LANGUAGES.get(code) or _WHISPER_NAMES.get(code, code)
-
-
 def doubt_reason(language: str, probability: float) -> str:
     return (
         f"language not recognised with confidence: this text may be a translation or invented "
         f"({language}, p = {probability:.2f})"
     )
-
-
-def other_language_reason(decoded: str, heard: str, probability: float) -> str:
-    if probability < SWITCH_PROBABILITY:  # heard as many languages, this one first
-        return (
-            f"part of this turn, heard on its own, sounded more like {language_name(heard)} than "
-            f"{language_name(decoded)}, though unsurely ({heard}, p = {probability:.2f}): "
-            f"this text may be a translation or invented (decoded as {decoded})"
-        )
-    return (
-        f"part of this turn was heard in another language, {language_name(heard)} ({heard}, p = {probability:.2f}): "
-        f"this text may be a translation or invented (decoded as {decoded})"
-    )
-
-
-def unsupported_reason(declared: str, decoded: str) -> str:
-    return (
-        f"the speaker's language, {language_name(declared)} ({declared}), is not one the speech model knows: "
-        f"this text may be a translation or invented (decoded as {decoded})"
-    )
-
-
-def declared_languages(segments: Sequence[Segment], speaker_languages: Mapping[str, str]) -> list[Segment]:
-    """Segments of a speaker set to a language the model lacks carry it, with its flag.
-
-    Decoding judged units of speech; attribution then gave each word the
-    speaker whose turn covers it, which at a change of speaker may be
-    another than the unit's. The setting follows the speaker.
-    """
-    from dataclasses import replace
-
-    out = []
-    for seg in segments:
-        declared = speaker_languages.get(seg.speaker) if seg.speaker is not None else None
-        if declared in UNSUPPORTED_LANGUAGES and seg.text and seg.language != declared:
-            seg = replace(seg, language=declared, language_doubt=unsupported_reason(declared, seg.language or "?"))
-        out.append(seg)
-    return out
-
-
-def rare_language_reason(language: str, probability: float | None, speaker: str, seconds: float, total: float) -> str:
-    p = f", p = {probability:.2f}" if probability is not None else ""
-    return (
-        f"language in doubt: {language_name(language)} is heard only from {speaker}, in {seconds:.0f} s of their "
-        f"{total:.0f} s; this text may be a translation or invented ({language}{p})"
-    )
-
-
-def rare_languages(segments: Sequence[Segment], *, skip_speakers: frozenset[str] = frozenset()) -> list[Segment]:
-    """Segments in a language that only one speaker uses, and for a small share of their speech, are put in doubt.
-
-    In an interpreted interview every language spoken is heard from two
-    people at least (the speaker and the interpreter), and a speaker keeps to
-    one or two. A language heard from one speaker alone, in under
-    :data:`RARE_SHARE` of their speech, is more likely a detection gone wrong
-    on a few units (accented English heard as Latin) than a language of the
-    interview. Speakers whose language was set (``skip_speakers``) are left
-    as they are; so is a speaker heard for under :data:`RARE_MIN_SPEAKER_SECONDS`.
-    """
-    from dataclasses import replace
-
-    seconds: dict[str, dict[str, float]] = {}
-    for seg in segments:
-        if seg.text and seg.speaker is not None and seg.language:
-            own = seconds.setdefault(seg.speaker, {})
-            own[seg.language] = own.get(seg.language, 0.0) + seg.end - seg.start
-    speakers_of: dict[str, set[str]] = {}
-    for speaker, langs in seconds.items():
-        for lang in langs:
-            speakers_of.setdefault(lang, set()).add(speaker)
-    rare: dict[tuple[str, str], tuple[float, float]] = {}
-    for speaker, langs in seconds.items():
-        total = sum(langs.values())
-        if speaker in skip_speakers or total < RARE_MIN_SPEAKER_SECONDS:
-            continue
-        for lang, secs in langs.items():
-            if speakers_of[lang] == {speaker} and secs < RARE_SHARE * total:
-                rare[(speaker, lang)] = (secs, total)
-    out = []
-    for seg in segments:
-        key = (seg.speaker, seg.language)
-        if seg.text and not seg.language_doubt and seg.speaker is not None and key in rare:
-            secs, total = rare[key]
-            seg = replace(seg, language_doubt=rare_language_reason(
-                seg.language, seg.language_probability, seg.speaker, secs, total))
-        out.append(seg)
-    return out
 
 
 @dataclass
@@ -454,19 +306,3 @@ def interview_languages(surely: Mapping[str | None, Mapping[str, float]]) -> fro
     return frozenset(
         lang for lang, v in seconds.items() if total > 0 and v >= INTERVIEW_LANGUAGE_SHARE * total and speakers[lang] >= 2
     )
-
-
-# Whisper's language names for the codes it knows (faster_whisper.tokenizer has only the codes).
-_WHISPER_NAMES = {
-    "en": "English", "fr": "French", "de": "German", "es": "Spanish", "it": "Italian", "pt": "Portuguese",
-    "nl": "Dutch", "ar": "Arabic", "fa": "Persian", "ps": "Pashto", "ur": "Urdu", "tr": "Turkish",
-    "ru": "Russian", "uk": "Ukrainian", "so": "Somali", "am": "Amharic", "sw": "Swahili", "ha": "Hausa",
-    "yo": "Yoruba", "ln": "Lingala", "bn": "Bengali", "hi": "Hindi", "pa": "Punjabi", "ta": "Tamil",
-    "zh": "Chinese", "vi": "Vietnamese", "sq": "Albanian", "sr": "Serbian", "hy": "Armenian",
-    "ka": "Georgian", "az": "Azerbaijani", "uz": "Uzbek", "tk": "Turkmen", "pl": "Polish", "ro": "Romanian",
-    "el": "Greek", "he": "Hebrew", "mn": "Mongolian", "ne": "Nepali", "si": "Sinhala", "my": "Burmese",
-    "la": "Latin", "eu": "Basque", "ca": "Catalan", "gl": "Galician", "cy": "Welsh", "sv": "Swedish",
-    "no": "Norwegian", "da": "Danish", "fi": "Finnish", "hu": "Hungarian", "cs": "Czech", "sk": "Slovak",
-    "bg": "Bulgarian", "hr": "Croatian", "bs": "Bosnian", "ja": "Japanese", "ko": "Korean", "th": "Thai",
-    "id": "Indonesian", "ms": "Malay", "tl": "Tagalog", "lt": "Lithuanian", "lv": "Latvian",
-}

@@ -47,7 +47,7 @@ def run_options(command):
     @functools.wraps(command)
     def wrapper(*args, language, model, denoise, diarize, interpreter, num_speakers, min_speakers, max_speakers,
                 glossary_path, bias, speaker_languages, **kwargs):
-        from interview_assist.asr.language import parse_speaker_languages
+        from interview_assist.asr.language_names import parse_speaker_languages
 
         settings = RunSettings(
             model=model, language=language, denoise=denoise, diarize=diarize, interpreter=interpreter,

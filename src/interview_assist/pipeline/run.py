@@ -44,7 +44,7 @@ from interview_assist.asr.hallucination import (
     shortened_loops,
 )
 from interview_assist.asr.heard_again import read_stretches
-from interview_assist.asr.language import declared_languages, rare_languages
+from interview_assist.asr.language_doubts import declared_languages, rare_languages
 from interview_assist.asr.transcriber import AsrOptions, Transcriber
 from interview_assist.asr.units import speech_units
 from interview_assist.audio import decode as audio_io
