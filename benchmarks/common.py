@@ -26,11 +26,15 @@ def machine() -> str:
     except OSError:
         pass
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    from interview_assist.core.kernels import usable_cores
+    from interview_assist.core.kernels import cpu_flags, usable_cores
 
+    # CTranslate2's int8 kernels read a word or two differently with and without AVX-512:
+    # every figure says which CPU features it was measured on.
+    known = Path("/proc/cpuinfo").exists()
+    flags = ", ".join(f.replace("_", "-").upper() for f in cpu_flags()) or ("no AVX2" if known else "vector features unknown")
     cores, usable = os.cpu_count() or 1, usable_cores()
     shown = f"{cores} cores" if usable == cores else f"{cores} cores ({usable} usable)"
-    return f"{cpu}, {shown}, {mem:.0f} GiB, Python {platform.python_version()}"
+    return f"{cpu} ({flags}), {shown}, {mem:.0f} GiB, Python {platform.python_version()}"
 
 
 def header(title: str) -> str:

@@ -235,7 +235,8 @@ def segment_flags(
 
 
 def language_flags(segments: list[Segment]) -> list[Flag]:
-    """A ``language`` flag on every segment whose language is in doubt (see :mod:`interview_assist.asr.language`)."""
+    """A ``language`` flag on every segment whose language is in doubt (see
+    :mod:`interview_assist.asr.language` and :mod:`interview_assist.asr.language_doubts`)."""
     return [
         Flag("language", seg.language_doubt, seg.start, seg.end, i)
         for i, seg in enumerate(segments)

@@ -26,7 +26,9 @@ be a translation into another language, or invented. So is every unit of a
 speaker whose language was set to one the model lacks, and the text of a
 stretch of a unit, left whole, that was heard alone surely in another
 language, or unsurely but clearly more in another of the interview than in
-its own (:func:`interview_assist.asr.switches.other_language`). A language the model
+its own (:func:`interview_assist.asr.switches.other_language`), and of a
+language heard from one speaker alone, briefly; those reasons are in
+:mod:`interview_assist.asr.language_doubts`. A language the model
 lacks can also be heard, wrongly but surely, as one it knows (synthetic
 Oromo was detected as Thai at 0.96): setting the speaker's language is the
 safeguard there.
@@ -86,6 +88,7 @@ NOT_SPOKEN = frozenset({"la"})
 # Detection of sub-stretches when looking for a switch: length and step.
 PROBE_SECONDS = 2.5
 PROBE_STEP_SECONDS = 1.0
+
 
 @dataclass(frozen=True, slots=True)
 class Detection:

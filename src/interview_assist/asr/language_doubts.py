@@ -1,10 +1,12 @@
-"""Why a segment's language is in doubt: the reasons a reviewer reads, and the flags set on a whole transcript.
+"""Why a segment's language is in doubt: the reasons a reviewer reads, and the doubts set on a whole transcript.
 
 A unit's own choice carries its doubt (:func:`interview_assist.asr.language.choose`);
 the reasons here are for a stretch heard alone in another language
 (:func:`other_language_reason`), a speaker set to a language the model lacks
 (:func:`unsupported_reason`, :func:`declared_languages`) and a language only
-one speaker is heard in, briefly (:func:`rare_languages`).
+one speaker is heard in, briefly (:func:`rare_languages`). A segment's
+``language_doubt`` becomes its "language" flag
+(:func:`interview_assist.asr.hallucination.language_flags`).
 """
 
 from __future__ import annotations
