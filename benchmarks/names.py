@@ -91,7 +91,8 @@ def main() -> None:
             if name == "no glossary":
                 transcripts.append(t)
             print(f"- {stem.name} / {name}: recognised {s.recognised}/{s.occurrences}, caught {pct(s.caught, s.misrecognised)}, "
-                  f"top-3 {pct(s.top3, s.misrecognised)}, flags {s.flags}, false {s.false_strict} strict / {s.false_lenient} lenient")
+                  f"top-3 {pct(s.top3, s.misrecognised)}, flags {s.flags}, false {s.false_strict} strict / {s.false_lenient} lenient "
+                  f"({s.false_known_place} on known places, doubted)")
             for m in s.missed:
                 print(f"    missed: {m}")
             for m in s.no_top3:

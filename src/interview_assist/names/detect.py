@@ -297,7 +297,9 @@ class NameFinder:
                 spans[-1].append(t.index)
             else:
                 spans.append([t.index])
-        return spans
+        # A run of closed-class words alone ("the" at 0.1) is no name: a flag there would only
+        # teach the officer to clear flags unread.
+        return [span for span in spans if not all(toks[j].text.lower() in FUNCTION_WORDS for j in span)]
 
     def _sounds_like_spans(self, toks: list[Token], covered: set[int]) -> list[list[int]]:
         """Ordinary, doubtful words that sound like a glossary name ("kill is" for Kilis).
