@@ -17,14 +17,22 @@ CACHE = REPO / "benchmarks" / ".cache"  # generated audio; git-ignored
 
 
 def machine() -> str:
-    cpu = "unknown CPU"
+    cpu, family, model = "unknown CPU", "", ""
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
+            name, _, value = (part.strip() for part in line.partition(":"))
+            if name == "model name" and cpu == "unknown CPU":
+                cpu = value
+            elif name == "cpu family" and not family:
+                family = value
+            elif name == "model" and not model:
+                model = value
+            if cpu != "unknown CPU" and family and model:
                 break
     except OSError:
         pass
+    if family:
+        cpu += f" family {family} model {model}"
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     from interview_assist.core.kernels import cpu_flags, usable_cores
 
@@ -34,7 +42,20 @@ def machine() -> str:
     flags = ", ".join(f.replace("_", "-").upper() for f in cpu_flags()) or ("no AVX2" if known else "vector features unknown")
     cores, usable = os.cpu_count() or 1, usable_cores()
     shown = f"{cores} cores" if usable == cores else f"{cores} cores ({usable} usable)"
-    return f"{cpu} ({flags}), {shown}, {mem:.0f} GiB, Python {platform.python_version()}"
+    return f"{cpu} ({flags}), {shown}, {mem:.0f} GiB, Python {platform.python_version()}, {_versions()}"
+
+
+def _versions() -> str:
+    """The libraries whose kernels read the audio (their versions move figures as the CPU does)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = []
+    for package in ("ctranslate2", "onnxruntime", "numpy"):
+        try:
+            out.append(f"{package} {version(package)}")
+        except PackageNotFoundError:
+            pass
+    return ", ".join(out)
 
 
 def header(title: str) -> str:

@@ -256,10 +256,13 @@ def test_a_stretch_heard_in_another_language_in_a_turn_the_switch_search_left_wh
     are flagged; those of the half in the language decoded are not. Real model and audio; only
     the bar the cuts must clear stands in.
 
-    ``heard-unsurely``: no detection counts as sure (the bar is raised above 1), as in noise,
-    where the other half is heard as many languages. It is still flagged, through the rule for
-    a stretch heard best, and clearly more, in the interview's other language, and the reason
-    says it was heard unsurely."""
+    ``heard-unsurely``: the bar a stretch heard alone must clear to count as surely in another
+    language is raised above 1 (in the switch search and the flag's reason; the speaker's prior
+    and the interview's languages keep theirs), so no stretch is sure, as in noise. The other
+    half, though heard clearly (about 0.98), is then flagged only through the rule for a stretch
+    heard best, and clearly more, in the interview's other language, and the reason says it was
+    heard unsurely. (It also turns off the pause cut's agreement rule, which shares that bar:
+    every cut fails here anyway.)"""
     from interview_assist.asr import language_doubts, switches
     from interview_assist.asr.units import speech_units
     from interview_assist.audio.vad import speech_spans
