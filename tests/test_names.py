@@ -183,6 +183,20 @@ def test_without_a_glossary_a_place_split_into_ordinary_words_is_flagged(gazette
     assert not [f for f in NameFinder(gazetteer).flag_segment(0, sure) if "sounds-like-place" in f.reasons]
 
 
+def test_a_run_of_closed_class_words_alone_is_no_doubtful_name(gazetteer):
+    """"the" written at p < 0.1 (as whisper-base wrote it in names_v03 on one CPU) is no name, and a
+    flag there only teaches the officer to clear flags unread; an ordinary word as doubtful is one
+    the model may have put for a name it did not know, and stays flagged."""
+    def flagged(word: str, probability: float) -> list[str]:
+        texts = [" We", " went", " north,", " close", " to", f" {word}", " border."]
+        words = tuple(Word(i * 0.5, i * 0.5 + 0.4, t, probability if t.strip() == word else 0.95) for i, t in enumerate(texts))
+        seg = Segment(0.0, 3.5, "".join(texts).strip(), "en", words)
+        return [f.text for f in NameFinder(gazetteer).flag_segment(0, seg) if f.reasons == ("low-probability",)]
+
+    assert flagged("the", 0.05) == []
+    assert flagged("broader", 0.05) == ["broader"]
+
+
 def test_a_doubtful_word_the_model_writes_in_pieces_is_flagged(base_transcriber, gazetteer):
     """Anseba heard as "unseparation" (un-se-par-ation): the model's guess at a word it did not know."""
     vocabulary = base_transcriber.vocabulary()
