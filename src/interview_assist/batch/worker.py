@@ -44,10 +44,15 @@ def _reporter(path: str) -> Callable[[dict[str, Any]], None]:
 # decode with hotwords came out different ("native birth" for "date of
 # birth"). A job computes with the threads it was given, as `transcribe` does.
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+# Dask's nanny also sets glibc's trim threshold to 64 KiB for its workers, and a job
+# inherited it: the heap was given back to the system after almost every free, and a
+# recording took 1.6-1.8 times as long (interview_v01: 30-33 s against 18-20 s). A job
+# keeps glibc's own malloc policy, as `transcribe` does (see core/heap.py).
+DASK_MALLOC_VARIABLES = ("MALLOC_TRIM_THRESHOLD_",)
 
 
 def job_environment(threads: int) -> dict[str, str]:
-    env = dict(os.environ)
+    env = {k: v for k, v in os.environ.items() if k not in DASK_MALLOC_VARIABLES}
     count = str(threads or usable_cores())
     for name in THREAD_VARIABLES:
         env[name] = count
